@@ -1,0 +1,51 @@
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { createApollo, createLogger, createServer, graphqlHttpHandler, listen, sendJson } from '@zigong/kit';
+import { existsSync, readFileSync } from 'node:fs';
+import type { GatewayConfig } from './config';
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * The gateway: @apollo/gateway inside Apollo Server, on the supergraph composed at build time
+ * (never introspection at start-up), served by the kit's HTTP plumbing.
+ */
+export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
+  const logger = createLogger('gateway', config.logLevel);
+  if (!existsSync(config.supergraphPath)) {
+    throw new Error(`No supergraph at ${config.supergraphPath}: run \`npm run compose\` first.`);
+  }
+  const gateway = new ApolloGateway({
+    supergraphSdl: readFileSync(config.supergraphPath, 'utf8'),
+    buildService: ({ name, url }) => new RemoteGraphQLDataSource({ url: config.subgraphUrls[name] ?? url }),
+    logger,
+  });
+
+  const httpServer = createServer();
+  const apollo = createApollo({ gateway, httpServer, logger });
+  await apollo.start();
+  httpServer.on(
+    'request',
+    graphqlHttpHandler({
+      apollo,
+      bodyLimitBytes: config.bodyLimitBytes,
+      context: async () => ({}),
+      onError: (error) => logger.error({ err: error }, 'request failed'),
+      routes: {
+        '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),
+      },
+    }),
+  );
+  const port = await listen(httpServer, config.port, config.host, 'gateway').catch(async (error) => {
+    await apollo.stop();
+    throw error;
+  });
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}/graphql`;
+  logger.info({ url }, 'gateway ready');
+
+  let stopping: Promise<void> | undefined;
+  return { url, port, stop: () => (stopping ??= apollo.stop()) };
+}

@@ -1,0 +1,7 @@
+export * from './composition';
+export * from './config';
+export * from './database';
+export * from './embedded';
+export * from './paths';
+export * from './platform';
+export * from './registry';

@@ -1,0 +1,30 @@
+import { ApolloServer, type ApolloServerOptions, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError } from 'graphql';
+import type { Server } from 'node:http';
+import type { Logger } from './logger';
+
+/**
+ * Apollo Server with the settings every process of the platform shares: no stack traces to
+ * clients, unexpected errors logged and masked, shutdown driven by us, not by Apollo.
+ */
+export function createApollo<C extends BaseContext>(
+  options: ApolloServerOptions<C> & { httpServer: Server; logger: Logger },
+): ApolloServer<C> {
+  const { httpServer, logger, plugins = [], ...rest } = options;
+  return new ApolloServer<C>({
+    ...(rest as ApolloServerOptions<C>),
+    includeStacktraceInErrorResponses: false,
+    stopOnTerminationSignals: false,
+    logger,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), ...plugins],
+    formatError: (formatted, error) => {
+      const original = unwrapResolverError(error);
+      if (original instanceof GraphQLError || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
+      logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving');
+      return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    },
+  });
+}

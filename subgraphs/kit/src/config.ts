@@ -1,0 +1,27 @@
+import { EnvReader, LOG_LEVELS, LogLevel, POSTGRES_PROTOCOLS } from './env';
+
+/** What one subgraph process needs; read once in main and passed down. */
+export interface SubgraphConfig {
+  host: string;
+  port: number;
+  databaseUrl: string;
+  /** Connections this process may hold open to Postgres. */
+  poolSize: number;
+  /** Largest request body accepted, in bytes. */
+  bodyLimitBytes: number;
+  logLevel: LogLevel;
+}
+
+export function loadSubgraphConfig(env: NodeJS.ProcessEnv = process.env, defaultPort = 4001): SubgraphConfig {
+  const read = new EnvReader(env);
+  const config: SubgraphConfig = {
+    host: read.string('HOST', '127.0.0.1'),
+    port: read.port('PORT', defaultPort),
+    databaseUrl: read.url('DATABASE_URL', POSTGRES_PROTOCOLS),
+    poolSize: read.int('DB_POOL_SIZE', 10, { min: 1, max: 200 }),
+    bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 1_000_000, { min: 1_000 }),
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+  };
+  read.done();
+  return config;
+}

@@ -1,0 +1,59 @@
+import { DataSource, type Logger } from 'typeorm';
+import type { AnyDepartment } from './department';
+
+export interface DataSourceOptions {
+  poolSize?: number;
+  /** Called with every SQL statement sent; tests count them to prove batching. */
+  onQuery?: (sql: string) => void;
+}
+
+/**
+ * The department's own connection: its entities and migrations, default schema named after it.
+ * Uninitialised; call `initialize()`.
+ */
+export function createDataSource(department: AnyDepartment, url: string, options: DataSourceOptions = {}): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    schema: department.name,
+    applicationName: department.name,
+    entities: department.entities,
+    migrations: department.migrations,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    migrationsRun: false,
+    poolSize: options.poolSize ?? 10,
+    logging: options.onQuery ? ['query'] : false,
+    logger: options.onQuery ? queryCounter(options.onQuery) : undefined,
+  });
+}
+
+/** Creates the department's schema and applies pending migrations, each in its own transaction. */
+export async function migrate(db: DataSource, schema: string): Promise<string[]> {
+  await db.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  const applied = await db.runMigrations({ transaction: 'each' });
+  return applied.map((m) => m.name);
+}
+
+/** True when the database answers and every migration of this build is applied. */
+export async function isReady(db: DataSource): Promise<{ ready: boolean; reason?: string }> {
+  try {
+    await db.query('SELECT 1');
+    if (await db.showMigrations()) return { ready: false, reason: 'migrations pending' };
+    return { ready: true };
+  } catch (error) {
+    return { ready: false, reason: `database unreachable: ${(error as Error).message}` };
+  }
+}
+
+function queryCounter(onQuery: (sql: string) => void): Logger {
+  const ignore = () => undefined;
+  return {
+    logQuery: (sql) => onQuery(sql),
+    logQueryError: ignore,
+    logQuerySlow: ignore,
+    logSchemaBuild: ignore,
+    logMigration: ignore,
+    log: ignore,
+  };
+}

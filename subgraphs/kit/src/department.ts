@@ -1,0 +1,66 @@
+import type DataLoader from 'dataloader';
+import type { DataSource, MixedList } from 'typeorm';
+import type { NonEmptyArray } from 'type-graphql';
+
+/** What every resolver of a department receives as its context, fresh for each request. */
+export interface DepartmentContext<Loaders extends object = object> {
+  db: DataSource;
+  /** DataLoaders made for this request only, so nothing is cached across users or requests. */
+  loaders: Loaders;
+}
+
+/** A federation entity representation as the gateway sends it to `_entities`. */
+export interface EntityRef {
+  __typename: string;
+  id: string | number;
+  [field: string]: unknown;
+}
+
+export type ReferenceResolver<Loaders extends object> = (ref: EntityRef, ctx: DepartmentContext<Loaders>) => unknown;
+
+export interface SeedReport {
+  /** Rows the seed inserted; 0 on a second run. */
+  inserted: number;
+}
+
+/**
+ * The typed contract a department module fulfils. The module has no side effects: the kit turns
+ * it into a subgraph schema, a database, a server, and a seed.
+ */
+export interface Department<Loaders extends object = object> {
+  /** One lower-case word: the folder, the subgraph, the Postgres schema and the package suffix. */
+  name: string;
+  /** type-graphql resolver classes. */
+  resolvers: NonEmptyArray<Function>;
+  /** Types no resolver returns but the schema must still carry. */
+  orphanedTypes?: Function[];
+  /** TypeORM entities; their tables live in the Postgres schema named after the department. */
+  entities: MixedList<Function>;
+  /** TypeORM migrations, in order. Never `synchronize`. */
+  migrations: MixedList<Function>;
+  /** `__resolveReference` per entity type this department resolves for the gateway. */
+  references?: Record<string, ReferenceResolver<Loaders>>;
+  /** Builds this request's DataLoaders. */
+  createLoaders(db: DataSource): Loaders;
+  /** Loads the reference data; must be idempotent. */
+  seed?(db: DataSource): Promise<SeedReport>;
+}
+
+const NAME = /^[a-z][a-z0-9]{1,30}$/;
+
+export function defineDepartment<Loaders extends object>(department: Department<Loaders>): Department<Loaders> {
+  if (!NAME.test(department.name)) {
+    throw new Error(`Department name "${department.name}" must be one lower-case word (a–z, 0–9, 2–31 characters).`);
+  }
+  return department;
+}
+
+/** Ids arrive from `_entities` as strings or numbers; loaders key on strings. */
+export function refId(ref: EntityRef): string {
+  return String(ref.id);
+}
+
+export type Loader<V> = DataLoader<string, V>;
+
+/** Any department, whatever its loaders; what the kit's plumbing accepts. */
+export type AnyDepartment = Department<any>;

@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+
+export * from './apollo';
+export * from './config';
+export * from './database';
+export * from './department';
+export * from './division-code';
+export * from './env';
+export * from './errors';
+export * from './federation';
+export * from './http';
+export * from './loaders';
+export * from './logger';
+export * from './main';
+export * from './page-info';
+export * from './pagination';
+export * from './process';
+export * from './scalars';
+export * from './seed';
+export * from './server';

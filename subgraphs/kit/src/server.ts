@@ -1,0 +1,74 @@
+import 'reflect-metadata';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import type { DataSource } from 'typeorm';
+import type { SubgraphConfig } from './config';
+import { createDataSource, isReady, type DataSourceOptions } from './database';
+import type { AnyDepartment, DepartmentContext } from './department';
+import { buildDepartmentSchema } from './federation';
+import { createServer, graphqlHttpHandler, listen, sendJson } from './http';
+import { createApollo } from './apollo';
+import { createLogger, type Logger } from './logger';
+
+export interface RunningSubgraph {
+  name: string;
+  url: string;
+  port: number;
+  db: DataSource;
+  logger: Logger;
+  /** Stops taking requests, finishes those in flight, closes the pool. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Starts one department as a subgraph server. Does not migrate: that is a deploy step. */
+export async function startSubgraph(
+  department: AnyDepartment,
+  config: SubgraphConfig,
+  dbOptions: DataSourceOptions = {},
+): Promise<RunningSubgraph> {
+  const logger = createLogger(department.name, config.logLevel);
+  const db = createDataSource(department, config.databaseUrl, { poolSize: config.poolSize, ...dbOptions });
+  await db.initialize();
+  const { schema } = await buildDepartmentSchema(department);
+
+  const httpServer = createServer();
+  // Inline traces are for Apollo's hosted studio, which this platform does not report to.
+  const apollo = createApollo<DepartmentContext>({ schema, httpServer, logger, plugins: [ApolloServerPluginInlineTraceDisabled()] });
+  await apollo.start();
+
+  httpServer.on(
+    'request',
+    graphqlHttpHandler<DepartmentContext>({
+      apollo,
+      bodyLimitBytes: config.bodyLimitBytes,
+      context: async () => ({ db, loaders: department.createLoaders(db) }),
+      onError: (error) => logger.error({ err: error }, 'request failed'),
+      routes: {
+        '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: department.name }),
+        '/ready': async (_req, res) => {
+          const state = await isReady(db);
+          sendJson(res, state.ready ? 200 : 503, { status: state.ready ? 'ready' : 'not ready', reason: state.reason });
+        },
+      },
+    }),
+  );
+
+  let port: number;
+  try {
+    port = await listen(httpServer, config.port, config.host, `subgraph ${department.name}`);
+  } catch (error) {
+    await apollo.stop();
+    await db.destroy();
+    throw error;
+  }
+  const url = `http://${config.host}:${port}/graphql`;
+  logger.info({ url }, 'subgraph ready');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await apollo.stop();
+      if (db.isInitialized) await db.destroy();
+      logger.info('subgraph stopped');
+    })());
+  return { name: department.name, url, port, db, logger, stop };
+}

@@ -1,0 +1,20 @@
+import type { DepartmentContext } from '@zigong/kit';
+import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import type { OrganizationLoaders } from './organization.loaders';
+import { PartyBranch, PartyOfficer } from './party.entity';
+import { Village } from './village.entity';
+
+type Context = DepartmentContext<OrganizationLoaders>;
+
+@Resolver(() => PartyBranch)
+export class PartyBranchResolver {
+  @FieldResolver(() => Village, { nullable: true })
+  village(@Root() branch: PartyBranch, @Ctx() { loaders }: Context): Promise<Village | null> {
+    return loaders.village.load(branch.villageId);
+  }
+
+  @FieldResolver(() => [PartyOfficer])
+  officers(@Root() branch: PartyBranch, @Ctx() { loaders }: Context): Promise<PartyOfficer[]> {
+    return loaders.officers.load(branch.id);
+  }
+}

@@ -1,0 +1,52 @@
+import { type DepartmentContext, parseDivisionCode } from '@zigong/kit';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import type { OrganizationLoaders } from './organization.loaders';
+import { Region, RegionLevel } from './region.entity';
+import { TaskForce } from './task-force.entity';
+import { VillageConnection } from './village.connection';
+import { villagePage } from './village.page';
+
+type Context = DepartmentContext<OrganizationLoaders>;
+
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, description: 'Page size: 20 when omitted, at most 100.' })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'The `endCursor` of the previous page.' })
+  after?: string | null;
+}
+
+@Resolver(() => Region)
+export class RegionResolver {
+  @Query(() => Region, { nullable: true, description: 'A region by its 12-digit division code.' })
+  region(@Arg('id', () => ID) id: string, @Ctx() { loaders }: Context): Promise<Region | null> {
+    const division = parseDivisionCode(id);
+    return division.level === 'VILLAGE' ? Promise.resolve(null) : loaders.region.load(id);
+  }
+
+  @Query(() => [Region], { description: 'Every region of a level (all levels when omitted), by division code.' })
+  regions(@Arg('level', () => RegionLevel, { nullable: true }) level: RegionLevel | null, @Ctx() { db }: Context): Promise<Region[]> {
+    return db.getRepository(Region).find({ where: level ? { level } : {}, order: { id: 'ASC' } });
+  }
+
+  @FieldResolver(() => Region, { nullable: true })
+  parent(@Root() region: Region, @Ctx() { loaders }: Context): Promise<Region | null> | null {
+    return region.parentId ? loaders.region.load(region.parentId) : null;
+  }
+
+  @FieldResolver(() => [Region])
+  children(@Root() region: Region, @Ctx() { loaders }: Context): Promise<Region[]> {
+    return loaders.regionChildren.load(region.id);
+  }
+
+  @FieldResolver(() => VillageConnection, { description: 'Every village at or below this region, ordered by name.' })
+  villages(@Root() region: Region, @Args() page: PageArgs, @Ctx() { db }: Context): Promise<VillageConnection> {
+    return villagePage(db, { prefix: parseDivisionCode(region.id).prefix }, page);
+  }
+
+  @FieldResolver(() => [TaskForce], { description: 'The collective-economy task forces of this region (专班).' })
+  taskForces(@Root() region: Region, @Ctx() { loaders }: Context): Promise<TaskForce[]> {
+    return loaders.taskForcesOfRegion.load(region.id);
+  }
+}

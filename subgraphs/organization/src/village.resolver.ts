@@ -1,0 +1,54 @@
+import { type DepartmentContext, districtOf, parseDivisionCode } from '@zigong/kit';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import type { OrganizationLoaders } from './organization.loaders';
+import { PartyBranch } from './party.entity';
+import { Region } from './region.entity';
+import { PageArgs } from './region.resolver';
+import { VillageConnection } from './village.connection';
+import { Village } from './village.entity';
+import { villagePage } from './village.page';
+
+type Context = DepartmentContext<OrganizationLoaders>;
+
+@Resolver(() => Village)
+export class VillageResolver {
+  @Query(() => Village, { nullable: true, description: 'A village by its 12-digit division code.' })
+  village(@Arg('id', () => ID) id: string, @Ctx() { loaders }: Context): Promise<Village | null> {
+    parseDivisionCode(id);
+    return loaders.village.load(id);
+  }
+
+  @Query(() => VillageConnection, { description: 'Villages, ordered by name; filtered by region and by part of the name.' })
+  villages(
+    @Arg('regionId', () => ID, { nullable: true }) regionId: string | null,
+    @Arg('nameContains', () => String, { nullable: true }) nameContains: string | null,
+    @Args() page: PageArgs,
+    @Ctx() { db }: Context,
+  ): Promise<VillageConnection> {
+    const prefix = regionId ? parseDivisionCode(regionId).prefix : undefined;
+    return villagePage(db, { prefix, nameContains: nameContains ?? undefined }, page);
+  }
+
+  @FieldResolver(() => Region)
+  async town(@Root() village: Village, @Ctx() { loaders }: Context): Promise<Region> {
+    return (await loaders.region.load(village.townId))!;
+  }
+
+  @FieldResolver(() => Region, { description: 'The district or county (level DISTRICT or COUNTY) the village lies in.' })
+  async district(@Root() village: Village, @Ctx() { loaders }: Context): Promise<Region> {
+    return (await loaders.region.load(districtOf(village.id)))!;
+  }
+
+  @FieldResolver(() => PartyBranch, { nullable: true })
+  partyBranch(@Root() village: Village, @Ctx() { loaders }: Context): Promise<PartyBranch | null> {
+    return loaders.partyBranchOfVillage.load(village.id);
+  }
+}
+
+@Resolver(() => VillageConnection)
+export class VillageConnectionResolver {
+  @FieldResolver(() => Int, { description: 'Villages matching the filter, on every page.' })
+  totalCount(@Root() connection: VillageConnection): Promise<number> {
+    return connection.countTotal();
+  }
+}

@@ -1,0 +1,50 @@
+import { composeRegistry, API_SCHEMA_PATH, CONTRACT_PATH, readRegistry, SUPERGRAPH_PATH } from '@zigong/local';
+import { buildSchema, findBreakingChanges } from 'graphql';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const read = (path: string) => readFileSync(path, 'utf8');
+
+describe('the committed schema', () => {
+  let composed: Awaited<ReturnType<typeof composeRegistry>>;
+  beforeAll(async () => {
+    composed = await composeRegistry(readRegistry());
+  });
+
+  it('is what `npm run compose` produces from the code (run it and commit when this fails)', () => {
+    for (const subgraph of composed.subgraphs) expect(read(subgraph.schemaFile)).toBe(subgraph.sdl);
+    expect(read(SUPERGRAPH_PATH)).toBe(composed.supergraphSdl);
+    expect(read(API_SCHEMA_PATH)).toBe(composed.apiSdl);
+  });
+
+  it('keeps schema/contract.graphql identical to the shared contract', () => {
+    const shared = join(__dirname, '../../../shared/contract/unified-graph.graphql');
+    let sharedText: string | undefined;
+    try {
+      sharedText = read(shared);
+    } catch {
+      return; // a clone without shared/ beside it has only its own copy to go by
+    }
+    expect(read(CONTRACT_PATH)).toBe(sharedText);
+  });
+
+  it('serves every type, field, argument and enum value of the contract (findBreakingChanges reports nothing)', () => {
+    const contract = buildSchema(read(CONTRACT_PATH));
+    const api = buildSchema(composed.apiSdl);
+    const breaking = findBreakingChanges(contract, api).map((c) => `${c.type}: ${c.description}`);
+    expect(breaking.filter((line) => !PENDING.some((pattern) => pattern.test(line)))).toEqual([]);
+  });
+});
+
+/**
+ * The parts of the contract whose departments have not landed yet (agriculture, finance,
+ * tourism). Each issue removes its own lines; when all have landed this list is empty.
+ */
+const PENDING: RegExp[] = [
+  /^TYPE_REMOVED: (SupplyChain|ParkProject|IndustrialPark|Fund|FundAllocation|CollectiveIncome|IncomeSummary|AllocateFundInput|TourismPlatform|TourismAlliance|Mutation|Decimal) was removed\.$/,
+  /^TYPE_REMOVED: Standard scalar Float was removed because it is not referenced anymore\.$/,
+  /^FIELD_REMOVED: Region\.collectiveIncomeSummary was removed\.$/,
+  /^FIELD_REMOVED: Village\.(industrialParks|collectiveIncome|fundAllocations|tourismAlliances) was removed\.$/,
+  /^FIELD_REMOVED: TaskForce\.coordinatedFunds was removed\.$/,
+  /^FIELD_REMOVED: Query\.(industrialPark|industrialParks|fund|funds|collectiveIncomeSummary|tourismAlliances) was removed\.$/,
+];

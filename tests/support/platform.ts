@@ -1,0 +1,72 @@
+import { startGateway, type RunningGateway } from '@zigong/gateway';
+import { startSubgraph, type RunningSubgraph } from '@zigong/kit';
+import { createTestDatabase, type TestDatabase } from '@zigong/kit/testing';
+import { loadDepartment, prepareDatabase, readRegistry, SUPERGRAPH_PATH } from '@zigong/local';
+
+export interface GraphQLResponse<T = Record<string, any>> {
+  status: number;
+  data?: T;
+  errors?: Array<{ message: string; path?: string[]; extensions?: { code?: string } & Record<string, unknown> }>;
+}
+
+export interface TestPlatform {
+  gatewayUrl: string;
+  database: TestDatabase;
+  subgraphs: RunningSubgraph[];
+  gateway: RunningGateway;
+  /** POSTs a GraphQL request to the gateway over real HTTP. */
+  query<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Every registered department as a real HTTP subgraph on its own port, and the gateway on the
+ * committed supergraph, over one fresh database with the reference data: the deployed shape,
+ * in one process.
+ */
+export async function startPlatform(): Promise<TestPlatform> {
+  const database = await createTestDatabase();
+  const registry = readRegistry();
+  await prepareDatabase(database.url, registry);
+  const subgraphs: RunningSubgraph[] = [];
+  for (const entry of registry) {
+    subgraphs.push(
+      await startSubgraph(loadDepartment(entry.name), {
+        host: '127.0.0.1',
+        port: 0,
+        databaseUrl: database.url,
+        poolSize: 5,
+        bodyLimitBytes: 1_000_000,
+        logLevel: 'silent',
+      }),
+    );
+  }
+  const gateway = await startGateway({
+    host: '127.0.0.1',
+    port: 0,
+    supergraphPath: SUPERGRAPH_PATH,
+    subgraphUrls: Object.fromEntries(subgraphs.map((s) => [s.name, s.url])),
+    bodyLimitBytes: 1_000_000,
+    logLevel: 'silent',
+  });
+  const query = async <T,>(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) => {
+    const response = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: response.status, ...((await response.json()) as object) } as GraphQLResponse<T>;
+  };
+  return {
+    gatewayUrl: gateway.url,
+    database,
+    subgraphs,
+    gateway,
+    query,
+    stop: async () => {
+      await gateway.stop();
+      await Promise.all(subgraphs.map((s) => s.stop()));
+      await database.drop();
+    },
+  };
+}
