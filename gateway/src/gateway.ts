@@ -13,13 +13,10 @@ export interface RunningGateway {
  * The gateway: @apollo/gateway inside Apollo Server, on the supergraph composed at build time
  * (never introspection at start-up), served by the kit's HTTP plumbing.
  */
-export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
+export async function startGateway(config: GatewayConfig, supergraphSdl = readSupergraph(config.supergraphPath)): Promise<RunningGateway> {
   const logger = createLogger('gateway', config.logLevel);
-  if (!existsSync(config.supergraphPath)) {
-    throw new Error(`No supergraph at ${config.supergraphPath}: run \`npm run compose\` first.`);
-  }
   const gateway = new ApolloGateway({
-    supergraphSdl: readFileSync(config.supergraphPath, 'utf8'),
+    supergraphSdl,
     buildService: ({ name, url }) => new RemoteGraphQLDataSource({ url: config.subgraphUrls[name] ?? url }),
     logger,
   });
@@ -48,4 +45,9 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
 
   let stopping: Promise<void> | undefined;
   return { url, port, stop: () => (stopping ??= apollo.stop()) };
+}
+
+function readSupergraph(path: string): string {
+  if (!existsSync(path)) throw new Error(`No supergraph at ${path}: run \`npm run compose\` first.`);
+  return readFileSync(path, 'utf8');
 }

@@ -1,7 +1,7 @@
 import { startGateway, type RunningGateway } from '@zigong/gateway';
 import { startSubgraph, type RunningSubgraph } from '@zigong/kit';
 import { createTestDatabase, type TestDatabase } from '@zigong/kit/testing';
-import { loadDepartment, prepareDatabase, readRegistry, SUPERGRAPH_PATH } from '@zigong/local';
+import { composeRegistry, loadDepartment, prepareDatabase, readRegistry, SUPERGRAPH_PATH } from '@zigong/local';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
@@ -20,13 +20,15 @@ export interface TestPlatform {
 }
 
 /**
- * Every registered department as a real HTTP subgraph on its own port, and the gateway on the
+ * Every registered department (or just the named ones) as a real HTTP subgraph on its own port, and the gateway on the
  * committed supergraph, over one fresh database with the reference data: the deployed shape,
  * in one process.
  */
-export async function startPlatform(): Promise<TestPlatform> {
+export async function startPlatform({ departments }: { departments?: string[] } = {}): Promise<TestPlatform> {
   const database = await createTestDatabase();
-  const registry = readRegistry();
+  const registry = departments ? departments.map((name) => ({ name, routingUrl: `http://127.0.0.1/${name}`, schemaFile: '' })) : readRegistry();
+  // A subset of departments is composed on the spot; the whole registry uses the committed supergraph.
+  const supergraphSdl = departments ? (await composeRegistry(registry)).supergraphSdl : undefined;
   await prepareDatabase(database.url, registry);
   const subgraphs: RunningSubgraph[] = [];
   for (const entry of registry) {
@@ -48,7 +50,7 @@ export async function startPlatform(): Promise<TestPlatform> {
     subgraphUrls: Object.fromEntries(subgraphs.map((s) => [s.name, s.url])),
     bodyLimitBytes: 1_000_000,
     logLevel: 'silent',
-  });
+  }, supergraphSdl);
   const query = async <T,>(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) => {
     const response = await fetch(gateway.url, {
       method: 'POST',
