@@ -1,35 +1,68 @@
 import { EnvReader, LOG_LEVELS, type LogLevel } from '@zigong/kit';
 import { resolve } from 'node:path';
 
+export type GatewayMode = 'local' | 'production';
+
+export interface AuthConfig {
+  /** HS256 secret for tokens minted locally (`npm run token`). */
+  jwtSecret?: string;
+  /** JWKS endpoint for RS256/ES256 tokens from an identity provider. */
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+  /** Whether queries without a token are served; mutations always need one. */
+  allowAnonymousReads: boolean;
+}
+
 export interface GatewayConfig {
+  mode: GatewayMode;
   host: string;
   port: number;
   /** Path of the composed supergraph (schema/supergraph.graphql). */
   supergraphPath: string;
   /** Subgraph URLs that replace the supergraph's routing URLs, by subgraph name. */
   subgraphUrls: Record<string, string>;
+  auth: AuthConfig;
   bodyLimitBytes: number;
   logLevel: LogLevel;
 }
+
+/** Known to everyone who reads this repository: good for a laptop, refused in production. */
+export const LOCAL_JWT_SECRET = 'zigong-local-development-secret-not-for-production';
 
 const SUBGRAPH_URL = /^SUBGRAPH_([A-Z0-9]+)_URL$/;
 
 /** Reads the gateway's environment once; `SUBGRAPH_<NAME>_URL` overrides where a subgraph lives. */
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const read = new EnvReader(env);
+  const mode = read.oneOf<GatewayMode>('GATEWAY_MODE', ['local', 'production'], 'local');
+  const production = mode === 'production';
   const subgraphUrls: Record<string, string> = {};
   for (const key of Object.keys(env)) {
     const match = SUBGRAPH_URL.exec(key);
     if (match) subgraphUrls[match[1].toLowerCase()] = read.url(key, ['http:', 'https:']);
   }
+  const jwksUrl = read.optional('JWKS_URL') ? read.url('JWKS_URL', ['https:', 'http:']) : undefined;
+  const jwtSecret = read.optional('JWT_SECRET') ?? (production ? undefined : LOCAL_JWT_SECRET);
   const config: GatewayConfig = {
-    host: read.string('HOST', '127.0.0.1'),
+    mode,
+    host: read.string('HOST', production ? '0.0.0.0' : '127.0.0.1'),
     port: read.port('GATEWAY_PORT', 4000),
     supergraphPath: resolve(read.string('SUPERGRAPH_PATH', resolve(__dirname, '../../schema/supergraph.graphql'))),
     subgraphUrls,
+    auth: {
+      jwtSecret,
+      jwksUrl,
+      issuer: read.optional('JWT_ISSUER'),
+      audience: read.optional('JWT_AUDIENCE'),
+      allowAnonymousReads: read.bool('ALLOW_ANONYMOUS_READS', !production),
+    },
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 1_000_000, { min: 1_000 }),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
   };
   read.done();
+  if (production && !jwtSecret && !jwksUrl) throw new Error('GATEWAY_MODE=production needs JWKS_URL or JWT_SECRET.');
+  if (production && jwtSecret === LOCAL_JWT_SECRET) throw new Error('JWT_SECRET is the public development secret; set a real one for production.');
+  if (jwtSecret && Buffer.byteLength(jwtSecret) < 32) throw new Error('JWT_SECRET must be at least 32 bytes long.');
   return config;
 }

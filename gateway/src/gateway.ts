@@ -1,7 +1,20 @@
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { createApollo, createLogger, createServer, graphqlHttpHandler, listen, sendJson } from '@zigong/kit';
+import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { createApollo, createLogger, createServer, encodeIdentity, graphqlHttpHandler, IDENTITY_HEADER, type Identity, listen, sendJson } from '@zigong/kit';
+import { GraphQLError } from 'graphql';
+import { createAuthenticator } from './auth';
 import { existsSync, readFileSync } from 'node:fs';
 import type { GatewayConfig } from './config';
+
+export interface GatewayContext {
+  identity: Identity | null;
+}
+
+/** Passes the verified caller on, so each subgraph enforces its own write permissions. */
+class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    if (context?.identity) request.http?.headers.set(IDENTITY_HEADER, encodeIdentity(context.identity));
+  }
+}
 
 export interface RunningGateway {
   url: string;
@@ -17,19 +30,28 @@ export async function startGateway(config: GatewayConfig, supergraphSdl = readSu
   const logger = createLogger('gateway', config.logLevel);
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => new RemoteGraphQLDataSource({ url: config.subgraphUrls[name] ?? url }),
+    buildService: ({ name, url }) => new DepartmentDataSource({ url: config.subgraphUrls[name] ?? url }),
     logger,
   });
 
   const httpServer = createServer();
-  const apollo = createApollo({ gateway, httpServer, logger });
+  const authenticate = createAuthenticator(config.auth);
+  const apollo = createApollo<GatewayContext>({ gateway, httpServer, logger });
   await apollo.start();
   httpServer.on(
     'request',
     graphqlHttpHandler({
       apollo,
       bodyLimitBytes: config.bodyLimitBytes,
-      context: async () => ({}),
+      context: async (req) => {
+        const identity = await authenticate(req.headers.authorization);
+        if (!identity && !config.auth.allowAnonymousReads) {
+          throw new GraphQLError('Sign in: this gateway needs a bearer token for every request.', {
+            extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+          });
+        }
+        return { identity };
+      },
       onError: (error) => logger.error({ err: error }, 'request failed'),
       routes: {
         '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),

@@ -1,7 +1,9 @@
-import { startGateway, type RunningGateway } from '@zigong/gateway';
+import { loadGatewayConfig, mintToken, startGateway, type RunningGateway } from '@zigong/gateway';
 import { startSubgraph, type RunningSubgraph } from '@zigong/kit';
 import { createTestDatabase, type TestDatabase } from '@zigong/kit/testing';
 import { composeRegistry, loadDepartment, prepareDatabase, readRegistry, SUPERGRAPH_PATH } from '@zigong/local';
+
+const TEST_SECRET = 'test-secret-that-is-at-least-32-bytes-long';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
@@ -14,6 +16,8 @@ export interface TestPlatform {
   database: TestDatabase;
   subgraphs: RunningSubgraph[];
   gateway: RunningGateway;
+  /** A bearer token for the test gateway: `Authorization: Bearer ${await platform.token('finance:write')}`. */
+  token(scope: string, options?: { sub?: string; expiresIn?: string | number }): Promise<string>;
   /** POSTs a GraphQL request to the gateway over real HTTP. */
   query<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   stop(): Promise<void>;
@@ -24,7 +28,7 @@ export interface TestPlatform {
  * committed supergraph, over one fresh database with the reference data: the deployed shape,
  * in one process.
  */
-export async function startPlatform({ departments }: { departments?: string[] } = {}): Promise<TestPlatform> {
+export async function startPlatform({ departments, gatewayEnv = {} }: { departments?: string[]; gatewayEnv?: Record<string, string> } = {}): Promise<TestPlatform> {
   const database = await createTestDatabase();
   const registry = departments ? departments.map((name) => ({ name, routingUrl: `http://127.0.0.1/${name}`, schemaFile: '' })) : readRegistry();
   // A subset of departments is composed on the spot; the whole registry uses the committed supergraph.
@@ -43,14 +47,11 @@ export async function startPlatform({ departments }: { departments?: string[] } 
       }),
     );
   }
-  const gateway = await startGateway({
-    host: '127.0.0.1',
-    port: 0,
-    supergraphPath: SUPERGRAPH_PATH,
-    subgraphUrls: Object.fromEntries(subgraphs.map((s) => [s.name, s.url])),
-    bodyLimitBytes: 1_000_000,
-    logLevel: 'silent',
-  }, supergraphSdl);
+  const config = loadGatewayConfig({ GATEWAY_PORT: '0', JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', ...gatewayEnv });
+  const gateway = await startGateway(
+    { ...config, supergraphPath: SUPERGRAPH_PATH, subgraphUrls: Object.fromEntries(subgraphs.map((s) => [s.name, s.url])) },
+    supergraphSdl,
+  );
   const query = async <T,>(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) => {
     const response = await fetch(gateway.url, {
       method: 'POST',
@@ -65,6 +66,7 @@ export async function startPlatform({ departments }: { departments?: string[] } 
     subgraphs,
     gateway,
     query,
+    token: (scope, { sub = 'tester', expiresIn = '10m' } = {}) => mintToken(TEST_SECRET, { sub, scope, expiresIn }),
     stop: async () => {
       await gateway.stop();
       await Promise.all(subgraphs.map((s) => s.stop()));

@@ -1,10 +1,13 @@
 import type DataLoader from 'dataloader';
 import type { DataSource, MixedList } from 'typeorm';
 import type { NonEmptyArray } from 'type-graphql';
+import type { Identity } from './auth';
 
 /** What every resolver of a department receives as its context, fresh for each request. */
 export interface DepartmentContext<Loaders extends object = object> {
   db: DataSource;
+  /** The caller, as the gateway verified it; null for anonymous requests. */
+  identity: Identity | null;
   /** DataLoaders made for this request only, so nothing is cached across users or requests. */
   loaders: Loaders;
 }

@@ -5,6 +5,7 @@ import { GraphQLSchema, parse } from 'graphql';
 import { buildSchema, createResolversMap } from 'type-graphql';
 import type { AnyDepartment } from './department';
 import { DateScalar, DecimalScalar } from './scalars';
+import { scopeChecker } from './auth';
 
 /** Federation 2 directives any department may use in `@Directive(...)`. */
 const FEDERATION_LINK =
@@ -28,6 +29,7 @@ export async function buildDepartmentSchema(department: AnyDepartment): Promise<
     scalarsMap: [],
     skipCheck: true,
     validate: false,
+    authChecker: scopeChecker,
   });
   const sdl = FEDERATION_LINK + printSchemaWithDirectives(typeGraphQLSchema);
   const resolvers = createResolversMap(typeGraphQLSchema) as GraphQLResolverMap<unknown>;

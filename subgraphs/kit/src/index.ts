@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 
 export * from './apollo';
+export * from './auth';
 export * from './config';
 export * from './database';
 export * from './department';

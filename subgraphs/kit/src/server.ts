@@ -7,6 +7,7 @@ import type { AnyDepartment, DepartmentContext } from './department';
 import { buildDepartmentSchema } from './federation';
 import { createServer, graphqlHttpHandler, listen, sendJson } from './http';
 import { createApollo } from './apollo';
+import { identityFrom } from './auth';
 import { createLogger, type Logger } from './logger';
 
 export interface RunningSubgraph {
@@ -40,7 +41,7 @@ export async function startSubgraph(
     graphqlHttpHandler<DepartmentContext>({
       apollo,
       bodyLimitBytes: config.bodyLimitBytes,
-      context: async () => ({ db, loaders: department.createLoaders(db) }),
+      context: async (req) => ({ db, identity: identityFrom(req), loaders: department.createLoaders(db) }),
       onError: (error) => logger.error({ err: error }, 'request failed'),
       routes: {
         '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: department.name }),

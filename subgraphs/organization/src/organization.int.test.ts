@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 async function run(source: string, variableValues?: Record<string, unknown>) {
-  const result = await graphql({ schema, source, variableValues, contextValue: { db: org.db, loaders: organization.createLoaders(org.db) } });
+  const result = await graphql({ schema, source, variableValues, contextValue: { db: org.db, identity: null, loaders: organization.createLoaders(org.db) } });
   return result as { data?: any; errors?: any[] };
 }
 
