@@ -60,9 +60,13 @@ describe('bearer tokens', () => {
 describe('gateway configuration', () => {
   it('uses the public development secret only in local mode', () => {
     expect(loadGatewayConfig({}).auth).toMatchObject({ jwtSecret: LOCAL_JWT_SECRET, allowAnonymousReads: true });
-    expect(() => loadGatewayConfig({ GATEWAY_MODE: 'production' })).toThrow(/needs JWKS_URL or JWT_SECRET/);
-    expect(() => loadGatewayConfig({ GATEWAY_MODE: 'production', JWT_SECRET: LOCAL_JWT_SECRET })).toThrow(/public development secret/);
-    expect(loadGatewayConfig({ GATEWAY_MODE: 'production', JWT_SECRET: SECRET }).auth.allowAnonymousReads).toBe(false);
+    const signing = { GATEWAY_SIGNING_SECRET: 'signing-secret-of-at-least-32-bytes-long' };
+    expect(() => loadGatewayConfig({ GATEWAY_MODE: 'production', ...signing })).toThrow(/needs JWKS_URL or JWT_SECRET/);
+    expect(() => loadGatewayConfig({ GATEWAY_MODE: 'production', JWT_SECRET: LOCAL_JWT_SECRET, ...signing })).toThrow(/public development secret/);
+    expect(() => loadGatewayConfig({ GATEWAY_MODE: 'production', JWT_SECRET: SECRET })).toThrow(/needs GATEWAY_SIGNING_SECRET/);
+    const production = loadGatewayConfig({ GATEWAY_MODE: 'production', JWT_SECRET: SECRET, ...signing });
+    expect(production.auth.allowAnonymousReads).toBe(false);
+    expect(production.introspection).toBe(false);
   });
 
   it('reads subgraph URL overrides by name', () => {

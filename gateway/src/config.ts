@@ -1,5 +1,6 @@
 import { EnvReader, LOG_LEVELS, type LogLevel } from '@zigong/kit';
 import { resolve } from 'node:path';
+import type { DemandLimits } from './demand-control';
 
 export type GatewayMode = 'local' | 'production';
 
@@ -16,6 +17,13 @@ export interface AuthConfig {
 
 export interface GatewayConfig {
   mode: GatewayMode;
+  /** Shared with every subgraph: the gateway signs each request it sends them. */
+  signingSecret?: string;
+  subgraphTimeoutMs: number;
+  limits: DemandLimits;
+  introspection: boolean;
+  /** Origins allowed to call from a browser; empty means same-origin only. */
+  corsOrigins: string[];
   host: string;
   port: number;
   /** Path of the composed supergraph (schema/supergraph.graphql). */
@@ -46,6 +54,19 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const jwtSecret = read.optional('JWT_SECRET') ?? (production ? undefined : LOCAL_JWT_SECRET);
   const config: GatewayConfig = {
     mode,
+    signingSecret: read.secret('GATEWAY_SIGNING_SECRET'),
+    subgraphTimeoutMs: read.int('SUBGRAPH_TIMEOUT_MS', 10_000, { min: 10, max: 300_000 }),
+    limits: {
+      maxDepth: read.int('MAX_DEPTH', 12, { min: 1 }),
+      maxAliases: read.int('MAX_ALIASES', 50, { min: 0 }),
+      maxRootFields: read.int('MAX_ROOT_FIELDS', 20, { min: 1 }),
+      maxTokens: read.int('MAX_TOKENS', 50_000, { min: 10 }),
+      maxCost: read.int('MAX_COST', 50_000, { min: 1 }),
+      defaultListSize: read.int('DEFAULT_LIST_SIZE', 10, { min: 1 }),
+      maxPageSize: read.int('MAX_PAGE_SIZE', 100, { min: 1 }),
+    },
+    introspection: read.bool('INTROSPECTION', !production),
+    corsOrigins: (read.optional('CORS_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     host: read.string('HOST', production ? '0.0.0.0' : '127.0.0.1'),
     port: read.port('GATEWAY_PORT', 4000),
     supergraphPath: resolve(read.string('SUPERGRAPH_PATH', resolve(__dirname, '../../schema/supergraph.graphql'))),
@@ -63,6 +84,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   read.done();
   if (production && !jwtSecret && !jwksUrl) throw new Error('GATEWAY_MODE=production needs JWKS_URL or JWT_SECRET.');
   if (production && jwtSecret === LOCAL_JWT_SECRET) throw new Error('JWT_SECRET is the public development secret; set a real one for production.');
+  if (production && !config.signingSecret) throw new Error('GATEWAY_MODE=production needs GATEWAY_SIGNING_SECRET, shared with the subgraphs.');
   if (jwtSecret && Buffer.byteLength(jwtSecret) < 32) throw new Error('JWT_SECRET must be at least 32 bytes long.');
   return config;
 }

@@ -1,20 +1,15 @@
-import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { createApollo, createLogger, createServer, encodeIdentity, graphqlHttpHandler, IDENTITY_HEADER, type Identity, listen, sendJson } from '@zigong/kit';
+import { ApolloGateway } from '@apollo/gateway';
+import { createApollo, createLogger, createServer, graphqlHttpHandler, listen, sendJson } from '@zigong/kit';
 import { GraphQLError } from 'graphql';
-import { createAuthenticator } from './auth';
 import { existsSync, readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { createAuthenticator } from './auth';
 import type { GatewayConfig } from './config';
+import { DepartmentDataSource, type GatewayContext } from './datasource';
+import { demandControlPlugin, shapeGuard } from './demand-control';
+import { createMetrics, operationLabel } from './metrics';
 
-export interface GatewayContext {
-  identity: Identity | null;
-}
-
-/** Passes the verified caller on, so each subgraph enforces its own write permissions. */
-class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    if (context?.identity) request.http?.headers.set(IDENTITY_HEADER, encodeIdentity(context.identity));
-  }
-}
+export type { GatewayContext };
 
 export interface RunningGateway {
   url: string;
@@ -28,33 +23,90 @@ export interface RunningGateway {
  */
 export async function startGateway(config: GatewayConfig, supergraphSdl = readSupergraph(config.supergraphPath)): Promise<RunningGateway> {
   const logger = createLogger('gateway', config.logLevel);
+  const metrics = createMetrics();
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => new DepartmentDataSource({ url: config.subgraphUrls[name] ?? url }),
+    buildService: ({ name, url }) =>
+      new DepartmentDataSource({
+        name,
+        url: config.subgraphUrls[name] ?? url!,
+        timeoutMs: config.subgraphTimeoutMs,
+        signingSecret: config.signingSecret,
+        metrics,
+      }),
     logger,
   });
 
   const httpServer = createServer();
   const authenticate = createAuthenticator(config.auth);
-  const apollo = createApollo<GatewayContext>({ gateway, httpServer, logger });
+  const apollo = createApollo<GatewayContext>({
+    gateway,
+    httpServer,
+    logger,
+    introspection: config.introspection,
+    parseOptions: { maxTokens: config.limits.maxTokens },
+    plugins: [
+      demandControlPlugin(config.limits),
+      {
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ contextValue, operationName }) {
+              contextValue.operation.name = operationName;
+            },
+            async didEncounterErrors({ errors, operationName }) {
+              for (const error of errors) {
+                metrics.errors.inc({ operation: operationLabel(operationName), code: String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
+              }
+            },
+          };
+        },
+      },
+    ],
+  });
   await apollo.start();
+
+  const cors = (req: IncomingMessage): Record<string, string> => {
+    const origin = req.headers.origin;
+    if (!origin || !(config.corsOrigins.includes(origin) || config.corsOrigins.includes('*'))) return {};
+    return {
+      'access-control-allow-origin': origin,
+      'access-control-allow-methods': 'GET, POST, OPTIONS',
+      'access-control-allow-headers': 'authorization, content-type, apollo-require-preflight, x-request-id',
+      vary: 'origin',
+    };
+  };
+
   httpServer.on(
     'request',
-    graphqlHttpHandler({
+    graphqlHttpHandler<GatewayContext>({
       apollo,
       bodyLimitBytes: config.bodyLimitBytes,
-      context: async (req) => {
+      headers: cors,
+      guard: shapeGuard(config.limits),
+      context: async (req, requestId) => {
         const identity = await authenticate(req.headers.authorization);
         if (!identity && !config.auth.allowAnonymousReads) {
           throw new GraphQLError('Sign in: this gateway needs a bearer token for every request.', {
             extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
           });
         }
-        return { identity };
+        return { identity, requestId, operation: {} };
       },
       onError: (error) => logger.error({ err: error }, 'request failed'),
+      onResponse: (record, context) => {
+        if (context?.operation.name) record.operationName = context.operation.name;
+        const operation = operationLabel(record.operationName);
+        metrics.requests.inc({ operation, status: String(record.status) });
+        metrics.duration.observe({ operation }, record.durationMs / 1000);
+        logger.info(record, 'request');
+      },
       routes: {
         '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),
+        '/ready': (_req, res) => sendJson(res, 200, { status: 'ready' }),
+        '/metrics': async (_req, res) => {
+          res.writeHead(200, { 'content-type': metrics.registry.contentType });
+          res.end(await metrics.registry.metrics());
+        },
       },
     }),
   );
@@ -63,7 +115,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl = readSu
     throw error;
   });
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}/graphql`;
-  logger.info({ url }, 'gateway ready');
+  logger.info({ url, mode: config.mode }, 'gateway ready');
 
   let stopping: Promise<void> | undefined;
   return { url, port, stop: () => (stopping ??= apollo.stop()) };

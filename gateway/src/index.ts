@@ -1,3 +1,5 @@
-export * from './config';
-export * from './gateway';
 export * from './auth';
+export * from './config';
+export * from './datasource';
+export * from './demand-control';
+export * from './gateway';

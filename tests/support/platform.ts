@@ -4,6 +4,7 @@ import { createTestDatabase, type TestDatabase } from '@zigong/kit/testing';
 import { composeRegistry, loadDepartment, prepareDatabase, readRegistry, SUPERGRAPH_PATH } from '@zigong/local';
 
 const TEST_SECRET = 'test-secret-that-is-at-least-32-bytes-long';
+export const SIGNING_SECRET = 'test-signing-secret-shared-by-gateway-and-subgraphs';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
@@ -44,10 +45,11 @@ export async function startPlatform({ departments, gatewayEnv = {} }: { departme
         poolSize: 5,
         bodyLimitBytes: 1_000_000,
         logLevel: 'silent',
+        signingSecret: SIGNING_SECRET,
       }),
     );
   }
-  const config = loadGatewayConfig({ GATEWAY_PORT: '0', JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', ...gatewayEnv });
+  const config = loadGatewayConfig({ GATEWAY_PORT: '0', JWT_SECRET: TEST_SECRET, GATEWAY_SIGNING_SECRET: SIGNING_SECRET, LOG_LEVEL: 'silent', ...gatewayEnv });
   const gateway = await startGateway(
     { ...config, supergraphPath: SUPERGRAPH_PATH, subgraphUrls: Object.fromEntries(subgraphs.map((s) => [s.name, s.url])) },
     supergraphSdl,

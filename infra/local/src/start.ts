@@ -1,5 +1,6 @@
 import { runMain } from '@zigong/kit';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadLocalConfig } from './config';
@@ -45,7 +46,9 @@ runMain(async () => {
     for (const p of prepared) {
       console.log(`${p.name}: ${p.migrations.length} migrations applied, ${p.seeded} reference rows added`);
     }
-    const env = { ...process.env, DATABASE_URL: database.url, LOG_LEVEL: config.logLevel };
+    // Only the gateway can reach the subgraphs, locally too: a fresh shared secret each run.
+    const signingSecret = process.env.GATEWAY_SIGNING_SECRET ?? randomBytes(32).toString('hex');
+    const env = { ...process.env, DATABASE_URL: database.url, LOG_LEVEL: config.logLevel, GATEWAY_SIGNING_SECRET: signingSecret };
     for (const entry of registry) {
       const url = new URL(entry.routingUrl);
       const script = resolve(ROOT, 'subgraphs', entry.name, 'dist', 'main.js');

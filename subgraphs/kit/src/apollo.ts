@@ -21,6 +21,10 @@ export function createApollo<C extends BaseContext>(
     logger,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), ...plugins],
     formatError: (formatted, error) => {
+      // graphql-js stops lexing at parseOptions.maxTokens; give that refusal a code of its own.
+      if (formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' && /contains more than \d+ tokens/.test(formatted.message)) {
+        return { ...formatted, extensions: { ...formatted.extensions, code: 'TOO_MANY_TOKENS' } };
+      }
       const original = unwrapResolverError(error);
       if (original instanceof GraphQLError || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
       logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving');

@@ -10,6 +10,11 @@ export interface SubgraphConfig {
   /** Largest request body accepted, in bytes. */
   bodyLimitBytes: number;
   logLevel: LogLevel;
+  /**
+   * Shared with the gateway. When set, every GraphQL request must carry the gateway's signature
+   * and the identity it forwards is trusted; when unset, requests are served as anonymous.
+   */
+  signingSecret?: string;
 }
 
 export function loadSubgraphConfig(env: NodeJS.ProcessEnv = process.env, defaultPort = 4001): SubgraphConfig {
@@ -21,6 +26,7 @@ export function loadSubgraphConfig(env: NodeJS.ProcessEnv = process.env, default
     poolSize: read.int('DB_POOL_SIZE', 10, { min: 1, max: 200 }),
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 1_000_000, { min: 1_000 }),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    signingSecret: read.secret('GATEWAY_SIGNING_SECRET'),
   };
   read.done();
   return config;

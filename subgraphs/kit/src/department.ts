@@ -6,6 +6,8 @@ import type { Identity } from './auth';
 /** What every resolver of a department receives as its context, fresh for each request. */
 export interface DepartmentContext<Loaders extends object = object> {
   db: DataSource;
+  /** Follows the request across gateway and subgraph logs. */
+  requestId?: string;
   /** The caller, as the gateway verified it; null for anonymous requests. */
   identity: Identity | null;
   /** DataLoaders made for this request only, so nothing is cached across users or requests. */

@@ -76,6 +76,15 @@ export class EnvReader {
     return value;
   }
 
+  /** An optional secret; short ones are refused because they can be guessed. */
+  secret(name: string, minBytes = 32): string | undefined {
+    const value = this.optional(name);
+    if (value !== undefined && Buffer.byteLength(value) < minBytes) {
+      this.problems.push(`${name} must be at least ${minBytes} bytes long.`);
+    }
+    return value;
+  }
+
   /** Throws one ConfigError listing everything that was wrong. */
   done(): void {
     if (this.problems.length) throw new ConfigError(this.problems);

@@ -1,19 +1,44 @@
 import { type ApolloServer, type BaseContext, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
+/** What the handler knows of a finished request, for logs and metrics. */
+export interface RequestRecord {
+  requestId: string;
+  method: string;
+  operationName?: string;
+  status: number;
+  durationMs: number;
+}
+
 export interface GraphQLHttpOptions<C extends BaseContext> {
   apollo: ApolloServer<C>;
-  context: (req: IncomingMessage) => Promise<C>;
+  context: (req: IncomingMessage, requestId: string) => Promise<C>;
   /** Extra routes by path, e.g. `/health`. */
   routes?: Record<string, Route>;
   bodyLimitBytes: number;
+  /** Checks a GraphQL request before Apollo sees it; a refusal is answered as it says. */
+  guard?: (req: IncomingMessage, rawBody: string, body: unknown, url: URL) => Refusal | null;
+  /** Extra response headers for every GraphQL response (e.g. CORS). */
+  headers?: (req: IncomingMessage) => Record<string, string>;
   onError?: (error: unknown) => void;
+  /** Called when a GraphQL response is sent, with the request's context if one was made. */
+  onResponse?: (record: RequestRecord, context: C | undefined) => void;
+}
+
+/** Why a request is refused before it runs, and with which status and code. */
+export interface Refusal {
+  status: number;
+  code: string;
+  message: string;
 }
 
 export const GRAPHQL_PATH = '/graphql';
+export const REQUEST_ID_HEADER = 'x-request-id';
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
 /** Answers with a GraphQL-shaped error body, so every client parses failures the same way. */
 export function sendError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
@@ -38,12 +63,18 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
       size += chunk.length;
       if (size > limit) {
         reject(new BodyTooLarge());
-        req.destroy();
+        req.resume();
       } else chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/** The caller's request id when it is a sane one (so it can be followed across services), else a new one. */
+export function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers[REQUEST_ID_HEADER];
+  return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 /**
@@ -52,15 +83,33 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
  */
 export function graphqlHttpHandler<C extends BaseContext>(options: GraphQLHttpOptions<C>) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const requestId = requestIdOf(req);
+    let operationName: string | undefined;
+    let contextValue: C | undefined;
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    res.once('finish', () =>
+      url.pathname === GRAPHQL_PATH &&
+      options.onResponse?.(
+        { requestId, method: req.method ?? 'GET', operationName, status: res.statusCode, durationMs: performance.now() - started },
+        contextValue,
+      ),
+    );
     try {
       const route = options.routes?.[url.pathname];
       if (route) return await route(req, res);
       if (url.pathname !== GRAPHQL_PATH) return sendError(res, 404, 'NOT_FOUND', `Nothing at ${url.pathname}; GraphQL is at ${GRAPHQL_PATH}.`);
+      for (const [key, value] of Object.entries(options.headers?.(req) ?? {})) res.setHeader(key, value);
+      if (req.method === 'OPTIONS') {
+        res.statusCode = 204;
+        return void res.end();
+      }
 
       let body: unknown = undefined;
+      let text = '';
       if (req.method === 'POST') {
-        const text = await readBody(req, options.bodyLimitBytes);
+        text = await readBody(req, options.bodyLimitBytes);
         const type = req.headers['content-type'] ?? '';
         if (/json/i.test(type)) {
           try {
@@ -68,8 +117,14 @@ export function graphqlHttpHandler<C extends BaseContext>(options: GraphQLHttpOp
           } catch {
             return sendError(res, 400, 'BAD_REQUEST', 'The request body is not valid JSON.');
           }
+          if (typeof (body as { operationName?: unknown })?.operationName === 'string') {
+            operationName = (body as { operationName: string }).operationName.slice(0, 100);
+          }
         } else body = text;
-      }
+      } else operationName = url.searchParams.get('operationName')?.slice(0, 100);
+      const refusal = options.guard?.(req, text, body, url);
+      if (refusal) return sendError(res, refusal.status, refusal.code, refusal.message);
+
       const headers = new HeaderMap();
       for (const [key, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -77,7 +132,7 @@ export function graphqlHttpHandler<C extends BaseContext>(options: GraphQLHttpOp
       const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
       const response = await options.apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest,
-        context: () => options.context(req),
+        context: async () => (contextValue = await options.context(req, requestId)),
       });
       for (const [key, value] of response.headers) res.setHeader(key, value);
       res.statusCode = response.status ?? 200;

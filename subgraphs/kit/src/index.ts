@@ -19,3 +19,4 @@ export * from './process';
 export * from './scalars';
 export * from './seed';
 export * from './server';
+export * from './signing';

@@ -8,6 +8,7 @@ import { buildDepartmentSchema } from './federation';
 import { createServer, graphqlHttpHandler, listen, sendJson } from './http';
 import { createApollo } from './apollo';
 import { identityFrom } from './auth';
+import { signatureGuard } from './signing';
 import { createLogger, type Logger } from './logger';
 
 export interface RunningSubgraph {
@@ -41,8 +42,16 @@ export async function startSubgraph(
     graphqlHttpHandler<DepartmentContext>({
       apollo,
       bodyLimitBytes: config.bodyLimitBytes,
-      context: async (req) => ({ db, identity: identityFrom(req), loaders: department.createLoaders(db) }),
+      // Without a shared secret nothing proves a forwarded identity came from the gateway.
+      context: async (req, requestId) => ({
+        db,
+        requestId,
+        identity: config.signingSecret ? identityFrom(req) : null,
+        loaders: department.createLoaders(db),
+      }),
+      guard: config.signingSecret ? signatureGuard(config.signingSecret) : undefined,
       onError: (error) => logger.error({ err: error }, 'request failed'),
+      onResponse: (record) => logger.info(record, 'request'),
       routes: {
         '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: department.name }),
         '/ready': async (_req, res) => {

@@ -1,0 +1,50 @@
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+/** The gateway's Prometheus metrics, on a registry of its own (tests start several gateways). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const seconds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+  return {
+    registry,
+    requests: new Counter({
+      name: 'graphql_requests_total',
+      help: 'GraphQL requests by operation name and HTTP status',
+      labelNames: ['operation', 'status'] as const,
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: 'graphql_request_duration_seconds',
+      help: 'GraphQL request latency by operation name',
+      labelNames: ['operation'] as const,
+      buckets: seconds,
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: 'graphql_errors_total',
+      help: 'GraphQL errors returned to clients, by operation name and extensions.code',
+      labelNames: ['operation', 'code'] as const,
+      registers: [registry],
+    }),
+    subgraphDuration: new Histogram({
+      name: 'subgraph_fetch_duration_seconds',
+      help: 'Latency of the gateway’s requests to each subgraph',
+      labelNames: ['subgraph'] as const,
+      buckets: seconds,
+      registers: [registry],
+    }),
+    subgraphErrors: new Counter({
+      name: 'subgraph_fetch_errors_total',
+      help: 'Failed gateway requests to each subgraph, by kind (unavailable, timeout, http_<status>)',
+      labelNames: ['subgraph', 'kind'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Operation names are client-chosen: bound the label's length so they cannot bloat the registry. */
+export function operationLabel(name: string | null | undefined): string {
+  return name ? name.slice(0, 60) : 'anonymous';
+}
