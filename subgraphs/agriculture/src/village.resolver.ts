@@ -1,0 +1,15 @@
+import type { DepartmentContext } from '@zigong/kit';
+import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import type { AgricultureLoaders } from './agriculture.loaders';
+import { IndustrialPark } from './park.entity';
+import { Village } from './village.stub';
+
+type Context = DepartmentContext<AgricultureLoaders>;
+
+@Resolver(() => Village)
+export class VillageResolver {
+  @FieldResolver(() => [IndustrialPark], { description: 'Industrial parks located in this village (agriculture).' })
+  industrialParks(@Root() village: Village, @Ctx() { loaders }: Context): Promise<IndustrialPark[]> {
+    return loaders.parksOfVillage.load(village.id);
+  }
+}
