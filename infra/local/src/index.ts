@@ -4,4 +4,5 @@ export * from './database';
 export * from './embedded';
 export * from './paths';
 export * from './platform';
+export * from './processes';
 export * from './registry';

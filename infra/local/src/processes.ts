@@ -1,0 +1,86 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ROOT } from './paths';
+import type { RegisteredSubgraph } from './registry';
+
+export interface Service {
+  name: string;
+  url: string;
+  probe: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+}
+
+export interface LaunchOptions {
+  registry: RegisteredSubgraph[];
+  databaseUrl: string;
+  gatewayPort: number;
+  /** Shared by the gateway and the subgraphs; without one, subgraphs serve reads only. */
+  signingSecret?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Where each service's output lines go; prefixed with its name. */
+  output?: (line: string) => void;
+}
+
+/** Every department as its own process at its `routing_url` port, then the gateway; resolves when all answer. */
+export async function launchServices(options: LaunchOptions): Promise<{ gateway: Service; subgraphs: Service[] }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, DATABASE_URL: options.databaseUrl };
+  if (options.signingSecret) env.GATEWAY_SIGNING_SECRET = options.signingSecret;
+  const subgraphs: Service[] = [];
+  try {
+    for (const entry of options.registry) {
+      const url = new URL(entry.routingUrl);
+      const script = resolve(ROOT, 'subgraphs', entry.name, 'dist', 'main.js');
+      subgraphs.push(spawnService(entry.name, script, entry.routingUrl, new URL('/ready', url).toString(), { ...env, PORT: url.port, HOST: url.hostname }, options.output));
+    }
+    await Promise.all(subgraphs.map((service) => waitUntilUp(service)));
+    const base = `http://127.0.0.1:${options.gatewayPort}`;
+    const gateway = spawnService('gateway', resolve(ROOT, 'gateway', 'dist', 'main.js'), `${base}/graphql`, `${base}/health`, {
+      ...env,
+      GATEWAY_PORT: String(options.gatewayPort),
+    }, options.output);
+    subgraphs.push(gateway);
+    await waitUntilUp(gateway);
+    subgraphs.pop();
+    return { gateway, subgraphs };
+  } catch (error) {
+    await stopServices(subgraphs);
+    throw error;
+  }
+}
+
+export function spawnService(name: string, script: string, url: string, probe: string, env: NodeJS.ProcessEnv, output = console.log): Service {
+  // Detached: a Ctrl-C reaches only the runner, which then stops each service once, in order.
+  // The IPC channel lets a service notice when the runner is gone.
+  const child = spawn(process.execPath, [script], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream }).on('line', (line) => output(`[${name}] ${line}`));
+  }
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  return { name, url, probe, child, exited };
+}
+
+export async function waitUntilUp(service: Service, timeoutMs = 60_000): Promise<void> {
+  let exitCode: number | null | undefined;
+  void service.exited.then((code) => (exitCode = code));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`${service.name} exited (code ${exitCode}) before it was ready.`);
+    try {
+      if ((await fetch(service.probe)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  throw new Error(`${service.name} was not ready at ${service.probe} within ${timeoutMs / 1000} s.`);
+}
+
+/** SIGTERM to each (they finish in-flight requests), SIGKILL after 10 s. */
+export async function stopServices(services: Service[]): Promise<void> {
+  for (const service of services) service.child.kill('SIGTERM');
+  const forced = setTimeout(() => services.forEach((s) => s.child.kill('SIGKILL')), 10_000);
+  await Promise.all(services.map((s) => s.exited));
+  clearTimeout(forced);
+}

@@ -1,0 +1,4 @@
+import { serveDepartment } from '@zigong/kit';
+import { tourism } from './index';
+
+serveDepartment(tourism, 4004);

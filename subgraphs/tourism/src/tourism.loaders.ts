@@ -1,0 +1,53 @@
+import { manyByKey, oneByKey } from '@zigong/kit';
+import { DataSource, In } from 'typeorm';
+import { AllianceIncomeContribution, AllianceMember, TourismAlliance, TourismPlatform } from './alliance.entity';
+
+/** An alliance as seen from one of its member villages. */
+export type MemberAlliance = TourismAlliance & { memberVillageId: string };
+
+export const ALLIANCE_COLUMNS = `a.id, a.name, a.theme, a.lead_village_id AS "leadVillageId", a.generated`;
+
+/** One batched statement per loader per request tick, whatever the number of parents. */
+export function createLoaders(db: DataSource) {
+  const ids = (keys: readonly string[]) => In([...keys]);
+  return {
+    alliance: oneByKey((keys) => db.getRepository(TourismAlliance).findBy({ id: ids(keys) }), (a) => a.id),
+    alliancesOfVillage: manyByKey(
+      (keys) =>
+        db.query(
+          `SELECT ${ALLIANCE_COLUMNS}, m.village_id AS "memberVillageId"
+             FROM tourism.alliance_member m
+             JOIN tourism.alliance a ON a.id = m.alliance_id
+            WHERE m.village_id = ANY($1)
+            ORDER BY a.name, a.id`,
+          [keys],
+        ) as Promise<MemberAlliance[]>,
+      (a) => a.memberVillageId,
+    ),
+    // The lead village first, then the others by division code.
+    members: manyByKey(
+      (keys) =>
+        db.query(
+          `SELECT m.alliance_id AS "allianceId", m.village_id AS "villageId", m.generated
+             FROM tourism.alliance_member m
+             JOIN tourism.alliance a ON a.id = m.alliance_id
+            WHERE m.alliance_id = ANY($1)
+            ORDER BY m.alliance_id, m.village_id <> a.lead_village_id, m.village_id`,
+          [keys],
+        ) as Promise<AllianceMember[]>,
+      (m) => m.allianceId,
+    ),
+    platforms: manyByKey(
+      (keys) => db.getRepository(TourismPlatform).find({ where: { allianceId: ids(keys) }, order: { name: 'ASC', id: 'ASC' } }),
+      (p) => p.allianceId,
+    ),
+    // Every recorded year at once: an alliance has a handful, and any `year` argument is then
+    // answered from the same batch.
+    contributions: manyByKey(
+      (keys) => db.getRepository(AllianceIncomeContribution).find({ where: { allianceId: ids(keys) }, order: { year: 'ASC' } }),
+      (c) => c.allianceId,
+    ),
+  };
+}
+
+export type TourismLoaders = ReturnType<typeof createLoaders>;
