@@ -24,9 +24,18 @@ export function readRegistry(path = REGISTRY_PATH): RegisteredSubgraph[] {
   });
 }
 
-/** A registered department's module: the package `@zigong/<name>` built from `subgraphs/<name>`. */
+/**
+ * A registered department's module: the package `@zigong/<name>`, or the folder `subgraphs/<name>`
+ * when a new department has not been linked into node_modules yet.
+ */
 export function loadDepartment(name: string): AnyDepartment {
-  const module = require(`@zigong/${name}`) as { default?: AnyDepartment };
+  let module: { default?: AnyDepartment };
+  try {
+    module = require(`@zigong/${name}`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    module = require(resolve(ROOT, 'subgraphs', name));
+  }
   const department = module.default;
   if (!department || department.name !== name) {
     throw new Error(`@zigong/${name} must export its department (defineDepartment({ name: "${name}", ... })) as default.`);
