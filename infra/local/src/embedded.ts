@@ -9,6 +9,8 @@ import { ROOT } from './paths';
 export interface EmbeddedPostgres {
   /** URL of the `postgres` maintenance database; swap the path for another database. */
   url: string;
+  /** The postmaster's process id, while it runs. */
+  pid?: number;
   dataDir: string;
   stop(): Promise<void>;
 }
@@ -58,7 +60,7 @@ async function portTaken(port: number): Promise<boolean> {
  * package installs process-exit hooks that exit with code 0 and race our own shutdown; we remove
  * them and stop the cluster ourselves.
  */
-export async function startEmbeddedPostgres({ dataDir, port }: { dataDir: string; port: number }): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres({ dataDir, port, flags = [] }: { dataDir: string; port: number; flags?: string[] }): Promise<EmbeddedPostgres> {
   if (await portTaken(port)) {
     throw new Error(`Port ${port} for the embedded Postgres is already in use: set PG_PORT to a free port, or DATABASE_URL to use another Postgres.`);
   }
@@ -80,6 +82,7 @@ export async function startEmbeddedPostgres({ dataDir, port }: { dataDir: string
     persistent: true,
     createPostgresUser: userInfo().uid === 0,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: flags,
     onLog: (message: string) => logs.push(message),
     onError: (message: unknown) => logs.push(String(message)),
   });
@@ -99,7 +102,7 @@ export async function startEmbeddedPostgres({ dataDir, port }: { dataDir: string
     if (!server || server.exitCode !== null || server.signalCode !== null) return;
     await Promise.race([pg.stop(), new Promise((done) => setTimeout(done, 10_000).unref())]);
   };
-  return { url, dataDir, stop };
+  return { url, dataDir, pid: server?.pid, stop };
 }
 
 function assertWritable(dataDir: string): void {

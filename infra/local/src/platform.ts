@@ -11,7 +11,7 @@ export interface PreparedDepartment {
 export async function prepareDatabase(
   databaseUrl: string,
   registry: RegisteredSubgraph[],
-  { seed = true } = {},
+  { seed = true, scale = 1 }: { seed?: boolean; scale?: number } = {},
 ): Promise<PreparedDepartment[]> {
   const prepared: PreparedDepartment[] = [];
   for (const entry of registry) {
@@ -20,7 +20,7 @@ export async function prepareDatabase(
     await db.initialize();
     try {
       const migrations = await migrate(db, department.name);
-      const seeded = seed && department.seed ? (await department.seed(db)).inserted : 0;
+      const seeded = seed && department.seed ? (await department.seed(db, { scale })).inserted : 0;
       prepared.push({ name: department.name, migrations, seeded });
     } finally {
       await db.destroy();

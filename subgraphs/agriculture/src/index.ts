@@ -22,7 +22,7 @@ export const agriculture = defineDepartment<AgricultureLoaders>({
     // Villages live in organization; agriculture only needs the id to find their parks.
     Village: (ref) => ({ id: refId(ref) }),
   },
-  seed: (db) => seedAgriculture(db),
+  seed: seedAgriculture,
 });
 
 export { seedAgriculture };

@@ -23,6 +23,11 @@ export interface EntityRef {
 
 export type ReferenceResolver<Loaders extends object> = (ref: EntityRef, ctx: DepartmentContext<Loaders>) => unknown;
 
+export interface SeedOptions {
+  /** How many times the reference data set to load; 1 is the article's Zigong. */
+  scale?: number;
+}
+
 export interface SeedReport {
   /** Rows the seed inserted; 0 on a second run. */
   inserted: number;
@@ -47,8 +52,8 @@ export interface Department<Loaders extends object = object> {
   references?: Record<string, ReferenceResolver<Loaders>>;
   /** Builds this request's DataLoaders. */
   createLoaders(db: DataSource): Loaders;
-  /** Loads the reference data; must be idempotent. */
-  seed?(db: DataSource): Promise<SeedReport>;
+  /** Loads the reference data (times `scale`); must be idempotent. */
+  seed?(db: DataSource, options?: SeedOptions): Promise<SeedReport>;
 }
 
 const NAME = /^[a-z][a-z0-9]{1,30}$/;

@@ -23,7 +23,7 @@ export const organization = defineDepartment<OrganizationLoaders>({
     Village: (ref, { loaders }) => loaders.village.load(refId(ref)),
     TaskForce: (ref, { loaders }) => loaders.taskForce.load(refId(ref)),
   },
-  seed: (db) => seedOrganization(db),
+  seed: seedOrganization,
 });
 
 export { seedOrganization };

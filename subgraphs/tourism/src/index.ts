@@ -19,7 +19,7 @@ export const tourism = defineDepartment<TourismLoaders>({
     // Organization owns villages; any village id may carry tourism's fields.
     Village: (ref) => ({ id: refId(ref) }),
   },
-  seed: (db) => seedTourism(db),
+  seed: seedTourism,
 });
 
 export { seedTourism, tourismReferenceData, tourismAllianceId, tourismPlatformId, FEILONGXIA_ALLIANCE } from './tourism.seed';

@@ -1,0 +1,246 @@
+import { runMain } from '@zigong/kit';
+import {
+  ensureDatabase,
+  freePort,
+  launchServices,
+  prepareDatabase,
+  readRegistry,
+  ROOT,
+  type Service,
+  spawnService,
+  startEmbeddedPostgres,
+  stopServices,
+  SUPERGRAPH_PATH,
+  API_SCHEMA_PATH,
+} from '@zigong/local';
+import { buildSchema, parse, validate } from 'graphql';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client } from 'pg';
+import { processTree, watch, type Watched } from './proc';
+import { evaluateTargets, type Measurement, writeReport } from './report';
+import { benchData, SCENARIOS, type Scenario } from './scenarios';
+
+const OURS = 'zigong';
+const STOCK = 'stock @apollo/gateway';
+const DIRECT = 'subgraph direct';
+const STOCK_PORT = 4100;
+
+interface Contender {
+  name: string;
+  url: string;
+  /** Node processes whose CPU is charged to this contender's requests. */
+  pids: () => number[];
+}
+
+/**
+ * `npm run bench [-- --quick]`: starts the platform on its own Postgres, checks that every
+ * contender answers the same, then alternates them (A B A B …) under the same varied load and
+ * reports throughput, latency, CPU and memory per process, and SQL statements per request.
+ */
+runMain(async () => {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      rounds: { type: 'string' },
+      duration: { type: 'string' },
+      connections: { type: 'string', default: '16' },
+      'large-scale': { type: 'string', default: '100' },
+    },
+  });
+  const quick = values.quick!;
+  const rounds = Number(values.rounds ?? (quick ? 1 : 3));
+  const duration = Number(values.duration ?? (quick ? 5 : 10));
+  const connections = Number(values.connections);
+  const largeScale = Number(values['large-scale']);
+  const registry = readRegistry();
+  const api = buildSchema(readFileSync(API_SCHEMA_PATH, 'utf8'));
+  const scenarios = SCENARIOS.filter((s) => {
+    const problems = validate(api, parse(s.query));
+    if (problems.length) console.log(`skipping ${s.name}: ${problems[0].message}`);
+    return problems.length === 0;
+  });
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'zigong-bench-pg-'));
+  rmSync(dataDir, { recursive: true });
+  const pgPort = await freePort();
+  const pg = await startEmbeddedPostgres({ dataDir, port: pgPort, flags: ['-c', 'shared_preload_libraries=pg_stat_statements'] });
+  const postgresPids = () => processTree(pg.pid!);
+  let services: Service[] = [];
+  const cleanup = async () => {
+    await stopServices(services);
+    await pg.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const started = performance.now();
+    const url1 = await prepare(pg.url, 'bench_x1', 1, registry);
+    console.log(`data at 1× loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+    const env = { LOG_LEVEL: 'warn' };
+    const launched = await launchServices({ registry, databaseUrl: url1, gatewayPort: 4000, env, output: () => undefined });
+    const stock = spawnService('stock', resolve(__dirname, 'stock-gateway.js'), `http://127.0.0.1:${STOCK_PORT}/`, '', {
+      ...process.env,
+      PORT: String(STOCK_PORT),
+      SUPERGRAPH_PATH,
+    }, () => undefined);
+    services = [launched.gateway, stock, ...launched.subgraphs];
+    await waitForGraphQL(stock.url);
+    const subgraphPids = Object.fromEntries(launched.subgraphs.map((s) => [s.name, s.child.pid!]));
+    const contenders = (scenario: Scenario): Contender[] => [
+      { name: OURS, url: launched.gateway.url, pids: () => [launched.gateway.child.pid!] },
+      { name: STOCK, url: stock.url, pids: () => [stock.child.pid!] },
+      ...(scenario.direct ? [{ name: DIRECT, url: registry.find((r) => r.name === scenario.direct)!.routingUrl, pids: () => [] }] : []),
+    ];
+    const groups = (contender: Contender): Watched[] => [
+      { name: 'gateway', pids: contender.pids },
+      ...launched.subgraphs.map((s) => ({ name: s.name, pids: () => [subgraphPids[s.name]] })),
+      { name: 'postgres', pids: postgresPids },
+    ];
+
+    const checks = await checkSameAnswers(scenarios, contenders);
+    const measurements: Measurement[] = [];
+    for (const scenario of scenarios) for (const c of contenders(scenario)) await load(c.url, scenario, 1, Math.min(2, duration), connections);
+    for (let round = 1; round <= rounds; round++) {
+      for (const scenario of scenarios) {
+        for (const contender of contenders(scenario)) {
+          const statementsBefore = await statementCount(url1);
+          const usage = watch(groups(contender));
+          const result = await load(contender.url, scenario, 1, duration, connections);
+          const used = usage.stop();
+          const statements = (await statementCount(url1)) - statementsBefore;
+          measurements.push({ scenario: scenario.name, contender: contender.name, round, ...result, statements, ...used });
+          console.log(
+            `round ${round} ${scenario.name.padEnd(13)} ${contender.name.padEnd(22)} ${(result.requests / result.duration).toFixed(0).padStart(6)} req/s  p99 ${result.p99} ms`,
+          );
+        }
+      }
+    }
+    await stopServices(services);
+    services = [];
+
+    const large = await largeScaleChecks(pg.url, registry, largeScale, connections, quick);
+    const startup = await startupTime(pg, dataDir, pgPort);
+    const targets = evaluateTargets(measurements, large, startup);
+    writeReport({ quick, rounds, duration, connections, scenarios, checks, measurements, large, startup, targets });
+  } finally {
+    await cleanup();
+  }
+  process.exit(0);
+});
+
+async function prepare(serverUrl: string, name: string, scale: number, registry: ReturnType<typeof readRegistry>): Promise<string> {
+  const url = await ensureDatabase(serverUrl, name);
+  await prepareDatabase(url, registry, { scale });
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  await client.query('ANALYZE');
+  await client.end();
+  return url;
+}
+
+/** Statements run against a database so far (pg_stat_statements), not counting this query. */
+async function statementCount(url: string): Promise<number> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  const { rows } = await client.query(
+    `SELECT coalesce(sum(calls), 0)::bigint AS n FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+      WHERE d.datname = current_database() AND s.query NOT ILIKE '%pg_stat_statements%' AND s.query NOT IN ('SELECT 1', 'BEGIN', 'COMMIT')`,
+  );
+  await client.end();
+  return Number(rows[0].n);
+}
+
+function load(url: string, scenario: Scenario, scale: number, duration: number, connections: number) {
+  return new Promise<{ requests: number; duration: number; p50: number; p99: number; errors: number; non2xx: number }>((done, fail) => {
+    execFile(
+      process.execPath,
+      [resolve(__dirname, 'load.js'), JSON.stringify({ url, scenario: scenario.name, scale, connections, duration })],
+      { maxBuffer: 1 << 20 },
+      (error, stdout) => (error ? fail(error) : done(JSON.parse(stdout))),
+    );
+  });
+}
+
+async function post(url: string, body: unknown): Promise<{ status: number; json: any }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: response.status, json: await response.json() };
+}
+
+async function waitForGraphQL(url: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await post(url, { query: '{ __typename }' })).status === 200) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+/** Before timing anything: every contender returns the same data for the same requests. */
+async function checkSameAnswers(scenarios: Scenario[], contenders: (s: Scenario) => Contender[]) {
+  const data = benchData(1);
+  const checks: Array<{ scenario: string; same: boolean; detail?: string }> = [];
+  for (const scenario of scenarios) {
+    let detail: string | undefined;
+    for (let i = 0; i < 5 && !detail; i++) {
+      const body = { query: scenario.query, variables: scenario.variables(i, data) };
+      const answers = await Promise.all(contenders(scenario).map(async (c) => ({ name: c.name, ...(await post(c.url, body)) })));
+      const [first, ...rest] = answers;
+      if (first.json.errors) detail = `${first.name} answered errors: ${JSON.stringify(first.json.errors).slice(0, 200)}`;
+      for (const other of rest) {
+        if (JSON.stringify(other.json.data) !== JSON.stringify(first.json.data)) detail = `${other.name} differs from ${first.name}`;
+      }
+    }
+    checks.push({ scenario: scenario.name, same: !detail, detail });
+    console.log(`check ${scenario.name}: ${detail ?? 'every contender returns the same data'}`);
+  }
+  return checks;
+}
+
+/** At the large scale: SQL statements per dashboard request and the city summary's latency. */
+async function largeScaleChecks(serverUrl: string, registry: ReturnType<typeof readRegistry>, scale: number, connections: number, quick: boolean) {
+  const started = performance.now();
+  const url = await prepare(serverUrl, `bench_x${scale}`, scale, registry);
+  const loadSeconds = (performance.now() - started) / 1000;
+  const launched = await launchServices({ registry, databaseUrl: url, gatewayPort: 4000, env: { LOG_LEVEL: 'warn' }, output: () => undefined });
+  try {
+    const byName = Object.fromEntries(SCENARIOS.map((s) => [s.name, s]));
+    const data = benchData(scale);
+    const statementsPer = async (databaseUrl: string) => {
+      const before = await statementCount(databaseUrl);
+      for (let i = 0; i < 10; i++) await post(launched.gateway.url, { query: byName.dashboard.query, variables: byName.dashboard.variables(i, data) });
+      return ((await statementCount(databaseUrl)) - before) / 10;
+    };
+    const dashboardStatements = await statementsPer(url);
+    const summary = await load(launched.gateway.url, byName['city-summary'], scale, quick ? 5 : 10, Math.min(4, connections));
+    console.log(`at ${scale}×: ${dashboardStatements} statements per dashboard, city summary p50 ${summary.p50} ms (data loaded in ${loadSeconds.toFixed(1)} s)`);
+    return { scale, loadSeconds, dashboardStatements, citySummaryP50: summary.p50, citySummaryErrors: summary.errors + summary.non2xx };
+  } finally {
+    await stopServices([launched.gateway, ...launched.subgraphs]);
+  }
+}
+
+/** `npm start` to first answer with the data already present (the 1× database, embedded Postgres). */
+async function startupTime(pg: { stop(): Promise<void> }, dataDir: string, pgPort: number): Promise<number> {
+  await pg.stop();
+  const started = performance.now();
+  const child = spawn(process.execPath, [join(ROOT, 'infra/local/dist/start.js')], {
+    env: { ...process.env, PG_DATA_DIR: dataDir, PG_PORT: String(pgPort), PG_DATABASE: 'bench_x1', LOG_LEVEL: 'warn' },
+    stdio: 'ignore',
+  });
+  try {
+    await waitForGraphQL('http://127.0.0.1:4000/graphql');
+    return (performance.now() - started) / 1000;
+  } finally {
+    const exited = new Promise((done) => child.once('exit', done));
+    child.kill('SIGINT');
+    await exited;
+  }
+}
