@@ -2,6 +2,7 @@ import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { encodeIdentity, IDENTITY_HEADER, type Identity, REQUEST_ID_HEADER, SIGNATURE_HEADER, signRequest } from '@zigong/kit';
 import { GraphQLError } from 'graphql';
+import { Pool } from 'undici';
 import type { Metrics } from './metrics';
 
 export interface GatewayContext {
@@ -28,20 +29,33 @@ function subgraphError(name: string, code: string, message: string): GraphQLErro
 }
 
 /**
- * Node's fetch (undici, keep-alive by default) with a deadline, the gateway's signature over the
+ * An undici connection pool per subgraph (keep-alive, no WHATWG streams: Node's fetch cost the
+ * gateway more CPU than the rest of a request), a deadline, the gateway's signature over the
  * exact body sent, and per-subgraph metrics.
  */
-function subgraphFetcher({ name, timeoutMs, signingSecret, metrics }: SubgraphOptions): Fetcher {
-  return (async (url: string, init: { body?: string; headers?: Record<string, string> } & Record<string, unknown>) => {
-    const headers = { ...init.headers };
-    if (signingSecret) headers[SIGNATURE_HEADER] = signRequest(signingSecret, init.body ?? '');
+function subgraphFetcher({ name, url, timeoutMs, signingSecret, metrics }: SubgraphOptions, pool: Pool): Fetcher {
+  const path = new URL(url).pathname;
+  return (async (_url: string, init: { body?: string; headers?: Record<string, string> }) => {
+    const body = init.body ?? '';
+    const headers: Record<string, string> = { ...init.headers };
+    if (signingSecret) headers[SIGNATURE_HEADER] = signRequest(signingSecret, body);
     const stop = metrics.subgraphDuration.startTimer({ subgraph: name });
     try {
-      const response = await fetch(url, { ...(init as RequestInit), headers, signal: AbortSignal.timeout(timeoutMs) });
-      if (!response.ok) metrics.subgraphErrors.inc({ subgraph: name, kind: `http_${response.status}` });
-      return response;
+      const response = await pool.request({ path, method: 'POST', headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+      const text = await response.body.text();
+      if (response.statusCode >= 400) metrics.subgraphErrors.inc({ subgraph: name, kind: `http_${response.statusCode}` });
+      return {
+        ok: response.statusCode >= 200 && response.statusCode < 300,
+        status: response.statusCode,
+        statusText: '',
+        url,
+        headers: new Headers(response.headers as Record<string, string>),
+        text: async () => text,
+        json: async () => JSON.parse(text),
+      };
     } catch (error) {
-      const timedOut = (error as Error).name === 'TimeoutError';
+      const code = (error as { code?: string }).code ?? '';
+      const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
       metrics.subgraphErrors.inc({ subgraph: name, kind: timedOut ? 'timeout' : 'unavailable' });
       if (timedOut) throw subgraphError(name, 'SUBGRAPH_TIMEOUT', `The ${name} subgraph did not answer within ${timeoutMs} ms.`);
       throw subgraphError(name, 'SUBGRAPH_UNAVAILABLE', `The ${name} subgraph is unavailable; data from other departments is still returned.`);
@@ -55,9 +69,18 @@ function subgraphFetcher({ name, timeoutMs, signingSecret, metrics }: SubgraphOp
 export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly subgraph: string;
 
+  private readonly pool: Pool;
+
   constructor(options: SubgraphOptions) {
-    super({ url: options.url, fetcher: subgraphFetcher(options) });
+    const pool = new Pool(new URL(options.url).origin, { connections: 64, keepAliveTimeout: 30_000 });
+    super({ url: options.url, fetcher: subgraphFetcher(options, pool) });
     this.subgraph = options.name;
+    this.pool = pool;
+  }
+
+  /** Closes the subgraph's connections; the gateway calls it when it stops. */
+  close(): Promise<void> {
+    return this.pool.close();
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
@@ -66,6 +89,14 @@ export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext
   }
 
   override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]): Promise<GraphQLError> {
+    // A 400 is the client's fault: pass the subgraph's own first error on, code and message.
+    if (response.status === 400) {
+      const body = await response.json().catch(() => undefined);
+      const first = (body as { errors?: Array<{ message?: unknown; extensions?: { code?: unknown } }> })?.errors?.[0];
+      if (typeof first?.message === 'string') {
+        return new GraphQLError(first.message, { extensions: { code: String(first.extensions?.code ?? 'BAD_USER_INPUT'), subgraph: this.subgraph } });
+      }
+    }
     const code = response.status === 401 ? 'SUBGRAPH_REFUSED' : 'SUBGRAPH_ERROR';
     return subgraphError(this.subgraph, code, `The ${this.subgraph} subgraph answered HTTP ${response.status}.`);
   }

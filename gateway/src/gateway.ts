@@ -1,5 +1,5 @@
 import { ApolloGateway } from '@apollo/gateway';
-import { createApollo, createLogger, createServer, graphqlHttpHandler, listen, sendJson } from '@zigong/kit';
+import { createApollo, createLogger, createServer, graphqlHttpHandler, installKitScalars, listen, sendJson } from '@zigong/kit';
 import { GraphQLError } from 'graphql';
 import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
@@ -24,18 +24,24 @@ export interface RunningGateway {
 export async function startGateway(config: GatewayConfig, supergraphSdl = readSupergraph(config.supergraphPath)): Promise<RunningGateway> {
   const logger = createLogger('gateway', config.logLevel);
   const metrics = createMetrics();
+  const dataSources: DepartmentDataSource[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) =>
-      new DepartmentDataSource({
+    buildService: ({ name, url }) => {
+      const dataSource = new DepartmentDataSource({
         name,
         url: config.subgraphUrls[name] ?? url!,
         timeoutMs: config.subgraphTimeoutMs,
         signingSecret: config.signingSecret,
         metrics,
-      }),
+      });
+      dataSources.push(dataSource);
+      return dataSource;
+    },
     logger,
   });
+
+  gateway.onSchemaLoadOrUpdate(({ apiSchema }) => installKitScalars(apiSchema));
 
   const httpServer = createServer();
   const authenticate = createAuthenticator(config.auth);
@@ -118,7 +124,11 @@ export async function startGateway(config: GatewayConfig, supergraphSdl = readSu
   logger.info({ url, mode: config.mode }, 'gateway ready');
 
   let stopping: Promise<void> | undefined;
-  return { url, port, stop: () => (stopping ??= apollo.stop()) };
+  const stop = async () => {
+    await apollo.stop();
+    await Promise.all(dataSources.map((d) => d.close()));
+  };
+  return { url, port, stop: () => (stopping ??= stop()) };
 }
 
 function readSupergraph(path: string): string {

@@ -5,6 +5,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError } from 'graphql';
 import type { Server } from 'node:http';
 import type { Logger } from './logger';
+import { SCALAR_ERROR_CODES } from './scalars';
 
 /**
  * Apollo Server with the settings every process of the platform shares: no stack traces to
@@ -24,6 +25,11 @@ export function createApollo<C extends BaseContext>(
       // graphql-js stops lexing at parseOptions.maxTokens; give that refusal a code of its own.
       if (formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' && /contains more than \d+ tokens/.test(formatted.message)) {
         return { ...formatted, extensions: { ...formatted.extensions, code: 'TOO_MANY_TOKENS' } };
+      }
+      // Apollo files a scalar's refusal of an inline literal under GRAPHQL_VALIDATION_FAILED.
+      if (formatted.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' && error instanceof GraphQLError) {
+        const code = error.originalError instanceof GraphQLError ? error.originalError.extensions?.code : undefined;
+        if (typeof code === 'string' && SCALAR_ERROR_CODES.has(code)) return { ...formatted, extensions: { ...formatted.extensions, code } };
       }
       const original = unwrapResolverError(error);
       if (original instanceof GraphQLError || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;

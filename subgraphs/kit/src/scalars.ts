@@ -1,4 +1,4 @@
-import { GraphQLScalarType, Kind } from 'graphql';
+import { GraphQLScalarType, type GraphQLSchema, isScalarType, Kind, print, type ValueNode } from 'graphql';
 import { ErrorCode, userError } from './errors';
 
 /** Yuan with at most 2 decimal places and at most 16 integer digits: what numeric(18,2) holds. */
@@ -48,8 +48,13 @@ export const DecimalScalar = new GraphQLScalarType({
   description: 'An exact decimal amount in yuan, serialized as a string such as "154000000.00".',
   serialize: (value) => normalizeDecimal(String(value)),
   parseValue: parseDecimal,
-  parseLiteral: (ast) => parseDecimal(ast.kind === Kind.STRING ? ast.value : undefined),
+  parseLiteral: (ast) => parseDecimal(ast.kind === Kind.STRING ? ast.value : literalText(ast)),
 });
+
+/** A non-string literal as the client wrote it, for the error message (`1e400`, not `undefined`). */
+function literalText(ast: ValueNode): string {
+  return `${print(ast).slice(0, 40)} (not a string)`;
+}
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -67,5 +72,22 @@ export const DateScalar = new GraphQLScalarType({
   description: 'A calendar date, serialized as YYYY-MM-DD.',
   serialize: (value) => (value instanceof Date ? value.toISOString().slice(0, 10) : String(value)),
   parseValue: parseDate,
-  parseLiteral: (ast) => parseDate(ast.kind === Kind.STRING ? ast.value : undefined),
+  parseLiteral: (ast) => parseDate(ast.kind === Kind.STRING ? ast.value : literalText(ast)),
 });
+
+/** The codes the kit's scalars refuse values with. */
+export const SCALAR_ERROR_CODES: ReadonlySet<string> = new Set(['INVALID_DECIMAL', 'INVALID_DATE']);
+
+/**
+ * Gives a schema that only names the kit's scalars (the gateway's, built from the supergraph)
+ * their parsing, so bad values are refused at the gateway with the scalar's code and message,
+ * before planning, instead of as a subgraph's HTTP 400.
+ */
+export function installKitScalars(schema: GraphQLSchema): void {
+  for (const scalar of [DecimalScalar, DateScalar]) {
+    const type = schema.getType(scalar.name);
+    if (!isScalarType(type)) continue;
+    type.parseValue = scalar.parseValue;
+    type.parseLiteral = scalar.parseLiteral;
+  }
+}

@@ -1,0 +1,58 @@
+import { manyByKey, oneByKey } from '@zigong/kit';
+import DataLoader from 'dataloader';
+import { DataSource, In } from 'typeorm';
+import { Fund, FundAllocation } from './fund.entity';
+import { CollectiveIncome, IncomeSummary } from './income.entity';
+import { incomeSummaries } from './income.summary';
+
+/** Loader key for things asked per (id, year), e.g. a village's income in 2024. */
+export const yearKey = (id: string, year: number) => `${id}@${year}`;
+const splitYearKey = (key: string) => {
+  const at = key.lastIndexOf('@');
+  return { id: key.slice(0, at), year: Number(key.slice(at + 1)) };
+};
+
+/** One batched statement per loader per request tick, whatever the number of parents. */
+export function createLoaders(db: DataSource) {
+  const ids = (keys: readonly string[]) => In([...keys]);
+  const byLedgerOrder = { allocatedOn: 'ASC', id: 'ASC' } as const;
+  return {
+    fund: oneByKey((keys) => db.getRepository(Fund).findBy({ id: ids(keys) }), (f) => f.id),
+    fundsOfTaskForce: manyByKey(
+      (keys) => db.getRepository(Fund).find({ where: { coordinatedByTaskForceId: ids(keys) }, order: { id: 'ASC' } }),
+      (f) => f.coordinatedByTaskForceId!,
+    ),
+    allocationsOfFund: manyByKey(
+      (keys) => db.getRepository(FundAllocation).find({ where: { fundId: ids(keys) }, order: byLedgerOrder }),
+      (a) => a.fundId,
+    ),
+    allocationsOfVillage: manyByKey(
+      (keys) => db.getRepository(FundAllocation).find({ where: { villageId: ids(keys) }, order: byLedgerOrder }),
+      (a) => a.villageId,
+    ),
+    /** Keyed by `yearKey(villageId, year)`: a district's villages for a year are one statement. */
+    incomeOfVillage: oneByKey(
+      (keys) => {
+        const parsed = keys.map(splitYearKey);
+        return db.query(
+          `SELECT i.year, i.village_id AS "villageId", i.amount, i.generated
+             FROM unnest($1::int[], $2::text[]) AS k(year, village_id)
+             JOIN finance.collective_income i ON i.year = k.year AND i.village_id = k.village_id COLLATE "C"`,
+          [parsed.map((k) => k.year), parsed.map((k) => k.id)],
+        ) as Promise<CollectiveIncome[]>;
+      },
+      (i) => yearKey(i.villageId, i.year),
+    ),
+    /** Keyed by `yearKey(regionId, year)`: one statement per distinct year, for any number of regions. */
+    incomeSummary: new DataLoader<string, IncomeSummary>(async (keys) => {
+      const byYear = new Map<number, string[]>();
+      for (const { id, year } of keys.map(splitYearKey)) byYear.set(year, [...(byYear.get(year) ?? []), id]);
+      const found = new Map<string, IncomeSummary>();
+      const perYear = await Promise.all([...byYear].map(([year, regionIds]) => incomeSummaries(db, year, [...new Set(regionIds)])));
+      for (const summary of perYear.flat()) found.set(yearKey(summary.regionId, summary.year), summary);
+      return keys.map((key) => found.get(key) ?? new Error(`No income summary computed for ${key}.`));
+    }),
+  };
+}
+
+export type FinanceLoaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,87 @@
+import { type DepartmentContext, ErrorCode, requireText, userError } from '@zigong/kit';
+import { randomUUID } from 'node:crypto';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { allocateFund } from './allocation.service';
+import { requirePositiveAmount } from './amount';
+import type { FinanceLoaders } from './finance.loaders';
+import { Fund, FundAllocation } from './fund.entity';
+import { AllocateFundInput, CreateFundInput } from './fund.inputs';
+import { requireTaskForceId } from './ids';
+import { ParkProject, TaskForce, Village } from './stubs.entity';
+
+type Context = DepartmentContext<FinanceLoaders>;
+
+/** The scope every finance mutation needs; checked by the kit's auth checker in this subgraph. */
+export const WRITE = 'finance:write';
+
+const FUND_COLUMNS = `id, name, source_department AS "sourceDepartment", total_amount AS "totalAmount",
+  allocated_amount AS "allocatedAmount", balance, coordinated_by_task_force_id AS "coordinatedByTaskForceId",
+  generated, created_by AS "createdBy"`;
+
+@Resolver(() => Fund)
+export class FundResolver {
+  @Query(() => Fund, { nullable: true })
+  fund(@Arg('id', () => ID) id: string, @Ctx() { loaders }: Context): Promise<Fund | null> {
+    return loaders.fund.load(id);
+  }
+
+  @Query(() => [Fund], { description: 'Every fund, by id.' })
+  async funds(@Ctx() { db, loaders }: Context): Promise<Fund[]> {
+    const funds = await db.getRepository(Fund).find({ order: { id: 'ASC' } });
+    // Allocations listed below ask for their fund again: answer those from what we just read.
+    for (const fund of funds) loaders.fund.prime(fund.id, fund);
+    return funds;
+  }
+
+  @FieldResolver(() => TaskForce, { nullable: true })
+  coordinatedBy(@Root() fund: Fund): TaskForce | null {
+    return fund.coordinatedByTaskForceId ? { id: fund.coordinatedByTaskForceId } : null;
+  }
+
+  @FieldResolver(() => [FundAllocation], { description: 'The ledger of this fund, oldest first.' })
+  allocations(@Root() fund: Fund, @Ctx() { loaders }: Context): Promise<FundAllocation[]> {
+    return loaders.allocationsOfFund.load(fund.id);
+  }
+
+  @Authorized(WRITE)
+  @Mutation(() => Fund, { description: 'Creates a fund with nothing allocated yet. Fails with CONFLICT where the department already has a fund of that name.' })
+  async createFund(@Arg('input', () => CreateFundInput) input: CreateFundInput, @Ctx() { db, identity }: Context): Promise<Fund> {
+    const name = requireText(input.name, 'name', 200);
+    const sourceDepartment = requireText(input.sourceDepartment, 'sourceDepartment', 100);
+    const totalAmount = requirePositiveAmount(input.totalAmount, 'totalAmount');
+    const taskForceId = input.coordinatedByTaskForceId == null ? null : requireTaskForceId(input.coordinatedByTaskForceId);
+    const [fund] = await db.transaction((tx) =>
+      tx.query(
+        `INSERT INTO finance.fund (id, name, source_department, total_amount, coordinated_by_task_force_id, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT ON CONSTRAINT fund_name_unique DO NOTHING RETURNING ${FUND_COLUMNS}`,
+        [randomUUID(), name, sourceDepartment, totalAmount, taskForceId, identity!.sub],
+      ),
+    );
+    if (!fund) throw userError(ErrorCode.CONFLICT, `${sourceDepartment} already has a fund named "${name}".`, { field: 'name' });
+    return fund;
+  }
+}
+
+@Resolver(() => FundAllocation)
+export class FundAllocationResolver {
+  @FieldResolver(() => Fund)
+  async fund(@Root() allocation: FundAllocation, @Ctx() { loaders }: Context): Promise<Fund> {
+    return (await loaders.fund.load(allocation.fundId))!;
+  }
+
+  @FieldResolver(() => Village)
+  village(@Root() allocation: FundAllocation): Village {
+    return { id: allocation.villageId };
+  }
+
+  @FieldResolver(() => ParkProject, { nullable: true, description: 'The industrial-park project the money is for, if any.' })
+  project(@Root() allocation: FundAllocation): ParkProject | null {
+    return allocation.projectId ? { id: allocation.projectId } : null;
+  }
+
+  @Authorized(WRITE)
+  @Mutation(() => FundAllocation, { description: "Fails with a clear error, and changes nothing, where amount exceeds the fund's balance." })
+  allocateFund(@Arg('input', () => AllocateFundInput) input: AllocateFundInput, @Ctx() { db, identity }: Context): Promise<FundAllocation> {
+    return allocateFund(db, input, identity!.sub);
+  }
+}

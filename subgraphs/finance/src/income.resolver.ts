@@ -1,0 +1,62 @@
+import { type DepartmentContext, ErrorCode, parseDivisionCode, requireVillageCode, userError } from '@zigong/kit';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { requireNonNegativeAmount, requireYear } from './amount';
+import { type FinanceLoaders, yearKey } from './finance.loaders';
+import { WRITE } from './fund.resolver';
+import { CollectiveIncome, IncomeSummary } from './income.entity';
+import { RecordCollectiveIncomeInput } from './income.inputs';
+import { Region, Village } from './stubs.entity';
+
+type Context = DepartmentContext<FinanceLoaders>;
+
+@Resolver(() => CollectiveIncome)
+export class CollectiveIncomeResolver {
+  @FieldResolver(() => Village)
+  village(@Root() income: CollectiveIncome): Village {
+    return { id: income.villageId };
+  }
+
+  @Authorized(WRITE)
+  @Mutation(() => CollectiveIncome, { description: "Records a village's income for a year, replacing the figure recorded before." })
+  async recordCollectiveIncome(
+    @Arg('input', () => RecordCollectiveIncomeInput) input: RecordCollectiveIncomeInput,
+    @Ctx() { db, identity }: Context,
+  ): Promise<CollectiveIncome> {
+    const villageId = requireVillageCode(input.villageId.trim());
+    const year = requireYear(input.year);
+    const amount = requireNonNegativeAmount(input.amount, 'amount');
+    const [income] = await db.transaction((tx) =>
+      tx.query(
+        `INSERT INTO finance.collective_income (year, village_id, amount, generated, recorded_by)
+         VALUES ($1, $2, $3, false, $4)
+         ON CONFLICT (year, village_id) DO UPDATE
+           SET amount = EXCLUDED.amount, generated = false, recorded_by = EXCLUDED.recorded_by, recorded_at = now()
+         RETURNING year, village_id AS "villageId", amount, generated`,
+        [year, villageId, amount, identity!.sub],
+      ),
+    );
+    return income;
+  }
+}
+
+@Resolver(() => IncomeSummary)
+export class IncomeSummaryResolver {
+  @Query(() => IncomeSummary, { description: 'Collective-economy income of the villages at or below a region (city, district, county or town).' })
+  collectiveIncomeSummary(
+    @Arg('regionId', () => ID) regionId: string,
+    @Arg('year', () => Int) year: number,
+    @Ctx() { loaders }: Context,
+  ): Promise<IncomeSummary> {
+    if (parseDivisionCode(regionId).level === 'VILLAGE') {
+      throw userError(ErrorCode.INVALID_DIVISION_CODE, `"${regionId}" is a village code; ask for a city, district, county or town.`, {
+        value: regionId,
+      });
+    }
+    return loaders.incomeSummary.load(yearKey(regionId, requireYear(year)));
+  }
+
+  @FieldResolver(() => Region, { description: 'The region summarised.' })
+  region(@Root() summary: IncomeSummary): Region {
+    return { id: summary.regionId };
+  }
+}

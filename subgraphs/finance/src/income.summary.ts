@@ -1,0 +1,44 @@
+import { parseDivisionCode } from '@zigong/kit';
+import type { DataSource } from 'typeorm';
+import type { IncomeSummary } from './income.entity';
+
+/**
+ * Income summaries of many regions for one year, in one statement: totals, village counts and
+ * averages (rounded to the fen) for the year and the year before, and the growth of the average,
+ * all computed by Postgres in numeric. A region's villages are those whose code starts with its
+ * prefix; the range `>= prefix AND < prefix || ':'` (':' follows '9' byte-wise) is what lets each
+ * region be one range scan of the primary key (year, village_id COLLATE "C").
+ *
+ * Parameters: the region ids and their code prefixes (both text[]), and the year.
+ */
+
+export const INCOME_SUMMARY_SQL = `WITH region AS (
+    SELECT * FROM unnest($1::text[], $2::text[]) AS r(region_id, prefix)
+  ), yearly AS (
+    SELECT r.region_id, y.year, count(i.village_id)::int AS village_count, coalesce(sum(i.amount), 0) AS total
+      FROM region r
+      CROSS JOIN (VALUES ($3::int), ($3::int - 1)) AS y(year)
+      LEFT JOIN finance.collective_income i
+        ON i.year = y.year
+       AND i.village_id >= r.prefix COLLATE "C"
+       AND i.village_id < (r.prefix || ':') COLLATE "C"
+     GROUP BY r.region_id, y.year
+  ), averaged AS (
+    SELECT region_id, year, village_count, total,
+           CASE WHEN village_count = 0 THEN 0 ELSE round(total / village_count, 2) END AS average
+      FROM yearly
+  )
+  SELECT now.region_id AS "regionId", now.year, now.village_count AS "villageCount",
+         now.total::numeric(18,2)::text AS total, now.average::numeric(18,2)::text AS "averagePerVillage",
+         CASE WHEN now.average > 0 AND before.average > 0
+              THEN ((now.average - before.average) / before.average)::float8 END AS "growthRate"
+    FROM averaged now
+    JOIN averaged before ON before.region_id = now.region_id AND before.year = now.year - 1
+   WHERE now.year = $3
+   ORDER BY now.region_id`;
+
+/** Income summaries of many regions for one year: see INCOME_SUMMARY_SQL. */
+export async function incomeSummaries(db: DataSource, year: number, regionIds: readonly string[]): Promise<IncomeSummary[]> {
+  const prefixes = regionIds.map((id) => parseDivisionCode(id).prefix);
+  return db.query(INCOME_SUMMARY_SQL, [regionIds, prefixes, year]);
+}

@@ -1,0 +1,39 @@
+import { defineDepartment, refId } from '@zigong/kit';
+import { createLoaders, type FinanceLoaders } from './finance.loaders';
+import { seedFinance } from './finance.seed';
+import { Fund, FundAllocation } from './fund.entity';
+import { FundAllocationResolver, FundResolver } from './fund.resolver';
+import { CollectiveIncome } from './income.entity';
+import { CollectiveIncomeResolver, IncomeSummaryResolver } from './income.resolver';
+import { FinanceInitial1764300000000 } from './migrations/1764300000000-FinanceInitial';
+import { RegionFinanceResolver } from './region.resolver';
+import { TaskForceFinanceResolver } from './task-force.resolver';
+import { VillageFinanceResolver } from './village.resolver';
+
+/** 财政 / 发改 / 审计: project funds and their allocations, and villages' collective income. */
+export const finance = defineDepartment<FinanceLoaders>({
+  name: 'finance',
+  resolvers: [
+    FundResolver,
+    FundAllocationResolver,
+    CollectiveIncomeResolver,
+    IncomeSummaryResolver,
+    VillageFinanceResolver,
+    RegionFinanceResolver,
+    TaskForceFinanceResolver,
+  ],
+  entities: [Fund, FundAllocation, CollectiveIncome],
+  migrations: [FinanceInitial1764300000000],
+  createLoaders,
+  references: {
+    Fund: (ref, { loaders }) => loaders.fund.load(refId(ref)),
+    Village: (ref) => ({ id: refId(ref) }),
+    Region: (ref) => ({ id: refId(ref) }),
+    TaskForce: (ref) => ({ id: refId(ref) }),
+    ParkProject: (ref) => ({ id: refId(ref) }),
+  },
+  seed: seedFinance,
+});
+
+export { seedFinance };
+export default finance;
