@@ -25,6 +25,7 @@ module.exports = {
     '^@zigong/kit/testing$': '<rootDir>/subgraphs/kit/src/testing.ts',
     '^@zigong/gateway$': '<rootDir>/gateway/src/index.ts',
     '^@zigong/local$': '<rootDir>/infra/local/src/index.ts',
+    '^@zigong/explorer$': '<rootDir>/infra/explorer/src/index.ts',
     '^@zigong/reference$': '<rootDir>/infra/reference/src/index.ts',
     '^@zigong/([a-z0-9]+)$': '<rootDir>/subgraphs/$1/src/index.ts',
   },

@@ -28,6 +28,8 @@ export interface GatewayConfig {
   port: number;
   /** Path of the composed supergraph (schema/supergraph.graphql). */
   supergraphPath: string;
+  /** The registered operations (schema/operations): the explorer's saved questions. */
+  operationsDir: string;
   /** Subgraph URLs that replace the supergraph's routing URLs, by subgraph name. */
   subgraphUrls: Record<string, string>;
   auth: AuthConfig;
@@ -70,6 +72,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     host: read.string('HOST', production ? '0.0.0.0' : '127.0.0.1'),
     port: read.port('GATEWAY_PORT', 4000),
     supergraphPath: resolve(read.string('SUPERGRAPH_PATH', resolve(__dirname, '../../schema/supergraph.graphql'))),
+    operationsDir: resolve(read.string('OPERATIONS_DIR', resolve(__dirname, '../../schema/operations'))),
     subgraphUrls,
     auth: {
       jwtSecret,

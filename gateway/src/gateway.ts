@@ -1,5 +1,6 @@
 import { ApolloGateway } from '@apollo/gateway';
-import { createApollo, createLogger, createServer, graphqlHttpHandler, installKitScalars, listen, sendJson } from '@zigong/kit';
+import { acceptsHtml, explorerRoute } from '@zigong/explorer';
+import { createApollo, createLogger, createServer, graphqlHttpHandler, installKitScalars, listen, sendError, sendJson } from '@zigong/kit';
 import { GraphQLError } from 'graphql';
 import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
@@ -43,6 +44,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl = readSu
 
   gateway.onSchemaLoadOrUpdate(({ apiSchema }) => installKitScalars(apiSchema));
 
+  const explorer = explorerRoute(config.operationsDir);
   const httpServer = createServer();
   const authenticate = createAuthenticator(config.auth);
   const apollo = createApollo<GatewayContext>({
@@ -107,6 +109,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl = readSu
         logger.info(record, 'request');
       },
       routes: {
+        '/': (req, res) => (acceptsHtml(req) ? explorer(req, res) : sendError(res, 404, 'NOT_FOUND', 'GraphQL is at /graphql.')),
         '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),
         '/ready': (_req, res) => sendJson(res, 200, { status: 'ready' }),
         '/metrics': async (_req, res) => {

@@ -120,6 +120,24 @@ describe('observability', () => {
   });
 });
 
+describe('the explorer page', () => {
+  it('serves GraphiQL, bundled, with the saved questions, to browsers', async () => {
+    const response = await fetch(new URL('/', platform.gatewayUrl), { headers: { accept: 'text/html,application/xhtml+xml' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(response.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+    const html = await response.text();
+    expect(html).toMatch(/CityIncomeSummary/);
+    expect(html).not.toMatch(/<script[^>]+src=["']https?:/);
+  });
+
+  it('answers API clients at / with a pointer to /graphql', async () => {
+    const response = await fetch(new URL('/', platform.gatewayUrl), { headers: { accept: 'application/json' } });
+    expect(response.status).toBe(404);
+    expect((await response.json()).errors[0].message).toMatch(/\/graphql/);
+  });
+});
+
 describe('production mode', () => {
   let production: TestPlatform;
   beforeAll(async () => {

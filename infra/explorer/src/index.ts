@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ExplorerError } from './errors';
+import { loadSavedOperations, type SavedOperation } from './operations';
+import { contentSecurityPolicy, embedJson, fillDataBlock } from './page';
+import { EXPLORER_HTML_PATH } from './paths';
+
+export { ExplorerError, type ExplorerErrorCode } from './errors';
+export { loadSavedOperations, parseSavedOperation, type SavedOperation } from './operations';
+export { contentSecurityPolicy } from './page';
+export { EXPLORER_HTML_PATH } from './paths';
+
+function readBuiltPage(htmlPath: string): string {
+  try {
+    return readFileSync(htmlPath, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new ExplorerError(
+        'EXPLORER_NOT_BUILT',
+        `${htmlPath} has not been built; run \`npm run build -w @zigong/explorer\` (or \`npm run build\`) first.`,
+      );
+    }
+    throw error;
+  }
+}
+
+/**
+ * The explorer page with `operations` embedded as its saved questions. Fails with
+ * EXPLORER_NOT_BUILT when the bundle (`dist/explorer.html`) has not been built.
+ */
+export function explorerPage(operations: SavedOperation[], htmlPath: string = EXPLORER_HTML_PATH): string {
+  return fillDataBlock(readBuiltPage(htmlPath), embedJson(operations), htmlPath);
+}
+
+/** True when the client prefers a page to JSON: a browser's navigation, not an API client. */
+export function acceptsHtml(req: IncomingMessage): boolean {
+  return /\btext\/html\b/i.test(req.headers.accept ?? '');
+}
+
+/**
+ * A node:http handler serving the explorer with the saved questions of `dir`. The page is built
+ * once, when the handler is made, so a missing bundle or a broken saved question stops the
+ * server at start-up rather than at an analyst's first visit.
+ */
+export function explorerRoute(dir: string, htmlPath: string = EXPLORER_HTML_PATH): (req: IncomingMessage, res: ServerResponse) => void {
+  const html = explorerPage(loadSavedOperations(dir), htmlPath);
+  const body = Buffer.from(html, 'utf8');
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  const headers = {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': contentSecurityPolicy(html),
+    // The page weighs almost 2 MiB; revalidate by ETag rather than send it again on every visit.
+    'cache-control': 'no-cache',
+    etag,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+  };
+  return (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
+      res.end('The explorer page answers GET only.\n');
+      return;
+    }
+    if (req.headers['if-none-match']?.split(',').some((tag) => tag.trim() === etag)) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { ...headers, 'content-length': String(body.length) });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+}

@@ -1,0 +1,7 @@
+import { resolve } from 'node:path';
+
+/**
+ * Where the build writes the page: the package's dist/, found from src/ (tests, ts sources) and
+ * from dist/ (compiled) alike.
+ */
+export const EXPLORER_HTML_PATH = resolve(__dirname, '../dist/explorer.html');
