@@ -24,10 +24,18 @@ export interface GatewayConfig {
   introspection: boolean;
   /** Origins allowed to call from a browser; empty means same-origin only. */
   corsOrigins: string[];
+  /** Redis for the persisted-query cache shared by replicas; in memory without it. */
+  redisUrl?: string;
+  persistedQueryTtlSeconds: number;
+  /** Only the registered operations (schema/operations) may run. */
+  trustedDocuments: boolean;
   host: string;
   port: number;
-  /** Path of the composed supergraph (schema/supergraph.graphql). */
+  /** Path of the composed supergraph (schema/supergraph.graphql), watched for changes. */
   supergraphPath: string;
+  /** A URL to poll for the supergraph instead of the file. */
+  supergraphUrl?: string;
+  supergraphPollMs: number;
   /** The registered operations (schema/operations): the explorer's saved questions. */
   operationsDir: string;
   /** Subgraph URLs that replace the supergraph's routing URLs, by subgraph name. */
@@ -68,10 +76,15 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       maxPageSize: read.int('MAX_PAGE_SIZE', 100, { min: 1 }),
     },
     introspection: read.bool('INTROSPECTION', !production),
+    redisUrl: read.optional('REDIS_URL') ? read.url('REDIS_URL', ['redis:', 'rediss:']) : undefined,
+    persistedQueryTtlSeconds: read.int('PERSISTED_QUERY_TTL_SECONDS', 86_400, { min: 1 }),
+    trustedDocuments: read.bool('TRUSTED_DOCUMENTS', false),
     corsOrigins: (read.optional('CORS_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     host: read.string('HOST', production ? '0.0.0.0' : '127.0.0.1'),
     port: read.port('GATEWAY_PORT', 4000),
     supergraphPath: resolve(read.string('SUPERGRAPH_PATH', resolve(__dirname, '../../schema/supergraph.graphql'))),
+    supergraphUrl: read.optional('SUPERGRAPH_URL') ? read.url('SUPERGRAPH_URL', ['http:', 'https:']) : undefined,
+    supergraphPollMs: read.int('SUPERGRAPH_POLL_MS', 2_000, { min: 50 }),
     operationsDir: resolve(read.string('OPERATIONS_DIR', resolve(__dirname, '../../schema/operations'))),
     subgraphUrls,
     auth: {

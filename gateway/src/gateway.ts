@@ -1,14 +1,16 @@
 import { ApolloGateway } from '@apollo/gateway';
-import { acceptsHtml, explorerRoute } from '@zigong/explorer';
+import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
+import { acceptsHtml, explorerRoute, loadSavedOperations } from '@zigong/explorer';
 import { createApollo, createLogger, createServer, graphqlHttpHandler, installKitScalars, listen, sendError, sendJson } from '@zigong/kit';
 import { GraphQLError } from 'graphql';
-import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { createAuthenticator } from './auth';
 import type { GatewayConfig } from './config';
 import { DepartmentDataSource, type GatewayContext } from './datasource';
 import { demandControlPlugin, shapeGuard } from './demand-control';
 import { createMetrics, operationLabel } from './metrics';
+import { RedisCache, trustedDocuments, trustedDocumentsGuard, withRegisteredOperations } from './persisted-queries';
+import { supergraphHash, supergraphSource } from './supergraph-source';
 
 export type { GatewayContext };
 
@@ -22,12 +24,16 @@ export interface RunningGateway {
  * The gateway: @apollo/gateway inside Apollo Server, on the supergraph composed at build time
  * (never introspection at start-up), served by the kit's HTTP plumbing.
  */
-export async function startGateway(config: GatewayConfig, supergraphSdl = readSupergraph(config.supergraphPath)): Promise<RunningGateway> {
+export async function startGateway(config: GatewayConfig, supergraphSdl?: string): Promise<RunningGateway> {
   const logger = createLogger('gateway', config.logLevel);
   const metrics = createMetrics();
   const dataSources: DepartmentDataSource[] = [];
+  // A fixed supergraph (tests) is served as given; otherwise the file or URL is watched.
+  const source = supergraphSdl
+    ? { manager: undefined, current: () => supergraphHash(supergraphSdl) }
+    : supergraphSource({ path: config.supergraphPath, url: config.supergraphUrl, pollMs: config.supergraphPollMs, logger });
   const gateway = new ApolloGateway({
-    supergraphSdl,
+    supergraphSdl: source.manager ?? supergraphSdl!,
     buildService: ({ name, url }) => {
       const dataSource = new DepartmentDataSource({
         name,
@@ -45,6 +51,14 @@ export async function startGateway(config: GatewayConfig, supergraphSdl = readSu
   gateway.onSchemaLoadOrUpdate(({ apiSchema }) => installKitScalars(apiSchema));
 
   const explorer = explorerRoute(config.operationsDir);
+  const trusted = trustedDocuments(loadSavedOperations(config.operationsDir));
+  const redis = config.redisUrl ? new RedisCache(config.redisUrl, logger) : undefined;
+  const persistedQueries = {
+    cache: withRegisteredOperations(redis ?? new InMemoryLRUCache<string>(), trusted),
+    ttl: config.persistedQueryTtlSeconds,
+  };
+  const shape = shapeGuard(config.limits);
+  const trustedOnly = config.trustedDocuments ? trustedDocumentsGuard(trusted) : undefined;
   const httpServer = createServer();
   const authenticate = createAuthenticator(config.auth);
   const apollo = createApollo<GatewayContext>({
@@ -52,6 +66,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl = readSu
     httpServer,
     logger,
     introspection: config.introspection,
+    persistedQueries,
     parseOptions: { maxTokens: config.limits.maxTokens },
     plugins: [
       demandControlPlugin(config.limits),
@@ -90,7 +105,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl = readSu
       apollo,
       bodyLimitBytes: config.bodyLimitBytes,
       headers: cors,
-      guard: shapeGuard(config.limits),
+      guard: (req, raw, body, url) => trustedOnly?.(req, raw, body, url) ?? shape(req, raw, body, url),
       context: async (req, requestId) => {
         const identity = await authenticate(req.headers.authorization);
         if (!identity && !config.auth.allowAnonymousReads) {
@@ -111,7 +126,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl = readSu
       routes: {
         '/': (req, res) => (acceptsHtml(req) ? explorer(req, res) : sendError(res, 404, 'NOT_FOUND', 'GraphQL is at /graphql.')),
         '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),
-        '/ready': (_req, res) => sendJson(res, 200, { status: 'ready' }),
+        '/ready': (_req, res) => sendJson(res, 200, { status: 'ready', supergraph: source.current() }),
         '/metrics': async (_req, res) => {
           res.writeHead(200, { 'content-type': metrics.registry.contentType });
           res.end(await metrics.registry.metrics());
@@ -130,11 +145,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl = readSu
   const stop = async () => {
     await apollo.stop();
     await Promise.all(dataSources.map((d) => d.close()));
+    await redis?.close();
   };
   return { url, port, stop: () => (stopping ??= stop()) };
-}
-
-function readSupergraph(path: string): string {
-  if (!existsSync(path)) throw new Error(`No supergraph at ${path}: run \`npm run compose\` first.`);
-  return readFileSync(path, 'utf8');
 }

@@ -3,3 +3,5 @@ export * from './config';
 export * from './datasource';
 export * from './demand-control';
 export * from './gateway';
+export * from './supergraph-source';
+export * from './persisted-queries';

@@ -29,11 +29,20 @@ export interface TestPlatform {
  * committed supergraph, over one fresh database with the reference data: the deployed shape,
  * in one process.
  */
-export async function startPlatform({ departments, gatewayEnv = {} }: { departments?: string[]; gatewayEnv?: Record<string, string> } = {}): Promise<TestPlatform> {
+export async function startPlatform({
+  departments,
+  gatewayEnv = {},
+  supergraphFile,
+}: {
+  departments?: string[];
+  gatewayEnv?: Record<string, string>;
+  /** A supergraph file for the gateway to serve and watch, instead of the committed one. */
+  supergraphFile?: string;
+} = {}): Promise<TestPlatform> {
   const database = await createTestDatabase();
   const registry = departments ? departments.map((name) => ({ name, routingUrl: `http://127.0.0.1/${name}`, schemaFile: '' })) : readRegistry();
   // A subset of departments is composed on the spot; the whole registry uses the committed supergraph.
-  const supergraphSdl = departments ? (await composeRegistry(registry)).supergraphSdl : undefined;
+  const supergraphSdl = departments && !supergraphFile ? (await composeRegistry(registry)).supergraphSdl : undefined;
   await prepareDatabase(database.url, registry);
   const subgraphs: RunningSubgraph[] = [];
   for (const entry of registry) {
@@ -51,7 +60,7 @@ export async function startPlatform({ departments, gatewayEnv = {} }: { departme
   }
   const config = loadGatewayConfig({ GATEWAY_PORT: '0', JWT_SECRET: TEST_SECRET, GATEWAY_SIGNING_SECRET: SIGNING_SECRET, LOG_LEVEL: 'silent', ...gatewayEnv });
   const gateway = await startGateway(
-    { ...config, supergraphPath: SUPERGRAPH_PATH, subgraphUrls: Object.fromEntries(subgraphs.map((s) => [s.name, s.url])) },
+    { ...config, supergraphPath: supergraphFile ?? SUPERGRAPH_PATH, subgraphUrls: Object.fromEntries(subgraphs.map((s) => [s.name, s.url])) },
     supergraphSdl,
   );
   const query = async <T,>(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) => {

@@ -1,0 +1,89 @@
+import type { KeyValueCache, KeyValueCacheSetOptions } from '@apollo/utils.keyvaluecache';
+import type { Logger, Refusal } from '@zigong/kit';
+import type { SavedOperation } from '@zigong/explorer';
+import { createHash } from 'node:crypto';
+import Redis from 'ioredis';
+
+/** Apollo Server keeps persisted queries under this prefix in the cache it is given. */
+const APQ_PREFIX = 'apq:';
+
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Persisted queries in Redis, so every gateway replica knows a query any of them has seen. A
+ * Redis outage degrades to cache misses (clients resend the query text), never to failed requests.
+ */
+export class RedisCache implements KeyValueCache<string> {
+  private readonly redis: Redis;
+
+  constructor(url: string, private readonly logger: Logger, private readonly prefix = 'zigong:') {
+    this.redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+    this.redis.on('error', (error) => logger.warn({ err: error }, 'redis unavailable; persisted queries fall back to misses'));
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    try {
+      return (await this.redis.get(this.prefix + key)) ?? undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async set(key: string, value: string, options?: KeyValueCacheSetOptions): Promise<void> {
+    try {
+      if (options?.ttl) await this.redis.set(this.prefix + key, value, 'EX', options.ttl);
+      else await this.redis.set(this.prefix + key, value);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not store a persisted query in redis');
+    }
+  }
+
+  async delete(key: string): Promise<boolean | void> {
+    try {
+      await this.redis.del(this.prefix + key);
+    } catch {
+      // a stale entry expires on its own
+    }
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+}
+
+/** The registered operations by the sha256 of their text: the trusted documents. */
+export function trustedDocuments(operations: SavedOperation[]): Map<string, string> {
+  return new Map(operations.map((operation) => [sha256(operation.text), operation.text]));
+}
+
+/** A persisted-query cache that always knows the registered operations, whatever else it holds. */
+export function withRegisteredOperations(cache: KeyValueCache<string>, trusted: Map<string, string>): KeyValueCache<string> {
+  return {
+    get: async (key) => (key.startsWith(APQ_PREFIX) ? trusted.get(key.slice(APQ_PREFIX.length)) : undefined) ?? cache.get(key),
+    set: (key, value, options) => cache.set(key, value, options),
+    delete: (key) => cache.delete(key),
+  };
+}
+
+/** Trusted-documents mode: only a registered operation, by its text or its hash, may run. */
+export function trustedDocumentsGuard(trusted: Map<string, string>) {
+  return (_req: unknown, _raw: string, body: unknown, url: URL): Refusal | null => {
+    const request = (body ?? {}) as { query?: unknown; extensions?: { persistedQuery?: { sha256Hash?: unknown } } };
+    let query = typeof request.query === 'string' ? request.query : url.searchParams.get('query') ?? undefined;
+    let hash = request.extensions?.persistedQuery?.sha256Hash;
+    if (hash === undefined && url.searchParams.has('extensions')) {
+      try {
+        hash = JSON.parse(url.searchParams.get('extensions')!)?.persistedQuery?.sha256Hash;
+      } catch {
+        hash = undefined;
+      }
+    }
+    if (query !== undefined ? trusted.has(sha256(query)) : typeof hash === 'string' && trusted.has(hash)) return null;
+    if (query === undefined && hash === undefined) return null; // not a GraphQL request; Apollo answers it
+    return {
+      status: 400,
+      code: 'PERSISTED_QUERY_NOT_IN_LIST',
+      message: 'This gateway runs only the registered operations of schema/operations; send one of them, or its sha256 hash.',
+    };
+  };
+}
