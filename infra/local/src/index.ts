@@ -6,3 +6,7 @@ export * from './paths';
 export * from './platform';
 export * from './processes';
 export * from './registry';
+export * from './department-name';
+export * from './department-scaffold';
+export * from './schema-check';
+export * from './schema-files';

@@ -28,11 +28,28 @@ export function createDataSource(department: AnyDepartment, url: string, options
   });
 }
 
-/** Creates the department's schema and applies pending migrations, each in its own transaction. */
+/** The group role that may use one department's schema and nothing else. */
+export const departmentRole = (schema: string) => `${schema}_rw`;
+
+/**
+ * Creates the department's schema, applies pending migrations (each in its own transaction),
+ * then grants the department's role what its subgraph needs in its own schema, and nothing in
+ * any other: a department connects as a login role that is a member of `<schema>_rw`.
+ */
 export async function migrate(db: DataSource, schema: string): Promise<string[]> {
   await db.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
   const applied = await db.runMigrations({ transaction: 'each' });
+  await grantDepartmentRole(db, schema);
   return applied.map((m) => m.name);
+}
+
+async function grantDepartmentRole(db: DataSource, schema: string): Promise<void> {
+  const role = departmentRole(schema);
+  // Roles belong to the whole server, and several databases may be migrated at once.
+  await db.query(`DO $$ BEGIN CREATE ROLE "${role}" NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`);
+  await db.query(`GRANT USAGE ON SCHEMA "${schema}" TO "${role}"`);
+  await db.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "${schema}" TO "${role}"`);
+  await db.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "${schema}" TO "${role}"`);
 }
 
 /** True when the database answers and every migration of this build is applied. */

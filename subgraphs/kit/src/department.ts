@@ -56,10 +56,11 @@ export interface Department<Loaders extends object = object> {
   seed?(db: DataSource, options?: SeedOptions): Promise<SeedReport>;
 }
 
-const NAME = /^[a-z][a-z0-9]{1,30}$/;
+/** One lower-case word: it names a folder, a subgraph, a Postgres schema and a package. */
+export const DEPARTMENT_NAME = /^[a-z][a-z0-9]{1,30}$/;
 
 export function defineDepartment<Loaders extends object>(department: Department<Loaders>): Department<Loaders> {
-  if (!NAME.test(department.name)) {
+  if (!DEPARTMENT_NAME.test(department.name)) {
     throw new Error(`Department name "${department.name}" must be one lower-case word (a–z, 0–9, 2–31 characters).`);
   }
   return department;

@@ -1,0 +1,129 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { readRegistry } from './registry';
+
+/** The department module's files, with __name__, __Name__, __PORT__ and __TIMESTAMP__ to fill in. */
+export const DEPARTMENT_TEMPLATES = join(__dirname, '..', 'templates', 'department');
+
+const FIRST_PORT = 4001;
+
+export interface ScaffoldOptions {
+  /** The repository's root. */
+  root: string;
+  /** Where the subgraph listens by default; its registry port. */
+  port: number;
+  /** Milliseconds for the initial migration's 13-digit timestamp. */
+  now?: number;
+}
+
+/**
+ * Writes `subgraphs/<name>/` from the templates and a package.json pinned to the kit's versions.
+ * The name must be valid (validateDepartmentName). Returns the files written, relative to root.
+ */
+export function scaffoldDepartment(name: string, { root, port, now = Date.now() }: ScaffoldOptions): string[] {
+  const folder = join(root, 'subgraphs', name);
+  if (existsSync(folder)) throw new Error(`subgraphs/${name} exists already.`);
+  const timestamp = String(now);
+  if (!/^\d{13}$/.test(timestamp)) throw new Error(`The migration timestamp must have 13 digits, got ${timestamp}.`);
+  const fill = (text: string) =>
+    text
+      .replaceAll('__name__', name)
+      .replaceAll('__Name__', name[0].toUpperCase() + name.slice(1))
+      .replaceAll('__PORT__', String(port))
+      .replaceAll('__TIMESTAMP__', timestamp);
+
+  const written: string[] = [];
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text, { flag: 'wx' });
+    written.push(relative(root, path));
+  };
+  write(join(folder, 'package.json'), JSON.stringify(departmentPackage(name, root), null, 2) + '\n');
+  for (const template of templateFiles(DEPARTMENT_TEMPLATES)) {
+    const target = join(folder, fill(relative(DEPARTMENT_TEMPLATES, template)).replace(/\.tpl$/, ''));
+    write(target, fill(readFileSync(template, 'utf8')));
+  }
+  return written;
+}
+
+/** Same shape as every department's package.json; library versions are the kit's, so they stay one copy each. */
+function departmentPackage(name: string, root: string) {
+  const kit = readPackage(join(root, 'subgraphs', 'kit'));
+  const reference = readPackage(join(root, 'infra', 'reference'));
+  const pinned = (dependency: string) => {
+    const version = kit.dependencies?.[dependency];
+    if (!version) throw new Error(`subgraphs/kit/package.json does not list ${dependency}, which a department needs.`);
+    return version;
+  };
+  return {
+    name: `@zigong/${name}`,
+    version: '0.1.0',
+    private: true,
+    description: `The ${name} department: items kept per village (scaffolded; say what it owns)`,
+    main: 'dist/index.js',
+    types: 'dist/index.d.ts',
+    scripts: {
+      build: 'tsc -p tsconfig.json',
+      typecheck: 'tsc -p tsconfig.json --noEmit',
+      clean: 'rm -rf dist tsconfig.tsbuildinfo',
+    },
+    dependencies: {
+      [kit.name]: kit.version,
+      [reference.name]: reference.version,
+      dataloader: pinned('dataloader'),
+      graphql: pinned('graphql'),
+      'type-graphql': pinned('type-graphql'),
+      typeorm: pinned('typeorm'),
+    },
+  };
+}
+
+function readPackage(folder: string): { name: string; version: string; dependencies?: Record<string, string> } {
+  return JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
+}
+
+function templateFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) => (entry.isDirectory() ? templateFiles(join(dir, entry.name)) : entry.name.endsWith('.tpl') ? [join(dir, entry.name)] : []))
+    .sort();
+}
+
+/** The port after the highest one the registry uses, so a new subgraph never takes a registered one. */
+export function nextRegistryPort(registryPath: string): number {
+  const ports = readRegistry(registryPath)
+    .map((entry) => Number(new URL(entry.routingUrl).port))
+    .filter((port) => port > 0);
+  return ports.length ? Math.max(...ports) + 1 : FIRST_PORT;
+}
+
+/**
+ * Adds a subgraph to supergraph.yaml in the format of the entries there, at the end of the
+ * `subgraphs:` block, leaving every other line (and comment) as it is.
+ */
+export function registerDepartment(name: string, port: number, registryPath: string): void {
+  const text = readFileSync(registryPath, 'utf8');
+  const lines = text.split('\n');
+  const start = lines.findIndex((line) => /^subgraphs:\s*(#.*)?$/.test(line));
+  if (start < 0) throw new Error(`${registryPath} has no top-level "subgraphs:" block.`);
+  let end = start + 1;
+  let lastEntry = start;
+  for (; end < lines.length; end++) {
+    if (/^\s*(#.*)?$/.test(lines[end])) continue;
+    if (!/^\s/.test(lines[end])) break;
+    lastEntry = end;
+  }
+  const indent = /^(\s+)/.exec(lines[start + 1] ?? '')?.[1] ?? '  ';
+  const entry = [
+    `${indent}${name}:`,
+    `${indent}${indent}routing_url: http://127.0.0.1:${port}/graphql`,
+    `${indent}${indent}schema:`,
+    `${indent}${indent}${indent}file: ./schema/${name}.graphql`,
+  ];
+  lines.splice(lastEntry + 1, 0, ...entry);
+  writeFileSync(registryPath, lines.join('\n'));
+  const registered = readRegistry(registryPath).find((e) => e.name === name);
+  if (registered?.routingUrl !== `http://127.0.0.1:${port}/graphql`) {
+    writeFileSync(registryPath, text);
+    throw new Error(`Could not add "${name}" to ${registryPath}: its layout is not the one expected; add the entry by hand.`);
+  }
+}
