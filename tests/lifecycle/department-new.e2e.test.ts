@@ -59,10 +59,16 @@ describe('npm run department:new', () => {
     expect(readFileSync(join(copy.root, `subgraphs/${NAME}/tsconfig.json`), 'utf8')).toBe(readFileSync(join(copy.root, 'subgraphs/tourism/tsconfig.json'), 'utf8'));
   });
 
-  it('changes nothing but its folder, supergraph.yaml and schema/', () => {
+  it('changes nothing but its folder, supergraph.yaml, schema/ and the generated deployment files', () => {
     const changed = copy.changedPaths();
     expect(changed).toEqual(expect.arrayContaining(['supergraph.yaml', `schema/${NAME}.graphql`, 'schema/supergraph.graphql', 'schema/api.graphql', `subgraphs/${NAME}/src/index.ts`]));
-    expect(changed.filter((path) => !path.startsWith(`subgraphs/${NAME}/`) && !path.startsWith('schema/') && path !== 'supergraph.yaml')).toEqual([]);
+    expect(changed).toEqual(expect.arrayContaining([`infra/k8s/base/departments/${NAME}.yaml`, 'infra/docker-compose.yml']));
+    const generated = ['infra/k8s/base/', 'infra/k8s/secret.example.yaml', 'infra/docker-compose.yml', 'infra/router/router.yaml'];
+    expect(
+      changed.filter(
+        (path) => !path.startsWith(`subgraphs/${NAME}/`) && !path.startsWith('schema/') && path !== 'supergraph.yaml' && !generated.some((g) => path.startsWith(g)),
+      ),
+    ).toEqual([]);
     expect(changed.some((path) => new RegExp(`/migrations/\\d{13}-${PASCAL}Initial\\.ts$`).test(path))).toBe(true);
   });
 

@@ -59,6 +59,8 @@ runMain(async () => {
     process.exit(1);
   }
   console.log(`Composed:\n${written.map((path) => `  ${relative(ROOT, path)}`).join('\n')}`);
+  // Its Kubernetes, compose and Router entries, generated from the registry like every other department's.
+  run('Deployment files: node infra/k8s/generate.js', [process.execPath, join(ROOT, 'infra', 'k8s', 'generate.js')]);
 
   if (!values['no-install']) link(name);
   console.log(
@@ -69,7 +71,7 @@ runMain(async () => {
         [`npx jest subgraphs/${name}`, 'its tests, on a throw-away Postgres'],
         ['npm start', 'it runs with the others behind the gateway'],
         [`npm run schema:check -- ${name}`, 'after each change to its schema'],
-        [`git add subgraphs/${name} supergraph.yaml schema package-lock.json`, ''],
+        [`git add subgraphs/${name} supergraph.yaml schema infra package-lock.json`, ''],
       ].map(([command, why]) => `  ${command.padEnd(40)}  ${why}`.trimEnd()),
     ].join('\n'),
   );

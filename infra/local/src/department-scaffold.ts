@@ -64,6 +64,7 @@ function departmentPackage(name: string, root: string) {
     types: 'dist/index.d.ts',
     scripts: {
       build: 'tsc -p tsconfig.json',
+      start: 'node dist/main.js',
       typecheck: 'tsc -p tsconfig.json --noEmit',
       clean: 'rm -rf dist tsconfig.tsbuildinfo',
     },

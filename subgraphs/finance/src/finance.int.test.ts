@@ -32,7 +32,8 @@ const count = async (table: string) => (await sql(`SELECT count(*)::int AS n FRO
 const snapshot = () =>
   sql(`SELECT (SELECT md5(coalesce(string_agg(f::text, ',' ORDER BY id), '')) FROM finance.fund f) AS funds,
               (SELECT md5(coalesce(string_agg(a::text, ',' ORDER BY id), '')) FROM finance.fund_allocation a) AS allocations,
-              (SELECT md5(coalesce(string_agg(i::text, ',' ORDER BY year, village_id), '')) FROM finance.collective_income i) AS incomes`);
+              (SELECT md5(coalesce(string_agg(i::text, ',' ORDER BY year, village_id), '')) FROM finance.collective_income i) AS incomes,
+              (SELECT md5(coalesce(string_agg(r::text, ',' ORDER BY region_prefix, year), '')) FROM finance.income_rollup r) AS rollups`);
 
 const VILLAGE_INCOME = `query($reps: [_Any!]!, $year: Int!) {
   _entities(representations: $reps) { ... on Village { id collectiveIncome(year: $year) { year amount generated village { id } } } }

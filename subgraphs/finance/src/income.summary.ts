@@ -5,23 +5,30 @@ import type { IncomeSummary } from './income.entity';
 /**
  * Income summaries of many regions for one year, in one statement: totals, village counts and
  * averages (rounded to the fen) for the year and the year before, and the growth of the average,
- * all computed by Postgres in numeric. A region's villages are those whose code starts with its
- * prefix; the range `>= prefix AND < prefix || ':'` (':' follows '9' byte-wise) is what lets each
- * region be one range scan of the primary key (year, village_id COLLATE "C").
+ * all computed by Postgres in numeric. A region's count and total come from its row in
+ * finance.income_rollup (kept by triggers on collective_income, see the FinanceIncomeRollup
+ * migration): one primary-key lookup per region and year, whatever the number of villages. A
+ * village given as a region is its own sum: its row of collective_income, by primary key.
  *
  * Parameters: the region ids and their code prefixes (both text[]), and the year.
  */
 
 export const INCOME_SUMMARY_SQL = `WITH region AS (
     SELECT * FROM unnest($1::text[], $2::text[]) AS r(region_id, prefix)
+  ), years AS (
+    SELECT * FROM (VALUES ($3::int), ($3::int - 1)) AS y(year)
   ), yearly AS (
-    SELECT r.region_id, y.year, count(i.village_id)::int AS village_count, coalesce(sum(i.amount), 0) AS total
+    SELECT r.region_id, y.year, coalesce(u.village_count, 0) AS village_count, coalesce(u.total, 0) AS total
       FROM region r
-      CROSS JOIN (VALUES ($3::int), ($3::int - 1)) AS y(year)
-      LEFT JOIN finance.collective_income i
-        ON i.year = y.year
-       AND i.village_id >= r.prefix COLLATE "C"
-       AND i.village_id < (r.prefix || ':') COLLATE "C"
+      CROSS JOIN years y
+      LEFT JOIN finance.income_rollup u ON u.region_prefix = r.prefix COLLATE "C" AND u.year = y.year
+     WHERE length(r.prefix) < 12
+    UNION ALL
+    SELECT r.region_id, y.year, count(i.village_id)::int, coalesce(sum(i.amount), 0)
+      FROM region r
+      CROSS JOIN years y
+      LEFT JOIN finance.collective_income i ON i.year = y.year AND i.village_id = r.prefix COLLATE "C"
+     WHERE length(r.prefix) = 12
      GROUP BY r.region_id, y.year
   ), averaged AS (
     SELECT region_id, year, village_count, total,

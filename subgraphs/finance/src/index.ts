@@ -6,6 +6,7 @@ import { FundAllocationResolver, FundResolver } from './fund.resolver';
 import { CollectiveIncome } from './income.entity';
 import { CollectiveIncomeResolver, IncomeSummaryResolver } from './income.resolver';
 import { FinanceInitial1764300000000 } from './migrations/1764300000000-FinanceInitial';
+import { FinanceIncomeRollup1764310000000 } from './migrations/1764310000000-FinanceIncomeRollup';
 import { RegionFinanceResolver } from './region.resolver';
 import { TaskForceFinanceResolver } from './task-force.resolver';
 import { VillageFinanceResolver } from './village.resolver';
@@ -23,7 +24,7 @@ export const finance = defineDepartment<FinanceLoaders>({
     TaskForceFinanceResolver,
   ],
   entities: [Fund, FundAllocation, CollectiveIncome],
-  migrations: [FinanceInitial1764300000000],
+  migrations: [FinanceInitial1764300000000, FinanceIncomeRollup1764310000000],
   createLoaders,
   references: {
     Fund: (ref, { loaders }) => loaders.fund.load(refId(ref)),

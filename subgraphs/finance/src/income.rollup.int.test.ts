@@ -1,0 +1,232 @@
+import { buildDepartmentSchema, createDataSource, type Identity } from '@zigong/kit';
+import { createTestDatabase, migratedDepartment, type MigratedDepartment, type TestDatabase } from '@zigong/kit/testing';
+import { CITY, seededRandom, zigongDivisions } from '@zigong/reference';
+import { graphql, type GraphQLSchema } from 'graphql';
+import type { DataSource, EntityManager } from 'typeorm';
+import { seedFinance } from './finance.seed';
+import { finance } from './index';
+import { FinanceInitial1764300000000 } from './migrations/1764300000000-FinanceInitial';
+
+/**
+ * finance.income_rollup against the rows it sums: whatever is written to collective_income, by
+ * whatever statements, in whatever transactions, concurrently or not, the rollups must equal a
+ * GROUP BY over the rows at every prefix level.
+ */
+
+let database: TestDatabase;
+let fin: MigratedDepartment;
+let schema: GraphQLSchema;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  // The reference data as it was before the rollups existed: the migration must pick it up.
+  const before = await migratedDepartment({ ...finance, migrations: [FinanceInitial1764300000000] }, database.url);
+  await seedFinance(before.db);
+  await before.close();
+  fin = await migratedDepartment(finance, database.url);
+  schema = (await buildDepartmentSchema(finance)).schema;
+});
+afterAll(async () => {
+  await fin.close();
+  await database.drop();
+});
+
+const EXPECTED = `SELECT left(village_id, level.digits) COLLATE "C" AS region_prefix, year, count(*)::int AS village_count, sum(amount) AS total
+    FROM finance.collective_income CROSS JOIN (VALUES (4), (6), (9)) AS level(digits)
+   GROUP BY 1, 2`;
+const ROLLUPS = `SELECT region_prefix, year, village_count, total FROM finance.income_rollup`;
+
+/** Rollup rows that a direct aggregate does not give, and the other way round: [] when exact. */
+async function drift(db: DataSource | EntityManager = fin.db): Promise<unknown[]> {
+  return db.query(`
+    SELECT 'missing' AS problem, m.* FROM (${EXPECTED} EXCEPT ALL ${ROLLUPS}) m
+    UNION ALL
+    SELECT 'extra', x.* FROM (${ROLLUPS} EXCEPT ALL ${EXPECTED}) x
+    ORDER BY 2, 3`);
+}
+const rollupCount = async () => (await fin.db.query(`SELECT count(*)::int AS n FROM finance.income_rollup`))[0].n as number;
+
+const villages = zigongDivisions().villages.map((v) => v.code);
+const towns = [...new Set(villages.map((v) => v.slice(0, 9)))];
+
+describe('income rollups', () => {
+  it('are backfilled by the migration from the rows already there, for every level and year', async () => {
+    expect(await drift()).toEqual([]);
+    // 1 city + 6 districts/counties + every town, for 2023 and 2024.
+    expect(await rollupCount()).toBe(2 * (1 + 6 + towns.length));
+    const [city] = await fin.db.query(`SELECT village_count, total::text FROM finance.income_rollup WHERE region_prefix = '5103' AND year = 2024`);
+    expect(city).toEqual({ village_count: villages.length, total: '153962418.36' });
+  });
+
+  it('stay exact through random inserts, updates, upserts and deletes in many statements and transactions', async () => {
+    const random = seededRandom(20250101);
+    const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
+    const some = (n: number) => Array.from({ length: n }, () => pick(villages));
+    const amount = () => (random() < 0.1 ? '0.00' : (Math.floor(random() * 100_000_000) / 100).toFixed(2));
+    const years = [2023, 2024, 2025, 2026];
+
+    type Step = (tx: EntityManager) => Promise<unknown>;
+    const steps: Record<string, Step> = {
+      // Multi-row insert that skips rows already there (the seed's own statement).
+      insert: (tx) => {
+        const rows = [...new Set(some(1 + Math.floor(random() * 40)))].map((v) => [pick(years), v, amount()]);
+        return tx.query(
+          `INSERT INTO finance.collective_income (year, village_id, amount, recorded_by)
+           SELECT * , 'test' FROM unnest($1::int[], $2::text[], $3::numeric[]) ON CONFLICT DO NOTHING`,
+          [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
+        );
+      },
+      // Insert-or-replace of new and existing rows in one statement: fires both triggers.
+      upsert: (tx) => {
+        const year = pick(years);
+        const rows = [...new Set(some(1 + Math.floor(random() * 30)))];
+        return tx.query(
+          `INSERT INTO finance.collective_income (year, village_id, amount, recorded_by)
+           SELECT $1, v, a, 'test' FROM unnest($2::text[], $3::numeric[]) AS x(v, a)
+           ON CONFLICT (year, village_id) DO UPDATE SET amount = EXCLUDED.amount`,
+          [year, rows, rows.map(amount)],
+        );
+      },
+      updateTown: (tx) =>
+        tx.query(`UPDATE finance.collective_income SET amount = round(amount * $1, 2) WHERE year = $2 AND village_id LIKE $3`, [
+          (0.5 + random()).toFixed(3),
+          pick(years),
+          pick(towns) + '%',
+        ]),
+      // Moves rows to another year, where that village has none: the key changes, not the amount.
+      moveYear: (tx) => {
+        const [from, to] = [pick(years), pick(years)];
+        return tx.query(
+          `UPDATE finance.collective_income i SET year = $2 WHERE i.year = $1 AND i.village_id = ANY($3)
+             AND NOT EXISTS (SELECT 1 FROM finance.collective_income j WHERE j.year = $2 AND j.village_id = i.village_id)`,
+          [from, to, some(20)],
+        );
+      },
+      // Gives a village's figure to another village (in another town or district, mostly).
+      moveVillage: async (tx) => {
+        const year = pick(years);
+        const [row] = await tx.query(`SELECT village_id FROM finance.collective_income WHERE year = $1 AND village_id = ANY($2) ORDER BY 1 LIMIT 1`, [year, some(10)]);
+        const [target] = await tx.query(
+          `SELECT v FROM unnest($2::text[]) AS v WHERE NOT EXISTS (SELECT 1 FROM finance.collective_income WHERE year = $1 AND village_id = v) LIMIT 1`,
+          [year, some(10)],
+        );
+        if (!row || !target) return;
+        await tx.query(`UPDATE finance.collective_income SET village_id = $3, amount = amount + 1 WHERE year = $1 AND village_id = $2`, [year, row.village_id, target.v]);
+      },
+      // Changes nothing that is summed.
+      touch: (tx) => tx.query(`UPDATE finance.collective_income SET generated = NOT generated WHERE year = $1 AND village_id LIKE $2`, [pick(years), pick(towns) + '%']),
+      deleteSome: (tx) => tx.query(`DELETE FROM finance.collective_income WHERE year = $1 AND village_id = ANY($2)`, [pick(years), some(25)]),
+      // Empties a town for a year: its rollup row must go, not stay at zero.
+      deleteTown: (tx) => tx.query(`DELETE FROM finance.collective_income WHERE year = $1 AND village_id LIKE $2`, [pick(years), pick(towns) + '%']),
+    };
+    const names = Object.keys(steps);
+
+    const ran = new Map<string, number>();
+    let rolledBack = 0;
+    for (let transaction = 0; transaction < 60; transaction++) {
+      const rollback = random() < 0.2;
+      const plan = Array.from({ length: 1 + Math.floor(random() * 5) }, () => pick(names));
+      const before = rollback ? await fin.db.query(`${ROLLUPS} ORDER BY 1, 2`) : null;
+      await fin.db
+        .transaction(async (tx) => {
+          for (const name of plan) {
+            await steps[name](tx);
+            ran.set(name, (ran.get(name) ?? 0) + 1);
+          }
+          // Exact inside the transaction too, between statements.
+          expect(await drift(tx)).toEqual([]);
+          if (rollback) throw new Error('roll back');
+        })
+        .catch((error) => {
+          if (!rollback || error.message !== 'roll back') throw error;
+          rolledBack++;
+        });
+      expect(await drift()).toEqual([]);
+      if (before) expect(await fin.db.query(`${ROLLUPS} ORDER BY 1, 2`)).toEqual(before);
+    }
+    // The walk really exercised every kind of write, and left rows and empty regions behind.
+    expect([...ran.keys()].sort()).toEqual([...names].sort());
+    expect(rolledBack).toBeGreaterThan(0);
+    const [{ n }] = await fin.db.query(`SELECT count(*)::int AS n FROM finance.collective_income WHERE year IN (2025, 2026)`);
+    expect(n).toBeGreaterThan(0);
+    const [{ empty }] = await fin.db.query(
+      `SELECT count(*)::int AS empty FROM unnest($1::text[]) AS t(prefix) CROSS JOIN (VALUES (2023), (2024)) AS y(year)
+        WHERE NOT EXISTS (SELECT 1 FROM finance.income_rollup r WHERE r.region_prefix = t.prefix AND r.year = y.year)`,
+      [towns],
+    );
+    expect(empty).toBeGreaterThan(0);
+  });
+
+  it('stay exact under 50 concurrent recordCollectiveIncome calls on the same villages, towns and districts', async () => {
+    const WRITER: Identity = { sub: 'finance-officer', scopes: ['finance:write'] };
+    const RECORD = `mutation($input: RecordCollectiveIncomeInput!) { recordCollectiveIncome(input: $input) { year amount } }`;
+    // Its own pool, so the calls really run side by side (25 connections for 50 calls).
+    const db = createDataSource(finance, database.url, { poolSize: 25 });
+    await db.initialize();
+    try {
+      // A handful of villages in two towns of one district: new rows and replaced ones, and the
+      // same (village, year) written by several calls at once.
+      const town = towns.find((t) => t.startsWith('510302'))!;
+      const hot = villages.filter((v) => v.startsWith(town)).slice(0, 5);
+      const other = villages.filter((v) => v.startsWith('510302') && !v.startsWith(town)).slice(0, 5);
+      const calls = Array.from({ length: 50 }, (_, i) => ({
+        villageId: (i % 2 ? hot : other)[i % 5],
+        year: i % 3 === 0 ? 2027 : 2024,
+        amount: `${1000 + i * 37}.${String(i).padStart(2, '0')}`,
+      }));
+      const results = await Promise.all(
+        calls.map((input) => graphql({ schema, source: RECORD, variableValues: { input }, contextValue: { db, identity: WRITER, loaders: finance.createLoaders(db) } })),
+      );
+      expect(results.flatMap((r) => r.errors ?? [])).toEqual([]);
+      expect(await drift()).toEqual([]);
+
+      // Each (village, year) holds one of the amounts written to it, and the district's summary
+      // counts each once.
+      const [{ n }] = await fin.db.query(`SELECT count(*)::int AS n FROM finance.collective_income WHERE year = 2027`);
+      expect(n).toBe(new Set(calls.filter((c) => c.year === 2027).map((c) => c.villageId)).size);
+      const { data } = (await graphql({
+        schema,
+        source: `{ collectiveIncomeSummary(regionId: "510302000000", year: 2027) { villageCount total } }`,
+        contextValue: { db: fin.db, identity: null, loaders: finance.createLoaders(fin.db) },
+      })) as { data: any };
+      const [direct] = await fin.db.query(
+        `SELECT count(*)::int AS "villageCount", sum(amount)::text AS total FROM finance.collective_income WHERE year = 2027 AND village_id LIKE '510302%'`,
+      );
+      expect(data.collectiveIncomeSummary).toEqual(direct);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('answer the summaries exactly as a direct aggregate of the rows does', async () => {
+    const regions = zigongDivisions().regions.map((r) => r.code);
+    const { data, errors } = (await graphql({
+      schema,
+      source: `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Region { id collectiveIncomeSummary(year: 2024) { villageCount total averagePerVillage } } } }`,
+      variableValues: { reps: regions.map((id) => ({ __typename: 'Region', id })) },
+      contextValue: { db: fin.db, identity: null, loaders: finance.createLoaders(fin.db) },
+    })) as { data: any; errors?: unknown[] };
+    expect(errors).toBeUndefined();
+    const direct = await fin.db.query(
+      `SELECT r AS id, count(i.village_id)::int AS "villageCount", coalesce(sum(i.amount), 0)::numeric(18,2)::text AS total,
+              coalesce(round(avg(i.amount), 2), 0)::numeric(18,2)::text AS "averagePerVillage"
+         FROM unnest($1::text[], $2::text[]) AS x(r, prefix)
+         LEFT JOIN finance.collective_income i ON i.year = 2024 AND i.village_id LIKE x.prefix || '%'
+        GROUP BY r`,
+      [regions, regions.map((r) => (r === CITY.code ? r.slice(0, 4) : r.endsWith('000000') ? r.slice(0, 6) : r.slice(0, 9)))],
+    );
+    const byId = new Map(direct.map((d: any) => [d.id, d]));
+    for (const region of data._entities) {
+      const { id, ...expected } = byId.get(region.id) as any;
+      expect({ id, ...region.collectiveIncomeSummary }).toEqual({ id, ...expected });
+    }
+  });
+
+  it('are emptied with the table they sum', async () => {
+    await fin.db.query(`TRUNCATE finance.collective_income`);
+    expect(await rollupCount()).toBe(0);
+    await seedFinance(fin.db);
+    expect(await drift()).toEqual([]);
+    expect(await rollupCount()).toBe(2 * (1 + 6 + towns.length));
+  });
+});
