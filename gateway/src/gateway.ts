@@ -87,6 +87,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
     ],
   });
   await apollo.start();
+  if (redis && !(await redis.connected())) logger.warn('redis not reachable yet; persisted queries start as misses');
 
   const cors = (req: IncomingMessage): Record<string, string> => {
     const origin = req.headers.origin;

@@ -46,6 +46,18 @@ export class RedisCache implements KeyValueCache<string> {
     }
   }
 
+  /** Waits (bounded) for the first connection, so a fresh replica does not start with misses. */
+  async connected(timeoutMs = 2_000): Promise<boolean> {
+    if (this.redis.status === 'ready') return true;
+    return new Promise((done) => {
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.redis.once('ready', () => {
+        clearTimeout(timer);
+        done(true);
+      });
+    });
+  }
+
   async close(): Promise<void> {
     this.redis.disconnect();
   }

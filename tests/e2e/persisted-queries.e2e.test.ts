@@ -5,6 +5,16 @@ import { join } from 'node:path';
 import { startPlatform, type TestPlatform } from '../support/platform';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+/** The first answer without errors, asked again for up to a second. */
+const eventually = async (ask: () => Promise<{ errors?: unknown[] }>) => {
+  let answer = await ask();
+  for (let i = 0; i < 20 && answer.errors; i++) {
+    await new Promise((done) => setTimeout(done, 50));
+    answer = await ask();
+  }
+  return answer;
+};
+
 const post = async (url: string, body: unknown) => {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: response.status, ...((await response.json()) as { data?: any; errors?: any[] }) };
@@ -83,7 +93,8 @@ describe('persisted queries shared through Redis', () => {
       const query = freshQuery();
       expect((await post(second.gatewayUrl, persisted(sha256(query)))).errors?.[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
       await post(first.gatewayUrl, { query, ...persisted(sha256(query)) });
-      expect(await post(second.gatewayUrl, persisted(sha256(query)))).toMatchObject({ status: 200, data: { regions: [{ name: '自贡市' }] } });
+      // Apollo stores a new persisted query without waiting for Redis; give the write a moment.
+      expect(await eventually(() => post(second.gatewayUrl, persisted(sha256(query))))).toMatchObject({ status: 200, data: { regions: [{ name: '自贡市' }] } });
     } finally {
       await first.stop();
       await second.stop();

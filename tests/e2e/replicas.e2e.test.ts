@@ -1,0 +1,136 @@
+import { createTestDatabase, type TestDatabase } from '@zigong/kit/testing';
+import { freePort, prepareDatabase, readRegistry, ROOT, type Service, spawnService, stopServices, waitUntilUp } from '@zigong/local';
+import { GANTANG } from '@zigong/reference';
+import { createHash, randomUUID } from 'node:crypto';
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
+import { roundRobinProxy, type RoundRobinProxy } from '../support/round-robin-proxy';
+
+/**
+ * Two gateway replicas and two replicas of one subgraph (organization), each a real process,
+ * behind round-robin proxies, sharing Postgres and Redis: one replica of each is killed under load.
+ */
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SECRET = 'replica-test-signing-secret-of-enough-length';
+
+let database: TestDatabase;
+const services: Service[] = [];
+const proxies: RoundRobinProxy[] = [];
+let gatewayProxy: RoundRobinProxy;
+let gateways: Service[];
+let organizations: Service[];
+
+const redisReachable = () =>
+  new Promise<boolean>((done) => {
+    const { hostname, port } = new URL(REDIS_URL);
+    const socket = createConnection({ host: hostname, port: Number(port || 6379) });
+    socket.setTimeout(500);
+    socket.once('connect', () => (socket.end(), done(true)));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => (socket.destroy(), done(false)));
+  });
+
+async function start(name: string, script: string, env: Record<string, string>, probePath: string): Promise<Service> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const service = spawnService(name, join(ROOT, script), `${base}/graphql`, `${base}${probePath}`, {
+    ...process.env,
+    LOG_LEVEL: 'warn',
+    GATEWAY_SIGNING_SECRET: SECRET,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    GATEWAY_PORT: String(port),
+    ...env,
+  }, () => undefined);
+  services.push(service);
+  await waitUntilUp(service);
+  return service;
+}
+
+/** The first answer without errors, asked again for up to a second. */
+const eventually = async (ask: () => Promise<{ errors?: unknown[] }>) => {
+  let answer = await ask();
+  for (let i = 0; i < 20 && answer.errors; i++) {
+    await new Promise((done) => setTimeout(done, 50));
+    answer = await ask();
+  }
+  return answer;
+};
+
+const post = async (url: string, body: unknown) => {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: response.status, ...((await response.json()) as { data?: any; errors?: any[] }) };
+};
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  const registry = readRegistry();
+  await prepareDatabase(database.url, registry);
+  const env = { DATABASE_URL: database.url, DB_POOL_SIZE: '4' };
+  organizations = [
+    await start('organization-a', 'subgraphs/organization/dist/main.js', env, '/ready'),
+    await start('organization-b', 'subgraphs/organization/dist/main.js', env, '/ready'),
+  ];
+  const organizationProxy = await roundRobinProxy(organizations.map((s) => new URL(s.url).origin));
+  proxies.push(organizationProxy);
+  const urls: Record<string, string> = { SUBGRAPH_ORGANIZATION_URL: `${organizationProxy.url}/graphql` };
+  for (const entry of registry.filter((r) => r.name !== 'organization')) {
+    const service = await start(entry.name, `subgraphs/${entry.name}/dist/main.js`, env, '/ready');
+    urls[`SUBGRAPH_${entry.name.toUpperCase()}_URL`] = service.url;
+  }
+  const gatewayEnv = { ...urls, REDIS_URL: (await redisReachable()) ? REDIS_URL : '', SUBGRAPH_TIMEOUT_MS: '3000' };
+  gateways = [await start('gateway-a', 'gateway/dist/main.js', gatewayEnv, '/ready'), await start('gateway-b', 'gateway/dist/main.js', gatewayEnv, '/ready')];
+  gatewayProxy = await roundRobinProxy(gateways.map((s) => new URL(s.url).origin));
+  proxies.push(gatewayProxy);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(proxies.map((p) => p.close()));
+  await stopServices(services);
+  await database.drop();
+});
+
+describe('replicas on one machine', () => {
+  it('loses no request when one gateway replica and one subgraph replica are killed under load', async () => {
+    const query = `query($id: ID!) { village(id: $id) { name partyBranch { officers { name } } industrialParks { name } collectiveIncome(year: 2024) { amount } } }`;
+    let running = true;
+    let answered = 0;
+    const failures: string[] = [];
+    const client = async () => {
+      while (running) {
+        const response = await post(`${gatewayProxy.url}/graphql`, { query, variables: { id: GANTANG } }).catch((error) => ({ status: 0, errors: [String(error)] }) as any);
+        answered++;
+        if (response.status !== 200 || response.errors || response.data?.village?.name !== '干塘村') failures.push(JSON.stringify(response).slice(0, 300));
+      }
+    };
+    const clients = Array.from({ length: 8 }, client);
+    await new Promise((done) => setTimeout(done, 800));
+    organizations[0].child.kill('SIGKILL');
+    await new Promise((done) => setTimeout(done, 800));
+    gateways[0].child.kill('SIGKILL');
+    await new Promise((done) => setTimeout(done, 1_500));
+    running = false;
+    await Promise.all(clients);
+
+    expect(failures).toEqual([]);
+    expect(answered).toBeGreaterThan(50);
+    // The kills were felt, and absorbed by sending the request to the surviving replica.
+    expect(proxies.reduce((sum, p) => sum + p.retried, 0)).toBeGreaterThan(0);
+  });
+
+  it('serves through one gateway replica a persisted query registered through the other (Redis)', async () => {
+    if (!(await redisReachable())) {
+      console.warn(`Redis not reachable at ${REDIS_URL}: the shared persisted-query check did not run.`);
+      return;
+    }
+    const [, survivor] = gateways;
+    const other = await start('gateway-c', 'gateway/dist/main.js', { REDIS_URL, SUBGRAPH_ORGANIZATION_URL: organizations[1].url }, '/ready');
+    const text = `query Replica { regions(level: CITY) { name } } # ${randomUUID()}`;
+    const hash = createHash('sha256').update(text).digest('hex');
+    const persisted = { extensions: { persistedQuery: { version: 1, sha256Hash: hash } } };
+    expect((await post(other.url, { query: text, ...persisted })).data).toEqual({ regions: [{ name: '自贡市' }] });
+    // Apollo stores a new persisted query without waiting for Redis; give the write a moment.
+    const answer = await eventually(() => post(survivor.url, persisted));
+    expect(answer).toMatchObject({ status: 200, data: { regions: [{ name: '自贡市' }] } });
+  });
+});
