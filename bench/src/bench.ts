@@ -25,6 +25,8 @@ import { evaluateTargets, type Measurement, writeReport } from './report';
 import { benchData, SCENARIOS, type Scenario } from './scenarios';
 
 const OURS = 'zigong';
+const CACHED = 'zigong + response cache';
+const CACHED_PORT = 4300;
 const STOCK = 'stock @apollo/gateway';
 const DIRECT = 'subgraph direct';
 const STOCK_PORT = 4100;
@@ -87,12 +89,21 @@ runMain(async () => {
       PORT: String(STOCK_PORT),
       SUPERGRAPH_PATH,
     }, () => undefined);
-    services = [launched.gateway, stock, ...launched.subgraphs];
+    // Our gateway again with the opt-in response cache (2 s), reported beside the default one.
+    const cached = spawnService('cached', resolve(ROOT, 'gateway/dist/main.js'), `http://127.0.0.1:${CACHED_PORT}/graphql`, '', {
+      ...process.env,
+      ...env,
+      GATEWAY_PORT: String(CACHED_PORT),
+      RESPONSE_CACHE_TTL_MS: '2000',
+    }, () => undefined);
+    services = [launched.gateway, stock, cached, ...launched.subgraphs];
     await waitForGraphQL(stock.url);
+    await waitForGraphQL(cached.url);
     const subgraphPids = Object.fromEntries(launched.subgraphs.map((s) => [s.name, s.child.pid!]));
     const contenders = (scenario: Scenario): Contender[] => [
       { name: OURS, url: launched.gateway.url, pids: () => [launched.gateway.child.pid!] },
       { name: STOCK, url: stock.url, pids: () => [stock.child.pid!] },
+      { name: CACHED, url: cached.url, pids: () => [cached.child.pid!] },
       ...(scenario.direct ? [{ name: DIRECT, url: registry.find((r) => r.name === scenario.direct)!.routingUrl, pids: () => [] }] : []),
     ];
     const groups = (contender: Contender): Watched[] => [

@@ -29,6 +29,8 @@ export interface GatewayConfig {
   persistedQueryTtlSeconds: number;
   /** Only the registered operations (schema/operations) may run. */
   trustedDocuments: boolean;
+  /** How long a whole query response may be served from the cache; 0 turns the cache off. */
+  responseCacheTtlMs: number;
   host: string;
   port: number;
   /** Path of the composed supergraph (schema/supergraph.graphql), watched for changes. */
@@ -79,6 +81,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     redisUrl: read.optional('REDIS_URL') ? read.url('REDIS_URL', ['redis:', 'rediss:']) : undefined,
     persistedQueryTtlSeconds: read.int('PERSISTED_QUERY_TTL_SECONDS', 86_400, { min: 1 }),
     trustedDocuments: read.bool('TRUSTED_DOCUMENTS', false),
+    responseCacheTtlMs: read.int('RESPONSE_CACHE_TTL_MS', 0, { min: 0, max: 3_600_000 }),
     corsOrigins: (read.optional('CORS_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     host: read.string('HOST', production ? '0.0.0.0' : '127.0.0.1'),
     port: read.port('GATEWAY_PORT', 4000),

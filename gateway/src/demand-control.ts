@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Refusal } from '@zigong/kit';
+import { type ParsedQuery, queryText, TooManyTokens } from './documents';
 import {
   type DocumentNode,
   type FieldNode,
@@ -14,7 +15,6 @@ import {
   isCompositeType,
   Kind,
   type OperationDefinitionNode,
-  parse,
   type SelectionSetNode,
   valueFromASTUntyped,
 } from 'graphql';
@@ -96,22 +96,23 @@ export function checkShape(shape: Shape, limits: DemandLimits): Refusal | null {
 /**
  * Shape limits, checked on the query text before Apollo Server parses and validates it, because
  * Apollo cannot refuse from a hook that runs before validation. A query sent only as a persisted
- * hash was checked when its text was first registered.
+ * hash was checked when its text was first registered. Each distinct text is checked once.
  */
-export function shapeGuard(limits: DemandLimits) {
+export function shapeGuard(limits: DemandLimits, parseQuery: (query: string) => ParsedQuery | null) {
+  const checked = new WeakMap<DocumentNode, Refusal | null>();
   return (_req: unknown, _raw: string, body: unknown, url: URL): Refusal | null => {
-    const query = typeof (body as { query?: unknown })?.query === 'string' ? (body as { query: string }).query : url.searchParams.get('query');
+    const query = queryText(body, url);
     if (!query) return null;
-    let document: DocumentNode;
+    let parsed: ParsedQuery | null;
     try {
-      document = parse(query, { maxTokens: limits.maxTokens, noLocation: true });
+      parsed = parseQuery(query);
     } catch (error) {
-      if (/contains more tha[nt] \d+ tokens/.test((error as Error).message)) {
-        return { status: 400, code: 'TOO_MANY_TOKENS', message: `The query has more than ${limits.maxTokens} tokens.` };
-      }
-      return null; // Apollo reports syntax errors with their location
+      if (!(error instanceof TooManyTokens)) throw error;
+      return { status: 400, code: 'TOO_MANY_TOKENS', message: `The query has more than ${limits.maxTokens} tokens.` };
     }
-    return checkShape(measureShape(document), limits);
+    if (!parsed) return null; // Apollo reports syntax errors with their location
+    if (!checked.has(parsed.document)) checked.set(parsed.document, checkShape(measureShape(parsed.document), limits));
+    return checked.get(parsed.document)!;
   };
 }
 

@@ -8,6 +8,8 @@ import { createAuthenticator } from './auth';
 import type { GatewayConfig } from './config';
 import { DepartmentDataSource, type GatewayContext } from './datasource';
 import { demandControlPlugin, shapeGuard } from './demand-control';
+import { queryParser } from './documents';
+import { responseCache } from './response-cache';
 import { createMetrics, operationLabel } from './metrics';
 import { RedisCache, trustedDocuments, trustedDocumentsGuard, withRegisteredOperations } from './persisted-queries';
 import { supergraphHash, supergraphSource } from './supergraph-source';
@@ -57,10 +59,22 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
     cache: withRegisteredOperations(redis ?? new InMemoryLRUCache<string>(), trusted),
     ttl: config.persistedQueryTtlSeconds,
   };
-  const shape = shapeGuard(config.limits);
+  const parseQuery = queryParser(config.limits.maxTokens);
+  const shape = shapeGuard(config.limits, parseQuery);
   const trustedOnly = config.trustedDocuments ? trustedDocumentsGuard(trusted) : undefined;
   const httpServer = createServer();
   const authenticate = createAuthenticator(config.auth);
+  const cache =
+    config.responseCacheTtlMs > 0
+      ? responseCache({
+          ttlMs: config.responseCacheTtlMs,
+          maxEntries: 10_000,
+          parseQuery,
+          redisUrl: config.redisUrl,
+          logger,
+          mayRead: async (req) => config.auth.allowAnonymousReads || (await authenticate(req.headers.authorization).catch(() => null)) !== null,
+        })
+      : undefined;
   const apollo = createApollo<GatewayContext>({
     gateway,
     httpServer,
@@ -107,6 +121,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
       bodyLimitBytes: config.bodyLimitBytes,
       headers: cors,
       guard: (req, raw, body, url) => trustedOnly?.(req, raw, body, url) ?? shape(req, raw, body, url),
+      respond: cache?.respond,
       context: async (req, requestId) => {
         const identity = await authenticate(req.headers.authorization);
         if (!identity && !config.auth.allowAnonymousReads) {
@@ -147,6 +162,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
     await apollo.stop();
     await Promise.all(dataSources.map((d) => d.close()));
     await redis?.close();
+    await cache?.close();
   };
   return { url, port, stop: () => (stopping ??= stop()) };
 }
