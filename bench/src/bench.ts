@@ -14,8 +14,8 @@ import {
   API_SCHEMA_PATH,
 } from '@zigong/local';
 import { buildSchema, parse, validate } from 'graphql';
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,6 +27,10 @@ import { benchData, SCENARIOS, type Scenario } from './scenarios';
 const OURS = 'zigong';
 const CACHED = 'zigong + response cache';
 const CACHED_PORT = 4300;
+const HIVE = 'Hive Gateway';
+const HIVE_NO_DEDUPE = 'Hive Gateway, no dedupe';
+const CONTENDERS_DIR = resolve(ROOT, 'bench', 'contenders');
+const HIVE_BIN = resolve(CONTENDERS_DIR, 'node_modules', '@graphql-hive', 'gateway', 'dist', 'bin.js');
 const STOCK = 'stock @apollo/gateway';
 const DIRECT = 'subgraph direct';
 const STOCK_PORT = 4100;
@@ -51,6 +55,7 @@ runMain(async () => {
       duration: { type: 'string' },
       connections: { type: 'string', default: '16' },
       'large-scale': { type: 'string', default: '100' },
+      'no-hive': { type: 'boolean', default: false },
     },
   });
   const quick = values.quick!;
@@ -96,14 +101,17 @@ runMain(async () => {
       GATEWAY_PORT: String(CACHED_PORT),
       RESPONSE_CACHE_TTL_MS: '2000',
     }, () => undefined);
-    services = [launched.gateway, stock, cached, ...launched.subgraphs];
+    const hives = values['no-hive'] ? [] : await startHive(env);
+    services = [launched.gateway, stock, cached, ...hives.map((h) => h.service), ...launched.subgraphs];
     await waitForGraphQL(stock.url);
     await waitForGraphQL(cached.url);
+    for (const hive of hives) await waitForGraphQL(hive.service.url);
     const subgraphPids = Object.fromEntries(launched.subgraphs.map((s) => [s.name, s.child.pid!]));
     const contenders = (scenario: Scenario): Contender[] => [
       { name: OURS, url: launched.gateway.url, pids: () => [launched.gateway.child.pid!] },
       { name: STOCK, url: stock.url, pids: () => [stock.child.pid!] },
       { name: CACHED, url: cached.url, pids: () => [cached.child.pid!] },
+      ...hives.map((hive) => ({ name: hive.name, url: hive.service.url, pids: () => processTree(hive.service.child.pid!) })),
       ...(scenario.direct ? [{ name: DIRECT, url: registry.find((r) => r.name === scenario.direct)!.routingUrl, pids: () => [] }] : []),
     ];
     const groups = (contender: Contender): Watched[] => [
@@ -113,6 +121,7 @@ runMain(async () => {
     ];
 
     const checks = await checkSameAnswers(scenarios, contenders);
+    const dashboardStatements = await statementsPerDashboard(launched.gateway.url, url1, 1);
     const measurements: Measurement[] = [];
     for (const scenario of scenarios) for (const c of contenders(scenario)) await load(c.url, scenario, 1, Math.min(2, duration), connections);
     for (let round = 1; round <= rounds; round++) {
@@ -135,13 +144,38 @@ runMain(async () => {
 
     const large = await largeScaleChecks(pg.url, registry, largeScale, connections, quick);
     const startup = await startupTime(pg, dataDir, pgPort);
-    const targets = evaluateTargets(measurements, large, startup);
-    writeReport({ quick, rounds, duration, connections, scenarios, checks, measurements, large, startup, targets });
+    const targets = evaluateTargets(measurements, large, startup, dashboardStatements);
+    writeReport({ quick, rounds, duration, connections, scenarios, checks, measurements, large, startup, targets, dashboardStatements });
   } finally {
     await cleanup();
   }
   process.exit(0);
 });
+
+/**
+ * Hive Gateway on the same supergraph and subgraphs, with its defaults and with in-flight
+ * deduplication off. Installed on first use into bench/contenders (npm ci there), because it
+ * would add ~500 MB and over a minute to every install of the platform.
+ */
+async function startHive(env: Record<string, string>): Promise<Array<{ name: string; service: Service }>> {
+  if (!existsSync(HIVE_BIN)) {
+    console.log('installing Hive Gateway for the comparison into bench/contenders (once; about 500 MB)…');
+    const installed = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: CONTENDERS_DIR, stdio: 'inherit' });
+    if (installed.status !== 0) throw new Error('npm ci in bench/contenders failed; run the bench with --no-hive to leave Hive Gateway out.');
+  }
+  return [
+    { name: HIVE, port: 4500, dedupe: 'on' },
+    { name: HIVE_NO_DEDUPE, port: 4501, dedupe: 'off' },
+  ].map(({ name, port, dedupe }) => ({
+    name,
+    service: spawnService(name, HIVE_BIN, `http://127.0.0.1:${port}/graphql`, '', {
+      ...process.env,
+      ...env,
+      HIVE_DEDUPE: dedupe,
+      NODE_ENV: 'production',
+    }, () => undefined, ['supergraph', SUPERGRAPH_PATH, '--host', '127.0.0.1', '--port', String(port)], CONTENDERS_DIR),
+  }));
+}
 
 async function prepare(serverUrl: string, name: string, scale: number, registry: ReturnType<typeof readRegistry>): Promise<string> {
   const url = await ensureDatabase(serverUrl, name);
@@ -215,6 +249,16 @@ async function checkSameAnswers(scenarios: Scenario[], contenders: (s: Scenario)
   return checks;
 }
 
+/** SQL statements per dashboard request, one request at a time (warm pools, no load), at a scale. */
+async function statementsPerDashboard(gatewayUrl: string, databaseUrl: string, scale: number): Promise<number> {
+  const dashboard = SCENARIOS.find((s) => s.name === 'dashboard')!;
+  const data = benchData(scale);
+  for (let i = 0; i < 3; i++) await post(gatewayUrl, { query: dashboard.query, variables: dashboard.variables(i, data) });
+  const before = await statementCount(databaseUrl);
+  for (let i = 0; i < 10; i++) await post(gatewayUrl, { query: dashboard.query, variables: dashboard.variables(i, data) });
+  return ((await statementCount(databaseUrl)) - before) / 10;
+}
+
 /** At the large scale: SQL statements per dashboard request and the city summary's latency. */
 async function largeScaleChecks(serverUrl: string, registry: ReturnType<typeof readRegistry>, scale: number, connections: number, quick: boolean) {
   const started = performance.now();
@@ -223,13 +267,7 @@ async function largeScaleChecks(serverUrl: string, registry: ReturnType<typeof r
   const launched = await launchServices({ registry, databaseUrl: url, gatewayPort: 4000, env: { LOG_LEVEL: 'warn' }, output: () => undefined });
   try {
     const byName = Object.fromEntries(SCENARIOS.map((s) => [s.name, s]));
-    const data = benchData(scale);
-    const statementsPer = async (databaseUrl: string) => {
-      const before = await statementCount(databaseUrl);
-      for (let i = 0; i < 10; i++) await post(launched.gateway.url, { query: byName.dashboard.query, variables: byName.dashboard.variables(i, data) });
-      return ((await statementCount(databaseUrl)) - before) / 10;
-    };
-    const dashboardStatements = await statementsPer(url);
+    const dashboardStatements = await statementsPerDashboard(launched.gateway.url, url, scale);
     const summary = await load(launched.gateway.url, byName['city-summary'], scale, quick ? 5 : 10, Math.min(4, connections));
     console.log(`at ${scale}×: ${dashboardStatements} statements per dashboard, city summary p50 ${summary.p50} ms (data loaded in ${loadSeconds.toFixed(1)} s)`);
     return { scale, loadSeconds, dashboardStatements, citySummaryP50: summary.p50, citySummaryErrors: summary.errors + summary.non2xx };

@@ -50,10 +50,19 @@ export async function launchServices(options: LaunchOptions): Promise<{ gateway:
   }
 }
 
-export function spawnService(name: string, script: string, url: string, probe: string, env: NodeJS.ProcessEnv, output = console.log): Service {
+export function spawnService(
+  name: string,
+  script: string,
+  url: string,
+  probe: string,
+  env: NodeJS.ProcessEnv,
+  output = console.log,
+  args: string[] = [],
+  cwd?: string,
+): Service {
   // Detached: a Ctrl-C reaches only the runner, which then stops each service once, in order.
   // The IPC channel lets a service notice when the runner is gone.
-  const child = spawn(process.execPath, [script], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const child = spawn(process.execPath, [script, ...args], { env, cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream }).on('line', (line) => output(`[${name}] ${line}`));
   }
