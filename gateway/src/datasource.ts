@@ -88,6 +88,14 @@ export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext
     if (context?.requestId) request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
   }
 
+  /** Every error a subgraph sends names it, so a client knows whose data is missing. */
+  override async didReceiveResponse({ response }: Parameters<NonNullable<RemoteGraphQLDataSource['didReceiveResponse']>>[0]) {
+    for (const error of response.errors ?? []) {
+      (error as { extensions?: Record<string, unknown> }).extensions = { ...error.extensions, subgraph: error.extensions?.subgraph ?? this.subgraph };
+    }
+    return response;
+  }
+
   override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]): Promise<GraphQLError> {
     // A 400 is the client's fault: pass the subgraph's own first error on, code and message.
     if (response.status === 400) {

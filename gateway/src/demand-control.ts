@@ -59,26 +59,28 @@ export function measureShape(document: DocumentNode): Shape {
   let aliases = 0;
   let depth = 0;
   let rootFields = 0;
-  const visit = (set: SelectionSetNode, level: number, path: Set<string>, root: boolean) => {
+  // Introspection is deep by nature (type references nest), so its depth is graphql-js's to
+  // limit; its aliases count like any others.
+  const visit = (set: SelectionSetNode, level: number, path: Set<string>, root: boolean, introspection: boolean) => {
     for (const selection of set.selections) {
       if (selection.kind === Kind.FIELD) {
         if (selection.alias) aliases++;
         if (root) rootFields++;
-        if (selection.name.value.startsWith('__')) continue;
-        depth = Math.max(depth, level);
-        if (selection.selectionSet) visit(selection.selectionSet, level + 1, path, false);
+        const inside = introspection || selection.name.value.startsWith('__');
+        if (!inside) depth = Math.max(depth, level);
+        if (selection.selectionSet) visit(selection.selectionSet, level + 1, path, false, inside);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        visit(selection.selectionSet, level, path, root);
+        visit(selection.selectionSet, level, path, root, introspection);
       } else {
         const name = selection.name.value;
         const fragment = fragments.get(name);
         if (!fragment || path.has(name)) continue;
-        visit(fragment.selectionSet, level, new Set(path).add(name), root);
+        visit(fragment.selectionSet, level, new Set(path).add(name), root, introspection);
       }
     }
   };
   for (const definition of document.definitions) {
-    if (definition.kind === Kind.OPERATION_DEFINITION) visit(definition.selectionSet, 1, new Set(), true);
+    if (definition.kind === Kind.OPERATION_DEFINITION) visit(definition.selectionSet, 1, new Set(), true, false);
   }
   return { depth, aliases, rootFields };
 }
@@ -179,7 +181,17 @@ export function demandControlPlugin(limits: DemandLimits): ApolloServerPlugin {
       let estimated: number | undefined;
       return {
         async didResolveOperation({ schema, document, operation, request }) {
-          if (!operation) return;
+          if (!operation) {
+            throw new GraphQLError(
+              request.operationName
+                ? `The document has no operation named "${request.operationName}".`
+                : 'The document has several operations: say which one to run with operationName.',
+              { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } },
+            );
+          }
+          if (operation.operation === 'subscription') {
+            throw new GraphQLError('This graph has no subscriptions.', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
+          }
           estimated = estimateCost(schema, document, operation, request.variables ?? {}, limits);
           if (estimated > limits.maxCost) {
             throw limitError('QUERY_TOO_COSTLY', `The query’s estimated cost is ${estimated}; at most ${limits.maxCost} is allowed. Ask for smaller pages or fewer fields.`);

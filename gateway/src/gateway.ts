@@ -1,6 +1,6 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
-import { acceptsHtml, explorerRoute, loadSavedOperations } from '@zigong/explorer';
+import { acceptsHtml, dashboardRoute, explorerRoute, loadSavedOperations } from '@zigong/explorer';
 import { createApollo, createLogger, createServer, graphqlHttpHandler, installKitScalars, listen, sendError, sendJson } from '@zigong/kit';
 import { GraphQLError } from 'graphql';
 import type { IncomingMessage } from 'node:http';
@@ -53,6 +53,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
   gateway.onSchemaLoadOrUpdate(({ apiSchema }) => installKitScalars(apiSchema));
 
   const explorer = explorerRoute(config.operationsDir);
+  const dashboard = dashboardRoute();
   const trusted = trustedDocuments(loadSavedOperations(config.operationsDir));
   const redis = config.redisUrl ? new RedisCache(config.redisUrl, logger) : undefined;
   const persistedQueries = {
@@ -141,6 +142,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
       },
       routes: {
         '/': (req, res) => (acceptsHtml(req) ? explorer(req, res) : sendError(res, 404, 'NOT_FOUND', 'GraphQL is at /graphql.')),
+        '/dashboard': dashboard,
         '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),
         '/ready': (_req, res) => sendJson(res, 200, { status: 'ready', supergraph: source.current() }),
         '/metrics': async (_req, res) => {

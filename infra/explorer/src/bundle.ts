@@ -1,19 +1,20 @@
 import { build } from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { pageShell } from './page';
-import { EXPLORER_HTML_PATH } from './paths';
+import { dashboardShell, pageShell } from './page';
+import { DASHBOARD_HTML_PATH, EXPLORER_HTML_PATH } from './paths';
 
 /** The browser code in src/app, compiled by esbuild alone: tsc builds only the server side. */
-const APP_ENTRY = resolve(__dirname, '../src/app/main.tsx');
+const EXPLORER_ENTRY = resolve(__dirname, '../src/app/main.tsx');
+const DASHBOARD_ENTRY = resolve(__dirname, '../src/app/dashboard/main.ts');
 
-/** Bundles the React app with GraphiQL and its CSS into one self-contained HTML file. */
-export async function bundleExplorer(outFile = EXPLORER_HTML_PATH): Promise<{ bytes: number }> {
+/** Bundles one browser entry with its CSS into one self-contained HTML file made by `shell`. */
+async function bundlePage(entry: string, shell: (css: string, js: string) => string, outFile: string): Promise<{ bytes: number }> {
   const result = await build({
-    entryPoints: [APP_ENTRY],
+    entryPoints: [entry],
     bundle: true,
     write: false,
-    outdir: join(dirname(outFile), 'explorer-assets'),
+    outdir: join(dirname(outFile), 'page-assets'),
     format: 'iife',
     platform: 'browser',
     target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
@@ -21,7 +22,7 @@ export async function bundleExplorer(outFile = EXPLORER_HTML_PATH): Promise<{ by
     minify: true,
     legalComments: 'eof',
     define: { 'process.env.NODE_ENV': '"production"' },
-    // Anything GraphiQL's stylesheet or code refers to must end up inside the page, never a URL.
+    // Anything a stylesheet or library refers to must end up inside the page, never a URL.
     loader: { '.woff': 'dataurl', '.woff2': 'dataurl', '.ttf': 'dataurl', '.svg': 'dataurl', '.png': 'dataurl' },
     logLevel: 'warning',
   });
@@ -31,15 +32,29 @@ export async function bundleExplorer(outFile = EXPLORER_HTML_PATH): Promise<{ by
   if (js.length !== 1 || css.length !== 1 || other.length > 0) {
     throw new Error(`esbuild produced ${result.outputFiles.map((f) => relative(dirname(outFile), f.path)).join(', ')}; expected one script and one stylesheet.`);
   }
-  const html = pageShell(css[0].text.trimEnd(), js[0].text.trimEnd());
+  const html = shell(css[0].text.trimEnd(), js[0].text.trimEnd());
   mkdirSync(dirname(outFile), { recursive: true });
   writeFileSync(outFile, html);
   return { bytes: Buffer.byteLength(html) };
 }
 
+/** Bundles the React app with GraphiQL and its CSS into one self-contained HTML file. */
+export function bundleExplorer(outFile = EXPLORER_HTML_PATH): Promise<{ bytes: number }> {
+  return bundlePage(EXPLORER_ENTRY, pageShell, outFile);
+}
+
+/** Bundles the dashboard with Apache ECharts (canvas renderer) into one self-contained HTML file. */
+export function bundleDashboard(outFile = DASHBOARD_HTML_PATH): Promise<{ bytes: number }> {
+  return bundlePage(DASHBOARD_ENTRY, dashboardShell, outFile);
+}
+
 if (require.main === module) {
-  bundleExplorer().then(
-    ({ bytes }) => console.log(`explorer: ${relative(process.cwd(), EXPLORER_HTML_PATH)} (${(bytes / 1024 / 1024).toFixed(1)} MiB)`),
+  const report = (path: string, bytes: number) => console.log(`${relative(process.cwd(), path)} (${(bytes / 1024 / 1024).toFixed(1)} MiB)`);
+  Promise.all([bundleExplorer(), bundleDashboard()]).then(
+    ([explorer, dashboard]) => {
+      report(EXPLORER_HTML_PATH, explorer.bytes);
+      report(DASHBOARD_HTML_PATH, dashboard.bytes);
+    },
     (error: unknown) => {
       console.error(error instanceof Error ? error.message : error);
       process.exit(1);

@@ -6,9 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSchema, graphql } from 'graphql';
-import { bundleExplorer } from './bundle';
-import { pageShell } from './page';
-import { acceptsHtml, ExplorerError, explorerPage, explorerRoute, loadSavedOperations, parseSavedOperation, type SavedOperation } from './index';
+import { bundleDashboard, bundleExplorer } from './bundle';
+import { dashboardShell, pageShell } from './page';
+import { acceptsHtml, dashboardRoute, ExplorerError, explorerPage, explorerRoute, loadSavedOperations, parseSavedOperation, type SavedOperation } from './index';
 
 const REPO = join(__dirname, '../../..');
 const OPERATIONS_DIR = join(REPO, 'schema/operations');
@@ -16,12 +16,16 @@ const OPERATIONS_DIR = join(REPO, 'schema/operations');
 let work: string;
 let htmlPath: string;
 let built: string;
+let dashboardPath: string;
+let dashboard: string;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'explorer-test-'));
   htmlPath = join(work, 'dist/explorer.html');
-  await bundleExplorer(htmlPath);
+  dashboardPath = join(work, 'dist/dashboard.html');
+  await Promise.all([bundleExplorer(htmlPath), bundleDashboard(dashboardPath)]);
   built = readFileSync(htmlPath, 'utf8');
+  dashboard = readFileSync(dashboardPath, 'utf8');
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -222,6 +226,55 @@ describe('explorerRoute', () => {
     expect(() => explorerRoute(dir, join(work, 'not-built/explorer.html'))).toThrow(/EXPLORER_NOT_BUILT/);
     const broken = operationsDir({ 'Broken.graphql': 'query Other { regions { id } }' });
     expect(() => explorerRoute(broken, htmlPath)).toThrow(/SAVED_OPERATION_INVALID/);
+  });
+});
+
+describe('the dashboard page', () => {
+  it('is one self-contained Chinese page with ECharts inline, drawing on canvas, with no eval, worker or URL to fetch', () => {
+    expect(dashboard.startsWith('<!doctype html>\n<html lang="zh-CN">')).toBe(true);
+    expect(dashboard).toContain('<title>自贡市村级集体经济收入看板</title>');
+    expect(dashboard).not.toMatch(/<script[^>]*\ssrc=/i);
+    expect(dashboard.match(/<link[^>]*>/gi)).toEqual(['<link rel="icon" href="data:,">']);
+    const script = bundleOf(dashboard);
+    // esbuild writes non-ASCII characters as \u escapes, so the page reads right whatever charset it is served with.
+    expect(script).not.toMatch(/[^\x00-\x7f]/);
+    expect(script.replace(/\\u([0-9a-f]{4})/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16)))).toContain('自贡市各区县集体经济收入');
+    expect(script).toContain('query DashboardOverview');
+    expect(script).toContain('getContext("2d")');
+    expect(script).not.toMatch(/new Worker\(|importScripts\(|\beval\(|new Function\(|\bimport\(|createElementNS\(|setAttribute\("style"/);
+    const urls = [...script.matchAll(/https?:\/\/[^\s"'`)<>]*/g)].map((match) => match[0]);
+    expect(urls.filter((url) => !/^https:\/\/github\.com\//.test(url))).toEqual([]);
+    expect(styleOf(dashboard)).toContain('.dash-tooltip');
+    expect(styleOf(dashboard)).not.toMatch(/@import|url\(/i);
+  });
+
+  it('refuses a bundle that would break out of its inline script, like the explorer', () => {
+    expect(() => dashboardShell('', 'const end = "</script>";')).toThrow(expect.objectContaining({ code: 'EXPLORER_BUILD_INVALID' }));
+  });
+
+  it('is served by dashboardRoute with a Content-Security-Policy allowing only its own inline bundle and this origin', async () => {
+    const { url, server } = await serve(dashboardRoute(dashboardPath));
+    try {
+      const response = await fetch(`${url}/dashboard`);
+      expect([response.status, response.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+      const body = await response.text();
+      expect(body).toBe(dashboard);
+      const policy = response.headers.get('content-security-policy')!;
+      expect(policy).toContain(`script-src 'self' ${hash(bundleOf(body))}`);
+      expect(policy).toContain(`style-src 'self' ${hash(styleOf(body))}`);
+      expect(policy).toContain("connect-src 'self'");
+      expect(policy).not.toMatch(/unsafe-inline|unsafe-eval/);
+      const etag = response.headers.get('etag')!;
+      expect((await fetch(url, { headers: { 'if-none-match': etag } })).status).toBe(304);
+      const post = await fetch(url, { method: 'POST', body: '{}' });
+      expect([post.status, await post.text()]).toEqual([405, 'The dashboard page answers GET only.\n']);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('fails with EXPLORER_NOT_BUILT when it is made, when dist/dashboard.html is missing', () => {
+    expect(() => dashboardRoute(join(work, 'not-built/dashboard.html'))).toThrow(/EXPLORER_NOT_BUILT: .*not-built\/dashboard\.html has not been built/);
   });
 });
 

@@ -4,12 +4,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ExplorerError } from './errors';
 import { loadSavedOperations, type SavedOperation } from './operations';
 import { contentSecurityPolicy, embedJson, fillDataBlock } from './page';
-import { EXPLORER_HTML_PATH } from './paths';
+import { DASHBOARD_HTML_PATH, EXPLORER_HTML_PATH } from './paths';
 
 export { ExplorerError, type ExplorerErrorCode } from './errors';
 export { loadSavedOperations, parseSavedOperation, type SavedOperation } from './operations';
 export { contentSecurityPolicy } from './page';
-export { EXPLORER_HTML_PATH } from './paths';
+export { DASHBOARD_HTML_PATH, EXPLORER_HTML_PATH } from './paths';
 
 function readBuiltPage(htmlPath: string): string {
   try {
@@ -38,19 +38,19 @@ export function acceptsHtml(req: IncomingMessage): boolean {
   return /\btext\/html\b/i.test(req.headers.accept ?? '');
 }
 
+type PageHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
 /**
- * A node:http handler serving the explorer with the saved questions of `dir`. The page is built
- * once, when the handler is made, so a missing bundle or a broken saved question stops the
- * server at start-up rather than at an analyst's first visit.
+ * A node:http handler answering GET and HEAD with one finished page, under its own
+ * Content-Security-Policy (the inline bundle and stylesheet by hash, requests to this origin only).
  */
-export function explorerRoute(dir: string, htmlPath: string = EXPLORER_HTML_PATH): (req: IncomingMessage, res: ServerResponse) => void {
-  const html = explorerPage(loadSavedOperations(dir), htmlPath);
+function pageRoute(html: string, name: string): PageHandler {
   const body = Buffer.from(html, 'utf8');
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
   const headers = {
     'content-type': 'text/html; charset=utf-8',
     'content-security-policy': contentSecurityPolicy(html),
-    // The page weighs almost 2 MiB; revalidate by ETag rather than send it again on every visit.
+    // The pages weigh from 0.5 to 2 MiB; revalidate by ETag rather than send them again on every visit.
     'cache-control': 'no-cache',
     etag,
     'x-content-type-options': 'nosniff',
@@ -59,7 +59,7 @@ export function explorerRoute(dir: string, htmlPath: string = EXPLORER_HTML_PATH
   return (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
-      res.end('The explorer page answers GET only.\n');
+      res.end(`The ${name} page answers GET only.\n`);
       return;
     }
     if (req.headers['if-none-match']?.split(',').some((tag) => tag.trim() === etag)) {
@@ -70,4 +70,22 @@ export function explorerRoute(dir: string, htmlPath: string = EXPLORER_HTML_PATH
     res.writeHead(200, { ...headers, 'content-length': String(body.length) });
     res.end(req.method === 'HEAD' ? undefined : body);
   };
+}
+
+/**
+ * A node:http handler serving the explorer with the saved questions of `dir`. The page is built
+ * once, when the handler is made, so a missing bundle or a broken saved question stops the
+ * server at start-up rather than at an analyst's first visit.
+ */
+export function explorerRoute(dir: string, htmlPath: string = EXPLORER_HTML_PATH): PageHandler {
+  return pageRoute(explorerPage(loadSavedOperations(dir), htmlPath), 'explorer');
+}
+
+/**
+ * A node:http handler serving the income dashboard (`dist/dashboard.html`): charts drawn in the
+ * browser from same-origin `/graphql` requests. Fails with EXPLORER_NOT_BUILT when it is made,
+ * not at the first visit, when the page has not been built.
+ */
+export function dashboardRoute(htmlPath: string = DASHBOARD_HTML_PATH): PageHandler {
+  return pageRoute(readBuiltPage(htmlPath), 'dashboard');
 }

@@ -33,29 +33,57 @@ function assertInlineScriptSafe(js: string): void {
   }
 }
 
-export function pageShell(css: string, js: string): string {
+interface ShellContent {
+  lang: string;
+  title: string;
+  /** Markup between <body> and the bundle: the element the app renders into. */
+  body: string[];
+}
+
+/**
+ * One self-contained page: the stylesheet and script inline, each exactly once, so the
+ * Content-Security-Policy can allow them by hash and nothing else.
+ */
+function shell(css: string, js: string, { lang, title, body }: ShellContent): string {
   if (/<\/style/i.test(css)) throw new ExplorerError('EXPLORER_BUILD_INVALID', 'the bundled CSS contains "</style", which would end the inline style early.');
   assertInlineScriptSafe(js);
   return [
     '<!doctype html>',
-    '<html lang="en">',
+    `<html lang="${lang}">`,
     '<head>',
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     '<meta name="referrer" content="no-referrer">',
     // An empty icon, so the browser does not ask the gateway for /favicon.ico.
     '<link rel="icon" href="data:,">',
-    "<title>Zigong collective-economy graph: explorer</title>",
+    `<title>${title}</title>`,
     `${STYLE_OPEN}${css}${STYLE_CLOSE}`,
     '</head>',
     '<body>',
-    '<div id="explorer"><noscript>The explorer needs JavaScript.</noscript></div>',
-    EMPTY_DATA_BLOCK,
+    ...body,
     `${SCRIPT_OPEN}${js}${SCRIPT_CLOSE}`,
     '</body>',
     '</html>',
     '',
   ].join('\n');
+}
+
+/** The explorer's page: GraphiQL's root and the (empty until served) saved-questions block. */
+export function pageShell(css: string, js: string): string {
+  return shell(css, js, {
+    lang: 'en',
+    title: 'Zigong collective-economy graph: explorer',
+    body: ['<div id="explorer"><noscript>The explorer needs JavaScript.</noscript></div>', EMPTY_DATA_BLOCK],
+  });
+}
+
+/** The dashboard's page: the app builds everything inside #dashboard. */
+export function dashboardShell(css: string, js: string): string {
+  return shell(css, js, {
+    lang: 'zh-CN',
+    title: '自贡市村级集体经济收入看板',
+    body: ['<div id="dashboard"><noscript>看板需要启用 JavaScript。</noscript></div>'],
+  });
 }
 
 /**

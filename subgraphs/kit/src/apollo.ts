@@ -12,9 +12,9 @@ import { SCALAR_ERROR_CODES } from './scalars';
  * clients, unexpected errors logged and masked, shutdown driven by us, not by Apollo.
  */
 export function createApollo<C extends BaseContext>(
-  options: ApolloServerOptions<C> & { httpServer: Server; logger: Logger },
+  options: ApolloServerOptions<C> & { httpServer: Server; logger: Logger; service?: string },
 ): ApolloServer<C> {
-  const { httpServer, logger, plugins = [], ...rest } = options;
+  const { httpServer, logger, service, plugins = [], ...rest } = options;
   return new ApolloServer<C>({
     ...(rest as ApolloServerOptions<C>),
     includeStacktraceInErrorResponses: false,
@@ -33,8 +33,30 @@ export function createApollo<C extends BaseContext>(
       }
       const original = unwrapResolverError(error);
       if (original instanceof GraphQLError || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
+      const known = databaseError(original, service);
+      if (known) return { ...known, path: formatted.path };
       logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving');
       return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
     },
   });
+}
+
+/** Postgres refuses NUL in text; the client sent it, so it is the client's error. */
+const NUL_IN_TEXT = new Set(['22021', '22P05']);
+/** The database went away or is restarting: the department is unavailable, not broken. */
+const UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+
+/** Database failures a client should see with a stable code instead of a masked internal error. */
+function databaseError(error: unknown, service?: string): { message: string; extensions: Record<string, unknown> } | undefined {
+  const failure = error as { code?: unknown; driverError?: { code?: unknown }; message?: unknown };
+  const code = String(failure?.driverError?.code ?? failure?.code ?? '');
+  const message = String(failure?.message ?? '');
+  if (NUL_IN_TEXT.has(code)) {
+    return { message: 'Text must not contain the NUL character (U+0000).', extensions: { code: 'BAD_USER_INPUT' } };
+  }
+  if (UNAVAILABLE.has(code) || /ECONNREFUSED|ECONNRESET|Connection terminated|timeout exceeded when trying to connect/i.test(message)) {
+    const who = service ? `the ${service} department` : 'this department';
+    return { message: `The database of ${who} is unavailable; try again shortly.`, extensions: { code: 'SUBGRAPH_UNAVAILABLE', subgraph: service } };
+  }
+  return undefined;
 }

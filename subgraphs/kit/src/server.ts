@@ -34,7 +34,7 @@ export async function startSubgraph(
 
   const httpServer = createServer();
   // Inline traces are for Apollo's hosted studio, which this platform does not report to.
-  const apollo = createApollo<DepartmentContext>({ schema, httpServer, logger, plugins: [ApolloServerPluginInlineTraceDisabled()] });
+  const apollo = createApollo<DepartmentContext>({ schema, httpServer, logger, service: department.name, plugins: [ApolloServerPluginInlineTraceDisabled()] });
   await apollo.start();
 
   httpServer.on(

@@ -18,7 +18,7 @@ function matches(operation: SavedOperation, needle: string): boolean {
 }
 
 function SavedQuestionsPanel({ operations }: { operations: SavedOperation[] }) {
-  const { queryEditor, variableEditor } = useEditorContext({ nonNull: true, caller: SavedQuestionsPanel })!;
+  const { queryEditor, variableEditor, setOperationName } = useEditorContext({ nonNull: true, caller: SavedQuestionsPanel })!;
   const [filter, setFilter] = useState('');
   const [opened, setOpened] = useState<string | null>(null);
   const needle = filter.trim().toLowerCase();
@@ -28,6 +28,9 @@ function SavedQuestionsPanel({ operations }: { operations: SavedOperation[] }) {
   // stay, so a pasted bearer token survives switching questions.
   const open = (operation: SavedOperation) => {
     queryEditor?.setValue(operation.text);
+    // GraphiQL learns the operation's name from the editor 100 ms after a change; a run started
+    // sooner would send the previous query's name (the gateway: "Unknown operation named …").
+    setOperationName(operation.name);
     variableEditor?.setValue(Object.keys(operation.variables).length ? JSON.stringify(operation.variables, null, 2) : '');
     setOpened(operation.name);
   };
