@@ -113,7 +113,7 @@ describe('replicas on one machine', () => {
     await Promise.all(clients);
 
     expect(failures).toEqual([]);
-    expect(answered).toBeGreaterThan(50);
+    expect(answered).toBeGreaterThan(20);
     // The kills were felt, and absorbed by sending the request to the surviving replica.
     expect(proxies.reduce((sum, p) => sum + p.retried, 0)).toBeGreaterThan(0);
   });
