@@ -3,6 +3,8 @@ import DataLoader from 'dataloader';
 import { DataSource, In } from 'typeorm';
 import { Fund, FundAllocation } from './fund.entity';
 import { CollectiveIncome, IncomeSummary } from './income.entity';
+import { incomeBreakdowns } from './income.breakdown';
+import { incomeSeries, type YearRange } from './income.series';
 import { incomeSummaries } from './income.summary';
 
 /** Loader key for things asked per (id, year), e.g. a village's income in 2024. */
@@ -10,6 +12,13 @@ export const yearKey = (id: string, year: number) => `${id}@${year}`;
 const splitYearKey = (key: string) => {
   const at = key.lastIndexOf('@');
   return { id: key.slice(0, at), year: Number(key.slice(at + 1)) };
+};
+
+/** Loader key for a region's series over a year range. */
+export const seriesKey = (id: string, { fromYear, toYear }: YearRange) => `${id}@${fromYear}-${toYear}`;
+const splitSeriesKey = (key: string) => {
+  const [, regionId, from, to] = /^(.*)@(\d+)-(\d+)$/.exec(key)!;
+  return { regionId, fromYear: Number(from), toYear: Number(to) };
 };
 
 /** One batched statement per loader per request tick, whatever the number of parents. */
@@ -52,6 +61,12 @@ export function createLoaders(db: DataSource) {
       for (const summary of perYear.flat()) found.set(yearKey(summary.regionId, summary.year), summary);
       return keys.map((key) => found.get(key) ?? new Error(`No income summary computed for ${key}.`));
     }),
+    /** Keyed by `seriesKey(regionId, range)`: one statement for any number of regions and ranges. */
+    incomeSeries: new DataLoader<string, IncomeSummary[]>((keys) => incomeSeries(db, keys.map(splitSeriesKey))),
+    /** Keyed by `yearKey(regionId, year)`: one statement for any number of regions and years. */
+    incomeBreakdown: new DataLoader<string, IncomeSummary[]>((keys) =>
+      incomeBreakdowns(db, keys.map(splitYearKey).map(({ id, year }) => ({ regionId: id, year }))),
+    ),
   };
 }
 

@@ -1,10 +1,12 @@
 import { type DepartmentContext, ErrorCode, parseDivisionCode, requireVillageCode, userError } from '@zigong/kit';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requireNonNegativeAmount, requireYear } from './amount';
-import { type FinanceLoaders, yearKey } from './finance.loaders';
+import { type FinanceLoaders, seriesKey, yearKey } from './finance.loaders';
 import { WRITE } from './fund.resolver';
 import { CollectiveIncome, IncomeSummary } from './income.entity';
 import { RecordCollectiveIncomeInput } from './income.inputs';
+import { BREAKDOWN } from './income.breakdown';
+import { requireYearRange, SERIES_FROM, SERIES_TO } from './income.series';
 import { Region, Village } from './stubs.entity';
 
 type Context = DepartmentContext<FinanceLoaders>;
@@ -47,16 +49,48 @@ export class IncomeSummaryResolver {
     @Arg('year', () => Int) year: number,
     @Ctx() { loaders }: Context,
   ): Promise<IncomeSummary> {
-    if (parseDivisionCode(regionId).level === 'VILLAGE') {
-      throw userError(ErrorCode.INVALID_DIVISION_CODE, `"${regionId}" is a village code; ask for a city, district, county or town.`, {
-        value: regionId,
-      });
-    }
+    requireRegionAboveVillage(regionId);
     return loaders.incomeSummary.load(yearKey(regionId, requireYear(year)));
+  }
+
+  @Query(() => [IncomeSummary], {
+    description:
+      "A region's collective-economy income summary for every year with records in a range, oldest first; growthRate compares each year with the year before, as collectiveIncomeSummary does.",
+  })
+  collectiveIncomeSeries(
+    @Arg('regionId', () => ID, { description: 'The 12-digit division code of a city, district, county or town, e.g. 510302000000.' }) regionId: string,
+    @Arg('fromYear', () => Int, { nullable: true, description: SERIES_FROM }) fromYear: number | null,
+    @Arg('toYear', () => Int, { nullable: true, description: SERIES_TO }) toYear: number | null,
+    @Ctx() { loaders }: Context,
+  ): Promise<IncomeSummary[]> {
+    requireRegionAboveVillage(regionId);
+    return loaders.incomeSeries.load(seriesKey(regionId, requireYearRange(fromYear, toYear)));
   }
 
   @FieldResolver(() => Region, { description: 'The region summarised.' })
   region(@Root() summary: IncomeSummary): Region {
     return { id: summary.regionId };
+  }
+
+  @FieldResolver(() => Village, {
+    nullable: true,
+    description: "The village, where this summary is one village's (a row of a town's breakdown); null for a city, district, county or town.",
+  })
+  village(@Root() summary: IncomeSummary): Village | null {
+    return parseDivisionCode(summary.regionId).level === 'VILLAGE' ? { id: summary.regionId } : null;
+  }
+
+  @FieldResolver(() => [IncomeSummary], { description: BREAKDOWN })
+  breakdown(@Root() summary: IncomeSummary, @Ctx() { loaders }: Context): Promise<IncomeSummary[]> {
+    return loaders.incomeBreakdown.load(yearKey(summary.regionId, summary.year));
+  }
+}
+
+/** Region arguments of root fields name a region above the villages. */
+function requireRegionAboveVillage(regionId: string): void {
+  if (parseDivisionCode(regionId).level === 'VILLAGE') {
+    throw userError(ErrorCode.INVALID_DIVISION_CODE, `"${regionId}" is a village code; ask for a city, district, county or town.`, {
+      value: regionId,
+    });
   }
 }

@@ -2,14 +2,16 @@ import { buildDepartmentSchema, createDataSource, type Identity } from '@zigong/
 import { createTestDatabase, migratedDepartment, type MigratedDepartment, type TestDatabase } from '@zigong/kit/testing';
 import { CITY, seededRandom, zigongDivisions } from '@zigong/reference';
 import { graphql, type GraphQLSchema } from 'graphql';
+import { Client } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { seedFinance } from './finance.seed';
 import { finance } from './index';
 import { FinanceInitial1764300000000 } from './migrations/1764300000000-FinanceInitial';
 
 /**
- * finance.income_rollup against the rows it sums: whatever is written to collective_income, by
- * whatever statements, in whatever transactions, concurrently or not, the rollups must equal a
+ * finance.income_rollup and finance.income_ranking against the rows they derive from: whatever is
+ * written to collective_income, by whatever statements, in whatever transactions, concurrently or
+ * not, the rollups must equal a
  * GROUP BY over the rows at every prefix level.
  */
 
@@ -44,6 +46,22 @@ async function drift(db: DataSource | EntityManager = fin.db): Promise<unknown[]
     SELECT 'extra', x.* FROM (${ROLLUPS} EXCEPT ALL ${EXPECTED}) x
     ORDER BY 2, 3`);
 }
+/**
+ * The same for finance.income_ranking (FinanceIncomeRanking migration): every row of
+ * collective_income next to its village's figure of the year before, and nothing else.
+ */
+const RANKING_EXPECTED = `SELECT c.year, c.village_id, c.amount, p.amount AS previous_amount,
+         CASE WHEN p.amount > 0 THEN (c.amount - p.amount) / p.amount END AS growth
+    FROM finance.collective_income c
+    LEFT JOIN finance.collective_income p ON p.year = c.year - 1 AND p.village_id = c.village_id`;
+const RANKING_ROWS = `SELECT year, village_id, amount, previous_amount, growth FROM finance.income_ranking`;
+async function rankingDrift(db: DataSource | EntityManager = fin.db): Promise<unknown[]> {
+  return db.query(`
+    SELECT 'missing' AS problem, m.* FROM (${RANKING_EXPECTED} EXCEPT ALL ${RANKING_ROWS}) m
+    UNION ALL
+    SELECT 'extra', x.* FROM (${RANKING_ROWS} EXCEPT ALL ${RANKING_EXPECTED}) x
+    ORDER BY 2, 3`);
+}
 const rollupCount = async () => (await fin.db.query(`SELECT count(*)::int AS n FROM finance.income_rollup`))[0].n as number;
 
 const villages = zigongDivisions().villages.map((v) => v.code);
@@ -52,6 +70,9 @@ const towns = [...new Set(villages.map((v) => v.slice(0, 9)))];
 describe('income rollups', () => {
   it('are backfilled by the migration from the rows already there, for every level and year', async () => {
     expect(await drift()).toEqual([]);
+    expect(await rankingDrift()).toEqual([]);
+    const [{ ranked }] = await fin.db.query(`SELECT count(*)::int AS ranked FROM finance.income_ranking`);
+    expect(ranked).toBe(2 * villages.length);
     // 1 city + 6 districts/counties + every town, for 2023 and 2024.
     expect(await rollupCount()).toBe(2 * (1 + 6 + towns.length));
     const [city] = await fin.db.query(`SELECT village_count, total::text FROM finance.income_rollup WHERE region_prefix = '5103' AND year = 2024`);
@@ -135,6 +156,7 @@ describe('income rollups', () => {
           }
           // Exact inside the transaction too, between statements.
           expect(await drift(tx)).toEqual([]);
+          expect(await rankingDrift(tx)).toEqual([]);
           if (rollback) throw new Error('roll back');
         })
         .catch((error) => {
@@ -142,6 +164,7 @@ describe('income rollups', () => {
           rolledBack++;
         });
       expect(await drift()).toEqual([]);
+      expect(await rankingDrift()).toEqual([]);
       if (before) expect(await fin.db.query(`${ROLLUPS} ORDER BY 1, 2`)).toEqual(before);
     }
     // The walk really exercised every kind of write, and left rows and empty regions behind.
@@ -179,6 +202,7 @@ describe('income rollups', () => {
       );
       expect(results.flatMap((r) => r.errors ?? [])).toEqual([]);
       expect(await drift()).toEqual([]);
+      expect(await rankingDrift()).toEqual([]);
 
       // Each (village, year) holds one of the amounts written to it, and the district's summary
       // counts each once.
@@ -225,8 +249,83 @@ describe('income rollups', () => {
   it('are emptied with the table they sum', async () => {
     await fin.db.query(`TRUNCATE finance.collective_income`);
     expect(await rollupCount()).toBe(0);
+    expect(await fin.db.query(RANKING_ROWS)).toEqual([]);
     await seedFinance(fin.db);
     expect(await drift()).toEqual([]);
+    expect(await rankingDrift()).toEqual([]);
     expect(await rollupCount()).toBe(2 * (1 + 6 + towns.length));
+  });
+});
+
+describe('income ranking rows', () => {
+  const WRITER: Identity = { sub: 'finance-officer', scopes: ['finance:write'] };
+  const RECORD = `mutation($input: RecordCollectiveIncomeInput!) { recordCollectiveIncome(input: $input) { year amount } }`;
+
+  it('stay exact under concurrent writes of adjacent years of the same villages', async () => {
+    // A ranking row reads two years of a village: writers of either year must not miss each other.
+    const db = createDataSource(finance, database.url, { poolSize: 20 });
+    await db.initialize();
+    try {
+      const hot = villages.slice(0, 4);
+      const calls = Array.from({ length: 40 }, (_, i) => ({ villageId: hot[i % 4], year: 2025 + (Math.floor(i / 4) % 3), amount: `${500 + i * 13}.${String(i).padStart(2, '0')}` }));
+      const bulk = (year: number, factor: string) =>
+        db.query(
+          `INSERT INTO finance.collective_income (year, village_id, amount, recorded_by)
+           SELECT $1, v, 1000 * $2::numeric, 'test' FROM unnest($3::text[]) AS v
+           ON CONFLICT (year, village_id) DO UPDATE SET amount = EXCLUDED.amount`,
+          [year, factor, hot],
+        );
+      const results = await Promise.all([
+        ...calls.map((input) => graphql({ schema, source: RECORD, variableValues: { input }, contextValue: { db, identity: WRITER, loaders: finance.createLoaders(db) } })),
+        bulk(2025, '1.5'),
+        bulk(2026, '2.5'),
+        bulk(2027, '3.5'),
+        db.query(`DELETE FROM finance.collective_income WHERE year = 2026 AND village_id = $1`, [hot[1]]),
+      ]);
+      expect(results.slice(0, calls.length).flatMap((r: any) => r.errors ?? [])).toEqual([]);
+      expect(await rankingDrift()).toEqual([]);
+      expect(await drift()).toEqual([]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('make the second of two overlapping writers wait and read what the first committed, or fail to serialise', async () => {
+    const village = villages[10];
+    const connect = async () => {
+      const client = new Client({ connectionString: database.url });
+      await client.connect();
+      return client;
+    };
+    const [first, second] = await Promise.all([connect(), connect()]);
+    const previous = async () =>
+      (await fin.db.query(`SELECT previous_amount::text AS p FROM finance.income_ranking WHERE year = 2024 AND village_id = $1`, [village]))[0].p;
+    try {
+      for (const [isolation, amount] of [['READ COMMITTED', '7777.77'], ['REPEATABLE READ', '8888.88']]) {
+        await first.query(`BEGIN ISOLATION LEVEL ${isolation}`);
+        await second.query(`BEGIN ISOLATION LEVEL ${isolation}`);
+        await second.query(`SELECT 1`); // takes the second's snapshot before the first commits
+        await first.query(`UPDATE finance.collective_income SET amount = amount + 1 WHERE year = 2024 AND village_id = $1`, [village]);
+        // Writes the year before, on which the first's ranking row depends: waits for the first.
+        const waiting = second.query(`UPDATE finance.collective_income SET amount = $2 WHERE year = 2023 AND village_id = $1`, [village, amount]).then(
+          () => null,
+          (error: { code: string }) => error.code,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await first.query('COMMIT');
+        const failed = await waiting;
+        await second.query(failed ? 'ROLLBACK' : 'COMMIT');
+        if (isolation === 'READ COMMITTED') {
+          expect(failed).toBeNull();
+          expect(await previous()).toBe('7777.77');
+        } else {
+          expect(failed).toBe('40001'); // serialization_failure: the client retries
+          expect(await previous()).toBe('7777.77'); // the first run's, unchanged
+        }
+        expect(await rankingDrift()).toEqual([]);
+      }
+    } finally {
+      await Promise.all([first.end(), second.end()]);
+    }
   });
 });

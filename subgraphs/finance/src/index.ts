@@ -4,9 +4,11 @@ import { seedFinance } from './finance.seed';
 import { Fund, FundAllocation } from './fund.entity';
 import { FundAllocationResolver, FundResolver } from './fund.resolver';
 import { CollectiveIncome } from './income.entity';
+import { VillageIncomeRankingResolver, VillageIncomeRankResolver } from './income-ranking.resolver';
 import { CollectiveIncomeResolver, IncomeSummaryResolver } from './income.resolver';
 import { FinanceInitial1764300000000 } from './migrations/1764300000000-FinanceInitial';
 import { FinanceIncomeRollup1764310000000 } from './migrations/1764310000000-FinanceIncomeRollup';
+import { FinanceIncomeRanking1764320000000 } from './migrations/1764320000000-FinanceIncomeRanking';
 import { RegionFinanceResolver } from './region.resolver';
 import { TaskForceFinanceResolver } from './task-force.resolver';
 import { VillageFinanceResolver } from './village.resolver';
@@ -19,12 +21,14 @@ export const finance = defineDepartment<FinanceLoaders>({
     FundAllocationResolver,
     CollectiveIncomeResolver,
     IncomeSummaryResolver,
+    VillageIncomeRankingResolver,
+    VillageIncomeRankResolver,
     VillageFinanceResolver,
     RegionFinanceResolver,
     TaskForceFinanceResolver,
   ],
   entities: [Fund, FundAllocation, CollectiveIncome],
-  migrations: [FinanceInitial1764300000000, FinanceIncomeRollup1764310000000],
+  migrations: [FinanceInitial1764300000000, FinanceIncomeRollup1764310000000, FinanceIncomeRanking1764320000000],
   createLoaders,
   references: {
     Fund: (ref, { loaders }) => loaders.fund.load(refId(ref)),
