@@ -1,20 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { startPlatform, type TestPlatform } from '../support/platform';
+import { eventually, REDIS_URL, redisReachable } from '../support/redis';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-/** The first answer without errors, asked again for up to a second. */
-const eventually = async (ask: () => Promise<{ errors?: unknown[] }>) => {
-  let answer = await ask();
-  for (let i = 0; i < 20 && answer.errors; i++) {
-    await new Promise((done) => setTimeout(done, 50));
-    answer = await ask();
-  }
-  return answer;
-};
-
 const post = async (url: string, body: unknown) => {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: response.status, ...((await response.json()) as { data?: any; errors?: any[] }) };
@@ -70,17 +60,6 @@ describe('trusted documents mode', () => {
   });
 });
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const redisReachable = () =>
-  new Promise<boolean>((done) => {
-    const { hostname, port } = new URL(REDIS_URL);
-    const socket = createConnection({ host: hostname, port: Number(port || 6379) });
-    socket.setTimeout(500);
-    socket.once('connect', () => (socket.end(), done(true)));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => (socket.destroy(), done(false)));
-  });
-
 describe('persisted queries shared through Redis', () => {
   it('lets a second gateway replica serve a hash the first one learned', async () => {
     if (!(await redisReachable())) {
@@ -93,7 +72,6 @@ describe('persisted queries shared through Redis', () => {
       const query = freshQuery();
       expect((await post(second.gatewayUrl, persisted(sha256(query)))).errors?.[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
       await post(first.gatewayUrl, { query, ...persisted(sha256(query)) });
-      // Apollo stores a new persisted query without waiting for Redis; give the write a moment.
       expect(await eventually(() => post(second.gatewayUrl, persisted(sha256(query))))).toMatchObject({ status: 200, data: { regions: [{ name: '自贡市' }] } });
     } finally {
       await first.stop();

@@ -2,15 +2,14 @@ import { createTestDatabase, type TestDatabase } from '@zigong/kit/testing';
 import { freePort, prepareDatabase, readRegistry, ROOT, type Service, spawnService, stopServices, waitUntilUp } from '@zigong/local';
 import { GANTANG } from '@zigong/reference';
 import { createHash, randomUUID } from 'node:crypto';
-import { createConnection } from 'node:net';
 import { join } from 'node:path';
+import { eventually, REDIS_URL, redisReachable } from '../support/redis';
 import { roundRobinProxy, type RoundRobinProxy } from '../support/round-robin-proxy';
 
 /**
  * Two gateway replicas and two replicas of one subgraph (organization), each a real process,
  * behind round-robin proxies, sharing Postgres and Redis: one replica of each is killed under load.
  */
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECRET = 'replica-test-signing-secret-of-enough-length';
 
 let database: TestDatabase;
@@ -19,16 +18,6 @@ const proxies: RoundRobinProxy[] = [];
 let gatewayProxy: RoundRobinProxy;
 let gateways: Service[];
 let organizations: Service[];
-
-const redisReachable = () =>
-  new Promise<boolean>((done) => {
-    const { hostname, port } = new URL(REDIS_URL);
-    const socket = createConnection({ host: hostname, port: Number(port || 6379) });
-    socket.setTimeout(500);
-    socket.once('connect', () => (socket.end(), done(true)));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => (socket.destroy(), done(false)));
-  });
 
 async function start(name: string, script: string, env: Record<string, string>, probePath: string): Promise<Service> {
   const port = await freePort();
@@ -46,16 +35,6 @@ async function start(name: string, script: string, env: Record<string, string>, 
   await waitUntilUp(service);
   return service;
 }
-
-/** The first answer without errors, asked again for up to a second. */
-const eventually = async (ask: () => Promise<{ errors?: unknown[] }>) => {
-  let answer = await ask();
-  for (let i = 0; i < 20 && answer.errors; i++) {
-    await new Promise((done) => setTimeout(done, 50));
-    answer = await ask();
-  }
-  return answer;
-};
 
 const post = async (url: string, body: unknown) => {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -129,7 +108,6 @@ describe('replicas on one machine', () => {
     const hash = createHash('sha256').update(text).digest('hex');
     const persisted = { extensions: { persistedQuery: { version: 1, sha256Hash: hash } } };
     expect((await post(other.url, { query: text, ...persisted })).data).toEqual({ regions: [{ name: '自贡市' }] });
-    // Apollo stores a new persisted query without waiting for Redis; give the write a moment.
     const answer = await eventually(() => post(survivor.url, persisted));
     expect(answer).toMatchObject({ status: 200, data: { regions: [{ name: '自贡市' }] } });
   });
