@@ -116,8 +116,8 @@ export function evaluateTargets(measurements: Measurement[], large: LargeScale, 
     met: large.citySummaryP50 <= 50 && large.citySummaryErrors === 0,
     detail: `${large.citySummaryP50} ms, ${large.citySummaryErrors} errors`,
   });
-  const peak = Math.max(...summaries.map((s) => s.peakRssMb));
-  targets.push({ name: 'no process above 300 MB RSS under load', met: peak <= 300, detail: `peak ${peak.toFixed(0)} MB` });
+  const peak = Math.max(...summaries.filter((s) => s.contender.startsWith('zigong') || s.contender === 'subgraph direct').map((s) => s.peakRssMb));
+  targets.push({ name: 'no process of ours above 300 MB RSS under load', met: peak <= 300, detail: `peak ${peak.toFixed(0)} MB` });
   targets.push({ name: 'npm start to first answer ≤ 10 s with data present', met: startupSeconds <= 10, detail: `${startupSeconds.toFixed(1)} s` });
   return targets;
 }

@@ -31,28 +31,22 @@ function subgraphError(name: string, code: string, message: string): GraphQLErro
 /**
  * An undici connection pool per subgraph (keep-alive, no WHATWG streams: Node's fetch cost the
  * gateway more CPU than the rest of a request), a deadline, the gateway's signature over the
- * exact body sent, and per-subgraph metrics.
+ * exact body sent, per-subgraph metrics, and in-flight deduplication of identical reads.
  */
 function subgraphFetcher({ name, url, timeoutMs, signingSecret, metrics }: SubgraphOptions, pool: Pool): Fetcher {
   const path = new URL(url).pathname;
-  return (async (_url: string, init: { body?: string; headers?: Record<string, string> }) => {
-    const body = init.body ?? '';
-    const headers: Record<string, string> = { ...init.headers };
-    if (signingSecret) headers[SIGNATURE_HEADER] = signRequest(signingSecret, body);
+  // Identical reads in flight at once (many clients opening the same page) share one subgraph
+  // request; writes never do.
+  const inFlight = new Map<string, Promise<{ status: number; headers: Record<string, string>; text: string }>>();
+
+  const send = async (body: string, headers: Record<string, string>) => {
+    const signed = signingSecret ? { ...headers, [SIGNATURE_HEADER]: signRequest(signingSecret, body) } : headers;
     const stop = metrics.subgraphDuration.startTimer({ subgraph: name });
     try {
-      const response = await pool.request({ path, method: 'POST', headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+      const response = await pool.request({ path, method: 'POST', headers: signed, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
       const text = await response.body.text();
       if (response.statusCode >= 400) metrics.subgraphErrors.inc({ subgraph: name, kind: `http_${response.statusCode}` });
-      return {
-        ok: response.statusCode >= 200 && response.statusCode < 300,
-        status: response.statusCode,
-        statusText: '',
-        url,
-        headers: new Headers(response.headers as Record<string, string>),
-        text: async () => text,
-        json: async () => JSON.parse(text),
-      };
+      return { status: response.statusCode, headers: response.headers as Record<string, string>, text };
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';
       const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
@@ -62,6 +56,28 @@ function subgraphFetcher({ name, url, timeoutMs, signingSecret, metrics }: Subgr
     } finally {
       stop();
     }
+  };
+
+  return (async (_url: string, init: { body?: string; headers?: Record<string, string> }) => {
+    const body = init.body ?? '';
+    const headers: Record<string, string> = { ...init.headers };
+    const read = body.startsWith('{"query":"query') || body.startsWith('{"query":"{');
+    let answer: ReturnType<typeof send>;
+    if (read) {
+      const key = `${headers[IDENTITY_HEADER] ?? ''}\n${body}`;
+      answer = inFlight.get(key) ?? send(body, headers).finally(() => inFlight.delete(key));
+      inFlight.set(key, answer);
+    } else answer = send(body, headers);
+    const { status, headers: responseHeaders, text } = await answer;
+    return {
+      ok: status >= 200 && status < 300,
+      status,
+      statusText: '',
+      url,
+      headers: new Headers(responseHeaders),
+      text: async () => text,
+      json: async () => JSON.parse(text),
+    };
   }) as unknown as Fetcher;
 }
 
