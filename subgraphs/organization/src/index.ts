@@ -19,7 +19,12 @@ export const organization = defineDepartment<OrganizationLoaders>({
   migrations: [OrganizationInitial1764100000000],
   createLoaders,
   references: {
-    Region: (ref, { loaders }) => loaders.region.load(refId(ref)),
+    // A copy: the tree's regions are shared and frozen, and @apollo/subgraph writes `__typename`
+    // onto whatever a reference resolver returns.
+    Region: async (ref, { loaders }) => {
+      const region = await loaders.region.load(refId(ref));
+      return region && { ...region };
+    },
     Village: (ref, { loaders }) => loaders.village.load(refId(ref)),
     TaskForce: (ref, { loaders }) => loaders.taskForce.load(refId(ref)),
   },

@@ -1,9 +1,10 @@
 import { buildDepartmentSchema } from '@zigong/kit';
 import { createTestDatabase, migratedDepartment, type MigratedDepartment, type TestDatabase } from '@zigong/kit/testing';
-import { CAOTANG, GANTANG, VILLAGE_COUNT } from '@zigong/reference';
+import { CAOTANG, GANTANG, RONGBIAN, VILLAGE_COUNT, ZILIUJING } from '@zigong/reference';
 import { graphql, type GraphQLSchema } from 'graphql';
 import { organization } from './index';
 import { seedOrganization } from './organization.seed';
+import { RegionCache, regionCache } from './region.cache';
 
 let database: TestDatabase;
 let org: MigratedDepartment;
@@ -154,22 +155,57 @@ describe('village pagination', () => {
 });
 
 describe('batched loading', () => {
+  const PAGE_OF_VILLAGES = `query($first: Int) { villages(first: $first) { edges { node { name town { name } district { name } partyBranch { name officers { name role } } } } } }`;
+
+  const statementsFor = async (source: string, variableValues?: Record<string, unknown>) => {
+    org.statements.length = 0;
+    const { errors, data } = await run(source, variableValues);
+    expect(errors).toBeUndefined();
+    return { data, statements: org.statements.length };
+  };
+
   it('loads a page of 100 villages with branches, officers, towns and districts in a constant number of statements', async () => {
-    const statementsFor = async (first: number) => {
-      org.statements.length = 0;
-      const { errors, data } = await run(
-        `query($first: Int) { villages(first: $first) { edges { node { name town { name } district { name } partyBranch { name officers { name role } } } } } }`,
-        { first },
-      );
-      expect(errors).toBeUndefined();
-      expect(data.villages.edges).toHaveLength(first);
-      return org.statements.length;
-    };
-    const forTen = await statementsFor(10);
-    const forHundred = await statementsFor(100);
-    // page, regions (towns and districts in one batch), branches, officers
-    expect(forHundred).toBe(4);
-    expect(forHundred).toBe(forTen);
+    await run(PAGE_OF_VILLAGES, { first: 1 }); // the first request of a process reads the region tree
+    const forTen = await statementsFor(PAGE_OF_VILLAGES, { first: 10 });
+    const forHundred = await statementsFor(PAGE_OF_VILLAGES, { first: 100 });
+    expect(forTen.data.villages.edges).toHaveLength(10);
+    expect(forHundred.data.villages.edges).toHaveLength(100);
+    // the page, then the branches with their officers; towns and districts come from the region tree
+    expect(forHundred.statements).toBe(2);
+    expect(forHundred.statements).toBe(forTen.statements);
+  });
+
+  it('counts totalCount with exactly one more statement', async () => {
+    const withCount = PAGE_OF_VILLAGES.replace('{ edges', '{ totalCount edges');
+    await run(withCount, { first: 1 });
+    const without = await statementsFor(PAGE_OF_VILLAGES, { first: 100 });
+    const withTotal = await statementsFor(withCount, { first: 100 });
+    expect(withTotal.data.villages.totalCount).toBe(VILLAGE_COUNT);
+    expect(withTotal.statements).toBe(without.statements + 1);
+  });
+
+  it('serves a village page in two statements: the village, its branch with officers', async () => {
+    const query = `query($id: ID!) { village(id: $id) { name town { name } district { name } partyBranch { name kind officers { name role } } } }`;
+    await run(query, { id: GANTANG });
+    const { data, statements } = await statementsFor(query, { id: GANTANG });
+    expect(data.village.partyBranch.officers).toEqual([{ name: '张中琴', role: 'DEPUTY_SECRETARY' }]);
+    expect(statements).toBe(2);
+  });
+
+  it('keeps each branch’s officers in id order', async () => {
+    const [branch] = await org.db.query(`SELECT id FROM organization.party_branch WHERE village_id = $1`, [CAOTANG]);
+    await org.db.query(
+      `INSERT INTO organization.party_officer (branch_id, name, role, generated) VALUES ($1, '测试甲', 'COMMITTEE_MEMBER', true), ($1, '测试乙', 'DEPUTY_SECRETARY', true)`,
+      [branch.id],
+    );
+    try {
+      const { data } = await run(`{ village(id: "${CAOTANG}") { partyBranch { officers { name role generated } } } }`);
+      const expected = await org.db.query(`SELECT name, role, generated FROM organization.party_officer WHERE branch_id = $1 ORDER BY id`, [branch.id]);
+      expect(expected).toHaveLength(3);
+      expect(data.village.partyBranch.officers).toEqual(expected);
+    } finally {
+      await org.db.query(`DELETE FROM organization.party_officer WHERE branch_id = $1 AND name LIKE '测试%'`, [branch.id]);
+    }
   });
 
   it('resolves many entity references for the gateway in one statement', async () => {
@@ -181,5 +217,54 @@ describe('batched loading', () => {
     expect(errors).toBeUndefined();
     expect(data._entities.map((v: any) => v.id)).toEqual(ids);
     expect(org.statements).toHaveLength(1);
+  });
+});
+
+describe('region tree', () => {
+  it('is read with one statement, then answers without any; a region added later is fetched once', async () => {
+    const tree = new RegionCache(org.db);
+    org.statements.length = 0;
+    expect((await tree.load([RONGBIAN, ZILIUJING])).map((r) => r?.name)).toEqual(['荣边镇', '自流井区']);
+    expect(org.statements).toHaveLength(1);
+    expect(tree.peek(RONGBIAN)?.name).toBe('荣边镇');
+    org.statements.length = 0;
+    await tree.load([RONGBIAN, ZILIUJING, '510300000000']);
+    expect(org.statements).toHaveLength(0);
+
+    // As a seed at a larger scale would, while the subgraph runs.
+    const added = '510302998000';
+    await org.db.query(`INSERT INTO organization.region (id, name, level, parent_id, generated) VALUES ($1, '新增镇', 'TOWN', '510302000000', true)`, [added]);
+    try {
+      expect(tree.peek(added)).toBeUndefined();
+      org.statements.length = 0;
+      expect((await tree.load([added]))[0]?.name).toBe('新增镇');
+      await tree.load([added]);
+      expect(org.statements).toHaveLength(1);
+    } finally {
+      await org.db.query(`DELETE FROM organization.region WHERE id = $1`, [added]);
+    }
+  });
+
+  it('answers null for a code it does not know, asking the database each time', async () => {
+    const tree = new RegionCache(org.db);
+    await tree.load([RONGBIAN]);
+    org.statements.length = 0;
+    expect(await tree.load(['510399000000'])).toEqual([null]);
+    expect(await tree.load(['510399000000'])).toEqual([null]);
+    expect(org.statements).toHaveLength(2);
+  });
+
+  it('is shared by requests but cannot be changed by one: regions are frozen, references get copies', async () => {
+    const { data, errors } = await run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Region { id name level } } }`, {
+      reps: [{ __typename: 'Region', id: RONGBIAN }, { __typename: 'Region', id: ZILIUJING }],
+    });
+    expect(errors).toBeUndefined();
+    expect(data._entities).toEqual([
+      { id: RONGBIAN, name: '荣边镇', level: 'TOWN' },
+      { id: ZILIUJING, name: '自流井区', level: 'DISTRICT' },
+    ]);
+    const shared = regionCache(org.db).peek(RONGBIAN)!;
+    expect(Object.isFrozen(shared)).toBe(true);
+    expect('__typename' in shared).toBe(false);
   });
 });

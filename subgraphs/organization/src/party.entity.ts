@@ -19,7 +19,7 @@ export enum PartyOfficerRole {
 registerEnumType(PartyOfficerRole, { name: 'PartyOfficerRole' });
 
 @Entity({ name: 'party_branch' })
-@ObjectType({ description: "A village's party organisation." })
+@ObjectType({ simpleResolvers: true, description: "A village's party organisation." })
 export class PartyBranch {
   @PrimaryColumn({ type: 'text' })
   @Field(() => ID)
@@ -41,7 +41,7 @@ export class PartyBranch {
 }
 
 @Entity({ name: 'party_officer' })
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class PartyOfficer {
   @PrimaryGeneratedColumn()
   id: number;

@@ -1,6 +1,6 @@
 import type { DepartmentContext } from '@zigong/kit';
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import type { OrganizationLoaders } from './organization.loaders';
+import type { BranchWithOfficers, OfficerRow, OrganizationLoaders, Row } from './organization.loaders';
 import { PartyBranch, PartyOfficer } from './party.entity';
 import { Village } from './village.entity';
 
@@ -9,12 +9,12 @@ type Context = DepartmentContext<OrganizationLoaders>;
 @Resolver(() => PartyBranch)
 export class PartyBranchResolver {
   @FieldResolver(() => Village, { nullable: true })
-  village(@Root() branch: PartyBranch, @Ctx() { loaders }: Context): Promise<Village | null> {
+  village(@Root() branch: Row<BranchWithOfficers>, @Ctx() { loaders }: Context): Promise<Village | null> {
     return loaders.village.load(branch.villageId);
   }
 
   @FieldResolver(() => [PartyOfficer])
-  officers(@Root() branch: PartyBranch, @Ctx() { loaders }: Context): Promise<PartyOfficer[]> {
-    return loaders.officers.load(branch.id);
+  officers(@Root() branch: Row<BranchWithOfficers>): readonly OfficerRow[] {
+    return branch.officers;
   }
 }

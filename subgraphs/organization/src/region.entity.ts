@@ -10,7 +10,7 @@ export enum RegionLevel {
 registerEnumType(RegionLevel, { name: 'RegionLevel', description: 'Administrative level of a region above the village.' });
 
 @Entity({ name: 'region' })
-@ObjectType({ description: 'A city, district, county or town: the administrative tree above the villages.' })
+@ObjectType({ simpleResolvers: true, description: 'A city, district, county or town: the administrative tree above the villages.' })
 @Directive('@key(fields: "id")')
 export class Region {
   @PrimaryColumn({ type: 'varchar', length: 12 })

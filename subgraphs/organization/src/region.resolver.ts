@@ -1,6 +1,7 @@
 import { type DepartmentContext, parseDivisionCode } from '@zigong/kit';
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
-import type { OrganizationLoaders } from './organization.loaders';
+import { knownRegion, type OrganizationLoaders, type Row } from './organization.loaders';
+import { REGION_COLUMNS } from './region.cache';
 import { Region, RegionLevel } from './region.entity';
 import { TaskForce } from './task-force.entity';
 import { VillageConnection } from './village.connection';
@@ -27,26 +28,28 @@ export class RegionResolver {
 
   @Query(() => [Region], { description: 'Every region of a level (all levels when omitted), by division code.' })
   regions(@Arg('level', () => RegionLevel, { nullable: true }) level: RegionLevel | null, @Ctx() { db }: Context): Promise<Region[]> {
-    return db.getRepository(Region).find({ where: level ? { level } : {}, order: { id: 'ASC' } });
+    return level
+      ? db.query(`SELECT ${REGION_COLUMNS} FROM organization.region WHERE level = $1 ORDER BY id`, [level])
+      : db.query(`SELECT ${REGION_COLUMNS} FROM organization.region ORDER BY id`);
   }
 
   @FieldResolver(() => Region, { nullable: true })
-  parent(@Root() region: Region, @Ctx() { loaders }: Context): Promise<Region | null> | null {
-    return region.parentId ? loaders.region.load(region.parentId) : null;
+  parent(@Root() region: Row<Region>, @Ctx() { loaders }: Context): Region | Promise<Region> | null {
+    return region.parentId ? knownRegion(loaders, region.parentId) : null;
   }
 
   @FieldResolver(() => [Region])
-  children(@Root() region: Region, @Ctx() { loaders }: Context): Promise<Region[]> {
+  children(@Root() region: Row<Region>, @Ctx() { loaders }: Context): Promise<Region[]> {
     return loaders.regionChildren.load(region.id);
   }
 
   @FieldResolver(() => VillageConnection, { description: 'Every village at or below this region, ordered by name.' })
-  villages(@Root() region: Region, @Args() page: PageArgs, @Ctx() { db }: Context): Promise<VillageConnection> {
+  villages(@Root() region: Row<Region>, @Args() page: PageArgs, @Ctx() { db }: Context): Promise<VillageConnection> {
     return villagePage(db, { prefix: parseDivisionCode(region.id).prefix }, page);
   }
 
   @FieldResolver(() => [TaskForce], { description: 'The collective-economy task forces of this region (专班).' })
-  taskForces(@Root() region: Region, @Ctx() { loaders }: Context): Promise<TaskForce[]> {
+  taskForces(@Root() region: Row<Region>, @Ctx() { loaders }: Context): Promise<TaskForce[]> {
     return loaders.taskForcesOfRegion.load(region.id);
   }
 }

@@ -24,7 +24,7 @@ export enum WorkingGroupKind {
 registerEnumType(WorkingGroupKind, { name: 'WorkingGroupKind' });
 
 @Entity({ name: 'task_force' })
-@ObjectType({ description: 'A collective-economy development task force (集体经济专班).' })
+@ObjectType({ simpleResolvers: true, description: 'A collective-economy development task force (集体经济专班).' })
 @Directive('@key(fields: "id")')
 export class TaskForce {
   @PrimaryColumn({ type: 'text' })
@@ -60,7 +60,7 @@ export class TaskForce {
 }
 
 @Entity({ name: 'task_force_member' })
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class TaskForceMember {
   @PrimaryColumn({ type: 'text' })
   @Field(() => ID)
@@ -87,7 +87,7 @@ export class TaskForceMember {
 }
 
 @Entity({ name: 'working_group' })
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class WorkingGroup {
   @PrimaryColumn({ type: 'text' })
   @Field(() => ID)

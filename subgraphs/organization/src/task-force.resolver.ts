@@ -1,7 +1,6 @@
 import { type DepartmentContext, parseDivisionCode } from '@zigong/kit';
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
-import type { FindOptionsWhere } from 'typeorm';
-import type { OrganizationLoaders } from './organization.loaders';
+import { knownRegion, type OrganizationLoaders, type Row, TASK_FORCE_COLUMNS } from './organization.loaders';
 import { Region } from './region.entity';
 import { TaskForce, TaskForceLevel, TaskForceMember, WorkingGroup } from './task-force.entity';
 
@@ -20,24 +19,28 @@ export class TaskForceResolver {
     @Arg('regionId', () => ID, { nullable: true }) regionId: string | null,
     @Ctx() { db }: Context,
   ): Promise<TaskForce[]> {
-    const where: FindOptionsWhere<TaskForce> = {};
-    if (level) where.level = level;
-    if (regionId) where.regionId = parseDivisionCode(regionId).code;
-    return db.getRepository(TaskForce).find({ where, order: { regionId: 'ASC', id: 'ASC' } });
+    const where: string[] = [];
+    const params: string[] = [];
+    if (level) where.push(`level = $${params.push(level)}`);
+    if (regionId) where.push(`region_id = $${params.push(parseDivisionCode(regionId).code)}`);
+    return db.query(
+      `SELECT ${TASK_FORCE_COLUMNS} FROM organization.task_force ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY region_id, id`,
+      params,
+    );
   }
 
   @FieldResolver(() => Region)
-  async region(@Root() taskForce: TaskForce, @Ctx() { loaders }: Context): Promise<Region> {
-    return (await loaders.region.load(taskForce.regionId))!;
+  region(@Root() taskForce: Row<TaskForce>, @Ctx() { loaders }: Context): Region | Promise<Region> {
+    return knownRegion(loaders, taskForce.regionId);
   }
 
   @FieldResolver(() => [TaskForceMember])
-  members(@Root() taskForce: TaskForce, @Ctx() { loaders }: Context): Promise<TaskForceMember[]> {
+  members(@Root() taskForce: Row<TaskForce>, @Ctx() { loaders }: Context): Promise<TaskForceMember[]> {
     return loaders.members.load(taskForce.id);
   }
 
   @FieldResolver(() => [WorkingGroup])
-  workingGroups(@Root() taskForce: TaskForce, @Ctx() { loaders }: Context): Promise<WorkingGroup[]> {
+  workingGroups(@Root() taskForce: Row<TaskForce>, @Ctx() { loaders }: Context): Promise<WorkingGroup[]> {
     return loaders.workingGroups.load(taskForce.id);
   }
 }
@@ -45,7 +48,7 @@ export class TaskForceResolver {
 @Resolver(() => WorkingGroup)
 export class WorkingGroupResolver {
   @FieldResolver(() => [TaskForceMember])
-  members(@Root() group: WorkingGroup, @Ctx() { loaders }: Context): Promise<TaskForceMember[]> {
+  members(@Root() group: Row<WorkingGroup>, @Ctx() { loaders }: Context): Promise<TaskForceMember[]> {
     return loaders.groupMembers.load(group.id);
   }
 }

@@ -2,7 +2,7 @@ import { Field, ObjectType } from 'type-graphql';
 import { PageInfo } from '@zigong/kit';
 import { Village } from './village.entity';
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class VillageEdge {
   @Field()
   cursor: string;
@@ -11,7 +11,7 @@ export class VillageEdge {
   node: Village;
 }
 
-@ObjectType({ description: 'A page of villages, ordered by name, then id.' })
+@ObjectType({ simpleResolvers: true, description: 'A page of villages, ordered by name, then id.' })
 export class VillageConnection {
   @Field(() => [VillageEdge])
   edges: VillageEdge[];

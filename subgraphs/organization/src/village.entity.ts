@@ -2,7 +2,7 @@ import { Directive, Field, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 @Entity({ name: 'village' })
-@ObjectType({ description: 'A village (行政村), the unit that owns a collective economy.' })
+@ObjectType({ simpleResolvers: true, description: 'A village (行政村), the unit that owns a collective economy.' })
 @Directive('@key(fields: "id")')
 export class Village {
   @PrimaryColumn({ type: 'varchar', length: 12 })

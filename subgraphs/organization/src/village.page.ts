@@ -3,6 +3,15 @@ import type { DataSource } from 'typeorm';
 import type { VillageConnection } from './village.connection';
 import type { Village } from './village.entity';
 
+/** An edge encodes its cursor only when asked: a page of 100 rarely wants more than the last one. */
+class Edge {
+  constructor(readonly node: Village) {}
+
+  get cursor(): string {
+    return encodeCursor([this.node.name, this.node.id]);
+  }
+}
+
 export const VILLAGE_PAGE = { defaultSize: 20, maxSize: 100 } as const;
 
 export interface VillageFilter {
@@ -43,8 +52,7 @@ export async function villagePage(
       ORDER BY name COLLATE "C", id LIMIT ${param(size + 1)}`,
     params,
   );
-  const page = rows.slice(0, size);
-  const edges = page.map((node) => ({ cursor: encodeCursor([node.name, node.id]), node }));
+  const edges = rows.slice(0, size).map((node) => new Edge(node));
   return {
     edges,
     pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null },

@@ -1,6 +1,6 @@
 import { type DepartmentContext, districtOf, parseDivisionCode } from '@zigong/kit';
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
-import type { OrganizationLoaders } from './organization.loaders';
+import { type BranchWithOfficers, knownRegion, type OrganizationLoaders, type Row } from './organization.loaders';
 import { PartyBranch } from './party.entity';
 import { Region } from './region.entity';
 import { PageArgs } from './region.resolver';
@@ -30,17 +30,17 @@ export class VillageResolver {
   }
 
   @FieldResolver(() => Region)
-  async town(@Root() village: Village, @Ctx() { loaders }: Context): Promise<Region> {
-    return (await loaders.region.load(village.townId))!;
+  town(@Root() village: Row<Village>, @Ctx() { loaders }: Context): Region | Promise<Region> {
+    return knownRegion(loaders, village.townId);
   }
 
   @FieldResolver(() => Region, { description: 'The district or county (level DISTRICT or COUNTY) the village lies in.' })
-  async district(@Root() village: Village, @Ctx() { loaders }: Context): Promise<Region> {
-    return (await loaders.region.load(districtOf(village.id)))!;
+  district(@Root() village: Row<Village>, @Ctx() { loaders }: Context): Region | Promise<Region> {
+    return knownRegion(loaders, districtOf(village.id));
   }
 
   @FieldResolver(() => PartyBranch, { nullable: true })
-  partyBranch(@Root() village: Village, @Ctx() { loaders }: Context): Promise<PartyBranch | null> {
+  partyBranch(@Root() village: Row<Village>, @Ctx() { loaders }: Context): Promise<BranchWithOfficers | null> {
     return loaders.partyBranchOfVillage.load(village.id);
   }
 }
@@ -48,7 +48,7 @@ export class VillageResolver {
 @Resolver(() => VillageConnection)
 export class VillageConnectionResolver {
   @FieldResolver(() => Int, { description: 'Villages matching the filter, on every page.' })
-  totalCount(@Root() connection: VillageConnection): Promise<number> {
+  totalCount(@Root() connection: Row<VillageConnection>): Promise<number> {
     return connection.countTotal();
   }
 }
