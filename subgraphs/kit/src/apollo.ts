@@ -33,6 +33,8 @@ export function createApollo<C extends BaseContext>(
       }
       const original = unwrapResolverError(error);
       if (original instanceof GraphQLError || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
+      // A subgraph's error arrives at the gateway already masked by the subgraph: keep whose it is.
+      if (formatted.extensions?.subgraph) return { message: formatted.message, path: formatted.path, extensions: formatted.extensions };
       const known = databaseError(original, service);
       if (known) return { ...known, path: formatted.path };
       logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving');
@@ -46,6 +48,10 @@ const NUL_IN_TEXT = new Set(['22021', '22P05']);
 /** The database went away or is restarting: the department is unavailable, not broken. */
 const UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
 
+/** How node-postgres and TypeORM say that the connection to the database went away. */
+const CONNECTION_LOST =
+  /ECONNREFUSED|ECONNRESET|EPIPE|Connection terminated|terminating connection|not queryable|shutting down|starting up|timeout exceeded when trying to connect|Client was closed|already released/i;
+
 /** Database failures a client should see with a stable code instead of a masked internal error. */
 function databaseError(error: unknown, service?: string): { message: string; extensions: Record<string, unknown> } | undefined {
   const failure = error as { code?: unknown; driverError?: { code?: unknown }; message?: unknown };
@@ -54,7 +60,7 @@ function databaseError(error: unknown, service?: string): { message: string; ext
   if (NUL_IN_TEXT.has(code)) {
     return { message: 'Text must not contain the NUL character (U+0000).', extensions: { code: 'BAD_USER_INPUT' } };
   }
-  if (UNAVAILABLE.has(code) || /ECONNREFUSED|ECONNRESET|Connection terminated|timeout exceeded when trying to connect/i.test(message)) {
+  if (UNAVAILABLE.has(code) || CONNECTION_LOST.test(code) || CONNECTION_LOST.test(message)) {
     const who = service ? `the ${service} department` : 'this department';
     return { message: `The database of ${who} is unavailable; try again shortly.`, extensions: { code: 'SUBGRAPH_UNAVAILABLE', subgraph: service } };
   }
