@@ -87,7 +87,8 @@ runMain(async () => {
     const url1 = await prepare(pg.url, 'bench_x1', 1, registry);
     console.log(`data at 1× loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-    const env = { LOG_LEVEL: 'warn' };
+    // As deployed: the image sets NODE_ENV=production (graphql-js skips its development checks).
+    const env = { LOG_LEVEL: 'warn', NODE_ENV: 'production' };
     const launched = await launchServices({ registry, databaseUrl: url1, gatewayPort: 4000, env, output: () => undefined });
     const stock = spawnService('stock', resolve(__dirname, 'stock-gateway.js'), `http://127.0.0.1:${STOCK_PORT}/`, '', {
       ...process.env,
@@ -264,7 +265,7 @@ async function largeScaleChecks(serverUrl: string, registry: ReturnType<typeof r
   const started = performance.now();
   const url = await prepare(serverUrl, `bench_x${scale}`, scale, registry);
   const loadSeconds = (performance.now() - started) / 1000;
-  const launched = await launchServices({ registry, databaseUrl: url, gatewayPort: 4000, env: { LOG_LEVEL: 'warn' }, output: () => undefined });
+  const launched = await launchServices({ registry, databaseUrl: url, gatewayPort: 4000, env: { LOG_LEVEL: 'warn', NODE_ENV: 'production' }, output: () => undefined });
   try {
     const byName = Object.fromEntries(SCENARIOS.map((s) => [s.name, s]));
     const dashboardStatements = await statementsPerDashboard(launched.gateway.url, url, scale);
