@@ -62,7 +62,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     const match = SUBGRAPH_URL.exec(key);
     if (match) subgraphUrls[match[1].toLowerCase()] = read.url(key, ['http:', 'https:']);
   }
-  const jwksUrl = read.optional('JWKS_URL') ? read.url('JWKS_URL', ['https:', 'http:']) : undefined;
+  const jwksUrl = read.optionalUrl('JWKS_URL', ['https:', 'http:']);
   const jwtSecret = read.optional('JWT_SECRET') ?? (production ? undefined : LOCAL_JWT_SECRET);
   const config: GatewayConfig = {
     mode,
@@ -78,7 +78,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       maxPageSize: read.int('MAX_PAGE_SIZE', 100, { min: 1 }),
     },
     introspection: read.bool('INTROSPECTION', !production),
-    redisUrl: read.optional('REDIS_URL') ? read.url('REDIS_URL', ['redis:', 'rediss:']) : undefined,
+    redisUrl: read.optionalUrl('REDIS_URL', ['redis:', 'rediss:']),
     persistedQueryTtlSeconds: read.int('PERSISTED_QUERY_TTL_SECONDS', 86_400, { min: 1 }),
     trustedDocuments: read.bool('TRUSTED_DOCUMENTS', false),
     responseCacheTtlMs: read.int('RESPONSE_CACHE_TTL_MS', 0, { min: 0, max: 3_600_000 }),
@@ -86,7 +86,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     host: read.string('HOST', production ? '0.0.0.0' : '127.0.0.1'),
     port: read.port('GATEWAY_PORT', 4000),
     supergraphPath: resolve(read.string('SUPERGRAPH_PATH', resolve(__dirname, '../../schema/supergraph.graphql'))),
-    supergraphUrl: read.optional('SUPERGRAPH_URL') ? read.url('SUPERGRAPH_URL', ['http:', 'https:']) : undefined,
+    supergraphUrl: read.optionalUrl('SUPERGRAPH_URL', ['http:', 'https:']),
     supergraphPollMs: read.int('SUPERGRAPH_POLL_MS', 2_000, { min: 50 }),
     operationsDir: resolve(read.string('OPERATIONS_DIR', resolve(__dirname, '../../schema/operations'))),
     subgraphUrls,

@@ -14,9 +14,8 @@ export interface LocalConfig {
 
 export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
   const read = new EnvReader(env);
-  const databaseUrl = read.optional('DATABASE_URL');
   const config: LocalConfig = {
-    databaseUrl: databaseUrl ? read.url('DATABASE_URL', POSTGRES_PROTOCOLS) : undefined,
+    databaseUrl: read.optionalUrl('DATABASE_URL', POSTGRES_PROTOCOLS),
     pgPort: read.port('PG_PORT', 54320),
     pgDataDir: read.string('PG_DATA_DIR', defaultDataDir()),
     databaseName: read.string('PG_DATABASE', 'zigong'),

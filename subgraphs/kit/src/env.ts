@@ -76,6 +76,11 @@ export class EnvReader {
     return value;
   }
 
+  /** An optional URL, checked like `url` when it is set. */
+  optionalUrl(name: string, protocols: readonly string[]): string | undefined {
+    return this.optional(name) === undefined ? undefined : this.url(name, protocols);
+  }
+
   /** An optional secret; short ones are refused because they can be guessed. */
   secret(name: string, minBytes = 32): string | undefined {
     const value = this.optional(name);
