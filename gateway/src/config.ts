@@ -31,6 +31,8 @@ export interface GatewayConfig {
   trustedDocuments: boolean;
   /** How long a whole query response may be served from the cache; 0 turns the cache off. */
   responseCacheTtlMs: number;
+  /** Queries one subgraph answers alone go straight to it, their answers passed back unparsed. */
+  directRoute: boolean;
   host: string;
   port: number;
   /** Path of the composed supergraph (schema/supergraph.graphql), watched for changes. */
@@ -82,6 +84,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     persistedQueryTtlSeconds: read.int('PERSISTED_QUERY_TTL_SECONDS', 86_400, { min: 1 }),
     trustedDocuments: read.bool('TRUSTED_DOCUMENTS', false),
     responseCacheTtlMs: read.int('RESPONSE_CACHE_TTL_MS', 0, { min: 0, max: 3_600_000 }),
+    directRoute: read.bool('DIRECT_ROUTE', true),
     corsOrigins: (read.optional('CORS_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     host: read.string('HOST', production ? '0.0.0.0' : '127.0.0.1'),
     port: read.port('GATEWAY_PORT', 4000),

@@ -1,13 +1,24 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { acceptsHtml, dashboardRoute, explorerRoute, loadSavedOperations } from '@zigong/explorer';
-import { createApollo, createLogger, createServer, graphqlHttpHandler, installKitScalars, listen, sendError, sendJson } from '@zigong/kit';
+import {
+  createApollo,
+  createLogger,
+  createServer,
+  graphqlHttpHandler,
+  type Identity,
+  installKitScalars,
+  listen,
+  sendError,
+  sendJson,
+} from '@zigong/kit';
 import { GraphQLError } from 'graphql';
 import type { IncomingMessage } from 'node:http';
 import { createAuthenticator } from './auth';
 import type { GatewayConfig } from './config';
 import { DepartmentDataSource, type GatewayContext } from './datasource';
 import { demandControlPlugin, shapeGuard } from './demand-control';
+import { directRoute } from './direct-route';
 import { queryParser } from './documents';
 import { responseCache } from './response-cache';
 import { createMetrics, operationLabel } from './metrics';
@@ -30,6 +41,8 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
   const logger = createLogger('gateway', config.logLevel);
   const metrics = createMetrics();
   const dataSources: DepartmentDataSource[] = [];
+  // The newest data source of each subgraph (a reload that moves a subgraph makes a new one).
+  const bySubgraph = new Map<string, DepartmentDataSource>();
   // A fixed supergraph (tests) is served as given; otherwise the file or URL is watched.
   const source = supergraphSdl
     ? { manager: undefined, current: () => supergraphHash(supergraphSdl) }
@@ -45,12 +58,34 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
         metrics,
       });
       dataSources.push(dataSource);
+      bySubgraph.set(name, dataSource);
       return dataSource;
     },
     logger,
   });
 
-  gateway.onSchemaLoadOrUpdate(({ apiSchema }) => installKitScalars(apiSchema));
+  const parseQuery = queryParser(config.limits.maxTokens);
+  const authenticate = createAuthenticator(config.auth);
+  // One verification per request, whichever route (direct or Apollo) asks first.
+  const identities = new WeakMap<IncomingMessage, Promise<Identity | null>>();
+  const identityOf = (req: IncomingMessage) => {
+    let identity = identities.get(req);
+    if (!identity) identities.set(req, (identity = authenticate(req.headers.authorization)));
+    return identity;
+  };
+  const direct = directRoute({
+    parseQuery,
+    limits: config.limits,
+    client: (name) => bySubgraph.get(name)?.client,
+    identity: identityOf,
+    allowAnonymousReads: config.auth.allowAnonymousReads,
+    metrics,
+  });
+
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    installKitScalars(apiSchema);
+    direct.update(apiSchema, coreSupergraphSdl);
+  });
 
   const explorer = explorerRoute(config.operationsDir);
   const dashboard = dashboardRoute();
@@ -60,11 +95,9 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
     cache: withRegisteredOperations(redis ?? new InMemoryLRUCache<string>(), trusted),
     ttl: config.persistedQueryTtlSeconds,
   };
-  const parseQuery = queryParser(config.limits.maxTokens);
   const shape = shapeGuard(config.limits, parseQuery);
   const trustedOnly = config.trustedDocuments ? trustedDocumentsGuard(trusted) : undefined;
   const httpServer = createServer();
-  const authenticate = createAuthenticator(config.auth);
   const cache =
     config.responseCacheTtlMs > 0
       ? responseCache({
@@ -73,7 +106,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
           parseQuery,
           redisUrl: config.redisUrl,
           logger,
-          mayRead: async (req) => config.auth.allowAnonymousReads || (await authenticate(req.headers.authorization).catch(() => null)) !== null,
+          mayRead: async (req) => config.auth.allowAnonymousReads || (await identityOf(req).catch(() => null)) !== null,
         })
       : undefined;
   const apollo = createApollo<GatewayContext>({
@@ -122,15 +155,21 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
       bodyLimitBytes: config.bodyLimitBytes,
       headers: cors,
       guard: (req, raw, body, url) => trustedOnly?.(req, raw, body, url) ?? shape(req, raw, body, url),
-      respond: cache?.respond,
+      respond: async (req, body, url, requestId) => {
+        const cached = await cache?.respond(req, body, url);
+        if (cached?.answer !== undefined || !config.directRoute) return cached;
+        const answered = await direct.respond(req, body, requestId);
+        if (answered) cached?.remember?.(200, answered.answer!);
+        return answered ?? cached;
+      },
       context: async (req, requestId) => {
-        const identity = await authenticate(req.headers.authorization);
+        const identity = await identityOf(req);
         if (!identity && !config.auth.allowAnonymousReads) {
           throw new GraphQLError('Sign in: this gateway needs a bearer token for every request.', {
             extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
           });
         }
-        return { identity, requestId, operation: {} };
+        return { identity, requestId, operation: {}, failed: direct.failuresOf(req) };
       },
       onError: (error) => logger.error({ err: error }, 'request failed'),
       onResponse: (record, context) => {

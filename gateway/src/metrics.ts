@@ -39,6 +39,12 @@ export function createMetrics() {
       labelNames: ['subgraph', 'kind'] as const,
       registers: [registry],
     }),
+    directRoute: new Counter({
+      name: 'gateway_direct_route_total',
+      help: 'One-subgraph queries sent straight to their subgraph, by outcome (answered; apollo: the answer had errors, so Apollo answered; failed: the subgraph failed)',
+      labelNames: ['subgraph', 'outcome'] as const,
+      registers: [registry],
+    }),
   };
 }
 

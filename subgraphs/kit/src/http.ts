@@ -26,7 +26,7 @@ export interface GraphQLHttpOptions<C extends BaseContext> {
    * Answers a request without Apollo where it can (a cached response); otherwise `remember` is
    * given Apollo's complete answer.
    */
-  respond?: (req: IncomingMessage, body: unknown, url: URL) => Promise<Shortcut | undefined>;
+  respond?: (req: IncomingMessage, body: unknown, url: URL, requestId: string) => Promise<Shortcut | undefined>;
   /** Extra response headers for every GraphQL response (e.g. CORS). */
   headers?: (req: IncomingMessage) => Record<string, string>;
   onError?: (error: unknown) => void;
@@ -43,6 +43,10 @@ export interface Refusal {
 
 export interface Shortcut {
   answer?: string;
+  /** The name of the operation answered, where the body did not say it. */
+  operationName?: string;
+  /** The answer's media type; JSON unless said. */
+  contentType?: string;
   remember?: (status: number, text: string) => void;
 }
 
@@ -134,9 +138,10 @@ export function graphqlHttpHandler<C extends BaseContext>(options: GraphQLHttpOp
       } else operationName = url.searchParams.get('operationName')?.slice(0, 100);
       const refusal = options.guard?.(req, text, body, url);
       if (refusal) return sendError(res, refusal.status, refusal.code, refusal.message);
-      const shortcut = await options.respond?.(req, body, url);
+      const shortcut = await options.respond?.(req, body, url, requestId);
       if (shortcut?.answer !== undefined) {
-        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(shortcut.answer) });
+        operationName ??= shortcut.operationName;
+        res.writeHead(200, { 'content-type': shortcut.contentType ?? 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(shortcut.answer) });
         return void res.end(shortcut.answer);
       }
 

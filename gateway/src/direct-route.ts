@@ -1,0 +1,193 @@
+import { operationFromDocument, Supergraph } from '@apollo/federation-internals';
+import { QueryPlanner } from '@apollo/query-planner';
+import { encodeIdentity, IDENTITY_HEADER, type Identity, REQUEST_ID_HEADER, type Shortcut } from '@zigong/kit';
+import {
+  type DocumentNode,
+  getOperationAST,
+  getVariableValues,
+  GraphQLError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  specifiedRules,
+  validate,
+} from 'graphql';
+import Negotiator from 'negotiator';
+import type { IncomingMessage } from 'node:http';
+import type { SubgraphClient } from './datasource';
+import { type DemandLimits, estimateCost } from './demand-control';
+import type { ParsedQuery } from './documents';
+import type { Metrics } from './metrics';
+
+/** What the direct route needs to know of a query text, worked out once per text. */
+interface Route {
+  subgraph: string;
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+}
+
+export interface DirectRouteOptions {
+  parseQuery: (query: string) => ParsedQuery | null;
+  limits: DemandLimits;
+  /** The client of the subgraph of that name, as the gateway's data sources hold it. */
+  client: (subgraph: string) => SubgraphClient | undefined;
+  /** Who is asking, or null for anonymous; throws for a bad token (Apollo then says why). */
+  identity: (req: IncomingMessage) => Promise<Identity | null>;
+  allowAnonymousReads: boolean;
+  metrics: Metrics;
+  capacity?: number;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json; charset=utf-8';
+
+/**
+ * The media type Apollo would answer with, or undefined where Apollo would do something else
+ * (refuse the request, or the callback type): the JSON types are all the direct route writes.
+ */
+function answerType(req: IncomingMessage): string | undefined {
+  const accept = req.headers.accept;
+  if (!accept) return JSON_TYPE;
+  const preferred = new Negotiator({ headers: { accept } }).mediaType([JSON_TYPE, GRAPHQL_RESPONSE_TYPE, 'application/json; callback']);
+  return preferred === JSON_TYPE || preferred === GRAPHQL_RESPONSE_TYPE ? preferred : undefined;
+}
+
+/** Only plain `application/json` bodies: anything else is for Apollo to accept or refuse (CSRF, 415). */
+const isJsonBody = (req: IncomingMessage) => /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
+
+// Introspection is answered by the gateway from the API schema: a subgraph would describe its own.
+const INTROSPECTION = /__schema|__type\b/;
+
+/**
+ * Queries that one subgraph answers alone (the query plan is a single fetch) are sent to that
+ * subgraph as the client wrote them, and its answer is passed back as it came, unparsed: no plan
+ * execution, no result merging, no second JSON round. That is most of what the gateway costs on
+ * a one-department page, where it would otherwise add about as much CPU as the subgraph spends.
+ *
+ * Only clean answers take this route. A query the route cannot vouch for (not valid, bad
+ * variables, too costly, not signed in, several subgraphs, @inaccessible in the supergraph) goes
+ * to Apollo untouched, and so does one whose answer carries errors: a read may run twice, and
+ * Apollo's answer is the one the client sees. A subgraph that failed (timeout, unavailable) is
+ * remembered for the request, so Apollo reports that failure without asking it again.
+ */
+export function directRoute(options: DirectRouteOptions) {
+  const capacity = options.capacity ?? 2_000;
+  let api: GraphQLSchema | undefined;
+  let planner: QueryPlanner | undefined;
+  // The API schema as the planner reads it (federation-internals' own schema type).
+  let plannerApi: ReturnType<Supergraph['apiSchema']> | undefined;
+  let routes = new Map<string, Route | null>();
+  const failures = new WeakMap<IncomingMessage, Map<string, GraphQLError>>();
+
+  const routeOf = (query: string, operationName: string | undefined): Route | null => {
+    const key = `${operationName ?? ''}\n${query}`;
+    const known = routes.get(key);
+    if (known !== undefined) return known;
+    let route: Route | null = null;
+    try {
+      route = plan(query, operationName);
+    } catch {
+      route = null; // Apollo reports whatever made planning fail
+    }
+    if (routes.size >= capacity) routes.delete(routes.keys().next().value!);
+    routes.set(key, route);
+    return route;
+  };
+
+  const plan = (query: string, operationName: string | undefined): Route | null => {
+    if (!api || !planner || !plannerApi || INTROSPECTION.test(query)) return null;
+    const parsed = options.parseQuery(query);
+    if (!parsed || parsed.writes) return null;
+    const operation = getOperationAST(parsed.document, operationName);
+    if (!operation || operation.operation !== 'query') return null;
+    if (validate(api, parsed.document, specifiedRules).length) return null;
+    const node = planner.buildQueryPlan(operationFromDocument(plannerApi, parsed.document, { operationName })).node;
+    if (node?.kind !== 'Fetch' || node.requires?.length || node.inputRewrites?.length || node.outputRewrites?.length || node.contextRewrites?.length) {
+      return null;
+    }
+    return { subgraph: node.serviceName, document: parsed.document, operation };
+  };
+
+  const respond = async (req: IncomingMessage, body: unknown, requestId: string): Promise<Shortcut | undefined> => {
+    if (req.method !== 'POST' || !api || !isJsonBody(req)) return undefined;
+    const contentType = answerType(req);
+    if (!contentType) return undefined;
+    const { query, variables, operationName, extensions } = (body ?? {}) as Record<string, unknown>;
+    // Persisted-query registrations (extensions) are Apollo's to record.
+    if (typeof query !== 'string' || extensions !== undefined) return undefined;
+    if (operationName != null && typeof operationName !== 'string') return undefined;
+    if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return undefined;
+    const route = routeOf(query, operationName ?? undefined);
+    const client = route && options.client(route.subgraph);
+    if (!route || !client) return undefined;
+
+    const given = (variables ?? {}) as Record<string, unknown>;
+    if (getVariableValues(api, route.operation.variableDefinitions ?? [], given).errors) return undefined;
+    let cost: number;
+    try {
+      cost = estimateCost(api, route.document, route.operation, given, options.limits);
+    } catch {
+      return undefined;
+    }
+    if (cost > options.limits.maxCost) return undefined;
+    let identity: Identity | null;
+    try {
+      identity = await options.identity(req);
+    } catch {
+      return undefined;
+    }
+    if (!identity && !options.allowAnonymousReads) return undefined;
+
+    const headers: Record<string, string> = { 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId };
+    if (identity) headers[IDENTITY_HEADER] = encodeIdentity(identity);
+    // Only the variables the operation declares travel on (Apollo's route sends no others either).
+    const declared = route.operation.variableDefinitions ?? [];
+    const forwarded = declared.length ? Object.fromEntries(declared.map((d) => [d.variable.name.value, given[d.variable.name.value]])) : undefined;
+    let sent: string;
+    try {
+      sent = JSON.stringify({ query, variables: forwarded, operationName: operationName ?? undefined });
+    } catch {
+      return undefined; // too deep to write again: Apollo decides what to make of it
+    }
+    let answer: { status: number; text: string };
+    try {
+      answer = await client.request(sent, headers, true);
+    } catch (error) {
+      if (error instanceof GraphQLError) failures.set(req, new Map([[route.subgraph, error]]));
+      options.metrics.directRoute.inc({ subgraph: route.subgraph, outcome: 'failed' });
+      return undefined;
+    }
+    const { status } = answer;
+    const text = answer.text.trimEnd();
+    // Conservative: a key named "errors" or "extensions" anywhere sends the request to Apollo.
+    if (status !== 200 || !text.startsWith('{"data":{') || !text.endsWith('}') || text.includes('"errors":') || text.includes('"extensions":')) {
+      options.metrics.directRoute.inc({ subgraph: route.subgraph, outcome: 'apollo' });
+      return undefined;
+    }
+    options.metrics.directRoute.inc({ subgraph: route.subgraph, outcome: 'answered' });
+    // Demand control reports the accepted cost on every answer, as Apollo's plugin does.
+    return {
+      answer: `${text.slice(0, -1)},"extensions":{"cost":{"estimated":${cost},"limit":${options.limits.maxCost}}}}`,
+      operationName: route.operation.name?.value,
+      contentType,
+    };
+  };
+
+  return {
+    respond,
+    /** Subgraphs this route already saw fail for the request, for the gateway's context. */
+    failuresOf: (req: IncomingMessage) => failures.get(req),
+    /** A new supergraph: its planner, and nothing planned for the old one. */
+    update(apiSchema: GraphQLSchema, supergraphSdl: string) {
+      routes = new Map();
+      // @inaccessible values could leak through an unparsed answer: such graphs take Apollo's route.
+      if (/@inaccessible\b/.test(supergraphSdl)) {
+        api = planner = plannerApi = undefined;
+        return;
+      }
+      const supergraph = Supergraph.build(supergraphSdl);
+      planner = new QueryPlanner(supergraph);
+      plannerApi = supergraph.apiSchema();
+      api = apiSchema;
+    },
+  };
+}
