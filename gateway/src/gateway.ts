@@ -21,6 +21,7 @@ import { demandControlPlugin, shapeGuard } from './demand-control';
 import { directRoute } from './direct-route';
 import { queryParser } from './documents';
 import { responseCache } from './response-cache';
+import { installResultShaping } from './result-shaping';
 import { createMetrics, operationLabel } from './metrics';
 import { RedisCache, trustedDocuments, trustedDocumentsGuard, withRegisteredOperations } from './persisted-queries';
 import { supergraphHash, supergraphSource } from './supergraph-source';
@@ -39,6 +40,7 @@ export interface RunningGateway {
  */
 export async function startGateway(config: GatewayConfig, supergraphSdl?: string): Promise<RunningGateway> {
   const logger = createLogger('gateway', config.logLevel);
+  if (!installResultShaping()) logger.debug('@apollo/gateway is not the version result-shaping.ts was written for; its own computeResponse runs');
   const metrics = createMetrics();
   const dataSources: DepartmentDataSource[] = [];
   // The newest data source of each subgraph (a reload that moves a subgraph makes a new one).

@@ -3,13 +3,21 @@ import { DataSource, In } from 'typeorm';
 import { IndustrialPark, ParkProject } from './park.entity';
 import { SupplyChain } from './supply-chain.entity';
 
+const PARK_COLUMNS = `id, name, village_id AS "villageId", products, generated`;
+
 /** One batched statement per loader per request tick, whatever the number of parents. */
 export function createLoaders(db: DataSource) {
   const ids = (keys: readonly string[]) => In([...keys]);
   return {
     park: oneByKey((keys) => db.getRepository(IndustrialPark).findBy({ id: ids(keys) }), (p) => p.id),
+    // Plain SQL: for a page of 100 villages, TypeORM's building of `IN ($1 … $100)` and its
+    // entity hydration cost more CPU than the rest of the request. Same rows, same order.
     parksOfVillage: manyByKey(
-      (keys) => db.getRepository(IndustrialPark).find({ where: { villageId: ids(keys) }, order: { name: 'ASC', id: 'ASC' } }),
+      (keys) =>
+        db.query(
+          `SELECT ${PARK_COLUMNS} FROM agriculture.industrial_park WHERE village_id = ANY($1) ORDER BY name, id`,
+          [keys],
+        ) as Promise<IndustrialPark[]>,
       (p) => p.villageId,
     ),
     project: oneByKey((keys) => db.getRepository(ParkProject).findBy({ id: ids(keys) }), (p) => p.id),
