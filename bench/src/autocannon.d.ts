@@ -20,7 +20,7 @@ declare module 'autocannon' {
     amount?: number;
     method?: string;
     headers?: Record<string, string>;
-    requests?: Array<{ setupRequest?: (request: { body?: string }) => { body?: string } }>;
+    requests?: Array<{ setupRequest?: (request: { body?: string; headers?: Record<string, string> }) => { body?: string; headers?: Record<string, string> } }>;
   }
   function autocannon(options: Options): Promise<Result>;
   export = autocannon;

@@ -1,4 +1,5 @@
-import { runMain } from '@zigong/kit';
+import { LOCAL_JWT_SECRET, mintToken } from '@zigong/gateway';
+import { encodeIdentity, IDENTITY_HEADER, runMain, SIGNATURE_HEADER, signRequest } from '@zigong/kit';
 import {
   ensureDatabase,
   freePort,
@@ -15,6 +16,7 @@ import {
 } from '@zigong/local';
 import { buildSchema, parse, validate } from 'graphql';
 import { execFile, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -40,7 +42,27 @@ interface Contender {
   url: string;
   /** Node processes whose CPU is charged to this contender's requests. */
   pids: () => number[];
+  /** How a writer proves who it is: a bearer token to our gateway, the identity header to the others. */
+  writer: Record<string, string>;
+  /** Set where the bench itself must sign, as a gateway would (a subgraph asked directly). */
+  signingSecret?: string;
 }
+
+/** What a load or a check sends to a contender for a scenario. */
+interface LoadTarget {
+  url: string;
+  headers: Record<string, string>;
+  signingSecret?: string;
+}
+
+const targetOf = (contender: Contender, scenario: Scenario): LoadTarget => ({
+  url: contender.url,
+  headers: scenario.mutation ? contender.writer : {},
+  signingSecret: contender.signingSecret,
+});
+
+/** The bench's writer, allowed to allocate funds. */
+const WRITER = { sub: 'bench', scopes: ['finance:write'] };
 
 /**
  * `npm run bench [-- --quick]`: starts the platform on its own Postgres, checks that every
@@ -87,13 +109,16 @@ runMain(async () => {
     const url1 = await prepare(pg.url, 'bench_x1', 1, registry);
     console.log(`data at 1× loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-    // As deployed: the image sets NODE_ENV=production (graphql-js skips its development checks).
-    const env = { LOG_LEVEL: 'warn', NODE_ENV: 'production' };
-    const launched = await launchServices({ registry, databaseUrl: url1, gatewayPort: 4000, env, output: () => undefined });
+    // As deployed: the image sets NODE_ENV=production (graphql-js skips its development checks),
+    // and the subgraphs answer only signed requests, so every gateway here signs its own.
+    const signingSecret = randomBytes(32).toString('hex');
+    const env = { LOG_LEVEL: 'warn', NODE_ENV: 'production', GATEWAY_SIGNING_SECRET: signingSecret };
+    const launched = await launchServices({ registry, databaseUrl: url1, gatewayPort: 4000, env, signingSecret, output: () => undefined });
     const stock = spawnService('stock', resolve(__dirname, 'stock-gateway.js'), `http://127.0.0.1:${STOCK_PORT}/`, '', {
       ...process.env,
       PORT: String(STOCK_PORT),
       SUPERGRAPH_PATH,
+      GATEWAY_SIGNING_SECRET: signingSecret,
     }, () => undefined);
     // Our gateway again with the opt-in response cache (2 s), reported beside the default one.
     const cached = spawnService('cached', resolve(ROOT, 'gateway/dist/main.js'), `http://127.0.0.1:${CACHED_PORT}/graphql`, '', {
@@ -108,29 +133,36 @@ runMain(async () => {
     await waitForGraphQL(cached.url);
     for (const hive of hives) await waitForGraphQL(hive.service.url);
     const subgraphPids = Object.fromEntries(launched.subgraphs.map((s) => [s.name, s.child.pid!]));
+    const bearer = { authorization: `Bearer ${await mintToken(LOCAL_JWT_SECRET, { sub: WRITER.sub, scope: WRITER.scopes.join(' '), expiresIn: '6h' })}` };
+    const identity = { [IDENTITY_HEADER]: encodeIdentity(WRITER) };
     const contenders = (scenario: Scenario): Contender[] => [
-      { name: OURS, url: launched.gateway.url, pids: () => [launched.gateway.child.pid!] },
-      { name: STOCK, url: stock.url, pids: () => [stock.child.pid!] },
-      { name: CACHED, url: cached.url, pids: () => [cached.child.pid!] },
-      ...hives.map((hive) => ({ name: hive.name, url: hive.service.url, pids: () => processTree(hive.service.child.pid!) })),
-      ...(scenario.direct ? [{ name: DIRECT, url: registry.find((r) => r.name === scenario.direct)!.routingUrl, pids: () => [] }] : []),
+      { name: OURS, url: launched.gateway.url, pids: () => [launched.gateway.child.pid!], writer: bearer },
+      { name: STOCK, url: stock.url, pids: () => [stock.child.pid!], writer: identity },
+      { name: CACHED, url: cached.url, pids: () => [cached.child.pid!], writer: bearer },
+      ...hives.map((hive) => ({ name: hive.name, url: hive.service.url, pids: () => processTree(hive.service.child.pid!), writer: identity })),
+      ...(scenario.direct
+        ? [{ name: DIRECT, url: registry.find((r) => r.name === scenario.direct)!.routingUrl, pids: () => [], writer: identity, signingSecret }]
+        : []),
     ];
+    const funds: string[] = (await post(launched.gateway.url, { query: '{ funds { id } }' })).json.data.funds.map((f: { id: string }) => f.id);
     const groups = (contender: Contender): Watched[] => [
       { name: 'gateway', pids: contender.pids },
       ...launched.subgraphs.map((s) => ({ name: s.name, pids: () => [subgraphPids[s.name]] })),
       { name: 'postgres', pids: postgresPids },
     ];
 
-    const checks = await checkSameAnswers(scenarios, contenders);
+    const checks = await checkSameAnswers(scenarios, contenders, funds);
     const dashboardStatements = await statementsPerDashboard(launched.gateway.url, url1, 1);
     const measurements: Measurement[] = [];
-    for (const scenario of scenarios) for (const c of contenders(scenario)) await load(c.url, scenario, 1, Math.min(2, duration), connections);
+    for (const scenario of scenarios) {
+      for (const c of contenders(scenario)) await load(targetOf(c, scenario), scenario, { scale: 1, funds, duration: Math.min(2, duration), connections });
+    }
     for (let round = 1; round <= rounds; round++) {
       for (const scenario of scenarios) {
         for (const contender of contenders(scenario)) {
           const statementsBefore = await statementCount(url1);
           const usage = watch(groups(contender));
-          const result = await load(contender.url, scenario, 1, duration, connections);
+          const result = await load(targetOf(contender, scenario), scenario, { scale: 1, funds, duration, connections });
           const used = usage.stop();
           const statements = (await statementCount(url1)) - statementsBefore;
           measurements.push({ scenario: scenario.name, contender: contender.name, round, ...result, statements, ...used });
@@ -201,19 +233,21 @@ async function statementCount(url: string): Promise<number> {
   return Number(rows[0].n);
 }
 
-function load(url: string, scenario: Scenario, scale: number, duration: number, connections: number) {
+function load(target: LoadTarget, scenario: Scenario, options: { scale: number; funds: string[]; duration: number; connections: number }) {
   return new Promise<{ requests: number; duration: number; p50: number; p99: number; errors: number; non2xx: number }>((done, fail) => {
     execFile(
       process.execPath,
-      [resolve(__dirname, 'load.js'), JSON.stringify({ url, scenario: scenario.name, scale, connections, duration })],
+      [resolve(__dirname, 'load.js'), JSON.stringify({ ...target, scenario: scenario.name, ...options })],
       { maxBuffer: 1 << 20 },
       (error, stdout) => (error ? fail(error) : done(JSON.parse(stdout))),
     );
   });
 }
 
-async function post(url: string, body: unknown): Promise<{ status: number; json: any }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function post(url: string, body: unknown, headers: Record<string, string> = {}, signingSecret?: string): Promise<{ status: number; json: any }> {
+  const text = JSON.stringify(body);
+  const signature: Record<string, string> = signingSecret ? { [SIGNATURE_HEADER]: signRequest(signingSecret, text) } : {};
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers, ...signature }, body: text });
   return { status: response.status, json: await response.json() };
 }
 
@@ -230,14 +264,19 @@ async function waitForGraphQL(url: string): Promise<void> {
 }
 
 /** Before timing anything: every contender returns the same data for the same requests. */
-async function checkSameAnswers(scenarios: Scenario[], contenders: (s: Scenario) => Contender[]) {
-  const data = benchData(1);
+async function checkSameAnswers(scenarios: Scenario[], contenders: (s: Scenario) => Contender[], funds: string[]) {
+  const data = benchData(1, funds);
   const checks: Array<{ scenario: string; same: boolean; detail?: string }> = [];
   for (const scenario of scenarios) {
     let detail: string | undefined;
     for (let i = 0; i < 5 && !detail; i++) {
       const body = { query: scenario.query, variables: scenario.variables(i, data) };
-      const answers = await Promise.all(contenders(scenario).map(async (c) => ({ name: c.name, ...(await post(c.url, body)) })));
+      const answers = await Promise.all(
+        contenders(scenario).map(async (c) => {
+          const { url, headers, signingSecret } = targetOf(c, scenario);
+          return { name: c.name, ...(await post(url, body, headers, signingSecret)) };
+        }),
+      );
       const [first, ...rest] = answers;
       if (first.json.errors) detail = `${first.name} answered errors: ${JSON.stringify(first.json.errors).slice(0, 200)}`;
       for (const other of rest) {
@@ -265,11 +304,14 @@ async function largeScaleChecks(serverUrl: string, registry: ReturnType<typeof r
   const started = performance.now();
   const url = await prepare(serverUrl, `bench_x${scale}`, scale, registry);
   const loadSeconds = (performance.now() - started) / 1000;
-  const launched = await launchServices({ registry, databaseUrl: url, gatewayPort: 4000, env: { LOG_LEVEL: 'warn', NODE_ENV: 'production' }, output: () => undefined });
+  const signingSecret = randomBytes(32).toString('hex');
+  const env = { LOG_LEVEL: 'warn', NODE_ENV: 'production' };
+  const launched = await launchServices({ registry, databaseUrl: url, gatewayPort: 4000, env, signingSecret, output: () => undefined });
   try {
     const byName = Object.fromEntries(SCENARIOS.map((s) => [s.name, s]));
     const dashboardStatements = await statementsPerDashboard(launched.gateway.url, url, scale);
-    const summary = await load(launched.gateway.url, byName['city-summary'], scale, quick ? 5 : 10, Math.min(4, connections));
+    const target = { url: launched.gateway.url, headers: {} };
+    const summary = await load(target, byName['city-summary'], { scale, funds: [], duration: quick ? 5 : 10, connections: Math.min(4, connections) });
     console.log(`at ${scale}×: ${dashboardStatements} statements per dashboard, city summary p50 ${summary.p50} ms (data loaded in ${loadSeconds.toFixed(1)} s)`);
     return { scale, loadSeconds, dashboardStatements, citySummaryP50: summary.p50, citySummaryErrors: summary.errors + summary.non2xx };
   } finally {

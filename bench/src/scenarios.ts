@@ -5,14 +5,17 @@ export interface BenchData {
   districts: string[];
   towns: string[];
   villages: string[];
+  funds: string[];
 }
 
-export function benchData(scale: number): BenchData {
+/** `funds`: the fund ids the graph lists (`{ funds { id } }`), for the allocations. */
+export function benchData(scale: number, funds: string[] = []): BenchData {
   const { regions, villages } = zigongDivisions({ scale });
   return {
     districts: regions.filter((r) => r.level === 'DISTRICT' || r.level === 'COUNTY').map((r) => r.code),
     towns: regions.filter((r) => r.level === 'TOWN').map((r) => r.code),
     villages: villages.map((v) => v.code),
+    funds,
   };
 }
 
@@ -24,6 +27,7 @@ export interface Scenario {
   variables(i: number, data: BenchData): Record<string, unknown>;
   /** The one subgraph that can answer it alone, for the direct comparison. */
   direct?: string;
+  /** Writes: sent with a token allowed to write (our gateway) or the identity it stands for (the others). */
   mutation?: boolean;
 }
 
@@ -77,5 +81,16 @@ export const SCENARIOS: Scenario[] = [
     query: `query TownParks($regionId: ID!) { industrialParks(regionId: $regionId) { id name products projects { name phase } } }`,
     variables: (i, data) => ({ regionId: pick(data.towns, i) }),
     direct: 'agriculture',
+  },
+  {
+    name: 'allocation',
+    description: 'allocating money from a fund to a village (finance), confirmed with the village’s name (organization)',
+    query: `mutation Allocate($input: AllocateFundInput!) {
+      allocateFund(input: $input) { amount purpose allocatedOn fund { name } village { name town { name } } }
+    }`,
+    variables: (i, data) => ({
+      input: { fundId: pick(data.funds, i), villageId: pick(data.villages, i + 1), amount: '0.01', purpose: `bench allocation ${i % 100}` },
+    }),
+    mutation: true,
   },
 ];

@@ -1,16 +1,34 @@
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
+import { IDENTITY_HEADER, SIGNATURE_HEADER, signRequest } from '@zigong/kit';
 import { readFileSync } from 'node:fs';
 
 /**
  * Stock @apollo/gateway in @apollo/server with default settings, for comparison: the same
- * supergraph and subgraphs; only where the subgraphs live may be overridden.
+ * supergraph and subgraphs. It adds only what the subgraphs demand of any gateway: the caller's
+ * identity header passed on, and the request signature, on its own default HTTP client.
  */
+class SignedDataSource extends RemoteGraphQLDataSource {
+  constructor(url: string, secret: string | undefined) {
+    super({ url });
+    const fetcher = this.fetcher;
+    if (secret) {
+      this.fetcher = ((input: string, init: { body: string; headers: Record<string, string> }) =>
+        fetcher(input, { ...init, headers: { ...init.headers, [SIGNATURE_HEADER]: signRequest(secret, init.body) } })) as typeof fetcher;
+    }
+  }
+
+  override willSendRequest(options: GraphQLDataSourceProcessOptions): void {
+    const identity = 'incomingRequestContext' in options ? options.incomingRequestContext.request.http?.headers.get(IDENTITY_HEADER) : undefined;
+    if (identity) options.request.http?.headers.set(IDENTITY_HEADER, identity);
+  }
+}
+
 async function main() {
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(process.env.SUPERGRAPH_PATH!, 'utf8'),
-    buildService: ({ name, url }) => new RemoteGraphQLDataSource({ url: process.env[`SUBGRAPH_${name.toUpperCase()}_URL`] ?? url }),
+    buildService: ({ name, url }) => new SignedDataSource(process.env[`SUBGRAPH_${name.toUpperCase()}_URL`] ?? url!, process.env.GATEWAY_SIGNING_SECRET),
   });
   const server = new ApolloServer({ gateway });
   const { url } = await startStandaloneServer(server, { listen: { port: Number(process.env.PORT), host: '127.0.0.1' } });
