@@ -9,6 +9,7 @@ import { CollectiveIncomeResolver, IncomeSummaryResolver } from './income.resolv
 import { FinanceInitial1764300000000 } from './migrations/1764300000000-FinanceInitial';
 import { FinanceIncomeRollup1764310000000 } from './migrations/1764310000000-FinanceIncomeRollup';
 import { FinanceIncomeRanking1764320000000 } from './migrations/1764320000000-FinanceIncomeRanking';
+import { FinanceAllocateFund1764330000000 } from './migrations/1764330000000-FinanceAllocateFund';
 import { RegionFinanceResolver } from './region.resolver';
 import { TaskForceFinanceResolver } from './task-force.resolver';
 import { VillageFinanceResolver } from './village.resolver';
@@ -28,7 +29,7 @@ export const finance = defineDepartment<FinanceLoaders>({
     TaskForceFinanceResolver,
   ],
   entities: [Fund, FundAllocation, CollectiveIncome],
-  migrations: [FinanceInitial1764300000000, FinanceIncomeRollup1764310000000, FinanceIncomeRanking1764320000000],
+  migrations: [FinanceInitial1764300000000, FinanceIncomeRollup1764310000000, FinanceIncomeRanking1764320000000, FinanceAllocateFund1764330000000],
   createLoaders,
   references: {
     Fund: (ref, { loaders }) => loaders.fund.load(refId(ref)),
