@@ -110,6 +110,25 @@ function subgraphFetcher(client: SubgraphClient, url: string): Fetcher {
   }) as unknown as Fetcher;
 }
 
+/** The error a subgraph's non-2xx answer becomes, for either route. */
+export function errorFromAnswer(name: string, status: number, text: string): GraphQLError {
+  // A 400 is the client's fault: pass the subgraph's own first error on, code and message.
+  if (status === 400) {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    const first = (body as { errors?: Array<{ message?: unknown; extensions?: { code?: unknown } }> })?.errors?.[0];
+    if (typeof first?.message === 'string') {
+      return new GraphQLError(first.message, { extensions: { code: String(first.extensions?.code ?? 'BAD_USER_INPUT'), subgraph: name } });
+    }
+  }
+  const code = status === 401 ? 'SUBGRAPH_REFUSED' : 'SUBGRAPH_ERROR';
+  return subgraphError(name, code, `The ${name} subgraph answered HTTP ${status}.`);
+}
+
 /** One department's subgraph as the gateway calls it: identity and request id passed on. */
 export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly subgraph: string;
@@ -151,15 +170,6 @@ export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext
   }
 
   override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]): Promise<GraphQLError> {
-    // A 400 is the client's fault: pass the subgraph's own first error on, code and message.
-    if (response.status === 400) {
-      const body = await response.json().catch(() => undefined);
-      const first = (body as { errors?: Array<{ message?: unknown; extensions?: { code?: unknown } }> })?.errors?.[0];
-      if (typeof first?.message === 'string') {
-        return new GraphQLError(first.message, { extensions: { code: String(first.extensions?.code ?? 'BAD_USER_INPUT'), subgraph: this.subgraph } });
-      }
-    }
-    const code = response.status === 401 ? 'SUBGRAPH_REFUSED' : 'SUBGRAPH_ERROR';
-    return subgraphError(this.subgraph, code, `The ${this.subgraph} subgraph answered HTTP ${response.status}.`);
+    return errorFromAnswer(this.subgraph, response.status, await response.text().catch(() => ''));
   }
 }

@@ -13,7 +13,7 @@ import {
 } from 'graphql';
 import Negotiator from 'negotiator';
 import type { IncomingMessage } from 'node:http';
-import type { SubgraphClient } from './datasource';
+import { errorFromAnswer, type SubgraphClient } from './datasource';
 import { type DemandLimits, estimateCost } from './demand-control';
 import type { ParsedQuery } from './documents';
 import type { Metrics } from './metrics';
@@ -34,7 +34,41 @@ export interface DirectRouteOptions {
   identity: (req: IncomingMessage) => Promise<Identity | null>;
   allowAnonymousReads: boolean;
   metrics: Metrics;
+  /** Errors of a write answered on this route, for the error metrics Apollo's plugin keeps. */
+  onErrors: (operationName: string | undefined, errors: Array<{ extensions: { code: unknown } }>) => void;
   capacity?: number;
+}
+
+interface SubgraphError {
+  message?: unknown;
+  path?: unknown;
+  extensions?: Record<string, unknown>;
+}
+
+/** A subgraph's JSON answer, or undefined where it is not one. */
+function parseAnswer(text: string): { data?: unknown; errors?: SubgraphError[] } | undefined {
+  try {
+    const answer = JSON.parse(text);
+    if (typeof answer !== 'object' || answer === null || !('data' in answer)) return undefined;
+    if (answer.errors !== undefined && !Array.isArray(answer.errors)) return undefined;
+    return answer;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A subgraph's error as the client sees it through Apollo's route: @apollo/gateway's
+ * downstreamServiceError (serviceName added, DOWNSTREAM_SERVICE_ERROR without a code), our data
+ * source's subgraph name, and the kit's formatError (message, path, extensions; no locations).
+ */
+function downstreamError(error: SubgraphError, subgraph: string) {
+  const extensions = { ...error.extensions };
+  return {
+    message: typeof error.message === 'string' && error.message ? error.message : `Error while fetching subquery from service "${subgraph}"`,
+    path: Array.isArray(error.path) ? error.path : undefined,
+    extensions: { ...extensions, subgraph: extensions.subgraph ?? subgraph, serviceName: subgraph, code: extensions.code ?? 'DOWNSTREAM_SERVICE_ERROR' },
+  };
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -63,10 +97,11 @@ const INTROSPECTION = /__schema|__type\b/;
  * execution, no result merging, no second JSON round. That is most of what the gateway costs on
  * a one-department page, where it would otherwise add about as much CPU as the subgraph spends.
  *
- * Only clean answers take this route. A query the route cannot vouch for (not valid, bad
- * variables, too costly, not signed in, several subgraphs, @inaccessible in the supergraph) goes
- * to Apollo untouched, and so does one whose answer carries errors: a read may run twice, and
- * Apollo's answer is the one the client sees. A subgraph that failed (timeout, unavailable) is
+ * A request the route cannot vouch for (not valid, bad variables, too costly, not signed in,
+ * several subgraphs, @inaccessible in the supergraph) goes to Apollo untouched. A read whose
+ * answer carries errors is answered again by Apollo: it may run twice, and Apollo's answer is the
+ * one the client sees. A write runs once: its errors are passed on in the form Apollo's route
+ * gives them. A subgraph that failed (timeout, unavailable, an HTTP error on a write) is
  * remembered for the request, so Apollo reports that failure without asking it again.
  */
 export function directRoute(options: DirectRouteOptions) {
@@ -96,9 +131,9 @@ export function directRoute(options: DirectRouteOptions) {
   const plan = (query: string, operationName: string | undefined): Route | null => {
     if (!api || !planner || !plannerApi || INTROSPECTION.test(query)) return null;
     const parsed = options.parseQuery(query);
-    if (!parsed || parsed.writes) return null;
+    if (!parsed) return null;
     const operation = getOperationAST(parsed.document, operationName);
-    if (!operation || operation.operation !== 'query') return null;
+    if (!operation || operation.operation === 'subscription') return null;
     if (validate(api, parsed.document, specifiedRules).length) return null;
     const node = planner.buildQueryPlan(operationFromDocument(plannerApi, parsed.document, { operationName })).node;
     if (node?.kind !== 'Fetch' || node.requires?.length || node.inputRewrites?.length || node.outputRewrites?.length || node.contextRewrites?.length) {
@@ -135,7 +170,9 @@ export function directRoute(options: DirectRouteOptions) {
     } catch {
       return undefined;
     }
-    if (!identity && !options.allowAnonymousReads) return undefined;
+    const writes = route.operation.operation === 'mutation';
+    // Without a token a write is refused; Apollo's route says so the usual way.
+    if (!identity && (writes || !options.allowAnonymousReads)) return undefined;
 
     const headers: Record<string, string> = { 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId };
     if (identity) headers[IDENTITY_HEADER] = encodeIdentity(identity);
@@ -150,7 +187,7 @@ export function directRoute(options: DirectRouteOptions) {
     }
     let answer: { status: number; text: string };
     try {
-      answer = await client.request(sent, headers, true);
+      answer = await client.request(sent, headers, !writes);
     } catch (error) {
       if (error instanceof GraphQLError) failures.set(req, new Map([[route.subgraph, error]]));
       options.metrics.directRoute.inc({ subgraph: route.subgraph, outcome: 'failed' });
@@ -158,18 +195,30 @@ export function directRoute(options: DirectRouteOptions) {
     }
     const { status } = answer;
     const text = answer.text.trimEnd();
-    // Conservative: a key named "errors" or "extensions" anywhere sends the request to Apollo.
-    if (status !== 200 || !text.startsWith('{"data":{') || !text.endsWith('}') || text.includes('"errors":') || text.includes('"extensions":')) {
+    const name = route.operation.name?.value;
+    // Demand control reports the accepted cost on every answer, as Apollo's plugin does.
+    const costJson = `{"cost":{"estimated":${cost},"limit":${options.limits.maxCost}}}`;
+    // Conservative: a key named "errors" or "extensions" anywhere means a closer look.
+    if (status === 200 && text.startsWith('{"data":{') && text.endsWith('}') && !text.includes('"errors":') && !text.includes('"extensions":')) {
+      options.metrics.directRoute.inc({ subgraph: route.subgraph, outcome: 'answered' });
+      return { answer: `${text.slice(0, -1)},"extensions":${costJson}}\n`, operationName: name, contentType };
+    }
+    if (!writes) {
       options.metrics.directRoute.inc({ subgraph: route.subgraph, outcome: 'apollo' });
       return undefined;
     }
+    // A write is never sent twice: its answer, errors and all, is given as Apollo's route would.
+    const written = status === 200 ? parseAnswer(text) : undefined;
+    if (!written) {
+      failures.set(req, new Map([[route.subgraph, errorFromAnswer(route.subgraph, status, text)]]));
+      options.metrics.directRoute.inc({ subgraph: route.subgraph, outcome: 'failed' });
+      return undefined;
+    }
+    const errors = written.errors?.map((error) => downstreamError(error, route.subgraph));
+    if (errors?.length) options.onErrors(name, errors);
     options.metrics.directRoute.inc({ subgraph: route.subgraph, outcome: 'answered' });
-    // Demand control reports the accepted cost on every answer, as Apollo's plugin does.
-    return {
-      answer: `${text.slice(0, -1)},"extensions":{"cost":{"estimated":${cost},"limit":${options.limits.maxCost}}}}`,
-      operationName: route.operation.name?.value,
-      contentType,
-    };
+    const json = JSON.stringify({ errors: errors?.length ? errors : undefined, data: written.data, extensions: JSON.parse(costJson) });
+    return { answer: `${json}\n`, operationName: name, contentType };
   };
 
   return {

@@ -82,6 +82,9 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
     identity: identityOf,
     allowAnonymousReads: config.auth.allowAnonymousReads,
     metrics,
+    onErrors: (name, errors) => {
+      for (const error of errors) metrics.errors.inc({ operation: operationLabel(name), code: String(error.extensions.code) });
+    },
   });
 
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {

@@ -138,6 +138,68 @@ describe('requests the direct route leaves to Apollo', () => {
   });
 });
 
+describe('allocations (writes) one subgraph answers alone', () => {
+  const FUND = 'fund-2024-city-2';
+  const ALLOCATE = `mutation Allocate($input: AllocateFundInput!) {
+    allocateFund(input: $input) { amount purpose allocatedOn fund { id name } village { id } }
+  }`;
+  const allocated = async () => (await post(platform.gatewayUrl, { query: `{ fund(id: "${FUND}") { allocatedAmount allocations { id } } }` })).body.data.fund;
+  const input = (overrides: Record<string, unknown> = {}) => ({ fundId: FUND, villageId: GANTANG, amount: '1.25', purpose: 'direct route test', ...overrides });
+
+  /** The same write through both gateways, each with its own token for the scope given (none: anonymous). */
+  async function bothWrite(variables: Record<string, unknown>, scope: string | null, query = ALLOCATE) {
+    const ours = scope === null ? {} : { authorization: `Bearer ${await platform.token(scope)}` };
+    const theirs = scope === null ? {} : { authorization: `Bearer ${await apolloOnly.token(scope)}` };
+    const a = await post(platform.gatewayUrl, { query, variables }, ours);
+    const b = await post(apolloOnly.url, { query, variables }, theirs);
+    expect(a.status).toBe(b.status);
+    expect(a.type).toBe(b.type);
+    expect(a.body).toEqual(b.body);
+    return a;
+  }
+
+  it('allocates once per request, answering as Apollo’s route does', async () => {
+    const before = await allocated();
+    const answeredBefore = await metric(routed('finance', 'answered'));
+    const { body } = await bothWrite({ input: input() }, 'finance:write');
+    expect(body.data.allocateFund).toMatchObject({ amount: '1.25', fund: { id: FUND }, village: { id: GANTANG } });
+    expect(await metric(routed('finance', 'answered'))).toBe(answeredBefore + 1);
+    const after = await allocated();
+    // One allocation by each gateway, no more.
+    expect(after.allocations.length).toBe(before.allocations.length + 2);
+    expect(Number(after.allocatedAmount) - Number(before.allocatedAmount)).toBeCloseTo(2.5, 2);
+  });
+
+  it.each([
+    ['more than the fund holds', () => ({ input: input({ amount: '999999999999.00' }) }), 'finance:write', 'INSUFFICIENT_FUNDS'],
+    ['a fund that does not exist', () => ({ input: input({ fundId: 'fund-nope' }) }), 'finance:write', 'NOT_FOUND'],
+    ['a village code that is not one', () => ({ input: input({ villageId: '12345' }) }), 'finance:write', 'INVALID_DIVISION_CODE'],
+    ['a token without finance:write', () => ({ input: input() }), 'agriculture:write', 'FORBIDDEN'],
+    ['no token at all', () => ({ input: input() }), null, 'UNAUTHENTICATED'],
+  ])('%s: the same error as Apollo’s route, and nothing written', async (_what, variables, scope, code) => {
+    const before = await allocated();
+    const answeredBefore = await metric(routed('finance', 'answered'));
+    const errorsBefore = await metric(new RegExp(`graphql_errors_total\\{operation="Allocate",code="${code}"\\} (\\d+)`));
+    const { body } = await bothWrite(variables(), scope);
+    expect(body.errors[0].extensions.code).toBe(code);
+    // Signed-in writes are answered on the direct route, errors included; anonymous ones by Apollo.
+    expect(await metric(routed('finance', 'answered'))).toBe(answeredBefore + (scope === null ? 0 : 1));
+    expect(await allocated()).toEqual(before);
+    expect(await metric(new RegExp(`graphql_errors_total\\{operation="Allocate",code="${code}"\\} (\\d+)`))).toBe(errorsBefore + 1);
+  });
+
+  it('a write that needs a second department is Apollo’s to run', async () => {
+    const before = await metric(routed('finance', 'answered'));
+    const { body } = await bothWrite(
+      { input: input({ amount: '0.5' }) },
+      'finance:write',
+      `mutation Allocate($input: AllocateFundInput!) { allocateFund(input: $input) { amount village { name } } }`,
+    );
+    expect(body.data.allocateFund).toEqual({ amount: '0.50', village: { name: expect.any(String) } });
+    expect(await metric(routed('finance', 'answered'))).toBe(before);
+  });
+});
+
 describe('a subgraph that is down', () => {
   it('is asked once: Apollo reports the direct route’s failure without a second try', async () => {
     const tourism = platform.subgraphs.find((s) => s.name === 'tourism')!;
