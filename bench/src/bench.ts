@@ -155,7 +155,7 @@ runMain(async () => {
     const dashboardStatements = await statementsPerDashboard(launched.gateway.url, url1, 1);
     const measurements: Measurement[] = [];
     for (const scenario of scenarios) {
-      for (const c of contenders(scenario)) await load(targetOf(c, scenario), scenario, { scale: 1, funds, duration: Math.min(2, duration), connections });
+      for (const c of contenders(scenario)) await load(targetOf(c, scenario), scenario, { scale: 1, funds, duration: 1, connections });
     }
     for (let round = 1; round <= rounds; round++) {
       for (const scenario of scenarios) {

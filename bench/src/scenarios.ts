@@ -84,9 +84,9 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'allocation',
-    description: 'allocating money from a fund to a village (finance), confirmed with the village’s name (organization)',
+    description: 'allocating money from a fund to a village, confirmed with what was allocated from which fund',
     query: `mutation Allocate($input: AllocateFundInput!) {
-      allocateFund(input: $input) { amount purpose allocatedOn fund { name } village { name town { name } } }
+      allocateFund(input: $input) { amount purpose allocatedOn fund { id name } village { id } }
     }`,
     variables: (i, data) => ({
       input: { fundId: pick(data.funds, i), villageId: pick(data.villages, i + 1), amount: '0.01', purpose: `bench allocation ${i % 100}` },
