@@ -15,6 +15,7 @@ export * from './logger';
 export * from './main';
 export * from './page-info';
 export * from './pagination';
+export * from './selection';
 export * from './process';
 export * from './scalars';
 export * from './seed';

@@ -170,18 +170,32 @@ describe('batched loading', () => {
     const forHundred = await statementsFor(PAGE_OF_VILLAGES, { first: 100 });
     expect(forTen.data.villages.edges).toHaveLength(10);
     expect(forHundred.data.villages.edges).toHaveLength(100);
-    // the page, then the branches with their officers; towns and districts come from the region tree
-    expect(forHundred.statements).toBe(2);
+    // the page with each village's branch and its officers; towns and districts come from the region tree
+    expect(forHundred.statements).toBe(1);
     expect(forHundred.statements).toBe(forTen.statements);
   });
 
-  it('counts totalCount with exactly one more statement', async () => {
+  it('gives each village of a page the branch it has when asked alone', async () => {
+    const { data } = await statementsFor(`{ villages(first: 100) { edges { node { id partyBranch { id name kind officers { name role generated } } } } } }`);
+    for (const { node } of data.villages.edges.filter((_: unknown, i: number) => i % 9 === 0)) {
+      const alone = await run(`query($id: ID!) { village(id: $id) { partyBranch { id name kind officers { name role generated } } } }`, { id: node.id });
+      expect(node.partyBranch).toEqual(alone.data!.village.partyBranch);
+    }
+  });
+
+  it('counts totalCount in the page’s own statement, and alone where the page is empty', async () => {
     const withCount = PAGE_OF_VILLAGES.replace('{ edges', '{ totalCount edges');
     await run(withCount, { first: 1 });
     const without = await statementsFor(PAGE_OF_VILLAGES, { first: 100 });
     const withTotal = await statementsFor(withCount, { first: 100 });
     expect(withTotal.data.villages.totalCount).toBe(VILLAGE_COUNT);
-    expect(withTotal.statements).toBe(without.statements + 1);
+    expect(withTotal.statements).toBe(without.statements);
+    const [{ count }] = await org.db.query(`SELECT count(*)::int AS count FROM organization.village WHERE strpos(name, '村') > 0`);
+    const named = await statementsFor(`{ villages(nameContains: "村", first: 5) { totalCount } }`);
+    expect(named.data.villages.totalCount).toBe(count);
+    const empty = await statementsFor(`{ villages(nameContains: "没有这个名字", first: 5) { totalCount edges { node { id } } } }`);
+    expect(empty.data.villages).toEqual({ totalCount: 0, edges: [] });
+    expect(empty.statements).toBe(2);
   });
 
   it('serves a village page in two statements: the village, its branch with officers', async () => {

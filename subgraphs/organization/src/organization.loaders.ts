@@ -12,7 +12,7 @@ import type { Village } from './village.entity';
 const VILLAGE_COLUMNS = `id, name, town_id AS "townId", generated`;
 // A branch has one to a few officers; they come with it as JSON, so a page of branches and their
 // officers is one statement, and no officer loader or promise is needed per branch.
-const BRANCH_COLUMNS = `b.id, b.name, b.kind, b.village_id AS "villageId",
+export const BRANCH_COLUMNS = `b.id, b.name, b.kind, b.village_id AS "villageId",
   coalesce((SELECT json_agg(json_build_object('name', o.name, 'role', o.role, 'generated', o.generated) ORDER BY o.id)
               FROM organization.party_officer o WHERE o.branch_id = b.id), '[]') AS officers`;
 // pg would turn a `date` into a local-time Date; TypeORM used to give the calendar day as text.

@@ -1,11 +1,12 @@
 import { type DepartmentContext, parseDivisionCode } from '@zigong/kit';
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import { knownRegion, type OrganizationLoaders, type Row } from './organization.loaders';
 import { REGION_COLUMNS } from './region.cache';
 import { Region, RegionLevel } from './region.entity';
 import { TaskForce } from './task-force.entity';
 import { VillageConnection } from './village.connection';
-import { villagePage } from './village.page';
+import { pageAhead, villagePage } from './village.page';
 
 type Context = DepartmentContext<OrganizationLoaders>;
 
@@ -44,8 +45,8 @@ export class RegionResolver {
   }
 
   @FieldResolver(() => VillageConnection, { description: 'Every village at or below this region, ordered by name.' })
-  villages(@Root() region: Row<Region>, @Args() page: PageArgs, @Ctx() { db }: Context): Promise<VillageConnection> {
-    return villagePage(db, { prefix: parseDivisionCode(region.id).prefix }, page);
+  villages(@Root() region: Row<Region>, @Args() page: PageArgs, @Ctx() { db, loaders }: Context, @Info() info: GraphQLResolveInfo): Promise<VillageConnection> {
+    return villagePage(db, { prefix: parseDivisionCode(region.id).prefix }, page, pageAhead(info, loaders));
   }
 
   @FieldResolver(() => [TaskForce], { description: 'The collective-economy task forces of this region (专班).' })

@@ -1,5 +1,7 @@
-import { decodeCursor, encodeCursor, ErrorCode, pageSize, userError } from '@zigong/kit';
+import { decodeCursor, encodeCursor, ErrorCode, pageSize, selectsPath, userError } from '@zigong/kit';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { DataSource } from 'typeorm';
+import { BRANCH_COLUMNS, type OrganizationLoaders } from './organization.loaders';
 import type { VillageConnection } from './village.connection';
 import type { Village } from './village.entity';
 
@@ -13,6 +15,22 @@ class Edge {
 }
 
 export const VILLAGE_PAGE = { defaultSize: 20, maxSize: 100 } as const;
+
+/** What the page's own statement also fetches, because the client is about to ask for it. */
+export interface PageAhead {
+  /** Each village's party branch, handed to the branch loader (a round trip saved). */
+  branches?: OrganizationLoaders['partyBranchOfVillage'];
+  /** totalCount, counted once in the same statement (an InitPlan). */
+  withCount?: boolean;
+}
+
+/** What a `villages` field's selection will ask of its page. */
+export function pageAhead(info: GraphQLResolveInfo, loaders: OrganizationLoaders): PageAhead {
+  return {
+    branches: selectsPath(info, ['edges', 'node', 'partyBranch']) ? loaders.partyBranchOfVillage : undefined,
+    withCount: selectsPath(info, ['totalCount']),
+  };
+}
 
 export interface VillageFilter {
   /** Division-code prefix of the region the villages lie in. */
@@ -28,7 +46,9 @@ export async function villagePage(
   db: DataSource,
   filter: VillageFilter,
   args: { first?: number | null; after?: string | null },
+  ahead: PageAhead = {},
 ): Promise<VillageConnection> {
+  const { branches, withCount } = ahead;
   const size = pageSize(args.first, VILLAGE_PAGE);
   const where: string[] = [];
   const params: unknown[] = [];
@@ -46,17 +66,28 @@ export async function villagePage(
     const [name, id] = decodeCursor(args.after, 2);
     where.push(`(name COLLATE "C", id) > (${param(name)} COLLATE "C", ${param(id)})`);
   }
-  const rows: Village[] = await db.query(
-    `SELECT id, name, town_id AS "townId", generated FROM organization.village
+  const branchSql = branches
+    ? `, (SELECT row_to_json(b) FROM (SELECT ${BRANCH_COLUMNS} FROM organization.party_branch b WHERE b.village_id = village.id) b) AS branch`
+    : '';
+  const countSql = withCount ? `, (SELECT count(*)::int FROM organization.village ${filterSql}) AS "totalCount"` : '';
+  const rows: Array<Village & { branch?: ReturnType<typeof JSON.parse>; totalCount?: number }> = await db.query(
+    `SELECT id, name, town_id AS "townId", generated${branchSql}${countSql} FROM organization.village
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY name COLLATE "C", id LIMIT ${param(size + 1)}`,
     params,
   );
+  const counted = rows[0]?.totalCount;
+  for (const row of rows) {
+    branches?.prime(row.id, row.branch ?? null);
+    delete row.branch;
+    delete row.totalCount;
+  }
   const edges = rows.slice(0, size).map((node) => new Edge(node));
   return {
     edges,
     pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null },
     countTotal: async () => {
+      if (counted !== undefined) return counted;
       const [{ count }] = await db.query(`SELECT count(*)::int AS count FROM organization.village ${filterSql}`, filterParams);
       return count;
     },

@@ -1,12 +1,13 @@
 import { type DepartmentContext, districtOf, parseDivisionCode } from '@zigong/kit';
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import { type BranchWithOfficers, knownRegion, type OrganizationLoaders, type Row } from './organization.loaders';
 import { PartyBranch } from './party.entity';
 import { Region } from './region.entity';
 import { PageArgs } from './region.resolver';
 import { VillageConnection } from './village.connection';
 import { Village } from './village.entity';
-import { villagePage } from './village.page';
+import { pageAhead, villagePage } from './village.page';
 
 type Context = DepartmentContext<OrganizationLoaders>;
 
@@ -23,10 +24,11 @@ export class VillageResolver {
     @Arg('regionId', () => ID, { nullable: true }) regionId: string | null,
     @Arg('nameContains', () => String, { nullable: true }) nameContains: string | null,
     @Args() page: PageArgs,
-    @Ctx() { db }: Context,
+    @Ctx() { db, loaders }: Context,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<VillageConnection> {
     const prefix = regionId ? parseDivisionCode(regionId).prefix : undefined;
-    return villagePage(db, { prefix, nameContains: nameContains ?? undefined }, page);
+    return villagePage(db, { prefix, nameContains: nameContains ?? undefined }, page, pageAhead(info, loaders));
   }
 
   @FieldResolver(() => Region)
