@@ -3,6 +3,7 @@ import { encodeIdentity, IDENTITY_HEADER, runMain, SIGNATURE_HEADER, signRequest
 import {
   ensureDatabase,
   freePort,
+  GATEWAY_NODE_OPTIONS,
   launchServices,
   prepareDatabase,
   readRegistry,
@@ -126,6 +127,7 @@ runMain(async () => {
       ...env,
       GATEWAY_PORT: String(CACHED_PORT),
       RESPONSE_CACHE_TTL_MS: '2000',
+      NODE_OPTIONS: process.env.NODE_OPTIONS ?? GATEWAY_NODE_OPTIONS,
     }, () => undefined);
     const hives = values['no-hive'] ? [] : await startHive(env);
     services = [launched.gateway, stock, cached, ...hives.map((h) => h.service), ...launched.subgraphs];

@@ -459,6 +459,8 @@ ${departments.map(subgraph).join('\n')}
 ${indent(APP_SERVICE, 4)}
     command: ["node", "gateway/dist/main.js"]
     environment:
+      # The heap cap npm start and Kubernetes use (infra/local/src/processes.ts says why).
+      NODE_OPTIONS: --max-old-space-size=384
       GATEWAY_MODE: \${GATEWAY_MODE:-local}
       HOST: 0.0.0.0
       GATEWAY_PORT: "4000"
