@@ -41,7 +41,7 @@ export function createMetrics() {
     }),
     directRoute: new Counter({
       name: 'gateway_direct_route_total',
-      help: 'One-subgraph queries sent straight to their subgraph, by outcome (answered; apollo: the answer had errors, so Apollo answered; failed: the subgraph failed)',
+      help: 'Requests one subgraph answers alone, sent straight to it, by outcome (answered; apollo: a read whose answer had errors, answered again by Apollo; failed: the subgraph failed)',
       labelNames: ['subgraph', 'outcome'] as const,
       registers: [registry],
     }),
