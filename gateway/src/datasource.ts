@@ -51,8 +51,9 @@ export class SubgraphClient {
   private readonly inFlight = new Map<string, Promise<SubgraphAnswer>>();
 
   constructor(private readonly options: SubgraphOptions) {
-    this.pool = new Pool(new URL(options.url).origin, { connections: 64, keepAliveTimeout: 30_000 });
-    this.path = new URL(options.url).pathname;
+    const url = new URL(options.url);
+    this.pool = new Pool(url.origin, { connections: 64, keepAliveTimeout: 30_000 });
+    this.path = url.pathname;
   }
 
   /** Sends a GraphQL body; throws SUBGRAPH_TIMEOUT or SUBGRAPH_UNAVAILABLE, naming the subgraph. */

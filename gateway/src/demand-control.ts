@@ -171,6 +171,9 @@ export function estimateCost(
   return cost(operation.selectionSet, rootType, false);
 }
 
+/** What every answer says of its accepted cost, in `extensions`. */
+export const costExtension = (estimated: number, limits: Pick<DemandLimits, 'maxCost'>) => ({ cost: { estimated, limit: limits.maxCost } });
+
 /**
  * Demand control for ad-hoc queries: shape limits before validation, the cost limit once the
  * operation and its variables are known, and the accepted cost reported in `extensions.cost`.
@@ -200,7 +203,7 @@ export function demandControlPlugin(limits: DemandLimits): ApolloServerPlugin {
         async willSendResponse({ response }) {
           if (estimated !== undefined && response.body.kind === 'single') {
             const result = response.body.singleResult;
-            result.extensions = { ...result.extensions, cost: { estimated, limit: limits.maxCost } };
+            result.extensions = { ...result.extensions, ...costExtension(estimated, limits) };
           }
         },
       };

@@ -14,7 +14,7 @@ import {
 import Negotiator from 'negotiator';
 import type { IncomingMessage } from 'node:http';
 import { errorFromAnswer, type SubgraphClient } from './datasource';
-import { type DemandLimits, estimateCost } from './demand-control';
+import { costExtension, type DemandLimits, estimateCost } from './demand-control';
 import type { ParsedQuery } from './documents';
 import type { Metrics } from './metrics';
 
@@ -23,6 +23,8 @@ interface Route {
   subgraph: string;
   document: DocumentNode;
   operation: OperationDefinitionNode;
+  /** The variables the operation declares: only they travel on (Apollo's route sends no others). */
+  variableNames: string[];
 }
 
 export interface DirectRouteOptions {
@@ -139,13 +141,12 @@ export function directRoute(options: DirectRouteOptions) {
     if (node?.kind !== 'Fetch' || node.requires?.length || node.inputRewrites?.length || node.outputRewrites?.length || node.contextRewrites?.length) {
       return null;
     }
-    return { subgraph: node.serviceName, document: parsed.document, operation };
+    const variableNames = (operation.variableDefinitions ?? []).map((d) => d.variable.name.value);
+    return { subgraph: node.serviceName, document: parsed.document, operation, variableNames };
   };
 
   const respond = async (req: IncomingMessage, body: unknown, requestId: string): Promise<Shortcut | undefined> => {
     if (req.method !== 'POST' || !api || !isJsonBody(req)) return undefined;
-    const contentType = answerType(req);
-    if (!contentType) return undefined;
     const { query, variables, operationName, extensions } = (body ?? {}) as Record<string, unknown>;
     // Persisted-query registrations (extensions) are Apollo's to record.
     if (typeof query !== 'string' || extensions !== undefined) return undefined;
@@ -154,6 +155,8 @@ export function directRoute(options: DirectRouteOptions) {
     const route = routeOf(query, operationName ?? undefined);
     const client = route && options.client(route.subgraph);
     if (!route || !client) return undefined;
+    const contentType = answerType(req);
+    if (!contentType) return undefined;
 
     const given = (variables ?? {}) as Record<string, unknown>;
     if (getVariableValues(api, route.operation.variableDefinitions ?? [], given).errors) return undefined;
@@ -176,9 +179,7 @@ export function directRoute(options: DirectRouteOptions) {
 
     const headers: Record<string, string> = { 'content-type': 'application/json', [REQUEST_ID_HEADER]: requestId };
     if (identity) headers[IDENTITY_HEADER] = encodeIdentity(identity);
-    // Only the variables the operation declares travel on (Apollo's route sends no others either).
-    const declared = route.operation.variableDefinitions ?? [];
-    const forwarded = declared.length ? Object.fromEntries(declared.map((d) => [d.variable.name.value, given[d.variable.name.value]])) : undefined;
+    const forwarded = route.variableNames.length ? Object.fromEntries(route.variableNames.map((name) => [name, given[name]])) : undefined;
     let sent: string;
     try {
       sent = JSON.stringify({ query, variables: forwarded, operationName: operationName ?? undefined });
@@ -197,11 +198,11 @@ export function directRoute(options: DirectRouteOptions) {
     const text = answer.text.trimEnd();
     const name = route.operation.name?.value;
     // Demand control reports the accepted cost on every answer, as Apollo's plugin does.
-    const costJson = `{"cost":{"estimated":${cost},"limit":${options.limits.maxCost}}}`;
+    const costed = costExtension(cost, options.limits);
     // Conservative: a key named "errors" or "extensions" anywhere means a closer look.
     if (status === 200 && text.startsWith('{"data":{') && text.endsWith('}') && !text.includes('"errors":') && !text.includes('"extensions":')) {
       options.metrics.directRoute.inc({ subgraph: route.subgraph, outcome: 'answered' });
-      return { answer: `${text.slice(0, -1)},"extensions":${costJson}}\n`, operationName: name, contentType };
+      return { answer: `${text.slice(0, -1)},"extensions":${JSON.stringify(costed)}}\n`, operationName: name, contentType };
     }
     if (!writes) {
       options.metrics.directRoute.inc({ subgraph: route.subgraph, outcome: 'apollo' });
@@ -217,7 +218,7 @@ export function directRoute(options: DirectRouteOptions) {
     const errors = written.errors?.map((error) => downstreamError(error, route.subgraph));
     if (errors?.length) options.onErrors(name, errors);
     options.metrics.directRoute.inc({ subgraph: route.subgraph, outcome: 'answered' });
-    const json = JSON.stringify({ errors: errors?.length ? errors : undefined, data: written.data, extensions: JSON.parse(costJson) });
+    const json = JSON.stringify({ errors: errors?.length ? errors : undefined, data: written.data, extensions: costed });
     return { answer: `${json}\n`, operationName: name, contentType };
   };
 

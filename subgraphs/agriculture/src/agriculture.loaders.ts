@@ -1,9 +1,8 @@
 import { manyByKey, oneByKey } from '@zigong/kit';
 import { DataSource, In } from 'typeorm';
 import { IndustrialPark, ParkProject } from './park.entity';
+import { PARK_COLUMNS } from './park.sql';
 import { SupplyChain } from './supply-chain.entity';
-
-const PARK_COLUMNS = `id, name, village_id AS "villageId", products, generated`;
 
 /** One batched statement per loader per request tick, whatever the number of parents. */
 export function createLoaders(db: DataSource) {
