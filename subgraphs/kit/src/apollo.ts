@@ -2,7 +2,7 @@ import { ApolloServer, type ApolloServerOptions, type BaseContext } from '@apoll
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Server } from 'node:http';
 import type { Logger } from './logger';
 import { SCALAR_ERROR_CODES } from './scalars';
@@ -21,26 +21,34 @@ export function createApollo<C extends BaseContext>(
     stopOnTerminationSignals: false,
     logger,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), ...plugins],
-    formatError: (formatted, error) => {
-      // graphql-js stops lexing at parseOptions.maxTokens; give that refusal a code of its own.
-      if (formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' && /contains more than \d+ tokens/.test(formatted.message)) {
-        return { ...formatted, extensions: { ...formatted.extensions, code: 'TOO_MANY_TOKENS' } };
-      }
-      // Apollo files a scalar's refusal of an inline literal under GRAPHQL_VALIDATION_FAILED.
-      if (formatted.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' && error instanceof GraphQLError) {
-        const code = error.originalError instanceof GraphQLError ? error.originalError.extensions?.code : undefined;
-        if (typeof code === 'string' && SCALAR_ERROR_CODES.has(code)) return { ...formatted, extensions: { ...formatted.extensions, code } };
-      }
-      const original = unwrapResolverError(error);
-      if (original instanceof GraphQLError || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
-      // A subgraph's error arrives at the gateway already masked by the subgraph: keep whose it is.
-      if (formatted.extensions?.subgraph) return { message: formatted.message, path: formatted.path, extensions: formatted.extensions };
-      const known = databaseError(original, service);
-      if (known) return { ...known, path: formatted.path };
-      logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving');
-      return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-    },
+    formatError: platformErrorFormatter(logger, service),
   });
+}
+
+/**
+ * How every process words an error for clients: stable codes for refusals graphql-js words
+ * loosely, database failures named, anything unexpected logged and masked.
+ */
+export function platformErrorFormatter(logger: Logger, service?: string): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+  return (formatted, error) => {
+    // graphql-js stops lexing at parseOptions.maxTokens; give that refusal a code of its own.
+    if (formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' && /contains more than \d+ tokens/.test(formatted.message)) {
+      return { ...formatted, extensions: { ...formatted.extensions, code: 'TOO_MANY_TOKENS' } };
+    }
+    // Apollo files a scalar's refusal of an inline literal under GRAPHQL_VALIDATION_FAILED.
+    if (formatted.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' && error instanceof GraphQLError) {
+      const code = error.originalError instanceof GraphQLError ? error.originalError.extensions?.code : undefined;
+      if (typeof code === 'string' && SCALAR_ERROR_CODES.has(code)) return { ...formatted, extensions: { ...formatted.extensions, code } };
+    }
+    const original = unwrapResolverError(error);
+    if (original instanceof GraphQLError || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
+    // A subgraph's error arrives at the gateway already masked by the subgraph: keep whose it is.
+    if (formatted.extensions?.subgraph) return { message: formatted.message, path: formatted.path, extensions: formatted.extensions };
+    const known = databaseError(original, service);
+    if (known) return { ...known, path: formatted.path };
+    logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving');
+    return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
 }
 
 /** Postgres refuses NUL in text; the client sent it, so it is the client's error. */

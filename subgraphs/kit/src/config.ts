@@ -15,6 +15,8 @@ export interface SubgraphConfig {
    * and the identity it forwards is trusted; when unset, requests are served as anonymous.
    */
   signingSecret?: string;
+  /** Hot queries run as graphql-jit compiled code instead of through Apollo's pipeline (default on). */
+  compiledQueries?: boolean;
 }
 
 export function loadSubgraphConfig(env: NodeJS.ProcessEnv = process.env, defaultPort = 4001): SubgraphConfig {
@@ -27,6 +29,7 @@ export function loadSubgraphConfig(env: NodeJS.ProcessEnv = process.env, default
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 1_000_000, { min: 1_000 }),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     signingSecret: read.secret('GATEWAY_SIGNING_SECRET'),
+    compiledQueries: read.bool('COMPILED_QUERIES', true),
   };
   read.done();
   return config;

@@ -1,12 +1,14 @@
 import 'reflect-metadata';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import type { IncomingMessage } from 'node:http';
 import type { DataSource } from 'typeorm';
 import type { SubgraphConfig } from './config';
 import { createDataSource, isReady, type DataSourceOptions } from './database';
 import type { AnyDepartment, DepartmentContext } from './department';
 import { buildDepartmentSchema } from './federation';
 import { createServer, graphqlHttpHandler, listen, sendJson } from './http';
-import { createApollo } from './apollo';
+import { createApollo, platformErrorFormatter } from './apollo';
+import { compiledQueryResponder } from './compiled-queries';
 import { identityFrom } from './auth';
 import { signatureGuard } from './signing';
 import { createLogger, type Logger } from './logger';
@@ -20,6 +22,8 @@ export interface RunningSubgraph {
   port: number;
   db: DataSource;
   logger: Logger;
+  /** What the compiled-query path holds and has answered; zeros when it is off. */
+  compiledQueries(): { compiled: number; answered: number };
   /** Stops taking requests, finishes those in flight, closes the pool. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -43,6 +47,15 @@ export async function startSubgraph(
   const plugins = [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled()];
   const apollo = createApollo<DepartmentContext>({ schema, httpServer, logger, service: department.name, plugins });
   await apollo.start();
+  // Without a shared secret nothing proves a forwarded identity came from the gateway.
+  const context = async (req: IncomingMessage, requestId: string): Promise<DepartmentContext> => ({
+    db,
+    requestId,
+    identity: config.signingSecret ? identityFrom(req) : null,
+    loaders: department.createLoaders(db),
+  });
+  const compiled =
+    config.compiledQueries === false ? undefined : compiledQueryResponder({ schema, context, formatError: platformErrorFormatter(logger, department.name) });
 
   httpServer.on(
     'request',
@@ -50,13 +63,8 @@ export async function startSubgraph(
       apollo,
       bodyLimitBytes: config.bodyLimitBytes,
       headers: () => UNCACHEABLE,
-      // Without a shared secret nothing proves a forwarded identity came from the gateway.
-      context: async (req, requestId) => ({
-        db,
-        requestId,
-        identity: config.signingSecret ? identityFrom(req) : null,
-        loaders: department.createLoaders(db),
-      }),
+      context,
+      respond: compiled?.respond,
       guard: config.signingSecret ? signatureGuard(config.signingSecret) : undefined,
       onError: (error) => logger.error({ err: error }, 'request failed'),
       onResponse: (record) => logger.info(record, 'request'),
@@ -88,5 +96,6 @@ export async function startSubgraph(
       if (db.isInitialized) await db.destroy();
       logger.info('subgraph stopped');
     })());
-  return { name: department.name, url, port, db, logger, stop };
+  const compiledQueries = () => compiled?.stats() ?? { compiled: 0, answered: 0 };
+  return { name: department.name, url, port, db, logger, compiledQueries, stop };
 }
