@@ -1,5 +1,4 @@
-import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
-import type { Fetcher } from '@apollo/utils.fetcher';
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { encodeIdentity, IDENTITY_HEADER, type Identity, REQUEST_ID_HEADER, SIGNATURE_HEADER, signRequest } from '@zigong/kit';
 import { GraphQLError } from 'graphql';
 import { Pool } from 'undici';
@@ -93,24 +92,6 @@ export class SubgraphClient {
   }
 }
 
-/** The client as the fetch-like function Apollo's data source calls. */
-function subgraphFetcher(client: SubgraphClient, url: string): Fetcher {
-  return (async (_url: string, init: { body?: string; headers?: Record<string, string> }) => {
-    const body = init.body ?? '';
-    const read = body.startsWith('{"query":"query') || body.startsWith('{"query":"{');
-    const { status, headers, text } = await client.request(body, { ...init.headers }, read);
-    return {
-      ok: status >= 200 && status < 300,
-      status,
-      statusText: '',
-      url,
-      headers: new Headers(headers),
-      text: async () => text,
-      json: async () => JSON.parse(text),
-    };
-  }) as unknown as Fetcher;
-}
-
 /** The error a subgraph's non-2xx answer becomes, for either route. */
 export function errorFromAnswer(name: string, status: number, text: string): GraphQLError {
   // A 400 is the client's fault: pass the subgraph's own first error on, code and message.
@@ -130,17 +111,25 @@ export function errorFromAnswer(name: string, status: number, text: string): Gra
   return subgraphError(name, code, `The ${name} subgraph answered HTTP ${status}.`);
 }
 
-/** One department's subgraph as the gateway calls it: identity and request id passed on. */
-export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  private readonly subgraph: string;
+type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
 
+/** Reads may share an in-flight request; a mutation never does. */
+const READ = /^\s*(?:query\b|\{)/;
+
+/**
+ * One department's subgraph as the gateway calls it: identity and request id passed on, every
+ * error naming the department. Written against Apollo's GraphQLDataSource interface rather than
+ * on RemoteGraphQLDataSource, which built a node-fetch Request, Headers and URL per subgraph
+ * call only to hand them to a fetcher that does not use them.
+ */
+export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
   readonly client: SubgraphClient;
 
+  private readonly subgraph: string;
+
   constructor(options: SubgraphOptions) {
-    const client = new SubgraphClient(options);
-    super({ url: options.url, fetcher: subgraphFetcher(client, options.url) });
+    this.client = new SubgraphClient(options);
     this.subgraph = options.name;
-    this.client = client;
   }
 
   /** Closes the subgraph's connections; the gateway calls it when it stops. */
@@ -148,29 +137,55 @@ export class DepartmentDataSource extends RemoteGraphQLDataSource<GatewayContext
     return this.client.close();
   }
 
-  /**
-   * Where the direct route already met this subgraph failing for this request, Apollo's run of
-   * the same request gets that failure at once instead of waiting out a second timeout.
-   */
-  override process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
-    const failure = options.context?.failed?.get(this.subgraph);
-    return failure ? Promise.reject(failure) : super.process(options);
-  }
+  async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const { request, context } = options;
+    // Where the direct route already met this subgraph failing for this request, Apollo's run of
+    // the same request gets that failure at once instead of waiting out a second timeout.
+    const failure = context?.failed?.get(this.subgraph);
+    if (failure) throw failure;
+    if (!request.query) throw new Error('Missing query');
+    const headers: Record<string, string> = {};
+    for (const [name, value] of request.http?.headers ?? []) headers[name] = value;
+    headers['content-type'] = 'application/json';
+    if (context?.identity) headers[IDENTITY_HEADER] = encodeIdentity(context.identity);
+    if (context?.requestId) headers[REQUEST_ID_HEADER] = context.requestId;
+    const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName, extensions: request.extensions });
 
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    if (context?.identity) request.http?.headers.set(IDENTITY_HEADER, encodeIdentity(context.identity));
-    if (context?.requestId) request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
-  }
-
-  /** Every error a subgraph sends names it, so a client knows whose data is missing. */
-  override async didReceiveResponse({ response }: Parameters<NonNullable<RemoteGraphQLDataSource['didReceiveResponse']>>[0]) {
+    const answer = await this.client.request(body, headers, READ.test(request.query));
+    if (answer.status < 200 || answer.status >= 300) throw errorFromAnswer(this.subgraph, answer.status, answer.text);
+    let response: GatewayGraphQLResponse;
+    try {
+      response = JSON.parse(answer.text);
+    } catch {
+      response = undefined as never;
+    }
+    if (typeof response !== 'object' || response === null || Array.isArray(response)) {
+      throw subgraphError(this.subgraph, 'SUBGRAPH_ERROR', `The ${this.subgraph} subgraph answered with something that is not a GraphQL response.`);
+    }
     for (const error of response.errors ?? []) {
       (error as { extensions?: Record<string, unknown> }).extensions = { ...error.extensions, subgraph: error.extensions?.subgraph ?? this.subgraph };
     }
+    if ('incomingRequestContext' in options) {
+      const policy = options.incomingRequestContext.overallCachePolicy as { restrict?: (hint: CacheHint) => void } | undefined;
+      policy?.restrict?.(cacheHint(answer.headers['cache-control']));
+    }
     return response;
   }
+}
 
-  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]): Promise<GraphQLError> {
-    return errorFromAnswer(this.subgraph, response.status, await response.text().catch(() => ''));
+interface CacheHint {
+  maxAge: number;
+  scope?: 'PUBLIC' | 'PRIVATE';
+}
+
+/** A subgraph's Cache-Control as the hint Apollo's cache policy takes; no max-age means do not cache. */
+function cacheHint(header: string | undefined): CacheHint {
+  const hint: CacheHint = { maxAge: 0 };
+  for (const directive of (header ?? '').toLowerCase().split(',')) {
+    const [name, value] = directive.trim().split('=');
+    if (name === 'max-age' && /^\d+$/.test(value ?? '')) hint.maxAge = Number(value);
+    else if (name === 'private') hint.scope = 'PRIVATE';
+    else if (name === 'public') hint.scope = 'PUBLIC';
   }
+  return hint;
 }
