@@ -114,9 +114,10 @@ ${indent(POD_SECURITY, 6)}
                   key: secret
             - name: LOG_LEVEL
               value: info
-            # The heap stays below the memory limit, so V8 collects before the kernel kills.
+            # The heap stays below the memory limit, so V8 collects before the kernel kills; the
+            # young generation as in npm start (infra/local/src/processes.ts says why).
             - name: NODE_OPTIONS
-              value: --max-old-space-size=200
+              value: --max-old-space-size=200 --max-semi-space-size=32
           startupProbe:
             httpGet:
               path: /health
@@ -400,6 +401,7 @@ ${indent(APP_SERVICE, 4)}
       DB_POOL_SIZE: \${DB_POOL_SIZE:-5}
       GATEWAY_SIGNING_SECRET: ${DEV_SIGNING_SECRET}
       LOG_LEVEL: \${LOG_LEVEL:-info}
+      NODE_OPTIONS: --max-old-space-size=200 --max-semi-space-size=32
     depends_on:
       migrate:
         condition: service_completed_successfully
@@ -460,7 +462,7 @@ ${indent(APP_SERVICE, 4)}
     command: ["node", "gateway/dist/main.js"]
     environment:
       # The heap cap npm start and Kubernetes use (infra/local/src/processes.ts says why).
-      NODE_OPTIONS: --max-old-space-size=384
+      NODE_OPTIONS: --max-old-space-size=384 --max-semi-space-size=32
       GATEWAY_MODE: \${GATEWAY_MODE:-local}
       HOST: 0.0.0.0
       GATEWAY_PORT: "4000"

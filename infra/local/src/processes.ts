@@ -24,12 +24,15 @@ export interface LaunchOptions {
 }
 
 /**
- * The gateway's heap cap, as the Kubernetes deployment sets it. Without one V8 let the heap grow
- * to ~200 MB of mostly garbage under load (RSS over 300 MB); at 256 it collected so often that
- * the gateway spent ~20% more CPU per dashboard request; 384 keeps RSS near 180 MB at no
- * measurable cost. A NODE_OPTIONS of the caller's own wins.
+ * The heap of each process, as the Kubernetes deployment sets it. Without an old-space cap V8
+ * let the gateway's heap grow to ~200 MB of mostly garbage under load (RSS over 300 MB); at 256
+ * it collected so often that the gateway spent ~20% more CPU per dashboard request; 384 keeps
+ * RSS near 180 MB at no measurable cost. A request's garbage is short-lived: with 32 MB
+ * semi-spaces instead of V8's 16 it dies in the young generation, for ~5% less Node CPU per
+ * dashboard request at ~30 MB more RSS a process. A NODE_OPTIONS of the caller's own wins.
  */
-export const GATEWAY_NODE_OPTIONS = '--max-old-space-size=384';
+export const GATEWAY_NODE_OPTIONS = '--max-old-space-size=384 --max-semi-space-size=32';
+export const SUBGRAPH_NODE_OPTIONS = '--max-old-space-size=200 --max-semi-space-size=32';
 
 /** Every department as its own process at its `routing_url` port, then the gateway; resolves when all answer. */
 export async function launchServices(options: LaunchOptions): Promise<{ gateway: Service; subgraphs: Service[] }> {
@@ -40,7 +43,8 @@ export async function launchServices(options: LaunchOptions): Promise<{ gateway:
     for (const entry of options.registry) {
       const url = new URL(entry.routingUrl);
       const script = resolve(ROOT, 'subgraphs', entry.name, 'dist', 'main.js');
-      subgraphs.push(spawnService(entry.name, script, entry.routingUrl, new URL('/ready', url).toString(), { ...env, PORT: url.port, HOST: url.hostname }, options.output));
+      const subgraphEnv = { ...env, PORT: url.port, HOST: url.hostname, NODE_OPTIONS: env.NODE_OPTIONS ?? SUBGRAPH_NODE_OPTIONS };
+      subgraphs.push(spawnService(entry.name, script, entry.routingUrl, new URL('/ready', url).toString(), subgraphEnv, options.output));
     }
     await Promise.all(subgraphs.map((service) => waitUntilUp(service)));
     const base = `http://127.0.0.1:${options.gatewayPort}`;
