@@ -153,13 +153,8 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
 
     const answer = await this.client.request(body, headers, READ.test(request.query));
     if (answer.status < 200 || answer.status >= 300) throw errorFromAnswer(this.subgraph, answer.status, answer.text);
-    let response: GatewayGraphQLResponse;
-    try {
-      response = JSON.parse(answer.text);
-    } catch {
-      response = undefined as never;
-    }
-    if (typeof response !== 'object' || response === null || Array.isArray(response)) {
+    const response = graphQLResponse(answer.text);
+    if (!response) {
       throw subgraphError(this.subgraph, 'SUBGRAPH_ERROR', `The ${this.subgraph} subgraph answered with something that is not a GraphQL response.`);
     }
     for (const error of response.errors ?? []) {
@@ -170,6 +165,16 @@ export class DepartmentDataSource implements GraphQLDataSource<GatewayContext> {
       policy?.restrict?.(cacheHint(answer.headers['cache-control']));
     }
     return response;
+  }
+}
+
+/** The answer as a GraphQL response object, or undefined where it is not JSON or not an object. */
+function graphQLResponse(text: string): GatewayGraphQLResponse | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as GatewayGraphQLResponse) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

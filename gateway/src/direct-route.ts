@@ -1,6 +1,6 @@
 import { operationFromDocument, Supergraph } from '@apollo/federation-internals';
 import { QueryPlanner } from '@apollo/query-planner';
-import { encodeIdentity, IDENTITY_HEADER, type Identity, REQUEST_ID_HEADER, type Shortcut } from '@zigong/kit';
+import { encodeIdentity, IDENTITY_HEADER, type Identity, plainGraphQLBody, REQUEST_ID_HEADER, type Shortcut } from '@zigong/kit';
 import {
   type DocumentNode,
   getOperationAST,
@@ -147,18 +147,16 @@ export function directRoute(options: DirectRouteOptions) {
 
   const respond = async (req: IncomingMessage, body: unknown, requestId: string): Promise<Shortcut | undefined> => {
     if (req.method !== 'POST' || !api || !isJsonBody(req)) return undefined;
-    const { query, variables, operationName, extensions } = (body ?? {}) as Record<string, unknown>;
     // Persisted-query registrations (extensions) are Apollo's to record.
-    if (typeof query !== 'string' || extensions !== undefined) return undefined;
-    if (operationName != null && typeof operationName !== 'string') return undefined;
-    if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return undefined;
-    const route = routeOf(query, operationName ?? undefined);
+    const request = plainGraphQLBody(body);
+    if (!request) return undefined;
+    const { query, variables: given, operationName } = request;
+    const route = routeOf(query, operationName);
     const client = route && options.client(route.subgraph);
     if (!route || !client) return undefined;
     const contentType = answerType(req);
     if (!contentType) return undefined;
 
-    const given = (variables ?? {}) as Record<string, unknown>;
     if (getVariableValues(api, route.operation.variableDefinitions ?? [], given).errors) return undefined;
     let cost: number;
     try {
@@ -182,7 +180,7 @@ export function directRoute(options: DirectRouteOptions) {
     const forwarded = route.variableNames.length ? Object.fromEntries(route.variableNames.map((name) => [name, given[name]])) : undefined;
     let sent: string;
     try {
-      sent = JSON.stringify({ query, variables: forwarded, operationName: operationName ?? undefined });
+      sent = JSON.stringify({ query, variables: forwarded, operationName });
     } catch {
       return undefined; // too deep to write again: Apollo decides what to make of it
     }

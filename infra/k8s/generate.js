@@ -55,6 +55,11 @@ securityContext:
     type: RuntimeDefault`;
 
 /** @param {string} text @param {number} spaces */
+// The heap of each process as npm start sets it (SUBGRAPH_/GATEWAY_NODE_OPTIONS in
+// infra/local/src/processes.ts, which says why).
+const SUBGRAPH_NODE_OPTIONS = '--max-old-space-size=200 --max-semi-space-size=32';
+const GATEWAY_NODE_OPTIONS = '--max-old-space-size=384 --max-semi-space-size=32';
+
 const indent = (text, spaces) => text.replace(/^(?=.)/gm, ' '.repeat(spaces));
 
 /** @param {Department} d */
@@ -117,7 +122,7 @@ ${indent(POD_SECURITY, 6)}
             # The heap stays below the memory limit, so V8 collects before the kernel kills; the
             # young generation as in npm start (infra/local/src/processes.ts says why).
             - name: NODE_OPTIONS
-              value: --max-old-space-size=200 --max-semi-space-size=32
+              value: ${SUBGRAPH_NODE_OPTIONS}
           startupProbe:
             httpGet:
               path: /health
@@ -401,7 +406,7 @@ ${indent(APP_SERVICE, 4)}
       DB_POOL_SIZE: \${DB_POOL_SIZE:-5}
       GATEWAY_SIGNING_SECRET: ${DEV_SIGNING_SECRET}
       LOG_LEVEL: \${LOG_LEVEL:-info}
-      NODE_OPTIONS: --max-old-space-size=200 --max-semi-space-size=32
+      NODE_OPTIONS: ${SUBGRAPH_NODE_OPTIONS}
     depends_on:
       migrate:
         condition: service_completed_successfully
@@ -462,7 +467,7 @@ ${indent(APP_SERVICE, 4)}
     command: ["node", "gateway/dist/main.js"]
     environment:
       # The heap cap npm start and Kubernetes use (infra/local/src/processes.ts says why).
-      NODE_OPTIONS: --max-old-space-size=384 --max-semi-space-size=32
+      NODE_OPTIONS: ${GATEWAY_NODE_OPTIONS}
       GATEWAY_MODE: \${GATEWAY_MODE:-local}
       HOST: 0.0.0.0
       GATEWAY_PORT: "4000"

@@ -1,5 +1,5 @@
 import { type RunningSubgraph, SIGNATURE_HEADER, signRequest, startSubgraph } from '@zigong/kit';
-import { createTestDatabase, type TestDatabase } from '@zigong/kit/testing';
+import { createTestDatabase, type TestDatabase, testSubgraphConfig } from '@zigong/kit/testing';
 import { loadDepartment, prepareDatabase } from '@zigong/local';
 import { GANTANG } from '@zigong/reference';
 
@@ -21,16 +21,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   await prepareDatabase(database.url, [{ name: 'organization', routingUrl: 'http://127.0.0.1/organization', schemaFile: '' }]);
   const start = (compiledQueries: boolean) =>
-    startSubgraph(loadDepartment('organization'), {
-      host: '127.0.0.1',
-      port: 0,
-      databaseUrl: database.url,
-      poolSize: 2,
-      bodyLimitBytes: 1_000_000,
-      logLevel: 'silent',
-      signingSecret: SECRET,
-      compiledQueries,
-    });
+    startSubgraph(loadDepartment('organization'), testSubgraphConfig(database.url, { poolSize: 2, signingSecret: SECRET, compiledQueries }));
   compiled = await start(true);
   plain = await start(false);
 });

@@ -1,5 +1,5 @@
 import { departmentRole, startSubgraph } from '@zigong/kit';
-import { createTestDatabase, type TestDatabase } from '@zigong/kit/testing';
+import { createTestDatabase, type TestDatabase, testSubgraphConfig } from '@zigong/kit/testing';
 import { loadDepartment, prepareDatabase, readRegistry } from '@zigong/local';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
@@ -58,14 +58,7 @@ describe('each department connects as a role that can use only its own schema', 
   });
 
   it('runs the finance subgraph, ready, under that role', async () => {
-    const subgraph = await startSubgraph(loadDepartment('finance'), {
-      host: '127.0.0.1',
-      port: 0,
-      databaseUrl: financeUrl,
-      poolSize: 2,
-      bodyLimitBytes: 100_000,
-      logLevel: 'silent',
-    });
+    const subgraph = await startSubgraph(loadDepartment('finance'), testSubgraphConfig(financeUrl, { poolSize: 2, bodyLimitBytes: 100_000 }));
     try {
       expect(await (await fetch(new URL('/ready', subgraph.url))).json()).toEqual({ status: 'ready' });
       const response = await fetch(subgraph.url, {

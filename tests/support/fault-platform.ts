@@ -1,5 +1,5 @@
 import { startSubgraph, type RunningSubgraph } from '@zigong/kit';
-import { testServerUrl } from '@zigong/kit/testing';
+import { testServerUrl, testSubgraphConfig } from '@zigong/kit/testing';
 import { loadDepartment, prepareDatabase, readRegistry } from '@zigong/local';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
@@ -61,15 +61,7 @@ export async function startFaultPlatform({
         children[entry.name] = await spawnSubgraph(entry.name, databaseUrl);
         subgraphUrls[entry.name] = children[entry.name].url;
       } else {
-        const running = await startSubgraph(loadDepartment(entry.name), {
-          host: '127.0.0.1',
-          port: 0,
-          databaseUrl,
-          poolSize: 5,
-          bodyLimitBytes: 1_000_000,
-          logLevel: 'silent',
-          signingSecret: SIGNING_SECRET,
-        });
+        const running = await startSubgraph(loadDepartment(entry.name), testSubgraphConfig(databaseUrl, { signingSecret: SIGNING_SECRET }));
         inProcess.push(running);
         subgraphUrls[entry.name] = running.url;
       }

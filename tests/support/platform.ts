@@ -1,6 +1,6 @@
 import { loadGatewayConfig, mintToken, startGateway, type RunningGateway } from '@zigong/gateway';
 import { startSubgraph, type RunningSubgraph } from '@zigong/kit';
-import { createTestDatabase, type TestDatabase } from '@zigong/kit/testing';
+import { createTestDatabase, type TestDatabase, testSubgraphConfig } from '@zigong/kit/testing';
 import { composeRegistry, loadDepartment, prepareDatabase, readRegistry, SUPERGRAPH_PATH } from '@zigong/local';
 
 const TEST_SECRET = 'test-secret-that-is-at-least-32-bytes-long';
@@ -47,15 +47,7 @@ export async function startPlatform({
   const subgraphs: RunningSubgraph[] = [];
   for (const entry of registry) {
     subgraphs.push(
-      await startSubgraph(loadDepartment(entry.name), {
-        host: '127.0.0.1',
-        port: 0,
-        databaseUrl: database.url,
-        poolSize: 5,
-        bodyLimitBytes: 1_000_000,
-        logLevel: 'silent',
-        signingSecret: SIGNING_SECRET,
-      }),
+      await startSubgraph(loadDepartment(entry.name), testSubgraphConfig(database.url, { signingSecret: SIGNING_SECRET })),
     );
   }
   const config = loadGatewayConfig({ GATEWAY_PORT: '0', JWT_SECRET: TEST_SECRET, GATEWAY_SIGNING_SECRET: SIGNING_SECRET, LOG_LEVEL: 'silent', ...gatewayEnv });

@@ -1,5 +1,5 @@
 import { encodeIdentity, IDENTITY_HEADER, type RunningSubgraph, SIGNATURE_HEADER, signRequest, startSubgraph } from '@zigong/kit';
-import { createTestDatabase, migratedDepartment, type MigratedDepartment, type TestDatabase } from '@zigong/kit/testing';
+import { createTestDatabase, migratedDepartment, type MigratedDepartment, type TestDatabase, testSubgraphConfig } from '@zigong/kit/testing';
 import { GANTANG } from '@zigong/reference';
 import { CITY_FUND } from './finance.seed';
 import { finance } from './index';
@@ -23,15 +23,7 @@ let subgraph: RunningSubgraph;
 beforeAll(async () => {
   database = await createTestDatabase();
   fin = await migratedDepartment(finance, database.url, { seed: true });
-  subgraph = await startSubgraph(finance, {
-    host: '127.0.0.1',
-    port: 0,
-    databaseUrl: database.url,
-    poolSize: 2,
-    bodyLimitBytes: 1_000_000,
-    logLevel: 'silent',
-    signingSecret: SECRET,
-  });
+  subgraph = await startSubgraph(finance, testSubgraphConfig(database.url, { poolSize: 2, signingSecret: SECRET }));
 });
 afterAll(async () => {
   await subgraph.stop();

@@ -1,7 +1,7 @@
 import { compileQuery, type CompiledQuery, isCompiledQuery } from 'graphql-jit';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, Kind, parse, specifiedRules, validate, visit, BREAK } from 'graphql';
 import type { IncomingMessage } from 'node:http';
-import type { Shortcut } from './http';
+import { plainGraphQLBody, type Shortcut } from './http';
 
 /** Documents kept compiled: the gateway sends each subgraph a bounded set of query shapes. */
 const MAX_DOCUMENTS = 256;
@@ -50,14 +50,11 @@ export function compiledQueryResponder<C>(options: CompiledQueryOptions<C>): Com
 
   const respond = async (req: IncomingMessage, body: unknown, _url: URL, requestId: string): Promise<Shortcut | undefined> => {
     if (req.method !== 'POST' || !acceptsJson(req.headers.accept)) return undefined;
-    const { query, variables, operationName, extensions } = (body ?? {}) as Record<string, unknown>;
-    if (typeof query !== 'string' || extensions !== undefined) return undefined;
-    if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return undefined;
-    if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return undefined;
-    const compiled = lookup(query, operationName ?? undefined);
+    const request = plainGraphQLBody(body);
+    const compiled = request && lookup(request.query, request.operationName);
     if (!compiled) return undefined;
 
-    const result = await compiled.query(undefined, await options.context(req, requestId), (variables ?? {}) as Record<string, unknown>);
+    const result = await compiled.query(undefined, await options.context(req, requestId), request.variables);
     // Variables that do not fit the operation: nothing ran, and Apollo answers that with a 400.
     if (!('data' in result)) return undefined;
     const errors = result.errors?.map((error) => format(error, options.formatError));

@@ -50,6 +50,22 @@ export interface Shortcut {
   remember?: (status: number, text: string) => void;
 }
 
+/** A JSON POST body that is a plain GraphQL request: a query text, no extensions, well-typed fields. */
+export interface PlainGraphQLBody {
+  query: string;
+  variables: Record<string, unknown>;
+  operationName: string | undefined;
+}
+
+/** The body as a plain GraphQL request, or undefined where it is anything else (for Apollo to judge). */
+export function plainGraphQLBody(body: unknown): PlainGraphQLBody | undefined {
+  const { query, variables, operationName, extensions } = (body ?? {}) as Record<string, unknown>;
+  if (typeof query !== 'string' || extensions !== undefined) return undefined;
+  if (operationName != null && typeof operationName !== 'string') return undefined;
+  if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return undefined;
+  return { query, variables: (variables ?? {}) as Record<string, unknown>, operationName: operationName ?? undefined };
+}
+
 export const GRAPHQL_PATH = '/graphql';
 export const REQUEST_ID_HEADER = 'x-request-id';
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;

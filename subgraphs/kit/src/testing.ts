@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { createDataSource, migrate } from './database';
 import type { AnyDepartment } from './department';
+import type { SubgraphConfig } from './config';
 
 /**
  * Test databases on the server that the test run started (or TEST_DATABASE_URL): one fresh
@@ -59,4 +60,9 @@ export async function migratedDepartment(department: AnyDepartment, url: string,
   if (seed) await department.seed?.(db);
   statements.length = 0;
   return { db, statements, close: () => db.destroy() };
+}
+
+/** A subgraph's configuration for a test: any free port on loopback, silent, the rest as given. */
+export function testSubgraphConfig(databaseUrl: string, overrides: Partial<SubgraphConfig> = {}): SubgraphConfig {
+  return { host: '127.0.0.1', port: 0, databaseUrl, poolSize: 5, bodyLimitBytes: 1_000_000, logLevel: 'silent', ...overrides };
 }
