@@ -33,6 +33,10 @@ export interface GatewayConfig {
   responseCacheTtlMs: number;
   /** Queries one subgraph answers alone go straight to it, their answers passed back unparsed. */
   directRoute: boolean;
+  /** Our result shaping in place of @apollo/gateway's computeResponse (this gateway only). */
+  resultShaping: boolean;
+  /** Identical reads in flight at once share one subgraph request. */
+  dedupe: boolean;
   host: string;
   port: number;
   /** Path of the composed supergraph (schema/supergraph.graphql), watched for changes. */
@@ -85,6 +89,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     trustedDocuments: read.bool('TRUSTED_DOCUMENTS', false),
     responseCacheTtlMs: read.int('RESPONSE_CACHE_TTL_MS', 0, { min: 0, max: 3_600_000 }),
     directRoute: read.bool('DIRECT_ROUTE', true),
+    resultShaping: read.bool('RESULT_SHAPING', true),
+    dedupe: read.bool('DEDUPE', true),
     corsOrigins: (read.optional('CORS_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     host: read.string('HOST', production ? '0.0.0.0' : '127.0.0.1'),
     port: read.port('GATEWAY_PORT', 4000),

@@ -22,7 +22,14 @@ export interface SubgraphOptions {
   timeoutMs: number;
   signingSecret?: string;
   metrics: Metrics;
+  /** Identical reads in flight at once share one request (default true; DEDUPE=false turns it off). */
+  dedupe?: boolean;
+  /** The key they share it under; tests replace it to prove a wrong key is noticed. */
+  dedupeKey?: (body: string, headers: Record<string, string>) => string;
 }
+
+/** Same caller, same exact body: the answer is the same, whatever request id either carries. */
+const sameRead = (body: string, headers: Record<string, string>) => `${headers[IDENTITY_HEADER] ?? ''}\n${body}`;
 
 /** Errors that name the department, so a client knows whose data is missing. */
 function subgraphError(name: string, code: string, message: string): GraphQLError {
@@ -57,8 +64,8 @@ export class SubgraphClient {
 
   /** Sends a GraphQL body; throws SUBGRAPH_TIMEOUT or SUBGRAPH_UNAVAILABLE, naming the subgraph. */
   request(body: string, headers: Record<string, string>, read: boolean): Promise<SubgraphAnswer> {
-    if (!read) return this.send(body, headers);
-    const key = `${headers[IDENTITY_HEADER] ?? ''}\n${body}`;
+    if (!read || this.options.dedupe === false) return this.send(body, headers);
+    const key = (this.options.dedupeKey ?? sameRead)(body, headers);
     let answer = this.inFlight.get(key);
     if (!answer) {
       answer = this.send(body, headers).finally(() => this.inFlight.delete(key));

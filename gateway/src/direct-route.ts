@@ -3,13 +3,17 @@ import { QueryPlanner } from '@apollo/query-planner';
 import { encodeIdentity, IDENTITY_HEADER, type Identity, plainGraphQLBody, REQUEST_ID_HEADER, type Shortcut } from '@zigong/kit';
 import {
   type DocumentNode,
+  type FragmentDefinitionNode,
   getOperationAST,
+  Kind,
   getVariableValues,
   GraphQLError,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  print,
   specifiedRules,
   validate,
+  visit,
 } from 'graphql';
 import Negotiator from 'negotiator';
 import type { IncomingMessage } from 'node:http';
@@ -17,12 +21,15 @@ import { errorFromAnswer, type SubgraphClient } from './datasource';
 import { costExtension, type DemandLimits, estimateCost } from './demand-control';
 import type { ParsedQuery } from './documents';
 import type { Metrics } from './metrics';
+import { fetchIsClientOperation } from './operation-match';
 
 /** What the direct route needs to know of a query text, worked out once per text. */
 interface Route {
   subgraph: string;
   document: DocumentNode;
   operation: OperationDefinitionNode;
+  /** What the subgraph is sent: the client's text, or only the chosen operation of a document with several. */
+  text: string;
   /** The variables the operation declares: only they travel on (Apollo's route sends no others). */
   variableNames: string[];
 }
@@ -39,6 +46,11 @@ export interface DirectRouteOptions {
   /** Errors of a write answered on this route, for the error metrics Apollo's plugin keeps. */
   onErrors: (operationName: string | undefined, errors: Array<{ extensions: { code: unknown } }>) => void;
   capacity?: number;
+  /**
+   * 'proven' (the default): only where the planner's fetch is the client's operation itself.
+   * 'single-fetch' is the old rule, wrong for rewritten fetches; tests use it to prove they notice.
+   */
+  rule?: 'proven' | 'single-fetch';
 }
 
 interface SubgraphError {
@@ -94,13 +106,40 @@ const isJsonBody = (req: IncomingMessage) => /^application\/json\s*(;|$)/i.test(
 const INTROSPECTION = /__schema|__type\b/;
 
 /**
- * Queries that one subgraph answers alone (the query plan is a single fetch) are sent to that
- * subgraph as the client wrote them, and its answer is passed back as it came, unparsed: no plan
- * execution, no result merging, no second JSON round. That is most of what the gateway costs on
- * a one-department page, where it would otherwise add about as much CPU as the subgraph spends.
+ * The operation alone, with the fragments it uses: a subgraph validates the whole document it is
+ * sent, and another operation of the client's document may ask for fields it does not have.
+ */
+function operationText(query: string, document: DocumentNode, operation: OperationDefinitionNode): string {
+  const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+  if (operations.length === 1) return query;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  const used = new Map<string, FragmentDefinitionNode>();
+  const collect = (node: OperationDefinitionNode | FragmentDefinitionNode) =>
+    visit(node, {
+      FragmentSpread(spread) {
+        const fragment = fragments.get(spread.name.value);
+        if (fragment && !used.has(fragment.name.value)) {
+          used.set(fragment.name.value, fragment);
+          collect(fragment);
+        }
+      },
+    });
+  collect(operation);
+  return print({ kind: Kind.DOCUMENT, definitions: [operation, ...used.values()] });
+}
+
+/**
+ * Queries that one subgraph answers alone (the query plan is a single fetch, and that fetch is the
+ * client's operation itself, see operation-match.ts) are sent to that subgraph as the client
+ * wrote them, and its answer is passed back as it came, unparsed: no plan execution, no result
+ * merging, no second JSON round. That is most of what the gateway costs on a one-department page,
+ * where it would otherwise add about as much CPU as the subgraph spends. The decision is made
+ * once per (query, supergraph) and cached.
  *
  * A request the route cannot vouch for (not valid, bad variables, too costly, not signed in,
- * several subgraphs, @inaccessible in the supergraph) goes to Apollo untouched. A read whose
+ * several subgraphs, a fetch the planner rewrote, @inaccessible in the supergraph) goes to Apollo
+ * untouched. A read whose
  * answer carries errors is answered again by Apollo: it may run twice, and Apollo's answer is the
  * one the client sees. A write runs once: its errors are passed on in the form Apollo's route
  * gives them. A subgraph that failed (timeout, unavailable, an HTTP error on a write) is
@@ -141,8 +180,11 @@ export function directRoute(options: DirectRouteOptions) {
     if (node?.kind !== 'Fetch' || node.requires?.length || node.inputRewrites?.length || node.outputRewrites?.length || node.contextRewrites?.length) {
       return null;
     }
+    // The planner may have rewritten the selection for the subgraph (abstract types it sees
+    // otherwise, aliases for conflicting fields): then the client's text would mean something else there.
+    if (options.rule !== 'single-fetch' && !fetchIsClientOperation(parsed.document, operation, node.operation, api)) return null;
     const variableNames = (operation.variableDefinitions ?? []).map((d) => d.variable.name.value);
-    return { subgraph: node.serviceName, document: parsed.document, operation, variableNames };
+    return { subgraph: node.serviceName, document: parsed.document, operation, text: operationText(query, parsed.document, operation), variableNames };
   };
 
   const respond = async (req: IncomingMessage, body: unknown, requestId: string): Promise<Shortcut | undefined> => {
@@ -180,7 +222,7 @@ export function directRoute(options: DirectRouteOptions) {
     const forwarded = route.variableNames.length ? Object.fromEntries(route.variableNames.map((name) => [name, given[name]])) : undefined;
     let sent: string;
     try {
-      sent = JSON.stringify({ query, variables: forwarded, operationName });
+      sent = JSON.stringify({ query: route.text, variables: forwarded, operationName });
     } catch {
       return undefined; // too deep to write again: Apollo decides what to make of it
     }

@@ -21,12 +21,20 @@ import { demandControlPlugin, shapeGuard } from './demand-control';
 import { directRoute } from './direct-route';
 import { queryParser } from './documents';
 import { responseCache } from './response-cache';
-import { installResultShaping } from './result-shaping';
+import { resultShapingSupport, shapeResultsOf } from './result-shaping';
 import { createMetrics, operationLabel } from './metrics';
 import { RedisCache, trustedDocuments, trustedDocumentsGuard, withRegisteredOperations } from './persisted-queries';
 import { supergraphHash, supergraphSource } from './supergraph-source';
 
 export type { GatewayContext };
+
+/** Ways for tests to break a shortcut on purpose, and prove the differential tests notice. */
+export interface GatewayTestHooks {
+  /** 'single-fetch' takes the direct route for every single-fetch plan, proof or not: the old, wrong rule. */
+  directRouteRule?: 'proven' | 'single-fetch';
+  /** Replaces the key under which identical in-flight reads share a subgraph request. */
+  dedupeKey?: (body: string, headers: Record<string, string>) => string;
+}
 
 export interface RunningGateway {
   url: string;
@@ -38,10 +46,17 @@ export interface RunningGateway {
  * The gateway: @apollo/gateway inside Apollo Server, on the supergraph composed at build time
  * (never introspection at start-up), served by the kit's HTTP plumbing.
  */
-export async function startGateway(config: GatewayConfig, supergraphSdl?: string): Promise<RunningGateway> {
+export async function startGateway(config: GatewayConfig, supergraphSdl?: string, hooks: GatewayTestHooks = {}): Promise<RunningGateway> {
   const logger = createLogger('gateway', config.logLevel);
-  if (!installResultShaping()) logger.debug('@apollo/gateway is not the version result-shaping.ts was written for; its own computeResponse runs');
   const metrics = createMetrics();
+  const shaping = resultShapingSupport();
+  if (config.resultShaping && !shaping.supported) {
+    logger.warn(
+      { installed: shaping.version, expected: shaping.expected },
+      `@apollo/gateway ${shaping.version} is not ${shaping.expected}, the version result-shaping.ts was written for: Apollo's own result shaping runs (RESULT_SHAPING=false says that is intended)`,
+    );
+  }
+  metrics.resultShaping.set(config.resultShaping && shaping.supported ? 1 : 0);
   const dataSources: DepartmentDataSource[] = [];
   // The newest data source of each subgraph (a reload that moves a subgraph makes a new one).
   const bySubgraph = new Map<string, DepartmentDataSource>();
@@ -58,6 +73,8 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
         timeoutMs: config.subgraphTimeoutMs,
         signingSecret: config.signingSecret,
         metrics,
+        dedupe: config.dedupe,
+        dedupeKey: hooks.dedupeKey,
       });
       dataSources.push(dataSource);
       bySubgraph.set(name, dataSource);
@@ -85,11 +102,14 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
     onErrors: (name, errors) => {
       for (const error of errors) metrics.errors.inc({ operation: operationLabel(name), code: String(error.extensions.code) });
     },
+    rule: hooks.directRouteRule,
   });
 
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
     installKitScalars(apiSchema);
     direct.update(apiSchema, coreSupergraphSdl);
+    // The schema Apollo's executeQueryPlan hands computeResponse: ours shapes this gateway's operations only.
+    if (config.resultShaping && shaping.supported) shapeResultsOf((gateway as unknown as { apiSchema: object }).apiSchema);
   });
 
   const explorer = explorerRoute(config.operationsDir);

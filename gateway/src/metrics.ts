@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The gateway's Prometheus metrics, on a registry of its own (tests start several gateways). */
 export function createMetrics() {
@@ -43,6 +43,11 @@ export function createMetrics() {
       name: 'gateway_direct_route_total',
       help: 'Requests one subgraph answers alone, sent straight to it, by outcome (answered; apollo: a read whose answer had errors, answered again by Apollo; failed: the subgraph failed)',
       labelNames: ['subgraph', 'outcome'] as const,
+      registers: [registry],
+    }),
+    resultShaping: new Gauge({
+      name: 'gateway_result_shaping_active',
+      help: '1 when result-shaping.ts shapes this gateway’s answers; 0 when Apollo’s own does (RESULT_SHAPING=false, or another @apollo/gateway version)',
       registers: [registry],
     }),
   };

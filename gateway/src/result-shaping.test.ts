@@ -1,6 +1,6 @@
 import { buildSchema, operationFromDocument } from '@apollo/federation-internals';
 import { parse } from 'graphql';
-import { computeResponse, installResultShaping } from './result-shaping';
+import { computeResponse, resultShapingSupport, shapeResultsOf } from './result-shaping';
 
 // Apollo's own, taken before anything replaces it.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -107,8 +107,17 @@ describe('computeResponse', () => {
     expect(data).toBe('{"__proto__":7}');
   });
 
-  it('is installed over Apollo’s on the version it was written for', () => {
-    expect(installResultShaping()).toBe(true);
-    expect(require('@apollo/gateway/dist/resultShaping.js').computeResponse).toBe(computeResponse);
+  it('shapes the operations of the schemas that asked for it, and leaves every other schema to Apollo’s', () => {
+    expect(resultShapingSupport()).toMatchObject({ supported: true, version: '2.14.4' });
+    const other = buildSchema('type Query { count: Int }');
+    const calls = { ours: 0 };
+    expect(shapeResultsOf(schema)).toBe(true);
+    const exported = require('@apollo/gateway/dist/resultShaping.js').computeResponse as typeof computeResponse;
+    expect(exported).not.toBe(computeResponse);
+    // Told apart by output objects: Apollo's are prototype-less, ours ordinary.
+    const shape = (s: typeof schema) => exported({ operation: operationFromDocument(s, parse('{ count }'), { validate: false }), variables: {}, input: { count: 1 }, introspectionHandling: () => null }).data;
+    if (Object.getPrototypeOf(shape(schema)) === Object.prototype) calls.ours++;
+    expect(Object.getPrototypeOf(shape(other))).toBeNull();
+    expect(calls.ours).toBe(1);
   });
 });

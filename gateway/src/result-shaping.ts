@@ -12,8 +12,9 @@ import { dirname } from 'node:path';
  * the same; `result-shaping.test.ts` compares the two on data with nulls, wrong types and
  * fragments.
  *
- * It is installed over the original in the gateway's module, so it is tied to the exact version
- * it was written against, and leaves the original in place for any other.
+ * It is used only for the gateways that ask for it (`shapeResultsOf`, RESULT_SHAPING=false turns
+ * it off), is tied to the exact version it was written against, and leaves Apollo's in place on
+ * any other, with a warning at start.
  */
 const GATEWAY_VERSION = '2.14.4';
 
@@ -302,15 +303,39 @@ export function computeResponse({ operation, variables, input, introspectionHand
   return { data: res === NULL_BUBBLE_UP ? null : data, errors: parameters.errors };
 }
 
+/** Apollo's computeResponse, and the API schemas of the gateways that asked for ours. */
+let apolloComputeResponse: ((args: ComputeResponseArgs) => { data: any; errors: any[] }) | undefined;
+const ours = new WeakSet<object>();
+
+export interface ResultShapingSupport {
+  supported: boolean;
+  /** The installed @apollo/gateway's version. */
+  version: string;
+  expected: string;
+}
+
+/** Whether the installed @apollo/gateway is the one this shaping was written against. */
+export function resultShapingSupport(): ResultShapingSupport {
+  const version: string = require(require.resolve('@apollo/gateway/package.json')).version;
+  const module = version === GATEWAY_VERSION ? require(require.resolve('@apollo/gateway/dist/resultShaping.js')) : undefined;
+  return { supported: typeof module?.computeResponse === 'function', version, expected: GATEWAY_VERSION };
+}
+
 /**
- * Puts `computeResponse` in place of @apollo/gateway's (its executeQueryPlan calls it through the
- * module's exports). Returns false, changing nothing, on any other version of @apollo/gateway.
+ * Shapes the results of operations on `apiSchema` (one gateway's federation-internals API schema)
+ * with this module's computeResponse. @apollo/gateway's executeQueryPlan calls computeResponse
+ * through its module's exports, so that export becomes, once per process, a dispatch on the
+ * operation's schema: any other gateway in the process still gets Apollo's own. Returns false,
+ * changing nothing, on another version of @apollo/gateway.
  */
-export function installResultShaping(): boolean {
-  const version = require(require.resolve('@apollo/gateway/package.json')).version;
-  if (version !== GATEWAY_VERSION) return false;
-  const shaping = require(require.resolve('@apollo/gateway/dist/resultShaping.js'));
-  if (typeof shaping.computeResponse !== 'function') return false;
-  shaping.computeResponse = computeResponse;
+export function shapeResultsOf(apiSchema: object): boolean {
+  if (!resultShapingSupport().supported) return false;
+  if (!apolloComputeResponse) {
+    const shaping = require(require.resolve('@apollo/gateway/dist/resultShaping.js'));
+    const apollo = shaping.computeResponse;
+    apolloComputeResponse = apollo;
+    shaping.computeResponse = (args: ComputeResponseArgs) => (ours.has(args.operation.schema()) ? computeResponse(args) : apollo(args));
+  }
+  ours.add(apiSchema);
   return true;
 }
