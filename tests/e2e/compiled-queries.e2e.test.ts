@@ -39,7 +39,9 @@ async function send(subgraph: RunningSubgraph, body: unknown, headers: Record<st
     headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signRequest(SECRET, text), ...headers },
     body: text,
   });
-  return { status: response.status, type: response.headers.get('content-type'), cache: response.headers.get('cache-control'), text: await response.text() };
+  // Every header but those that differ per request or connection.
+  const answered = Object.fromEntries([...response.headers].filter(([name]) => !['date', 'x-request-id', 'keep-alive', 'connection'].includes(name)));
+  return { status: response.status, type: response.headers.get('content-type'), cache: response.headers.get('cache-control'), headers: answered, text: await response.text() };
 }
 
 /** Sent three times to each (compiled on the second sighting), every answer the same. */
@@ -112,7 +114,57 @@ describe('queries answered by compiled code', () => {
     await expectSameAnswers({ query: '{ villages { totalCount ' });
     await expectSameAnswers({ query: '{ __schema { queryType { name } } }' });
     await expectSameAnswers({ query: 'query A { region(id: "x") { id } } query B { regions { id } }' });
-    await expectSameAnswers({ query: PAGE, variables: { first: 1 } }, { accept: 'application/graphql-response+json' });
+    await expectSameAnswers({ query: PAGE, variables: { first: 1 } }, { accept: 'text/html' });
     await expectSameAnswers({ query: PAGE, variables: { first: 1 }, extensions: { persistedQuery: { version: 1, sha256Hash: 'ab' } } });
+    // A body parsed as JSON (its type mentions json) that Apollo's CSRF check refuses.
+    const csrf = await expectSameAnswers({ query: PAGE, variables: { first: 1 } }, { 'content-type': 'text/plain; profile=json' });
+    expect(csrf.status).toBe(400);
+  });
+});
+
+describe('Accept headers: whatever Apollo would answer with JSON or graphql-response+json is answered compiled, as Apollo would', () => {
+  const JSON_TYPE = 'application/json; charset=utf-8';
+  const GRAPHQL_RESPONSE = 'application/graphql-response+json; charset=utf-8';
+  let n = 0;
+
+  it.each<[string, string | undefined, string]>([
+    ['none', undefined, JSON_TYPE],
+    ['*/*', '*/*', JSON_TYPE],
+    ['application/json', 'application/json', JSON_TYPE],
+    ['application/graphql-response+json', 'application/graphql-response+json', GRAPHQL_RESPONSE],
+    ['the GraphQL-over-HTTP spec’s advice', 'application/graphql-response+json, application/json', GRAPHQL_RESPONSE],
+    ['Hive Gateway’s', 'application/graphql-response+json, application/json, multipart/mixed', GRAPHQL_RESPONSE],
+    ['graphql-response+json less preferred', 'application/graphql-response+json;q=0.9, application/json', JSON_TYPE],
+    ['a wildcard preferred to JSON', 'application/json;q=0.5, */*', GRAPHQL_RESPONSE],
+  ])('Accept: %s', async (_, accept, type) => {
+    const headers: Record<string, string> = accept === undefined ? {} : { accept };
+    // A text of its own, so it is compiled on its second sighting here: two compiled answers of three.
+    const query = PAGE.replace('query Page', `query Accept${++n}`);
+    const before = compiled.compiledQueries().answered;
+    const ok = await expectSameAnswers({ query, variables: { regionId: DISTRICT, first: 2 } }, headers);
+    expect([ok.status, ok.type, JSON.parse(ok.text).data.villages.edges.length]).toEqual([200, type, 2]);
+    expect(compiled.compiledQueries().answered - before).toBe(2);
+
+    // A resolver's refusal: the status and media type of Apollo's answer, from the compiled path.
+    const refused = await expectSameAnswers({ query, variables: { first: 1000 } }, headers);
+    expect([refused.status, refused.type, JSON.parse(refused.text).errors[0].extensions.code]).toEqual([200, type, 'PAGE_SIZE_TOO_LARGE']);
+    expect(compiled.compiledQueries().answered - before).toBe(5);
+
+    // Variables that do not fit: Apollo's 400, in the negotiated type.
+    const badVariables = await expectSameAnswers({ query, variables: { first: 'many' } }, headers);
+    expect([badVariables.status, badVariables.type]).toEqual([400, type]);
+  });
+
+  it.each([
+    ['text/html', 'text/html'],
+    ['multipart/mixed alone', 'multipart/mixed'],
+    ['JSON refused by q=0', 'application/json;q=0, text/plain'],
+    ['the subscription callback type', 'application/json; callbackSpec=1.0'],
+  ])('Accept: %s is left to Apollo, which answers the same', async (_, accept) => {
+    const query = PAGE.replace('query Page', `query Accept${++n}`);
+    const before = compiled.compiledQueries().answered;
+    const answer = await expectSameAnswers({ query, variables: { regionId: DISTRICT, first: 2 } }, { accept });
+    expect(compiled.compiledQueries().answered).toBe(before);
+    if (accept !== 'application/json; callbackSpec=1.0') expect(answer.status).toBe(406);
   });
 });

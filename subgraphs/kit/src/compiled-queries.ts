@@ -1,5 +1,6 @@
 import { compileQuery, type CompiledQuery, isCompiledQuery } from 'graphql-jit';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, Kind, parse, specifiedRules, validate, visit, BREAK } from 'graphql';
+import Negotiator from 'negotiator';
 import type { IncomingMessage } from 'node:http';
 import { plainGraphQLBody, type Shortcut } from './http';
 
@@ -28,8 +29,9 @@ export interface CompiledQueryOptions<C> {
  * document is parsed, validated and compiled once into plain JavaScript, then each request only
  * runs resolvers. On a dashboard page this was most of a subgraph's own CPU. Anything that is not
  * a plain JSON POST of an already-valid query (GET, persisted queries, introspection, a document
- * or variables that fail to validate) is declined and goes through Apollo, which words the
- * refusal as before.
+ * or variables that fail to validate, an Accept header Apollo would not answer with JSON or
+ * graphql-response+json) is declined and goes through Apollo, which words the refusal as before.
+ * What it answers carries the media type and status Apollo would have chosen for the request.
  */
 export function compiledQueryResponder<C>(options: CompiledQueryOptions<C>): CompiledQueries {
   const documents = new Map<string, Entry>();
@@ -49,7 +51,9 @@ export function compiledQueryResponder<C>(options: CompiledQueryOptions<C>): Com
   };
 
   const respond = async (req: IncomingMessage, body: unknown, _url: URL, requestId: string): Promise<Shortcut | undefined> => {
-    if (req.method !== 'POST' || !acceptsJson(req.headers.accept)) return undefined;
+    if (req.method !== 'POST' || !isJsonBody(req)) return undefined;
+    const contentType = answerType(req.headers.accept);
+    if (!contentType) return undefined;
     const request = plainGraphQLBody(body);
     const compiled = request && lookup(request.query, request.operationName);
     if (!compiled) return undefined;
@@ -57,9 +61,16 @@ export function compiledQueryResponder<C>(options: CompiledQueryOptions<C>): Com
     const result = await compiled.query(undefined, await options.context(req, requestId), request.variables);
     // Variables that do not fit the operation: nothing ran, and Apollo answers that with a 400.
     if (!('data' in result)) return undefined;
-    const errors = result.errors?.map((error) => format(error, options.formatError));
+    const http: HttpFromErrors = { headers: {} };
+    const errors = result.errors?.map((error) => format(error, options.formatError, http));
     answered++;
-    return { answer: JSON.stringify({ errors, data: result.data }) + '\n' };
+    return {
+      answer: JSON.stringify({ errors, data: result.data }) + '\n',
+      // As Apollo: a content type an error set wins over the negotiated one.
+      contentType: http.headers['content-type'] ?? contentType,
+      status: http.status,
+      headers: http.headers,
+    };
   };
   const stats = () => ({ compiled: [...documents.values()].filter((entry) => 'compiled' in entry).length, answered });
   return { respond, stats };
@@ -94,16 +105,60 @@ function isPlainQuery(document: ReturnType<typeof parse>, operationName: string 
   return !introspects;
 }
 
-/** Apollo's media type for a single result is JSON unless the client prefers another. */
-function acceptsJson(accept: string | undefined): boolean {
-  return accept === undefined || accept === '*/*' || /^application\/json\b/i.test(accept);
+/** Apollo Server's media types for a single result (its MEDIA_TYPES, which it does not export). */
+const JSON_TYPE = 'application/json; charset=utf-8';
+const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json; charset=utf-8';
+const JSON_CALLBACK_TYPE = 'application/json; callbackSpec=1.0; charset=utf-8';
+
+/** Accept headers seen, and what they negotiate to: a subgraph's clients send very few distinct ones. */
+const answerTypes = new Map<string, string | undefined>();
+const MAX_ACCEPT_HEADERS = 64;
+
+/**
+ * The media type Apollo Server answers a single result with, negotiated as Apollo does
+ * (chooseContentTypeForSingleResultResponse: no Accept means JSON, otherwise negotiator over its
+ * three types), or undefined where Apollo would answer otherwise: a 406, or the subscription
+ * callback type. So `application/graphql-response+json, application/json` (the GraphQL-over-HTTP
+ * spec's advice, and Hive Gateway's) is answered as graphql-response+json, and a bare wildcard as
+ * JSON.
+ */
+export function answerType(accept: string | undefined): string | undefined {
+  if (!accept) return JSON_TYPE;
+  if (answerTypes.has(accept)) return answerTypes.get(accept);
+  const preferred = new Negotiator({ headers: { accept } }).mediaType([JSON_TYPE, GRAPHQL_RESPONSE_TYPE, JSON_CALLBACK_TYPE]);
+  const type = preferred === JSON_TYPE || preferred === GRAPHQL_RESPONSE_TYPE ? preferred : undefined;
+  if (answerTypes.size >= MAX_ACCEPT_HEADERS) answerTypes.clear();
+  answerTypes.set(accept, type);
+  return type;
 }
 
-/** As Apollo normalises an error before its formatter sees it: a code always, no stack trace. */
-function format(error: unknown, formatError: CompiledQueryOptions<unknown>['formatError']): GraphQLFormattedError {
+/** A JSON request body (http.ts parses any *json* type): Apollo's CSRF check judges the others. */
+const isJsonBody = (req: IncomingMessage) => /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
+
+/** The status and headers errors ask for through `extensions.http`, as Apollo merges them. */
+interface HttpFromErrors {
+  status?: number;
+  headers: Record<string, string>;
+}
+
+/** Apollo's test for an `extensions.http` it applies (isPartialHTTPGraphQLHead). */
+function isHttpHead(x: unknown): x is { status?: number; headers?: Map<string, string> } {
+  return !!x && typeof x === 'object' && (!('status' in x) || typeof x.status === 'number') && (!('headers' in x) || x.headers instanceof Map);
+}
+
+/**
+ * As Apollo normalises an error before its formatter sees it: a code always, no stack trace, and
+ * an `extensions.http` taken out of the error and applied to the response.
+ */
+function format(error: unknown, formatError: CompiledQueryOptions<unknown>['formatError'], http: HttpFromErrors): GraphQLFormattedError {
   try {
     const graphqlError = error instanceof GraphQLError ? error : new GraphQLError(String((error as Error)?.message ?? error), { originalError: error as Error });
-    const extensions = { ...graphqlError.extensions, code: graphqlError.extensions?.code ?? 'INTERNAL_SERVER_ERROR' };
+    const extensions: Record<string, unknown> = { ...graphqlError.extensions, code: graphqlError.extensions?.code ?? 'INTERNAL_SERVER_ERROR' };
+    if (isHttpHead(extensions.http)) {
+      if (extensions.http.status) http.status = extensions.http.status;
+      for (const [name, value] of extensions.http.headers ?? []) http.headers[name.toLowerCase()] = value;
+      delete extensions.http;
+    }
     return formatError({ ...graphqlError.toJSON(), extensions }, error);
   } catch {
     return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };

@@ -47,6 +47,10 @@ export interface Shortcut {
   operationName?: string;
   /** The answer's media type; JSON unless said. */
   contentType?: string;
+  /** The answer's HTTP status; 200 unless said. */
+  status?: number;
+  /** More response headers for the answer. */
+  headers?: Record<string, string>;
   remember?: (status: number, text: string) => void;
 }
 
@@ -157,7 +161,11 @@ export function graphqlHttpHandler<C extends BaseContext>(options: GraphQLHttpOp
       const shortcut = await options.respond?.(req, body, url, requestId);
       if (shortcut?.answer !== undefined) {
         operationName ??= shortcut.operationName;
-        res.writeHead(200, { 'content-type': shortcut.contentType ?? 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(shortcut.answer) });
+        res.writeHead(shortcut.status ?? 200, {
+          ...shortcut.headers,
+          'content-type': shortcut.contentType ?? 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(shortcut.answer),
+        });
         return void res.end(shortcut.answer);
       }
 
