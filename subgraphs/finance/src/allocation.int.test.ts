@@ -66,3 +66,72 @@ describe('allocateFund under concurrency', () => {
     for (const { i } of refused) expect(amountOf(i)).toBeGreaterThan(balance);
   });
 });
+
+describe('allocateFund with an idempotency key', () => {
+  const ALLOCATE = `mutation($input: AllocateFundInput!) { allocateFund(input: $input) { id amount purpose allocatedOn village { id } fund { id } } }`;
+  let fundId: string;
+  const village = zigongDivisions().villages[3].code;
+  beforeAll(async () => {
+    const created = await run(`mutation($input: CreateFundInput!) { createFund(input: $input) { id } }`, {
+      input: { name: '幂等测试资金', sourceDepartment: '市财政局', totalAmount: '100.00' },
+    });
+    fundId = created.data.createFund.id;
+  });
+  const ledger = async () => (await fin.db.query(`SELECT id FROM finance.fund_allocation WHERE fund_id = $1 ORDER BY id`, [fundId])).map((r: { id: string }) => r.id);
+  const balance = async () => (await fin.db.query(`SELECT balance FROM finance.fund WHERE id = $1`, [fundId]))[0].balance as string;
+  const input = (extra: Record<string, unknown>) => ({ fundId, villageId: village, amount: '1.00', purpose: '幂等', ...extra });
+
+  it('returns the first allocation for a repeat of the same request, and writes nothing more', async () => {
+    const [before, balanceBefore] = [await ledger(), await balance()];
+    const first = await run(ALLOCATE, { input: input({ idempotencyKey: 'k-repeat', amount: '1.5' }) });
+    expect(first.errors).toBeUndefined();
+    // Written differently, the same request: amount normalised, text trimmed.
+    const again = await run(ALLOCATE, { input: input({ idempotencyKey: 'k-repeat', amount: '1.50', purpose: ' 幂等 ' }) });
+    expect(again).toEqual(first);
+    expect(await ledger()).toEqual([...before, first.data.allocateFund.id].sort());
+    expect(await balance()).toBe(centsToDecimal(decimalToCents(balanceBefore) - 150n));
+  });
+
+  it('refuses the same key for another request with CONFLICT, and changes nothing', async () => {
+    await run(ALLOCATE, { input: input({ idempotencyKey: 'k-conflict' }) });
+    const [before, balanceBefore] = [await ledger(), await balance()];
+    const other = await run(ALLOCATE, { input: input({ idempotencyKey: 'k-conflict', amount: '2.00' }) });
+    expect(other.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', field: 'idempotencyKey' });
+    expect([await ledger(), await balance()]).toEqual([before, balanceBefore]);
+  });
+
+  it('keeps keys apart per caller, and allocates each time without a key', async () => {
+    const before = await ledger();
+    const mine = await run(ALLOCATE, { input: input({ idempotencyKey: 'k-shared' }) });
+    const theirs = (await graphql({
+      schema,
+      source: ALLOCATE,
+      variableValues: { input: input({ idempotencyKey: 'k-shared' }) },
+      contextValue: { db: fin.db, identity: { sub: 'someone-else', scopes: ['finance:write'] }, loaders: finance.createLoaders(fin.db) },
+    })) as { data?: any; errors?: unknown };
+    const plain = [await run(ALLOCATE, { input: input({}) }), await run(ALLOCATE, { input: input({}) })];
+    const ids = [mine, theirs, ...plain].map((r) => r.data.allocateFund.id);
+    expect(new Set(ids).size).toBe(4);
+    expect((await ledger()).length).toBe(before.length + 4);
+  });
+
+  it('allocates once for 20 concurrent attempts with one key', async () => {
+    const before = await ledger();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => run(ALLOCATE, { input: input({ idempotencyKey: 'k-race' }) })));
+    expect(answers.every((a) => !a.errors)).toBe(true);
+    expect(new Set(answers.map((a) => a.data.allocateFund.id)).size).toBe(1);
+    expect((await ledger()).length).toBe(before.length + 1);
+  });
+
+  it('does not remember a refused request: the same key works once the fund can pay', async () => {
+    const refused = await run(ALLOCATE, { input: input({ idempotencyKey: 'k-later', amount: '99999.00' }) });
+    expect(refused.errors?.[0].extensions.code).toBe('INSUFFICIENT_FUNDS');
+    const [remembered] = await fin.db.query(`SELECT count(*)::int AS n FROM finance.allocation_request WHERE key = 'k-later'`);
+    expect(remembered.n).toBe(0);
+  });
+
+  it('refuses a blank key', async () => {
+    const blank = await run(ALLOCATE, { input: input({ idempotencyKey: '  ' }) });
+    expect(blank.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'idempotencyKey' });
+  });
+});

@@ -17,6 +17,13 @@ export class AllocateFundInput {
 
   @Field()
   purpose: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'A key of the caller’s choosing (e.g. a UUID) that makes a retry safe: the same key with the same request returns the first allocation and changes nothing; with another request it fails with CONFLICT. Kept 7 days.',
+  })
+  idempotencyKey?: string | null;
 }
 
 @InputType()

@@ -10,6 +10,7 @@ import { FinanceInitial1764300000000 } from './migrations/1764300000000-FinanceI
 import { FinanceIncomeRollup1764310000000 } from './migrations/1764310000000-FinanceIncomeRollup';
 import { FinanceIncomeRanking1764320000000 } from './migrations/1764320000000-FinanceIncomeRanking';
 import { FinanceAllocateFund1764330000000 } from './migrations/1764330000000-FinanceAllocateFund';
+import { FinanceIdempotentAllocation1764340000000 } from './migrations/1764340000000-FinanceIdempotentAllocation';
 import { RegionFinanceResolver } from './region.resolver';
 import { TaskForceFinanceResolver } from './task-force.resolver';
 import { VillageFinanceResolver } from './village.resolver';
@@ -29,7 +30,10 @@ export const finance = defineDepartment<FinanceLoaders>({
     TaskForceFinanceResolver,
   ],
   entities: [Fund, FundAllocation, CollectiveIncome],
-  migrations: [FinanceInitial1764300000000, FinanceIncomeRollup1764310000000, FinanceIncomeRanking1764320000000, FinanceAllocateFund1764330000000],
+  migrations: [
+    FinanceInitial1764300000000, FinanceIncomeRollup1764310000000, FinanceIncomeRanking1764320000000, FinanceAllocateFund1764330000000,
+    FinanceIdempotentAllocation1764340000000,
+  ],
   createLoaders,
   references: {
     Fund: (ref, { loaders }) => loaders.fund.load(refId(ref)),
