@@ -1,0 +1,182 @@
+import { createTestDatabase, type TestDatabase } from '@zigong/kit/testing';
+import { readRegistry, ROOT } from '@zigong/local';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+
+/**
+ * The bootstrap step (`node infra/local/dist/bootstrap.js`, compose's db-bootstrap service and the
+ * first init container of every subgraph pod in Kubernetes) on a real Postgres: the test run's own
+ * server (tests/setup), a fresh database, and login roles with names unique to this run, dropped
+ * afterwards. The group roles `<department>_rw` are fixed names shared by every database of the
+ * server (the departments' migrations grant them), so they are left to the throw-away server.
+ */
+const BOOTSTRAP = join(ROOT, 'infra/local/dist/bootstrap.js');
+const MIGRATE = join(ROOT, 'infra/local/dist/migrate.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(script: string, args: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [script, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+    });
+  });
+}
+
+const suffix = randomBytes(4).toString('hex');
+const departments = readRegistry().map((entry) => entry.name);
+const loginOf = (department: string) => `${department.slice(0, 4)}_${suffix}_app`;
+const passwordOf = (department: string) => `${department}-${suffix}-${randomBytes(12).toString('hex')}`;
+const passwords = Object.fromEntries(departments.map((d) => [d, passwordOf(d)]));
+
+let database: TestDatabase;
+const urlAs = (user: string, password: string) => {
+  const url = new URL(database.url);
+  url.username = user;
+  url.password = password;
+  return url.toString();
+};
+/** The environment compose and Kubernetes give the bootstrap: the admin URL and each subgraph's own URL. */
+const bootstrapEnv = () => ({
+  DATABASE_URL: database.url,
+  ...Object.fromEntries(departments.map((d) => [`${d.toUpperCase()}_DATABASE_URL`, urlAs(loginOf(d), passwords[d])])),
+});
+
+async function query<T extends Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+const asLogin = (department: string, sql: string) => query(urlAs(loginOf(department), passwords[department]), sql);
+
+const memberships = async (login: string) =>
+  (
+    await query<{ rolname: string }>(
+      database.url,
+      `SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member
+        WHERE u.rolname = $1 ORDER BY 1`,
+      [login],
+    )
+  ).map((r) => r.rolname);
+
+beforeAll(async () => {
+  for (const script of [BOOTSTRAP, MIGRATE]) {
+    if (!existsSync(script)) throw new Error(`${script} is missing: compile it with \`npx tsc -p infra/local/tsconfig.json\`.`);
+  }
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database?.drop();
+  if (!database) return;
+  for (const d of departments) await query(database.url.replace(/\/[^/]*$/, '/postgres'), `DROP ROLE IF EXISTS ${loginOf(d)}`).catch(() => undefined);
+});
+
+describe('bootstrap.js, the database roles before any migration', () => {
+  it('creates every department’s group and its own login role, before any migration', async () => {
+    const first = await run(BOOTSTRAP, [], bootstrapEnv());
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    for (const d of departments) expect(first.stdout).toContain(`${d}: group ${d}_rw `);
+    expect(first.stdout).toContain(`login ${loginOf('finance')} created`);
+
+    // No schema exists yet: the roles come first, so a migration can grant and a subgraph can log in.
+    expect(await query(database.url, `SELECT nspname FROM pg_namespace WHERE nspname = ANY($1)`, [departments])).toEqual([]);
+    for (const d of departments) {
+      expect(await memberships(loginOf(d))).toEqual([`${d}_rw`]);
+      const [role] = await query<Record<string, boolean>>(
+        database.url,
+        'SELECT rolcanlogin, rolsuper, rolcreaterole, rolcreatedb, rolinherit FROM pg_roles WHERE rolname = $1',
+        [loginOf(d)],
+      );
+      expect(role).toEqual({ rolcanlogin: true, rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolinherit: true });
+      const [group] = await query<{ rolcanlogin: boolean }>(database.url, 'SELECT rolcanlogin FROM pg_roles WHERE rolname = $1', [`${d}_rw`]);
+      expect(group.rolcanlogin).toBe(false);
+    }
+    // The password set is the one in the URL (the test server checks passwords), stored as SCRAM.
+    expect(await asLogin('finance', 'SELECT current_user AS me')).toEqual([{ me: loginOf('finance') }]);
+    await expect(query(urlAs(loginOf('finance'), passwords.organization), 'SELECT 1')).rejects.toMatchObject({ code: '28P01' });
+    const [{ stored }] = await query<{ stored: string }>(database.url, 'SELECT rolpassword AS stored FROM pg_authid WHERE rolname = $1', [loginOf('finance')]);
+    expect(stored).toMatch(/^SCRAM-SHA-256\$4096:/);
+  });
+
+  it('changes nothing the second time, and takes a login back out of another department’s group', async () => {
+    await query(database.url, `GRANT organization_rw TO ${loginOf('finance')}`);
+    const second = await run(BOOTSTRAP, [], bootstrapEnv());
+    expect(second.stderr).toBe('');
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain(`finance: group finance_rw present, login ${loginOf('finance')} present (password set again), member of finance_rw only; taken out of organization_rw`);
+    for (const d of departments) expect(await memberships(loginOf(d))).toEqual([`${d}_rw`]);
+    const third = await run(BOOTSTRAP, ['finance'], bootstrapEnv());
+    expect(third.code).toBe(0);
+    expect(third.stdout.trim()).toBe(`finance: group finance_rw present, login ${loginOf('finance')} present (password set again), member of finance_rw only`);
+  });
+
+  it('lets finance’s login use its own schema after the migrations, and not read the organization’s', async () => {
+    for (const d of ['organization', 'finance']) {
+      const migrated = await run(MIGRATE, [d, '--seed'], { DATABASE_URL: database.url });
+      expect([d, migrated.code, migrated.stderr]).toEqual([d, 0, '']);
+    }
+    const [{ n }] = await asLogin('finance', 'SELECT count(*)::int AS n FROM finance.collective_income');
+    expect(n).toBeGreaterThan(1000);
+    for (const sql of ['SELECT name FROM organization.village LIMIT 1', `UPDATE organization.village SET name = 'x'`, 'CREATE TABLE organization.stolen (id int)']) {
+      await expect(asLogin('finance', sql)).rejects.toMatchObject({ code: '42501' });
+    }
+    await expect(asLogin('organization', 'SELECT count(*) FROM finance.collective_income')).rejects.toMatchObject({ code: '42501' });
+    expect((await asLogin('organization', 'SELECT count(*)::int AS n FROM organization.village'))[0].n).toBeGreaterThan(700);
+  });
+
+  it('migrates replicas starting together one after the other (advisory lock): one applies, the others find nothing to do', async () => {
+    const runs = await Promise.all([1, 2, 3].map(() => run(MIGRATE, ['tourism', '--seed'], { DATABASE_URL: database.url })));
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0]);
+    const applied = runs.filter((r) => /^tourism: [1-9]\d* migrations applied/.test(r.stdout));
+    const idle = runs.filter((r) => r.stdout === 'tourism: 0 migrations applied (already up to date), 0 reference rows added\n');
+    expect([applied.length, idle.length]).toEqual([1, 2]);
+    expect(idle.every((r) => r.stderr === 'tourism: waiting for another migration of tourism to finish\n' || r.stderr === '')).toBe(true);
+  });
+
+  it('refuses, listing every problem, a login shared by two departments, the admin role, a short password and a missing URL', async () => {
+    const admin = new URL(database.url).username;
+    const env: Record<string, string> = {
+      ...bootstrapEnv(),
+      ORGANIZATION_DATABASE_URL: urlAs(admin, passwords.organization),
+      AGRICULTURE_DATABASE_URL: urlAs(loginOf('finance'), passwords.finance),
+      FINANCE_DATABASE_URL: urlAs(loginOf('finance'), 'short'),
+    };
+    delete env.TOURISM_DATABASE_URL;
+    const refused = await run(BOOTSTRAP, [], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toContain('BOOTSTRAP_CONFIG');
+    expect(refused.stderr).toContain(`ORGANIZATION_DATABASE_URL connects as ${admin}, the role DATABASE_URL bootstraps with`);
+    expect(refused.stderr).toContain('FINANCE_DATABASE_URL must carry a password of at least 16 bytes');
+    expect(refused.stderr).toContain(`FINANCE_DATABASE_URL and AGRICULTURE_DATABASE_URL both connect as ${loginOf('finance')}`);
+    expect(refused.stderr).toContain('TOURISM_DATABASE_URL is required but not set');
+    expect(await memberships(loginOf('finance'))).toEqual(['finance_rw']);
+  });
+
+  it('refuses to hand a department a superuser login, and names unknown departments', async () => {
+    const superLogin = `super_${suffix}`;
+    await query(database.url, `CREATE ROLE ${superLogin} SUPERUSER LOGIN`);
+    try {
+      const refused = await run(BOOTSTRAP, ['finance'], { ...bootstrapEnv(), FINANCE_DATABASE_URL: urlAs(superLogin, passwords.finance) });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`BOOTSTRAP_FAILED: finance: the login role ${superLogin} has SUPER`);
+    } finally {
+      await query(database.url, `DROP ROLE ${superLogin}`);
+    }
+    const unknown = await run(BOOTSTRAP, ['housing'], bootstrapEnv());
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('BOOTSTRAP_USAGE: "housing" not in supergraph.yaml');
+  });
+});
