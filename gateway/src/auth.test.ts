@@ -1,8 +1,10 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { createAuthenticator, mintToken } from './auth';
-import { loadGatewayConfig, LOCAL_JWT_SECRET } from './config';
+import { loadGatewayConfig } from './config';
+import { startGateway } from './gateway';
 
 const SECRET = 'a-secret-that-is-at-least-32-bytes-long!';
 const authenticate = createAuthenticator({ jwtSecret: SECRET, allowAnonymousReads: true });
@@ -57,20 +59,193 @@ describe('bearer tokens', () => {
   });
 });
 
-describe('gateway configuration', () => {
-  it('uses the public development secret only in local mode', () => {
-    expect(loadGatewayConfig({}).auth).toMatchObject({ jwtSecret: LOCAL_JWT_SECRET, allowAnonymousReads: true });
-    const signing = { GATEWAY_SIGNING_SECRET: 'signing-secret-of-at-least-32-bytes-long' };
-    expect(() => loadGatewayConfig({ GATEWAY_MODE: 'production', ...signing })).toThrow(/needs JWKS_URL or JWT_SECRET/);
-    expect(() => loadGatewayConfig({ GATEWAY_MODE: 'production', JWT_SECRET: LOCAL_JWT_SECRET, ...signing })).toThrow(/public development secret/);
-    expect(() => loadGatewayConfig({ GATEWAY_MODE: 'production', JWT_SECRET: SECRET })).toThrow(/needs GATEWAY_SIGNING_SECRET/);
-    const production = loadGatewayConfig({ GATEWAY_MODE: 'production', JWT_SECRET: SECRET, ...signing });
-    expect(production.auth.allowAnonymousReads).toBe(false);
-    expect(production.introspection).toBe(false);
+/** A JWKS endpoint on a real local port that can be down (nothing listens), failing (500), or up. */
+class JwksEndpoint {
+  server?: Server;
+  failing = false;
+  delayMs = 0;
+  constructor(
+    readonly port: number,
+    private readonly jwks: object,
+  ) {}
+  get url() {
+    return `http://127.0.0.1:${this.port}/jwks.json`;
+  }
+  static async reserve(jwks: object): Promise<JwksEndpoint> {
+    const probe = createServer();
+    await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((done) => probe.close(done));
+    return new JwksEndpoint(port, jwks);
+  }
+  async up() {
+    this.server = createServer(async (_req, res) => {
+      if (this.delayMs) await new Promise((done) => setTimeout(done, this.delayMs));
+      if (this.failing) return void res.writeHead(500).end('identity provider hiccup');
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.jwks));
+    });
+    await new Promise<void>((done) => this.server!.listen(this.port, '127.0.0.1', done));
+  }
+  async down() {
+    this.server?.closeAllConnections();
+    await new Promise((done) => (this.server ? this.server.close(done) : done(undefined)));
+    this.server = undefined;
+  }
+}
+
+async function es256() {
+  const pair = await generateKeyPair('ES256');
+  const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+  const sign = (sub = 'carol', kid = 'k1') =>
+    new SignJWT({ scope: 'finance:write' }).setProtectedHeader({ alg: 'ES256', kid }).setSubject(sub).setExpirationTime('5m').sign(pair.privateKey);
+  return { jwks: { keys: [jwk] }, sign };
+}
+
+const until = async (condition: () => boolean | Promise<boolean>, ms = 10_000) => {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((done) => setTimeout(done, 20));
+  }
+};
+
+describe('with JWKS_URL set, HS256 is off', () => {
+  let endpoint: JwksEndpoint;
+  let keys: Awaited<ReturnType<typeof es256>>;
+  beforeAll(async () => {
+    keys = await es256();
+    endpoint = await JwksEndpoint.reserve(keys.jwks);
+    await endpoint.up();
+  });
+  afterAll(() => endpoint.down());
+
+  it('refuses a token signed with JWT_SECRET even though JWT_SECRET is set, and warns at start', async () => {
+    const logger = { info: jest.fn(), warn: jest.fn() };
+    const both = createAuthenticator({ jwtSecret: SECRET, jwksUrl: endpoint.url, allowAnonymousReads: false }, { logger: logger as never });
+    try {
+      expect(logger.warn).toHaveBeenCalledWith(expect.stringMatching(/^JWT_SECRET is ignored: with JWKS_URL set, only RS256\/ES256 tokens/));
+      const hs256 = await mintToken(SECRET, { sub: 'mallory', scope: 'finance:write' });
+      expect(await codeOf(both(`Bearer ${hs256}`))).toBe('UNAUTHENTICATED 401: Tokens signed with HS256 are not accepted here: only the identity provider’s RS256/ES256 tokens are.');
+      expect(await both(`Bearer ${await keys.sign()}`)).toEqual({ sub: 'carol', scopes: ['finance:write'] });
+      // A token naming a key the provider does not publish is the token's problem: 401, not 503.
+      expect(await codeOf(both(`Bearer ${await keys.sign('carol', 'k2')}`))).toMatch(/^UNAUTHENTICATED 401: The token is signed with a key the identity provider does not publish/);
+    } finally {
+      both.close();
+    }
+  });
+});
+
+describe('a JWKS that cannot be fetched', () => {
+  it('is fetched at start and retried in the background; until then tokens are AUTH_UNAVAILABLE (503), each failure logged with its cause and counted', async () => {
+    const keys = await es256();
+    const endpoint = await JwksEndpoint.reserve(keys.jwks);
+    const logger = { info: jest.fn(), warn: jest.fn() };
+    let failures = 0;
+    const authenticate = createAuthenticator(
+      { jwksUrl: endpoint.url, allowAnonymousReads: false },
+      { logger: logger as never, jwksFetchFailures: { inc: () => void failures++ }, retryMs: { first: 50, max: 200 } },
+    );
+    try {
+      // Down: nothing listens.
+      expect(authenticate.ready()).toBe(false);
+      await until(() => failures >= 1);
+      expect(logger.warn).toHaveBeenCalledWith(
+        expect.objectContaining({ url: endpoint.url, cause: expect.stringContaining('ECONNREFUSED') }),
+        expect.stringMatching(/could not fetch the JWKS key set/),
+      );
+      const token = await keys.sign();
+      expect(await codeOf(authenticate(`Bearer ${token}`))).toMatch(/^AUTH_UNAVAILABLE 503: Tokens cannot be verified right now/);
+      // Retried in the background, without any request.
+      const afterDown = failures;
+      await until(() => failures >= afterDown + 2);
+
+      // Listening, but answering 500.
+      endpoint.failing = true;
+      await endpoint.up();
+      await until(() => logger.warn.mock.calls.some(([fields]) => /Expected 200 OK/.test(fields?.cause ?? '')));
+      expect(authenticate.ready()).toBe(false);
+      expect(await codeOf(authenticate(`Bearer ${token}`))).toMatch(/^AUTH_UNAVAILABLE 503/);
+
+      // Up: the background retry fetches it, and tokens verify again.
+      endpoint.failing = false;
+      await until(() => authenticate.ready());
+      expect(await authenticate(`Bearer ${token}`)).toEqual({ sub: 'carol', scopes: ['finance:write'] });
+      const settled = failures;
+      await new Promise((done) => setTimeout(done, 300));
+      expect(failures).toBe(settled); // no more retries once fetched
+      expect(logger.info).toHaveBeenCalledWith({ url: endpoint.url }, 'JWKS key set fetched');
+    } finally {
+      authenticate.close();
+      await endpoint.down();
+    }
   });
 
-  it('reads subgraph URL overrides by name', () => {
-    expect(loadGatewayConfig({ SUBGRAPH_FINANCE_URL: 'http://finance:4003/graphql' }).subgraphUrls).toEqual({ finance: 'http://finance:4003/graphql' });
-    expect(() => loadGatewayConfig({ SUBGRAPH_FINANCE_URL: 'ftp://x' })).toThrow(/SUBGRAPH_FINANCE_URL must be a http: or https: URL/);
+  it('counts one failed fetch once, however many requests waited on it, and does not fetch again at once', async () => {
+    const keys = await es256();
+    const endpoint = await JwksEndpoint.reserve(keys.jwks);
+    endpoint.failing = true;
+    endpoint.delayMs = 300;
+    await endpoint.up();
+    let failures = 0;
+    let fetches = 0;
+    endpoint.server!.on('request', () => void fetches++);
+    const authenticate = createAuthenticator(
+      { jwksUrl: endpoint.url, allowAnonymousReads: false },
+      { jwksFetchFailures: { inc: () => void failures++ }, retryMs: { first: 60_000, max: 60_000 } },
+    );
+    try {
+      const token = await keys.sign();
+      // Twenty requests while the fetch made at start is on its way: they wait on it, and share its failure.
+      const waited = await Promise.all(Array.from({ length: 20 }, () => codeOf(authenticate(`Bearer ${token}`))));
+      expect(new Set(waited.map((a) => a.split(':')[0]))).toEqual(new Set(['AUTH_UNAVAILABLE 503']));
+      expect([fetches, failures]).toEqual([1, 1]);
+      // Right after a failure requests fail at once, fetching nothing.
+      expect(await codeOf(authenticate(`Bearer ${token}`))).toMatch(/^AUTH_UNAVAILABLE 503/);
+      expect([fetches, failures]).toEqual([1, 1]);
+    } finally {
+      authenticate.close();
+      await endpoint.down();
+    }
+  });
+});
+
+describe('a gateway whose JWKS is down at start', () => {
+  it('is not ready and answers tokens AUTH_UNAVAILABLE (HTTP 503) until the key set has been fetched, counting the failures', async () => {
+    const keys = await es256();
+    const endpoint = await JwksEndpoint.reserve(keys.jwks);
+    const config = loadGatewayConfig({
+      GATEWAY_MODE: 'production',
+      GATEWAY_PORT: '0',
+      HOST: '127.0.0.1',
+      JWKS_URL: endpoint.url,
+      GATEWAY_SIGNING_SECRET: 'a-signing-secret-of-this-test-at-least-32-bytes',
+      LOG_LEVEL: 'silent',
+    });
+    const gateway = await startGateway(config, readFileSync(config.supergraphPath, 'utf8'));
+    const base = gateway.url.replace(/\/graphql$/, '');
+    const ask = async () => {
+      const response = await fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await keys.sign()}` },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    const failures = async () => Number(/^gateway_jwks_fetch_failures_total (\d+)$/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1]);
+    try {
+      expect((await fetch(`${base}/ready`)).status).toBe(503);
+      expect(await (await fetch(`${base}/ready`)).json()).toEqual({ status: 'not ready', reason: 'the JWKS_URL key set has not been fetched yet' });
+      expect((await fetch(`${base}/health`)).status).toBe(200);
+      const refused = await ask();
+      expect([refused.status, refused.body.errors[0].extensions.code]).toEqual([503, 'AUTH_UNAVAILABLE']);
+      expect(await failures()).toBeGreaterThanOrEqual(1);
+
+      await endpoint.up();
+      await until(async () => (await fetch(`${base}/ready`)).status === 200);
+      expect(await ask()).toMatchObject({ status: 200, body: { data: { __typename: 'Query' } } });
+    } finally {
+      await gateway.stop();
+      await endpoint.down();
+    }
   });
 });

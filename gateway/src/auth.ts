@@ -1,44 +1,144 @@
-import type { Identity } from '@zigong/kit';
+import type { Identity, Logger } from '@zigong/kit';
 import { GraphQLError } from 'graphql';
 import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from './config';
 
 export type Authenticate = (authorization: string | undefined) => Promise<Identity | null>;
 
+/** Verifies bearer tokens; with a JWKS_URL it also says whether it has keys to verify with. */
+export interface Authenticator extends Authenticate {
+  /** False while a JWKS_URL is configured and no key set has been fetched from it yet. */
+  ready(): boolean;
+  /** Stops the background retries of a key set not yet fetched. */
+  close(): void;
+}
+
+export interface AuthenticatorOptions {
+  logger?: Pick<Logger, 'info' | 'warn'>;
+  /** Counts failed fetches of the key set (metrics.ts: gateway_jwks_fetch_failures_total). */
+  jwksFetchFailures?: { inc(): void };
+  /**
+   * Waits between background fetches of a key set not fetched yet (doubling from `first` up to
+   * `max`); for `first` after a failed fetch, requests fail at once instead of fetching again.
+   */
+  retryMs?: { first: number; max: number };
+}
+
+const JWKS_ALGORITHMS = ['RS256', 'ES256'];
+
 function unauthenticated(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 }
 
+/** The token may be fine: the gateway cannot check it now. Not the client's fault, so not a 401. */
+function authUnavailable(): GraphQLError {
+  return new GraphQLError('Tokens cannot be verified right now: the identity provider’s keys (JWKS_URL) could not be fetched. Try again shortly.', {
+    extensions: { code: 'AUTH_UNAVAILABLE', http: { status: 503 } },
+  });
+}
+
+/** The key set could not be fetched (or was no key set): nothing said about the token. */
+class KeysUnavailable extends Error {}
+
+/**
+ * jose's remote key set, fetched at once and retried in the background until it has been fetched
+ * once (then jose refreshes it as tokens need), with every failed fetch logged with its cause and
+ * counted once, however many requests were waiting on it.
+ */
+function remoteKeySet(url: string, options: AuthenticatorOptions) {
+  const { logger, jwksFetchFailures } = options;
+  const { first, max } = options.retryMs ?? { first: 1_000, max: 30_000 };
+  const remote = createRemoteJWKSet(new URL(url));
+  const reported = new WeakSet<object>();
+  let lastFailure = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  const ready = () => remote.jwks() !== undefined;
+  /** Requests waiting on one fetch share its error: one log line and one count per fetch. */
+  const failed = (error: unknown) => {
+    lastFailure = Date.now();
+    if (typeof error === 'object' && error !== null) {
+      if (reported.has(error)) return;
+      reported.add(error);
+    }
+    jwksFetchFailures?.inc();
+    const cause = error as { message?: unknown; code?: unknown };
+    logger?.warn({ err: error, url, cause: String(cause?.message ?? error), code: cause?.code }, 'could not fetch the JWKS key set; tokens cannot be verified until it is fetched');
+  };
+  const attempt = (wait: number) => {
+    if (closed || ready()) return; // a request's fetch may have succeeded meanwhile
+    remote.reload().then(
+      () => logger?.info({ url }, 'JWKS key set fetched'),
+      (error) => {
+        failed(error);
+        if (closed || ready()) return;
+        timer = setTimeout(() => attempt(Math.min(wait * 2, max)), wait);
+        timer.unref();
+      },
+    );
+  };
+  attempt(first);
+
+  const getKey: JWTVerifyGetKey = async (header, token) => {
+    // A fetch just failed and none holds: do not make every request wait on another.
+    if (!remote.fresh && Date.now() - lastFailure < first) throw new KeysUnavailable();
+    try {
+      return await remote(header, token);
+    } catch (error) {
+      // The set was fetched and has no single key for this token: the token's problem.
+      if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
+      failed(error);
+      throw new KeysUnavailable();
+    }
+  };
+  const close = () => {
+    closed = true;
+    clearTimeout(timer);
+  };
+  return { getKey, ready, close };
+}
+
 /**
  * Verifies `Authorization: Bearer <jwt>`: HS256 with the shared secret, or RS256/ES256 against
- * the JWKS. No header means anonymous; a header that does not verify is refused, never ignored.
+ * the JWKS; with a JWKS_URL, HS256 is off (a JWT_SECRET is ignored, with a warning). No header
+ * means anonymous; a header that does not verify is refused, never ignored; a token that cannot be
+ * checked because the key set cannot be fetched is answered 503 AUTH_UNAVAILABLE.
  */
-export function createAuthenticator(config: AuthConfig): Authenticate {
-  const secret = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : undefined;
-  const jwks: JWTVerifyGetKey | undefined = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : undefined;
-  const options = { issuer: config.issuer, audience: config.audience };
+export function createAuthenticator(config: AuthConfig, options: AuthenticatorOptions = {}): Authenticator {
+  const jwks = config.jwksUrl ? remoteKeySet(config.jwksUrl, options) : undefined;
+  // A shared secret beside an identity provider would let whoever holds it mint any identity.
+  if (config.jwtSecret && jwks) {
+    options.logger?.warn('JWT_SECRET is ignored: with JWKS_URL set, only RS256/ES256 tokens signed by the identity provider are accepted (HS256 is off).');
+  }
+  const secret = config.jwtSecret && !jwks ? new TextEncoder().encode(config.jwtSecret) : undefined;
+  const verifyOptions = { issuer: config.issuer, audience: config.audience };
 
-  return async (authorization) => {
+  const authenticate = async (authorization: string | undefined): Promise<Identity | null> => {
     if (authorization === undefined || authorization === '') return null;
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
     if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>".');
     let payload: JWTPayload;
     try {
       const header = JSON.parse(Buffer.from(match[1].split('.')[0] ?? '', 'base64url').toString('utf8'));
-      if (header?.alg === 'HS256' && secret) payload = (await jwtVerify(match[1], secret, { ...options, algorithms: ['HS256'] })).payload;
-      else if (jwks) payload = (await jwtVerify(match[1], jwks, { ...options, algorithms: ['RS256', 'ES256'] })).payload;
-      else throw unauthenticated(`Tokens signed with ${String(header?.alg)} are not accepted here.`);
+      const alg = header?.alg;
+      if (alg === 'HS256' && secret) payload = (await jwtVerify(match[1], secret, { ...verifyOptions, algorithms: ['HS256'] })).payload;
+      else if (jwks && JWKS_ALGORITHMS.includes(alg)) payload = (await jwtVerify(match[1], jwks.getKey, { ...verifyOptions, algorithms: JWKS_ALGORITHMS })).payload;
+      else throw unauthenticated(`Tokens signed with ${String(alg)} are not accepted here${jwks ? ': only the identity provider’s RS256/ES256 tokens are' : ''}.`);
     } catch (error) {
       if (error instanceof GraphQLError) throw error;
+      if (error instanceof KeysUnavailable) throw authUnavailable();
       if (error instanceof errors.JWTExpired) throw unauthenticated('The token has expired; get a new one.');
       if (error instanceof errors.JWSSignatureVerificationFailed) throw unauthenticated('The token’s signature does not verify.');
       if (error instanceof errors.JWTClaimValidationFailed) throw unauthenticated(`The token’s "${error.claim}" claim is not acceptable.`);
+      if (error instanceof errors.JWKSNoMatchingKey) throw unauthenticated('The token is signed with a key the identity provider does not publish.');
       throw unauthenticated('The token is malformed.');
     }
     if (typeof payload.sub !== 'string' || !payload.sub) throw unauthenticated('The token has no "sub" claim.');
     const scope = typeof payload.scope === 'string' ? payload.scope : '';
     return { sub: payload.sub, scopes: scope.split(' ').filter(Boolean) };
   };
+  return Object.assign(authenticate, { ready: () => jwks?.ready() ?? true, close: () => jwks?.close() });
 }
 
 /** Mints an HS256 token, as `npm run token` does; for local use and tests. */

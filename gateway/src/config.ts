@@ -1,13 +1,13 @@
-import { EnvReader, LOG_LEVELS, type LogLevel } from '@zigong/kit';
+import { EnvReader, LOCAL_JWT_SECRET, LOG_LEVELS, type LogLevel, publicSecretProblem } from '@zigong/kit';
 import { resolve } from 'node:path';
 import type { DemandLimits } from './demand-control';
 
 export type GatewayMode = 'local' | 'production';
 
 export interface AuthConfig {
-  /** HS256 secret for tokens minted locally (`npm run token`). */
+  /** HS256 secret for tokens minted locally (`npm run token`); ignored when jwksUrl is set. */
   jwtSecret?: string;
-  /** JWKS endpoint for RS256/ES256 tokens from an identity provider. */
+  /** JWKS endpoint for RS256/ES256 tokens from an identity provider; with it, HS256 is off. */
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
@@ -53,8 +53,8 @@ export interface GatewayConfig {
   logLevel: LogLevel;
 }
 
-/** Known to everyone who reads this repository: good for a laptop, refused in production. */
-export const LOCAL_JWT_SECRET = 'zigong-local-development-secret-not-for-production';
+/** Known to everyone who reads this repository: good for a laptop, refused in production (kept in the kit's list of public secrets). */
+export { LOCAL_JWT_SECRET };
 
 const SUBGRAPH_URL = /^SUBGRAPH_([A-Z0-9]+)_URL$/;
 
@@ -69,7 +69,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     if (match) subgraphUrls[match[1].toLowerCase()] = read.url(key, ['http:', 'https:']);
   }
   const jwksUrl = read.optionalUrl('JWKS_URL', ['https:', 'http:']);
-  const jwtSecret = read.optional('JWT_SECRET') ?? (production ? undefined : LOCAL_JWT_SECRET);
+  // With a JWKS only the identity provider's tokens are accepted: no development secret by default.
+  const jwtSecret = read.secret('JWT_SECRET') ?? (production || jwksUrl ? undefined : LOCAL_JWT_SECRET);
   const config: GatewayConfig = {
     mode,
     signingSecret: read.secret('GATEWAY_SIGNING_SECRET'),
@@ -109,10 +110,16 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 1_000_000, { min: 1_000 }),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
   };
+  if (production) {
+    // Every problem at once, each naming its variable: a public secret lets anyone mint tokens
+    // (JWT_SECRET, even one a JWKS_URL makes unused) or sign subgraph requests as the gateway.
+    if (!jwtSecret && !jwksUrl) read.problem('GATEWAY_MODE=production needs JWKS_URL or JWT_SECRET.');
+    if (!config.signingSecret) read.problem('GATEWAY_MODE=production needs GATEWAY_SIGNING_SECRET, shared with the subgraphs.');
+    for (const [name, value] of [['JWT_SECRET', jwtSecret], ['GATEWAY_SIGNING_SECRET', config.signingSecret]] as const) {
+      const problem = value === undefined ? undefined : publicSecretProblem(name, value);
+      if (problem) read.problem(problem);
+    }
+  }
   read.done();
-  if (production && !jwtSecret && !jwksUrl) throw new Error('GATEWAY_MODE=production needs JWKS_URL or JWT_SECRET.');
-  if (production && jwtSecret === LOCAL_JWT_SECRET) throw new Error('JWT_SECRET is the public development secret; set a real one for production.');
-  if (production && !config.signingSecret) throw new Error('GATEWAY_MODE=production needs GATEWAY_SIGNING_SECRET, shared with the subgraphs.');
-  if (jwtSecret && Buffer.byteLength(jwtSecret) < 32) throw new Error('JWT_SECRET must be at least 32 bytes long.');
   return config;
 }

@@ -84,7 +84,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
   });
 
   const parseQuery = queryParser(config.limits.maxTokens);
-  const authenticate = createAuthenticator(config.auth);
+  const authenticate = createAuthenticator(config.auth, { logger, jwksFetchFailures: metrics.jwksFetchFailures });
   // One verification per request, whichever route (direct or Apollo) asks first.
   const identities = new WeakMap<IncomingMessage, Promise<Identity | null>>();
   const identityOf = (req: IncomingMessage) => {
@@ -208,7 +208,11 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
         '/': (req, res) => (acceptsHtml(req) ? explorer(req, res) : sendError(res, 404, 'NOT_FOUND', 'GraphQL is at /graphql.')),
         '/dashboard': dashboard,
         '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),
-        '/ready': (_req, res) => sendJson(res, 200, { status: 'ready', supergraph: source.current() }),
+        // With a JWKS_URL, not ready until its key set has been fetched once: no token could be verified.
+        '/ready': (_req, res) =>
+          authenticate.ready()
+            ? sendJson(res, 200, { status: 'ready', supergraph: source.current() })
+            : sendJson(res, 503, { status: 'not ready', reason: 'the JWKS_URL key set has not been fetched yet' }),
         '/metrics': async (_req, res) => {
           res.writeHead(200, { 'content-type': metrics.registry.contentType });
           res.end(await metrics.registry.metrics());
@@ -226,6 +230,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
   let stopping: Promise<void> | undefined;
   const stop = async () => {
     await apollo.stop();
+    authenticate.close();
     await Promise.all(dataSources.map((d) => d.close()));
     await redis?.close();
     await cache?.close();

@@ -50,6 +50,11 @@ export function createMetrics() {
       help: '1 when result-shaping.ts shapes this gateway’s answers; 0 when Apollo’s own does (RESULT_SHAPING=false, or another @apollo/gateway version)',
       registers: [registry],
     }),
+    jwksFetchFailures: new Counter({
+      name: 'gateway_jwks_fetch_failures_total',
+      help: 'Failed fetches of the JWKS_URL key set (unreachable, timed out, not 200, not a key set); /ready answers 503 until one has succeeded',
+      registers: [registry],
+    }),
   };
 }
 

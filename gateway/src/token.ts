@@ -13,6 +13,7 @@ runMain(async () => {
     process.exit(2);
   }
   const { auth } = loadGatewayConfig();
-  if (!auth.jwtSecret) throw new Error('No JWT_SECRET configured: tokens for a JWKS come from the identity provider.');
+  // With a JWKS_URL the gateway ignores JWT_SECRET: a token signed with it would be refused.
+  if (!auth.jwtSecret || auth.jwksUrl) throw new Error('No JWT_SECRET in use (none set, or JWKS_URL is set): tokens for a JWKS come from the identity provider.');
   console.log(await mintToken(auth.jwtSecret, { sub: values.sub, scope: values.scope!, expiresIn: values.expires }));
 });

@@ -1,5 +1,5 @@
 import { loadGatewayConfig } from '@zigong/gateway';
-import { loadSubgraphConfig } from '@zigong/kit';
+import { ConfigError, loadSubgraphConfig, PUBLISHED_SECRETS } from '@zigong/kit';
 import { readRegistry, ROOT, type RegisteredSubgraph } from '@zigong/local';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -562,9 +562,28 @@ describe('the environment the deployment files give each process', () => {
     expect(gateway.signingSecret).toBe(loadSubgraphConfig(interpolate(services[departments()[0].name].environment)).signingSecret);
   });
 
-  it('keeps production strict in compose: GATEWAY_MODE=production without a token setting is refused', () => {
+  /** The problems a configuration is refused with; none when it is accepted. */
+  const problemsOf = (load: () => unknown): string[] => {
+    try {
+      load();
+      return [];
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+  };
+
+  it('keeps production strict in compose: GATEWAY_MODE=production on the dev-only defaults is refused, naming each variable', () => {
     const { services } = parse(read('infra/docker-compose.yml'));
-    expect(() => loadGatewayConfig(interpolate(services.gateway.environment, { GATEWAY_MODE: 'production' }))).toThrow('needs JWKS_URL or JWT_SECRET');
+    expect(problemsOf(() => loadGatewayConfig(interpolate(services.gateway.environment, { GATEWAY_MODE: 'production' })))).toEqual([
+      'GATEWAY_MODE=production needs JWKS_URL or JWT_SECRET.',
+      expect.stringMatching(/^GATEWAY_SIGNING_SECRET is a published example value \(infra\/k8s\/secret\.example\.yaml, infra\/docker-compose\.yml\)/),
+    ]);
+    for (const d of departments()) {
+      expect(problemsOf(() => loadSubgraphConfig({ ...interpolate(services[d.name].environment), SUBGRAPH_MODE: 'production' }))).toEqual([
+        expect.stringMatching(/^GATEWAY_SIGNING_SECRET is a published example value/),
+      ]);
+    }
   });
 
   /** A container's environment in the production overlay, with the Secrets of secret.example.yaml. */
@@ -589,17 +608,74 @@ describe('the environment the deployment files give each process', () => {
     return env;
   }
 
-  it('is accepted by every subgraph and the production gateway in Kubernetes', () => {
+  it('is refused by the production gateway (and subgraphs in production mode) with the example Secrets, naming each public secret', () => {
     const objects = base();
+    const [container] = find(objects, 'Deployment', 'gateway')!.spec.template.spec.containers;
+    expect(problemsOf(() => loadGatewayConfig(kubernetesEnv(container)))).toEqual([
+      expect.stringMatching(/^JWT_SECRET is a published example value \(infra\/k8s\/secret\.example\.yaml\)/),
+      expect.stringMatching(/^GATEWAY_SIGNING_SECRET is a published example value \(infra\/k8s\/secret\.example\.yaml/),
+    ]);
+    for (const d of departments()) {
+      const [subgraph] = find(objects, 'Deployment', d.name)!.spec.template.spec.containers;
+      expect(problemsOf(() => loadSubgraphConfig({ ...kubernetesEnv(subgraph), SUBGRAPH_MODE: 'production' }))).toEqual([
+        expect.stringMatching(/^GATEWAY_SIGNING_SECRET is a published example value/),
+      ]);
+    }
+  });
+
+  it('is accepted by every subgraph and the production gateway in Kubernetes once the Secrets hold real values', () => {
+    const objects = base();
+    const real = { GATEWAY_SIGNING_SECRET: 'a-real-signing-secret-from-the-secret-manager', JWT_SECRET: 'a-real-jwt-secret-from-the-secret-manager!!' };
     for (const d of departments()) {
       const [container] = find(objects, 'Deployment', d.name)!.spec.template.spec.containers;
       expect(loadSubgraphConfig(kubernetesEnv(container)).port).toBe(d.port);
+      expect(loadSubgraphConfig({ ...kubernetesEnv(container), GATEWAY_SIGNING_SECRET: real.GATEWAY_SIGNING_SECRET, SUBGRAPH_MODE: 'production' }).port).toBe(d.port);
     }
     const [container] = find(objects, 'Deployment', 'gateway')!.spec.template.spec.containers;
-    const gateway = loadGatewayConfig(kubernetesEnv(container));
+    const gateway = loadGatewayConfig({ ...kubernetesEnv(container), ...real });
     expect([gateway.mode, gateway.port, gateway.introspection, gateway.auth.allowAnonymousReads]).toEqual(['production', 4000, false, false]);
     expect(gateway.supergraphPath).toBe('/etc/zigong/supergraph/supergraph.graphql');
     expect(gateway.auth.jwksUrl).toMatch(/^https:\/\//);
     expect(Object.keys(gateway.subgraphUrls).sort()).toEqual(departments().map((d) => d.name).sort());
+  });
+});
+
+describe('the published secrets', () => {
+  /** The secret a value carries: a URL's password, or the value itself; none for a URL without one. */
+  const secretIn = (value: string): string | undefined => {
+    if (!/^[a-z+]+:\/\//i.test(value)) return value || undefined;
+    const password = new URL(value).password;
+    return password ? decodeURIComponent(password) : undefined;
+  };
+  const known = PUBLISHED_SECRETS.map((secret) => secret.value);
+
+  it('list every secret the example Secrets publish (PUBLISHED_SECRETS, which production refuses)', () => {
+    const values = documents(SECRET_EXAMPLE).flatMap((secret) => Object.values<string>(secret.stringData ?? {}));
+    const secrets = values.map(secretIn).filter((v): v is string => v !== undefined);
+    expect(secrets.length).toBeGreaterThan(4);
+    for (const secret of new Set(secrets)) expect([secret, known.includes(secret)]).toEqual([secret, true]);
+  });
+
+  it('list every default a credential has in docker-compose.yml', () => {
+    let checked = 0;
+    for (const [name, service] of Object.entries<Obj>(parse(read('infra/docker-compose.yml')).services)) {
+      for (const [variable, value] of Object.entries<string>(service.environment ?? {})) {
+        if (!SECRET_NAME.test(variable)) continue;
+        const withDefaults = String(value).replace(/\$\{[A-Z0-9_]+(?::?-([^}]*))?\}/g, (_m, fallback?: string) => fallback ?? '');
+        const secret = secretIn(withDefaults);
+        if (secret === undefined) continue;
+        checked++;
+        expect([name, variable, secret, known.includes(secret)]).toEqual([name, variable, secret, true]);
+      }
+    }
+    expect(checked).toBeGreaterThan(4);
+  });
+
+  it('say truly where each is published', () => {
+    for (const { value, where } of PUBLISHED_SECRETS) {
+      for (const file of where.split(', ').filter((w) => w.startsWith('infra/'))) {
+        expect([value, file, read(file).includes(value)]).toEqual([value, file, true]);
+      }
+    }
   });
 });

@@ -1,7 +1,12 @@
 import { EnvReader, LOG_LEVELS, LogLevel, POSTGRES_PROTOCOLS } from './env';
+import { publicSecretProblem } from './public-secrets';
+
+export type SubgraphMode = 'local' | 'production';
 
 /** What one subgraph process needs; read once in main and passed down. */
 export interface SubgraphConfig {
+  /** `production` (SUBGRAPH_MODE) needs a signing secret of its own: none, or a public one, is refused. */
+  mode?: SubgraphMode;
   host: string;
   port: number;
   databaseUrl: string;
@@ -21,7 +26,9 @@ export interface SubgraphConfig {
 
 export function loadSubgraphConfig(env: NodeJS.ProcessEnv = process.env, defaultPort = 4001): SubgraphConfig {
   const read = new EnvReader(env);
+  const mode = read.oneOf<SubgraphMode>('SUBGRAPH_MODE', ['local', 'production'], 'local');
   const config: SubgraphConfig = {
+    mode,
     host: read.string('HOST', '127.0.0.1'),
     port: read.port('PORT', defaultPort),
     databaseUrl: read.url('DATABASE_URL', POSTGRES_PROTOCOLS),
@@ -31,6 +38,15 @@ export function loadSubgraphConfig(env: NodeJS.ProcessEnv = process.env, default
     signingSecret: read.secret('GATEWAY_SIGNING_SECRET'),
     compiledQueries: read.bool('COMPILED_QUERIES', true),
   };
+  if (mode === 'production') {
+    // Without a secret anyone who reaches the subgraph reads as anonymous; with a public one,
+    // anyone can sign as the gateway and forward any identity.
+    if (!config.signingSecret) read.problem('SUBGRAPH_MODE=production needs GATEWAY_SIGNING_SECRET, shared with the gateway.');
+    else {
+      const published = publicSecretProblem('GATEWAY_SIGNING_SECRET', config.signingSecret);
+      if (published) read.problem(published);
+    }
+  }
   read.done();
   return config;
 }

@@ -1,5 +1,6 @@
 import { loadSubgraphConfig } from './config';
 import { ConfigError } from './env';
+import { PUBLISHED_SECRETS } from './public-secrets';
 
 describe('subgraph configuration', () => {
   it('reads defaults and the required database URL', () => {
@@ -23,5 +24,40 @@ describe('subgraph configuration', () => {
 
   it('rejects a database URL that is not Postgres', () => {
     expect(() => loadSubgraphConfig({ DATABASE_URL: 'mysql://localhost/db' })).toThrow(/DATABASE_URL must be a postgres: or postgresql: URL/);
+  });
+
+  describe('SUBGRAPH_MODE=production', () => {
+    const DATABASE_URL = 'postgres://u@localhost/db';
+    const problemsOf = (env: Record<string, string>) => {
+      try {
+        loadSubgraphConfig({ DATABASE_URL, SUBGRAPH_MODE: 'production', ...env });
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+
+    it('needs a signing secret of its own', () => {
+      expect(problemsOf({})).toEqual(['SUBGRAPH_MODE=production needs GATEWAY_SIGNING_SECRET, shared with the gateway.']);
+      expect(problemsOf({ GATEWAY_SIGNING_SECRET: 'a-signing-secret-of-our-own-at-least-32-bytes' })).toEqual([]);
+    });
+
+    it.each(PUBLISHED_SECRETS.map((s) => [s.value, s.where]))('refuses the published %p as GATEWAY_SIGNING_SECRET', (value, where) => {
+      expect(problemsOf({ GATEWAY_SIGNING_SECRET: value })).toContain(`GATEWAY_SIGNING_SECRET is a published example value (${where}); set a secret of your own.`);
+    });
+
+    it('refuses dev-only values and short ones, with every other problem', () => {
+      expect(problemsOf({ GATEWAY_SIGNING_SECRET: 'DEV-ONLY-my-own-copy-of-the-example-secret', PORT: 'x' })).toEqual([
+        'PORT must be a whole number from 0 to 65535, got "x".',
+        'GATEWAY_SIGNING_SECRET starts with "dev-only", the mark of a public default for laptops; set a secret of your own.',
+      ]);
+      expect(problemsOf({ GATEWAY_SIGNING_SECRET: 'short' })).toEqual(['GATEWAY_SIGNING_SECRET must be at least 32 bytes long.']);
+    });
+
+    it('is not the default: local mode serves with the public defaults, as docker compose does', () => {
+      const example = PUBLISHED_SECRETS.find((s) => s.value.startsWith('dev-only-signing'))!.value;
+      expect(loadSubgraphConfig({ DATABASE_URL, GATEWAY_SIGNING_SECRET: example })).toMatchObject({ mode: 'local', signingSecret: example });
+      expect(() => loadSubgraphConfig({ DATABASE_URL, SUBGRAPH_MODE: 'staging' })).toThrow(/SUBGRAPH_MODE must be one of local, production/);
+    });
   });
 });

@@ -90,6 +90,11 @@ export class EnvReader {
     return value;
   }
 
+  /** Records a problem found by the caller (a rule across variables), to be reported with the rest. */
+  problem(message: string): void {
+    this.problems.push(message);
+  }
+
   /** Throws one ConfigError listing everything that was wrong. */
   done(): void {
     if (this.problems.length) throw new ConfigError(this.problems);

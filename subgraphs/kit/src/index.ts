@@ -17,6 +17,7 @@ export * from './page-info';
 export * from './pagination';
 export * from './selection';
 export * from './process';
+export * from './public-secrets';
 export * from './scalars';
 export * from './seed';
 export * from './server';

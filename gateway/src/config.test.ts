@@ -1,0 +1,96 @@
+import { ConfigError, LOCAL_JWT_SECRET, PUBLISHED_SECRETS } from '@zigong/kit';
+import { loadGatewayConfig } from './config';
+
+const JWT = 'a-jwt-secret-of-our-own-at-least-32-bytes';
+const SIGNING = 'a-signing-secret-of-our-own-at-least-32-bytes';
+const PRODUCTION = { GATEWAY_MODE: 'production', JWT_SECRET: JWT, GATEWAY_SIGNING_SECRET: SIGNING };
+
+/** The problems a configuration is refused with, all of them. */
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadGatewayConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('gateway configuration', () => {
+  it('uses the public development secret only in local mode, and not beside a JWKS', () => {
+    expect(loadGatewayConfig({}).auth).toMatchObject({ jwtSecret: LOCAL_JWT_SECRET, allowAnonymousReads: true });
+    expect(loadGatewayConfig({ JWKS_URL: 'http://127.0.0.1:1/jwks.json' }).auth.jwtSecret).toBeUndefined();
+    const production = loadGatewayConfig(PRODUCTION);
+    expect([production.auth.jwtSecret, production.signingSecret, production.auth.allowAnonymousReads, production.introspection]).toEqual([JWT, SIGNING, false, false]);
+  });
+
+  it('in production needs a way to verify tokens and a signing secret, and says both at once', () => {
+    expect(problemsOf({ GATEWAY_MODE: 'production' })).toEqual([
+      'GATEWAY_MODE=production needs JWKS_URL or JWT_SECRET.',
+      'GATEWAY_MODE=production needs GATEWAY_SIGNING_SECRET, shared with the subgraphs.',
+    ]);
+    expect(() => loadGatewayConfig({ GATEWAY_MODE: 'production', JWT_SECRET: JWT })).toThrow(/needs GATEWAY_SIGNING_SECRET/);
+  });
+
+  describe.each(['JWT_SECRET', 'GATEWAY_SIGNING_SECRET'])('in production, %s', (name) => {
+    it.each(PUBLISHED_SECRETS.map((secret) => [secret.value, secret.where]))('refuses the published value %p, saying where it is published', (value, where) => {
+      const problems = problemsOf({ ...PRODUCTION, [name]: value });
+      expect(problems).toContain(`${name} is a published example value (${where}); set a secret of your own.`);
+      expect(problems.every((problem) => problem.startsWith(`${name} `))).toBe(true);
+    });
+
+    it('refuses any value starting with dev-only, in any case', () => {
+      for (const value of ['dev-only-but-long-enough-to-pass-the-length-check', 'DEV-ONLY-but-long-enough-to-pass-the-length-check', 'Dev-Only_x'.padEnd(40, 'x')]) {
+        expect(problemsOf({ ...PRODUCTION, [name]: value })).toEqual([`${name} starts with "dev-only", the mark of a public default for laptops; set a secret of your own.`]);
+      }
+    });
+
+    it('refuses a value shorter than 32 bytes', () => {
+      expect(problemsOf({ ...PRODUCTION, [name]: 'x'.repeat(31) })).toEqual([`${name} must be at least 32 bytes long.`]);
+      expect(problemsOf({ ...PRODUCTION, [name]: '秘'.repeat(11) })).toEqual([]); // 33 bytes
+    });
+  });
+
+  it('names every problem of every variable in one error', () => {
+    const [jwtExample, signingExample] = ['jwt-secret', 'signing-secret'].map((part) => PUBLISHED_SECRETS.find((s) => s.value.includes(part))!.value);
+    expect(problemsOf({ ...PRODUCTION, JWT_SECRET: jwtExample, GATEWAY_SIGNING_SECRET: 'dev-only-short' })).toEqual([
+      'GATEWAY_SIGNING_SECRET must be at least 32 bytes long.',
+      expect.stringMatching(/^JWT_SECRET is a published example value \(infra\/k8s\/secret\.example\.yaml\)/),
+      expect.stringMatching(/^GATEWAY_SIGNING_SECRET starts with "dev-only"/),
+    ]);
+    const error = (() => {
+      try {
+        loadGatewayConfig({ ...PRODUCTION, JWT_SECRET: LOCAL_JWT_SECRET, GATEWAY_SIGNING_SECRET: signingExample });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(error?.message).toMatch(/JWT_SECRET is a published example value \(the local development secret[^\n]*\n\s+- GATEWAY_SIGNING_SECRET is a published example value/);
+  });
+
+  it('refuses a public JWT_SECRET in production even where JWKS_URL makes it unused', () => {
+    const jwtExample = PUBLISHED_SECRETS.find((s) => s.value.includes('jwt-secret'))!.value;
+    expect(problemsOf({ ...PRODUCTION, JWKS_URL: 'https://idp.example/jwks.json', JWT_SECRET: jwtExample })).toEqual([
+      expect.stringMatching(/^JWT_SECRET is a published example value/),
+    ]);
+  });
+
+  it('accepts JWT_SECRET beside JWKS_URL (the authenticator ignores it and warns), in both modes', () => {
+    for (const mode of ['local', 'production']) {
+      const config = loadGatewayConfig({ ...PRODUCTION, GATEWAY_MODE: mode, JWKS_URL: 'https://idp.example/jwks.json' });
+      expect(config.auth).toMatchObject({ jwksUrl: 'https://idp.example/jwks.json', jwtSecret: JWT });
+    }
+  });
+
+  it('lets local mode use the public values, as npm start and docker compose do', () => {
+    for (const { value } of PUBLISHED_SECRETS) {
+      if (Buffer.byteLength(value) < 32) continue;
+      expect(loadGatewayConfig({ JWT_SECRET: value, GATEWAY_SIGNING_SECRET: value }).signingSecret).toBe(value);
+    }
+  });
+
+  it('reads subgraph URL overrides by name', () => {
+    expect(loadGatewayConfig({ SUBGRAPH_FINANCE_URL: 'http://finance:4003/graphql' }).subgraphUrls).toEqual({ finance: 'http://finance:4003/graphql' });
+    expect(() => loadGatewayConfig({ SUBGRAPH_FINANCE_URL: 'ftp://x' })).toThrow(/SUBGRAPH_FINANCE_URL must be a http: or https: URL/);
+  });
+});
