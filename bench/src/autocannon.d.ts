@@ -20,7 +20,15 @@ declare module 'autocannon' {
     amount?: number;
     method?: string;
     headers?: Record<string, string>;
-    requests?: Array<{ setupRequest?: (request: { body?: string; headers?: Record<string, string> }) => { body?: string; headers?: Record<string, string> } }>;
+    requests?: Array<{
+      /** Builds each request; `context` is the connection's, reset before each request. */
+      setupRequest?: (
+        request: { body?: string; headers?: Record<string, string> },
+        context: Record<string, unknown>,
+      ) => { body?: string; headers?: Record<string, string> };
+      /** Every answer: its status and whole body, with the context its request was built in. */
+      onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>) => void;
+    }>;
   }
   function autocannon(options: Options): Promise<Result>;
   export = autocannon;

@@ -1,6 +1,7 @@
 import { LOCAL_JWT_SECRET, mintToken } from '@zigong/gateway';
 import { encodeIdentity, IDENTITY_HEADER, runMain, SIGNATURE_HEADER, signRequest } from '@zigong/kit';
 import {
+  API_SCHEMA_PATH,
   ensureDatabase,
   freePort,
   GATEWAY_NODE_OPTIONS,
@@ -13,30 +14,43 @@ import {
   startEmbeddedPostgres,
   stopServices,
   SUPERGRAPH_PATH,
-  API_SCHEMA_PATH,
 } from '@zigong/local';
-import { buildSchema, parse, validate } from 'graphql';
+import { buildSchema, getVariableValues, type OperationDefinitionNode, parse, validate } from 'graphql';
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
+import type { LoadOptions, LoadResult } from './load';
 import { processTree, watch, type Watched } from './proc';
-import { evaluateTargets, type Measurement, writeReport } from './report';
-import { benchData, SCENARIOS, type Scenario } from './scenarios';
+import {
+  type AnswerCheck,
+  CACHED,
+  type ContenderInfo,
+  DIRECT,
+  HIVE,
+  HIVE_NO_DEDUPE,
+  HIVE_RUST,
+  machine,
+  type Measurement,
+  OURS,
+  OURS_AA,
+  OURS_NO_DEDUPE,
+  type ScenarioInfo,
+  STOCK,
+  writeReport,
+} from './report';
+import { type BenchData, benchData, fixedDashboardVariables, SCENARIOS, type Scenario, type Variables } from './scenarios';
+import { seedOf, shuffle } from './traffic';
 
-const OURS = 'zigong';
-const CACHED = 'zigong + response cache';
-const CACHED_PORT = 4300;
-const HIVE = 'Hive Gateway';
-const HIVE_NO_DEDUPE = 'Hive Gateway, no dedupe';
 const CONTENDERS_DIR = resolve(ROOT, 'bench', 'contenders');
 const HIVE_BIN = resolve(CONTENDERS_DIR, 'node_modules', '@graphql-hive', 'gateway', 'dist', 'bin.js');
-const STOCK = 'stock @apollo/gateway';
-const DIRECT = 'subgraph direct';
-const STOCK_PORT = 4100;
+const ROUTER_RUNTIME = resolve(CONTENDERS_DIR, 'node_modules', '@graphql-hive', 'router-runtime', 'package.json');
+const PORTS = { ours: 4000, noDedupe: 4200, cached: 4300, stock: 4100, hive: 4500, hiveNoDedupe: 4501, hiveRust: 4502 };
+/** Variable sets whose full answers are compared between every contender before timing. */
+const CHECK_SAMPLES = 100;
 
 interface Contender {
   name: string;
@@ -49,43 +63,37 @@ interface Contender {
   signingSecret?: string;
 }
 
-/** What a load or a check sends to a contender for a scenario. */
-interface LoadTarget {
-  url: string;
-  headers: Record<string, string>;
-  signingSecret?: string;
-}
-
-const targetOf = (contender: Contender, scenario: Scenario): LoadTarget => ({
-  url: contender.url,
-  headers: scenario.mutation ? contender.writer : {},
-  signingSecret: contender.signingSecret,
-});
-
 /** The bench's writer, allowed to allocate funds. */
 const WRITER = { sub: 'bench', scopes: ['finance:write'] };
 
 /**
- * `npm run bench [-- --quick]`: starts the platform on its own Postgres, checks that every
- * contender answers the same, then alternates them (A B A B …) under the same varied load and
- * reports throughput, latency, CPU and memory per process, and SQL statements per request.
+ * `npm run bench [-- --quick]`: starts the platform on its own Postgres and every contender with
+ * the same Node settings, checks that they answer the same (full answers, 100 variable sets per
+ * scenario), then runs rounds in which every contender gets the same seeded Zipf sequence of
+ * requests (A/A: ours twice), and reports each measure as the median with its spread and every
+ * target judged against the A/A noise band.
  */
 runMain(async () => {
+  const began = performance.now();
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean', default: false },
       rounds: { type: 'string' },
       duration: { type: 'string' },
+      warmup: { type: 'string' },
       connections: { type: 'string', default: '16' },
       'large-scale': { type: 'string', default: '100' },
       'no-hive': { type: 'boolean', default: false },
+      note: { type: 'string' },
     },
   });
   const quick = values.quick!;
-  const rounds = Number(values.rounds ?? (quick ? 1 : 3));
-  const duration = Number(values.duration ?? (quick ? 5 : 10));
+  const rounds = Number(values.rounds ?? (quick ? 3 : 5));
+  const duration = Number(values.duration ?? (quick ? 2 : 10));
+  const warmup = Number(values.warmup ?? (quick ? 1 : 2));
   const connections = Number(values.connections);
   const largeScale = Number(values['large-scale']);
+  const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
   const registry = readRegistry();
   const api = buildSchema(readFileSync(API_SCHEMA_PATH, 'utf8'));
   const scenarios = SCENARIOS.filter((s) => {
@@ -93,7 +101,10 @@ runMain(async () => {
     if (problems.length) console.log(`skipping ${s.name}: ${problems[0].message}`);
     return problems.length === 0;
   });
+  const oddities: string[] = [];
 
+  const workDir = mkdtempSync(join(tmpdir(), 'zigong-bench-'));
+  // Postgres creates its own folder (it may run as another user than the bench).
   const dataDir = mkdtempSync(join(tmpdir(), 'zigong-bench-pg-'));
   rmSync(dataDir, { recursive: true });
   const pgPort = await freePort();
@@ -104,83 +115,184 @@ runMain(async () => {
     await stopServices(services);
     await pg.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(workDir, { recursive: true, force: true });
   };
   try {
     const started = performance.now();
     const url1 = await prepare(pg.url, 'bench_x1', 1, registry);
     console.log(`data at 1× loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-    // As deployed: the image sets NODE_ENV=production (graphql-js skips its development checks),
-    // and the subgraphs answer only signed requests, so every gateway here signs its own.
+    // Equal contenders: as deployed (the image sets NODE_ENV=production, so graphql-js skips its
+    // development checks), every gateway with the same heap and semi-space options and log level.
+    // The subgraphs answer only signed requests, so every gateway here signs its own.
     const signingSecret = randomBytes(32).toString('hex');
-    const env = { LOG_LEVEL: 'warn', NODE_ENV: 'production', GATEWAY_SIGNING_SECRET: signingSecret };
-    const launched = await launchServices({ registry, databaseUrl: url1, gatewayPort: 4000, env, signingSecret, output: () => undefined });
-    const stock = spawnService('stock', resolve(__dirname, 'stock-gateway.js'), `http://127.0.0.1:${STOCK_PORT}/`, '', {
-      ...process.env,
-      PORT: String(STOCK_PORT),
-      SUPERGRAPH_PATH,
-      GATEWAY_SIGNING_SECRET: signingSecret,
-    }, () => undefined);
-    // Our gateway again with the opt-in response cache (2 s), reported beside the default one.
-    const cached = spawnService('cached', resolve(ROOT, 'gateway/dist/main.js'), `http://127.0.0.1:${CACHED_PORT}/graphql`, '', {
-      ...process.env,
-      ...env,
-      GATEWAY_PORT: String(CACHED_PORT),
-      RESPONSE_CACHE_TTL_MS: '2000',
-      NODE_OPTIONS: process.env.NODE_OPTIONS ?? GATEWAY_NODE_OPTIONS,
-    }, () => undefined);
-    const hives = values['no-hive'] ? [] : await startHive(env);
-    services = [launched.gateway, stock, cached, ...hives.map((h) => h.service), ...launched.subgraphs];
-    await waitForGraphQL(stock.url);
-    await waitForGraphQL(cached.url);
-    for (const hive of hives) await waitForGraphQL(hive.service.url);
+    // Every contender reads one copy of the supergraph, so an edit to schema/ during the bench
+    // cannot reach some of them and not others.
+    const supergraph = join(workDir, 'supergraph.graphql');
+    copyFileSync(SUPERGRAPH_PATH, supergraph);
+    const nodeOptions = process.env.NODE_OPTIONS ?? GATEWAY_NODE_OPTIONS;
+    const common = { NODE_ENV: 'production', LOG_LEVEL: 'warn', NODE_OPTIONS: nodeOptions };
+    const gatewayEnv = { ...process.env, ...common, GATEWAY_SIGNING_SECRET: signingSecret };
+    const output = new Map<string, string[]>();
+    const capture = (name: string) => (line: string) => {
+      const lines = output.get(name) ?? [];
+      if (lines.length < 500) lines.push(line);
+      output.set(name, lines);
+    };
+    const launched = await launchServices({
+      registry,
+      databaseUrl: url1,
+      gatewayPort: PORTS.ours,
+      env: { NODE_ENV: common.NODE_ENV, LOG_LEVEL: common.LOG_LEVEL, SUPERGRAPH_PATH: supergraph },
+      signingSecret,
+      output: (line) => capture(line.startsWith('[gateway]') ? OURS : 'subgraphs')(line),
+    });
+    const SUPERGRAPH_COPY = '<copy of schema/supergraph.graphql>';
+    const contenderInfo: ContenderInfo[] = [
+      {
+        name: OURS,
+        command: 'node gateway/dist/main.js',
+        env: { GATEWAY_PORT: String(PORTS.ours), SUPERGRAPH_PATH: SUPERGRAPH_COPY, DATABASE_URL: '<the bench database, unused by the gateway>' },
+      },
+    ];
+    const ourGateway = (name: string, port: number, extra: Record<string, string>) => {
+      contenderInfo.push({ name, command: 'node gateway/dist/main.js', env: { GATEWAY_PORT: String(port), SUPERGRAPH_PATH: SUPERGRAPH_COPY, ...extra } });
+      return spawnService(
+        name,
+        resolve(ROOT, 'gateway/dist/main.js'),
+        `http://127.0.0.1:${port}/graphql`,
+        '',
+        { ...gatewayEnv, GATEWAY_PORT: String(port), SUPERGRAPH_PATH: supergraph, ...extra },
+        capture(name),
+      );
+    };
+    const noDedupe = ourGateway(OURS_NO_DEDUPE, PORTS.noDedupe, { DEDUPE: 'false' });
+    const cached = ourGateway(CACHED, PORTS.cached, { RESPONSE_CACHE_TTL_MS: '2000' });
+    contenderInfo.push({ name: STOCK, command: 'node bench/dist/stock-gateway.js', env: { PORT: String(PORTS.stock), SUPERGRAPH_PATH: SUPERGRAPH_COPY } });
+    const stock = spawnService(STOCK, resolve(__dirname, 'stock-gateway.js'), `http://127.0.0.1:${PORTS.stock}/`, '', {
+      ...gatewayEnv,
+      PORT: String(PORTS.stock),
+      SUPERGRAPH_PATH: supergraph,
+    }, capture(STOCK));
+    const hives = values['no-hive'] ? [] : startHive(gatewayEnv, supergraph, capture, contenderInfo);
+    services = [launched.gateway, noDedupe, cached, stock, ...hives.map((h) => h.service), ...launched.subgraphs];
+    for (const service of [noDedupe, cached, stock, ...hives.map((h) => h.service)]) await waitForGraphQL(service.url, service);
     const subgraphPids = Object.fromEntries(launched.subgraphs.map((s) => [s.name, s.child.pid!]));
     const bearer = { authorization: `Bearer ${await mintToken(LOCAL_JWT_SECRET, { sub: WRITER.sub, scope: WRITER.scopes.join(' '), expiresIn: '6h' })}` };
     const identity = { [IDENTITY_HEADER]: encodeIdentity(WRITER) };
+    const ours: Contender = { name: OURS, url: launched.gateway.url, pids: () => [launched.gateway.child.pid!], writer: bearer };
     const contenders = (scenario: Scenario): Contender[] => [
-      { name: OURS, url: launched.gateway.url, pids: () => [launched.gateway.child.pid!], writer: bearer },
+      ours,
+      { name: OURS_NO_DEDUPE, url: noDedupe.url, pids: () => [noDedupe.child.pid!], writer: bearer },
       { name: STOCK, url: stock.url, pids: () => [stock.child.pid!], writer: identity },
-      { name: CACHED, url: cached.url, pids: () => [cached.child.pid!], writer: bearer },
       ...hives.map((hive) => ({ name: hive.name, url: hive.service.url, pids: () => processTree(hive.service.child.pid!), writer: identity })),
+      { name: CACHED, url: cached.url, pids: () => [cached.child.pid!], writer: bearer },
       ...(scenario.direct
         ? [{ name: DIRECT, url: registry.find((r) => r.name === scenario.direct)!.routingUrl, pids: () => [], writer: identity, signingSecret }]
         : []),
     ];
-    const funds: string[] = (await post(launched.gateway.url, { query: '{ funds { id } }' })).json.data.funds.map((f: { id: string }) => f.id);
     const groups = (contender: Contender): Watched[] => [
       { name: 'gateway', pids: contender.pids },
       ...launched.subgraphs.map((s) => ({ name: s.name, pids: () => [subgraphPids[s.name]] })),
       { name: 'postgres', pids: postgresPids },
     ];
 
-    const checks = await checkSameAnswers(scenarios, contenders, funds);
-    const dashboardStatements = await statementsPerDashboard(launched.gateway.url, url1, 1);
+    // The places the traffic draws from, as the graph has them (fund ids, each region's page cursors).
+    const data = await collectData(launched.gateway.url, 1);
+    const dataFile = join(workDir, 'data.json');
+    writeFileSync(dataFile, JSON.stringify(data));
+    const scenarioInfo = scenarios.map((s) => describeTraffic(s, data, api));
+    const routerRuntime = hives.length ? await verifyRouterRuntime(hives, output, data) : 'not run (--no-hive)';
+    console.log(`Hive Gateway's Rust planner: ${routerRuntime}`);
+
+    const dashboardStatements = await statementsPerDashboard(launched.gateway.url, url1, data);
     const measurements: Measurement[] = [];
-    for (const scenario of scenarios) {
-      for (const c of contenders(scenario)) await load(targetOf(c, scenario), scenario, { scale: 1, funds, duration: 1, connections });
-    }
-    for (let round = 1; round <= rounds; round++) {
-      for (const scenario of scenarios) {
-        for (const contender of contenders(scenario)) {
-          const statementsBefore = await statementCount(url1);
-          const usage = watch(groups(contender));
-          const result = await load(targetOf(contender, scenario), scenario, { scale: 1, funds, duration, connections });
-          const used = usage.stop();
-          const statements = (await statementCount(url1)) - statementsBefore;
-          measurements.push({ scenario: scenario.name, contender: contender.name, round, ...result, statements, ...used });
-          console.log(
-            `round ${round} ${scenario.name.padEnd(13)} ${contender.name.padEnd(22)} ${(result.requests / result.duration).toFixed(0).padStart(6)} req/s  p99 ${result.p99} ms`,
-          );
+    const runOnce = async (scenario: Scenario, contender: Contender, name: string, round: number, seed: number, seconds: number) => {
+      const statementsBefore = await statementCount(url1);
+      const usage = watch(groups(contender));
+      const result = await load({
+        url: contender.url,
+        headers: scenario.mutation ? contender.writer : {},
+        signingSecret: contender.signingSecret,
+        scenario: scenario.name,
+        dataFile,
+        seed,
+        duration: seconds,
+        connections,
+      });
+      const used = usage.stop();
+      const statements = (await statementCount(url1)) - statementsBefore;
+      measurements.push({ scenario: scenario.name, contender: name, round, ...result, statements, ...used });
+      const errors = result.socketErrors + result.timeouts + result.failedAnswers;
+      console.log(
+        `${round ? `round ${round}` : 'warm-up'} ${scenario.name.padEnd(14)} ${name.padEnd(36)} ${(result.requests / result.duration).toFixed(0).padStart(6)} req/s  p99 ${String(result.p99).padStart(4)} ms  distinct ${((100 * result.distinct) / Math.max(1, result.requests)).toFixed(0).padStart(3)}%${errors ? `  ERRORS ${errors} ${JSON.stringify(result.errorCodes)}` : ''}`,
+      );
+    };
+    /**
+     * Rounds: every contender once per scenario, in an order that rotates each round, with ours
+     * measured a second time at the other end of the order (the A/A pair that gives the noise band).
+     */
+    const runRounds = async (selected: Scenario[]) => {
+      for (const scenario of selected) {
+        for (const contender of contenders(scenario)) await runOnce(scenario, contender, contender.name, 0, seedOf(scenario.name, 'warm-up'), warmup);
+      }
+      for (let round = 1; round <= rounds; round++) {
+        for (const scenario of selected) {
+          const list = contenders(scenario);
+          const shift = (round - 1 + scenarios.indexOf(scenario)) % list.length;
+          const order: Array<[Contender, string]> = [...list.slice(shift), ...list.slice(0, shift)].map((c) => [c, c.name]);
+          const oursAt = order.findIndex(([c]) => c === ours);
+          if (oursAt < order.length / 2) order.push([ours, OURS_AA]);
+          else order.unshift([ours, OURS_AA]);
+          for (const [contender, name] of order) await runOnce(scenario, contender, name, round, seedOf(scenario.name, round), duration);
         }
       }
+    };
+    // Reads first, every round; allocations after them, because each allocation adds a row that
+    // the village page lists: reads then see the same data in every round and for every contender.
+    const reads = scenarios.filter((s) => !s.mutation);
+    const writes = scenarios.filter((s) => s.mutation);
+    const checks: AnswerCheck[] = [];
+    for (const scenario of reads) checks.push(await checkAnswers(scenario, contenders(scenario), data));
+    await runRounds(reads);
+    for (const scenario of writes) checks.push(await checkAnswers(scenario, contenders(scenario), data));
+    await runRounds(writes);
+
+    for (const [name, lines] of output) {
+      const interesting = lines.filter((line) => !/"bench":"(probe|router-runtime)"/.test(line));
+      if (interesting.length) oddities.push(`${name} logged ${interesting.length}${interesting.length >= 500 ? '+' : ''} line(s) at warn or above, e.g. \`${interesting[0].slice(0, 300).replace(/`/g, "'")}\``);
     }
     await stopServices(services);
     services = [];
 
-    const large = await largeScaleChecks(pg.url, registry, largeScale, connections, quick);
+    const large = await largeScaleChecks(pg.url, registry, largeScale, connections, quick, workDir);
     const startup = await startupTime(pg, dataDir, pgPort);
-    const targets = evaluateTargets(measurements, large, startup, dashboardStatements);
-    writeReport({ quick, rounds, duration, connections, scenarios, checks, measurements, large, startup, targets, dashboardStatements });
+    writeReport({
+      version: 2,
+      date: new Date().toISOString(),
+      quick,
+      kind: quick ? 'quick' : rounds >= 5 && duration >= 10 ? 'full' : 'custom',
+      note: values.note,
+      command,
+      machine: machine(),
+      rounds,
+      duration,
+      connections,
+      warmup,
+      order:
+        'reads first (dashboard, village page, region summary, single list), allocations after; in each round every contender once per scenario, the order rotating from round to round, ours again at the far end of the order (A/A).',
+      commonEnv: { ...common, GATEWAY_SIGNING_SECRET: '<secret>' },
+      contenders: contenderInfo,
+      routerRuntime,
+      scenarios: scenarioInfo,
+      checks,
+      measurements,
+      large,
+      startup,
+      dashboardStatements,
+      oddities: [...oddities, ...checks.flatMap((c) => c.contenders.filter((x) => x.differing || x.errors).map((x) => `${c.scenario}: ${x.name} ${x.differing ? `differs from ${c.reference} on ${x.differing} of ${c.sets} variable sets` : ''}${x.errors ? ` answered errors on ${x.errors}` : ''}${x.example ? `: ${x.example}` : ''}`))],
+      wallSeconds: (performance.now() - began) / 1000,
+    });
   } finally {
     await cleanup();
   }
@@ -188,28 +300,108 @@ runMain(async () => {
 });
 
 /**
- * Hive Gateway on the same supergraph and subgraphs, with its defaults and with in-flight
- * deduplication off. Installed on first use into bench/contenders (npm ci there), because it
- * would add ~500 MB and over a minute to every install of the platform.
+ * Hive Gateway on the same supergraph and subgraphs: with its defaults, with in-flight
+ * deduplication off, and with Hive Router's Rust query planner (@graphql-hive/router-runtime).
+ * Installed on first use into bench/contenders (npm ci there), because it would add ~500 MB and
+ * over a minute to every install of the platform.
  */
-async function startHive(env: Record<string, string>): Promise<Array<{ name: string; service: Service }>> {
-  if (!existsSync(HIVE_BIN)) {
-    console.log('installing Hive Gateway for the comparison into bench/contenders (once; about 500 MB)…');
+function startHive(
+  env: NodeJS.ProcessEnv,
+  supergraph: string,
+  capture: (name: string) => (line: string) => void,
+  info: ContenderInfo[],
+): Array<{ name: string; service: Service }> {
+  if (!existsSync(HIVE_BIN) || !existsSync(ROUTER_RUNTIME)) {
+    console.log('installing Hive Gateway and its router runtime for the comparison into bench/contenders (once; about 500 MB)…');
     const installed = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: CONTENDERS_DIR, stdio: 'inherit' });
     if (installed.status !== 0) throw new Error('npm ci in bench/contenders failed; run the bench with --no-hive to leave Hive Gateway out.');
   }
-  return [
-    { name: HIVE, port: 4500, dedupe: 'on' },
-    { name: HIVE_NO_DEDUPE, port: 4501, dedupe: 'off' },
-  ].map(({ name, port, dedupe }) => ({
-    name,
-    service: spawnService(name, HIVE_BIN, `http://127.0.0.1:${port}/graphql`, '', {
-      ...process.env,
-      ...env,
-      HIVE_DEDUPE: dedupe,
-      NODE_ENV: 'production',
-    }, () => undefined, ['supergraph', SUPERGRAPH_PATH, '--host', '127.0.0.1', '--port', String(port)], CONTENDERS_DIR),
-  }));
+  const settings: Array<{ name: string; port: number; extra: Record<string, string> }> = [
+    { name: HIVE, port: PORTS.hive, extra: { HIVE_DEDUPE: 'on' } },
+    { name: HIVE_NO_DEDUPE, port: PORTS.hiveNoDedupe, extra: { HIVE_DEDUPE: 'off' } },
+    { name: HIVE_RUST, port: PORTS.hiveRust, extra: { HIVE_DEDUPE: 'on', HIVE_RUNTIME: 'router' } },
+  ];
+  return settings.map(({ name, port, extra }) => {
+    const args = ['supergraph', supergraph, '--host', '127.0.0.1', '--port', String(port)];
+    info.push({
+      name,
+      command: `node bench/contenders/node_modules/@graphql-hive/gateway/dist/bin.js ${args.map((a) => (a === supergraph ? '<copy of schema/supergraph.graphql>' : a)).join(' ')}`,
+      env: extra,
+      note: 'in bench/contenders, which loads gateway.config.mjs; one process (its --fork default is 1)',
+    });
+    return { name, service: spawnService(name, HIVE_BIN, `http://127.0.0.1:${port}/graphql`, '', { ...env, ...extra }, capture(name), args, CONTENDERS_DIR) };
+  });
+}
+
+/**
+ * Proves the Rust planner is in use: the line gateway.config.mjs logs when Hive hands its unified
+ * graph to @graphql-hive/router-runtime, and a behavioural difference: the subgraph requests of
+ * the same probe request (a village page) differ from those of Hive's default runtime.
+ */
+async function verifyRouterRuntime(hives: Array<{ name: string; service: Service }>, output: Map<string, string[]>, data: BenchData): Promise<string> {
+  const rust = hives.find((h) => h.name === HIVE_RUST)!;
+  const plain = hives.find((h) => h.name === HIVE)!;
+  const logged = (output.get(HIVE_RUST) ?? []).some((line) => line.includes('"bench":"router-runtime"'));
+  const loggedByDefault = (output.get(HIVE) ?? []).some((line) => line.includes('"bench":"router-runtime"'));
+  const scenario = SCENARIOS.find((s) => s.name === 'village-page')!;
+  const body = { query: scenario.query, variables: scenario.universe(data)[0] };
+  const fetches = async (hive: { name: string; service: Service }) => {
+    const before = (output.get(hive.name) ?? []).length;
+    const answer = await post(hive.service.url, body, { 'x-bench-probe': '1' });
+    await new Promise((done) => setTimeout(done, 200));
+    const probes = (output.get(hive.name) ?? []).slice(before).filter((line) => line.includes('"bench":"probe"'));
+    return { answer, bodies: probes.map((line) => JSON.parse(line.slice(line.indexOf('{'))).body as string).sort() };
+  };
+  const [a, b] = [await fetches(plain), await fetches(rust)];
+  const sameAnswer = JSON.stringify(a.answer.json) === JSON.stringify(b.answer.json);
+  const differs = a.bodies.length > 0 && b.bodies.length > 0 && JSON.stringify(a.bodies) !== JSON.stringify(b.bodies);
+  if (!logged || loggedByDefault || !differs) {
+    throw new Error(
+      `Hive Gateway's Rust planner is not demonstrably in use (its log line ${logged ? 'seen' : 'missing'}${loggedByDefault ? ', and seen on the default one too' : ''}; ` +
+        `subgraph requests of a probe: default ${a.bodies.length}, Rust planner ${b.bodies.length}, ${differs ? 'different' : 'the same'}). Output:\n${(output.get(HIVE_RUST) ?? []).slice(0, 20).join('\n')}`,
+    );
+  }
+  const entity = (bodies: string[]) => (bodies.find((q) => q.includes('_entities')) ?? bodies[0]).replace(/\s+/g, ' ').slice(0, 160);
+  return (
+    `in use: gateway.config.mjs logged that Hive built its unified graph with @graphql-hive/router-runtime (only in that contender), ` +
+    `and a probe village page made different subgraph requests (${a.bodies.length} with the default runtime, ${b.bodies.length} with the Rust planner; ` +
+    `an entity fetch of the default: \`${entity(a.bodies)}…\`; of the Rust planner: \`${entity(b.bodies)}…\`), ${sameAnswer ? 'with the same answer' : 'with DIFFERENT answers'}.`
+  );
+}
+
+/** The fund ids and, for every region, the cursor after each of its villages, as the graph pages them. */
+async function collectData(gatewayUrl: string, scale: number): Promise<BenchData> {
+  const funds: string[] = (await post(gatewayUrl, { query: '{ funds { id } }' })).json.data.funds.map((f: { id: string }) => f.id);
+  const cursors: Record<string, string[]> = {};
+  const query = 'query Cursors($regionId: ID!, $after: String) { villages(regionId: $regionId, first: 100, after: $after) { edges { cursor } pageInfo { hasNextPage endCursor } } }';
+  for (const region of benchData(scale).regions) {
+    const list: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const { json } = await post(gatewayUrl, { query, variables: { regionId: region.code, after } });
+      if (json.errors) throw new Error(`listing the villages of ${region.code}: ${JSON.stringify(json.errors)}`);
+      list.push(...json.data.villages.edges.map((e: { cursor: string }) => e.cursor));
+      if (!json.data.villages.pageInfo.hasNextPage) break;
+      after = json.data.villages.pageInfo.endCursor;
+    }
+    cursors[region.code] = list;
+  }
+  return benchData(scale, funds, cursors);
+}
+
+/** The scenario's universe for the report, after checking it: at least 1,000 distinct sets, each valid for the query's variables. */
+function describeTraffic(scenario: Scenario, data: BenchData, api: ReturnType<typeof buildSchema>): ScenarioInfo {
+  const universe = scenario.universe(data);
+  const distinct = new Set(universe.map((v) => JSON.stringify(v))).size;
+  if (distinct !== universe.length) throw new Error(`${scenario.name}: ${universe.length - distinct} variable sets repeat in its universe`);
+  if (distinct < 1000) throw new Error(`${scenario.name}: only ${distinct} distinct variable sets (at least 1,000 wanted)`);
+  const operation = parse(scenario.query).definitions[0] as OperationDefinitionNode;
+  for (const variables of universe) {
+    const coerced = getVariableValues(api, operation.variableDefinitions ?? [], variables);
+    if (coerced.errors?.length) throw new Error(`${scenario.name}: invalid variables ${JSON.stringify(variables)}: ${coerced.errors[0].message}`);
+  }
+  console.log(`traffic ${scenario.name}: ${universe.length} distinct variable sets (${scenario.axes})`);
+  return { name: scenario.name, description: scenario.description, axes: scenario.axes, universe: universe.length, top: universe.slice(0, 3) };
 }
 
 async function prepare(serverUrl: string, name: string, scale: number, registry: ReturnType<typeof readRegistry>): Promise<string> {
@@ -235,26 +427,33 @@ async function statementCount(url: string): Promise<number> {
   return Number(rows[0].n);
 }
 
-function load(target: LoadTarget, scenario: Scenario, options: { scale: number; funds: string[]; duration: number; connections: number }) {
-  return new Promise<{ requests: number; duration: number; p50: number; p99: number; errors: number; non2xx: number }>((done, fail) => {
-    execFile(
-      process.execPath,
-      [resolve(__dirname, 'load.js'), JSON.stringify({ ...target, scenario: scenario.name, ...options })],
-      { maxBuffer: 1 << 20 },
-      (error, stdout) => (error ? fail(error) : done(JSON.parse(stdout))),
+function load(options: LoadOptions): Promise<LoadResult> {
+  return new Promise((done, fail) => {
+    execFile(process.execPath, [resolve(__dirname, 'load.js'), JSON.stringify(options)], { maxBuffer: 1 << 24 }, (error, stdout) =>
+      error ? fail(error) : done(JSON.parse(stdout)),
     );
   });
 }
 
-async function post(url: string, body: unknown, headers: Record<string, string> = {}, signingSecret?: string): Promise<{ status: number; json: any }> {
+async function post(url: string, body: unknown, headers: Record<string, string> = {}, signingSecret?: string): Promise<{ status: number; json: any; text: string }> {
   const text = JSON.stringify(body);
   const signature: Record<string, string> = signingSecret ? { [SIGNATURE_HEADER]: signRequest(signingSecret, text) } : {};
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers, ...signature }, body: text });
-  return { status: response.status, json: await response.json() };
+  const answer = await response.text();
+  let json: any;
+  try {
+    json = JSON.parse(answer);
+  } catch {
+    json = { invalid: answer.slice(0, 300) };
+  }
+  return { status: response.status, json, text: answer };
 }
 
-async function waitForGraphQL(url: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
+async function waitForGraphQL(url: string, service?: Service): Promise<void> {
+  let exited: number | null | undefined;
+  void service?.exited.then((code) => (exited = code));
+  for (let i = 0; i < 600; i++) {
+    if (exited !== undefined) throw new Error(`${service!.name} exited (code ${exited}) before it answered`);
     try {
       if ((await post(url, { query: '{ __typename }' })).status === 200) return;
     } catch {
@@ -265,44 +464,93 @@ async function waitForGraphQL(url: string): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-/** Before timing anything: every contender returns the same data for the same requests. */
-async function checkSameAnswers(scenarios: Scenario[], contenders: (s: Scenario) => Contender[], funds: string[]) {
-  const data = benchData(1, funds);
-  const checks: Array<{ scenario: string; same: boolean; detail?: string }> = [];
-  for (const scenario of scenarios) {
-    let detail: string | undefined;
-    for (let i = 0; i < 5 && !detail; i++) {
-      const body = { query: scenario.query, variables: scenario.variables(i, data) };
-      const answers = await Promise.all(
-        contenders(scenario).map(async (c) => {
-          const { url, headers, signingSecret } = targetOf(c, scenario);
-          return { name: c.name, ...(await post(url, body, headers, signingSecret)) };
-        }),
-      );
-      const [first, ...rest] = answers;
-      if (first.json.errors) detail = `${first.name} answered errors: ${JSON.stringify(first.json.errors).slice(0, 200)}`;
-      for (const other of rest) {
-        if (JSON.stringify(other.json.data) !== JSON.stringify(first.json.data)) detail = `${other.name} differs from ${first.name}`;
-      }
-    }
-    checks.push({ scenario: scenario.name, same: !detail, detail });
-    console.log(`check ${scenario.name}: ${detail ?? 'every contender returns the same data'}`);
-  }
-  return checks;
+/** An answer as compared: status, data, and each error's message, path and code. */
+function comparable(answer: { status: number; json: any }) {
+  const errors = Array.isArray(answer.json?.errors)
+    ? answer.json.errors.map((e: any) => ({ message: e?.message, path: e?.path, code: e?.extensions?.code }))
+    : undefined;
+  return { status: answer.status, data: answer.json?.data, ...(errors && { errors }), ...(answer.json?.invalid && { invalid: answer.json.invalid }) };
 }
 
-/** SQL statements per dashboard request, one request at a time (warm pools, no load), at a scale. */
-async function statementsPerDashboard(gatewayUrl: string, databaseUrl: string, scale: number): Promise<number> {
+/** JSON with every object's keys sorted: equal when two values are equal whatever their field order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
+}
+
+/** Where two values first differ, e.g. `data.village.fundAllocations[0].amount: "1.00" vs "1.0"`. */
+function firstDifference(a: unknown, b: unknown, path = ''): string | undefined {
+  if (canonical(a) === canonical(b)) return undefined;
+  if (a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b)) {
+    if (Array.isArray(a) && Array.isArray(b) && a.length !== b.length) return `${path}: ${a.length} items vs ${b.length}`;
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+    for (const key of keys) {
+      const found = firstDifference((a as any)[key], (b as any)[key], Array.isArray(a) ? `${path}[${key}]` : path ? `${path}.${key}` : key);
+      if (found) return found;
+    }
+  }
+  const show = (v: unknown) => (v === undefined ? 'absent' : JSON.stringify(v).slice(0, 200));
+  return `${path || 'answer'}: ${show(a)} vs ${show(b)}`;
+}
+
+/**
+ * Before timing: every contender's full answer (status, data, errors with message, path and code)
+ * equals stock @apollo/gateway's on 100 variable sets: the 20 most popular and 80 drawn at
+ * random from the rest. Allocations are compared in full too: the answer echoes the input and
+ * the day, and each contender's call writes its own ledger row.
+ */
+async function checkAnswers(scenario: Scenario, contenders: Contender[], data: BenchData): Promise<AnswerCheck> {
+  const universe = scenario.universe(data);
+  const samples = [...universe.slice(0, 20), ...shuffle(universe.slice(20), seedOf(scenario.name, 'check')).slice(0, CHECK_SAMPLES - 20)];
+  const reference = contenders.find((c) => c.name === STOCK) ?? contenders[0];
+  const results = new Map(contenders.map((c) => [c.name, { name: c.name, differing: 0, errors: 0, orderOnly: 0, example: undefined as string | undefined }]));
+  let referenceErrors = 0;
+  for (const variables of samples) {
+    const body = { query: scenario.query, variables };
+    const answers = await Promise.all(
+      contenders.map(async (c) => ({ contender: c, answer: comparable(await post(c.url, body, scenario.mutation ? c.writer : {}, c.signingSecret)) })),
+    );
+    const expected = answers.find((a) => a.contender === reference)!.answer;
+    if (expected.errors || expected.status !== 200) referenceErrors++;
+    for (const { contender, answer } of answers) {
+      if (contender === reference) continue;
+      const result = results.get(contender.name)!;
+      if (answer.errors || answer.status !== 200) result.errors++;
+      if (canonical(answer) !== canonical(expected)) {
+        result.differing++;
+        result.example ??= `with ${JSON.stringify(variables as Variables)}: ${firstDifference(expected, answer)} (${reference.name} vs ${contender.name})`;
+      } else if (JSON.stringify(answer) !== JSON.stringify(expected)) {
+        result.orderOnly++;
+      }
+    }
+  }
+  const check: AnswerCheck = {
+    scenario: scenario.name,
+    sets: samples.length,
+    reference: reference.name,
+    referenceErrors,
+    how: scenario.mutation
+      ? 'allocations compared in full (the answer echoes the input and the day; each contender writes its own ledger row)'
+      : 'the 20 most popular and 80 drawn at random from the rest, full answers (status, data, errors: message, path, code)',
+    contenders: [...results.values()].filter((r) => r.name !== reference.name),
+  };
+  console.log(
+    `check ${scenario.name}: ${check.contenders.map((c) => `${c.name} ${c.differing ? `DIFFERS on ${c.differing}` : 'same'}${c.errors ? `, errors on ${c.errors}` : ''}`).join('; ')}${referenceErrors ? `; ${reference.name} errors on ${referenceErrors}` : ''}`,
+  );
+  for (const c of check.contenders) if (c.example) console.log(`  ${c.name}: ${c.example}`);
+  return check;
+}
+
+/** SQL statements per dashboard request, one request at a time (warm pools, no load): first pages of 100 of a district. */
+async function statementsPerDashboard(gatewayUrl: string, databaseUrl: string, data: BenchData): Promise<number> {
   const dashboard = SCENARIOS.find((s) => s.name === 'dashboard')!;
-  const data = benchData(scale);
-  for (let i = 0; i < 3; i++) await post(gatewayUrl, { query: dashboard.query, variables: dashboard.variables(i, data) });
+  for (let i = 0; i < 3; i++) await post(gatewayUrl, { query: dashboard.query, variables: fixedDashboardVariables(i, data) });
   const before = await statementCount(databaseUrl);
-  for (let i = 0; i < 10; i++) await post(gatewayUrl, { query: dashboard.query, variables: dashboard.variables(i, data) });
+  for (let i = 0; i < 10; i++) await post(gatewayUrl, { query: dashboard.query, variables: fixedDashboardVariables(i, data) });
   return ((await statementCount(databaseUrl)) - before) / 10;
 }
 
 /** At the large scale: SQL statements per dashboard request and the city summary's latency. */
-async function largeScaleChecks(serverUrl: string, registry: ReturnType<typeof readRegistry>, scale: number, connections: number, quick: boolean) {
+async function largeScaleChecks(serverUrl: string, registry: ReturnType<typeof readRegistry>, scale: number, connections: number, quick: boolean, workDir: string) {
   const started = performance.now();
   const url = await prepare(serverUrl, `bench_x${scale}`, scale, registry);
   const loadSeconds = (performance.now() - started) / 1000;
@@ -310,12 +558,21 @@ async function largeScaleChecks(serverUrl: string, registry: ReturnType<typeof r
   const env = { LOG_LEVEL: 'warn', NODE_ENV: 'production' };
   const launched = await launchServices({ registry, databaseUrl: url, gatewayPort: 4000, env, signingSecret, output: () => undefined });
   try {
-    const byName = Object.fromEntries(SCENARIOS.map((s) => [s.name, s]));
-    const dashboardStatements = await statementsPerDashboard(launched.gateway.url, url, scale);
-    const target = { url: launched.gateway.url, headers: {} };
-    const summary = await load(target, byName['city-summary'], { scale, funds: [], duration: quick ? 5 : 10, connections: Math.min(4, connections) });
+    const data = benchData(scale);
+    const dataFile = join(workDir, `data-x${scale}.json`);
+    writeFileSync(dataFile, JSON.stringify(data));
+    const dashboardStatements = await statementsPerDashboard(launched.gateway.url, url, data);
+    const summary = await load({
+      url: launched.gateway.url,
+      scenario: 'region-summary',
+      citySummaryOnly: true,
+      dataFile,
+      seed: 0,
+      duration: quick ? 5 : 10,
+      connections: Math.min(4, connections),
+    });
     console.log(`at ${scale}×: ${dashboardStatements} statements per dashboard, city summary p50 ${summary.p50} ms (data loaded in ${loadSeconds.toFixed(1)} s)`);
-    return { scale, loadSeconds, dashboardStatements, citySummaryP50: summary.p50, citySummaryErrors: summary.errors + summary.non2xx };
+    return { scale, loadSeconds, dashboardStatements, citySummaryP50: summary.p50, citySummaryErrors: summary.socketErrors + summary.timeouts + summary.failedAnswers };
   } finally {
     await stopServices([launched.gateway, ...launched.subgraphs]);
   }

@@ -1,30 +1,124 @@
-import { SIGNATURE_HEADER, signRequest } from '@zigong/kit';
 import autocannon from 'autocannon';
-import { benchData, SCENARIOS } from './scenarios';
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { type BenchData, citySummaryVariables, SCENARIOS, type Variables } from './scenarios';
+import { zipfSampler } from './traffic';
 
 /**
- * One load run, in its own process so the load generator's CPU is not the gateway's: argv[2] is
- * a JSON { url, scenario, scale, funds, connections, duration, headers, signingSecret }. Prints
- * autocannon's figures. With a signing secret each request is signed, as a gateway would (for
- * a subgraph asked directly).
+ * A gateway's request signature (`@zigong/kit`'s signRequest: `t=<ms>,v1=<HMAC-SHA256 of "t.body">`),
+ * written out here because loading the kit would add a second to every load process's start.
+ * A wrong signature would show: the subgraph answers 401, which the run counts.
+ */
+const SIGNATURE_HEADER = 'x-zigong-signature';
+function signRequest(secret: string, body: string): string {
+  const t = Date.now();
+  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
+}
+
+/** What one load run sends and to whom: argv[2] of this process, as JSON. */
+export interface LoadOptions {
+  url: string;
+  headers?: Record<string, string>;
+  /** Set where the load itself must sign, as a gateway would (a subgraph asked directly). */
+  signingSecret?: string;
+  scenario: string;
+  /** A JSON file with the BenchData the variables are drawn from. */
+  dataFile: string;
+  /** The sequence's seed: the same seed gives every contender the same requests in the same order. */
+  seed: number;
+  duration: number;
+  connections: number;
+  /** Instead of the scenario's traffic, the city's summary by district for alternating years (the 100× check). */
+  citySummaryOnly?: boolean;
+}
+
+/** What one load run saw. Every answer is parsed; anything but a clean 2xx GraphQL answer is an error. */
+export interface LoadResult {
+  /** Answers received (of any status). */
+  requests: number;
+  duration: number;
+  p50: number;
+  p99: number;
+  /** Socket errors and timeouts (autocannon's), answers other than 2xx, answers that are no JSON object. */
+  socketErrors: number;
+  timeouts: number;
+  non2xx: number;
+  invalid: number;
+  /** Answers carrying GraphQL errors, and those errors by extensions.code (NO_CODE without one). */
+  errorAnswers: number;
+  /** Answers that are not a clean success: not 2xx, no JSON object, or with GraphQL errors (each once). */
+  failedAnswers: number;
+  errorCodes: Record<string, number>;
+  /** One example error per code, for the report. */
+  errorExamples: Record<string, string>;
+  /** Distinct variable sets among the answered requests, and the universe they were drawn from. */
+  distinct: number;
+  universe: number;
+}
+
+/**
+ * One load run, in its own process so the load generator's CPU is not the gateway's: autocannon
+ * over keep-alive connections for a fixed duration; each request's variables are the next draw
+ * of the scenario's seeded Zipf sequence, each answer is parsed and its errors counted by code.
  */
 async function main() {
-  const { url, scenario: name, scale, funds, connections, duration, headers = {}, signingSecret } = JSON.parse(process.argv[2]);
-  const scenario = SCENARIOS.find((s) => s.name === name)!;
-  const data = benchData(scale, funds);
-  let i = 0;
-  const body = () => JSON.stringify({ query: scenario.query, variables: scenario.variables(i++, data) });
+  const options: LoadOptions = JSON.parse(process.argv[2]);
+  const scenario = SCENARIOS.find((s) => s.name === options.scenario)!;
+  const data: BenchData = JSON.parse(readFileSync(options.dataFile, 'utf8'));
+  const universe: Variables[] = options.citySummaryOnly ? [0, 1].map(citySummaryVariables) : scenario.universe(data);
+  const draw = options.citySummaryOnly ? (() => { let i = 0; return () => i++ % 2; })() : zipfSampler(universe.length, options.seed);
+  const bodies = new Map<number, string>();
+  const bodyOf = (index: number) => {
+    let body = bodies.get(index);
+    if (body === undefined) bodies.set(index, (body = JSON.stringify({ query: scenario.query, variables: universe[index] })));
+    return body;
+  };
+
+  const answered = new Set<number>();
+  const errorCodes: Record<string, number> = {};
+  const errorExamples: Record<string, string> = {};
+  let errorAnswers = 0;
+  let failedAnswers = 0;
+  let invalid = 0;
+  const countError = (code: string, example: string) => {
+    errorCodes[code] = (errorCodes[code] ?? 0) + 1;
+    errorExamples[code] ??= example.slice(0, 300);
+  };
+
   const result = await autocannon({
-    url,
-    connections,
-    duration,
+    url: options.url,
+    connections: options.connections,
+    duration: options.duration,
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', ...options.headers },
     requests: [
       {
-        setupRequest: (request) => {
-          const text = body();
-          return signingSecret ? { ...request, body: text, headers: { ...request.headers, [SIGNATURE_HEADER]: signRequest(signingSecret, text) } } : { ...request, body: text };
+        setupRequest: (request, context) => {
+          const index = draw();
+          context.index = index;
+          const body = bodyOf(index);
+          const signature: Record<string, string> = options.signingSecret ? { [SIGNATURE_HEADER]: signRequest(options.signingSecret, body) } : {};
+          return { ...request, body, headers: { ...request.headers, ...signature } };
+        },
+        onResponse: (status, body, context) => {
+          answered.add(context.index as number);
+          let answer: { data?: unknown; errors?: Array<{ message?: string; extensions?: { code?: string } }> } | undefined;
+          try {
+            answer = JSON.parse(body);
+          } catch {
+            answer = undefined;
+          }
+          if (!answer || typeof answer !== 'object' || (!('data' in answer) && !('errors' in answer))) {
+            invalid++;
+            failedAnswers++;
+            countError(`INVALID_ANSWER_${status}`, body);
+            return;
+          }
+          const errors = Array.isArray(answer.errors) ? answer.errors : [];
+          if (errors.length) errorAnswers++;
+          if (errors.length || status < 200 || status > 299) failedAnswers++;
+          if (!errors.length && (status < 200 || status > 299)) countError(`HTTP_${status}`, body);
+          for (const error of errors) countError(error?.extensions?.code ?? 'NO_CODE', JSON.stringify(error));
         },
       },
     ],
@@ -35,9 +129,17 @@ async function main() {
       duration: result.duration,
       p50: result.latency.p50,
       p99: result.latency.p99,
-      errors: result.errors + result.timeouts,
+      socketErrors: result.errors - result.timeouts,
+      timeouts: result.timeouts,
       non2xx: result.non2xx,
-    }),
+      invalid,
+      errorAnswers,
+      failedAnswers,
+      errorCodes,
+      errorExamples,
+      distinct: answered.size,
+      universe: universe.length,
+    } satisfies LoadResult),
   );
 }
 

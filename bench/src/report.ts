@@ -2,21 +2,206 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '@zigong/local';
-import type { Scenario } from './scenarios';
+import type { LoadResult } from './load';
 
-export interface Measurement {
+/** The contenders, by the names the report and the targets use. */
+export const OURS = 'zigong';
+export const OURS_AA = 'zigong (A/A repeat)';
+export const OURS_NO_DEDUPE = 'zigong, DEDUPE=false';
+export const CACHED = 'zigong + response cache (not judged)';
+export const STOCK = 'stock @apollo/gateway';
+export const HIVE = 'Hive Gateway';
+export const HIVE_NO_DEDUPE = 'Hive Gateway, no dedupe';
+export const HIVE_RUST = 'Hive Gateway, Rust planner';
+export const DIRECT = 'subgraph direct';
+/** Every row that is our gateway: its errors fail "no errors", its memory counts against the RSS target. */
+const OUR_ROWS = [OURS, OURS_AA, OURS_NO_DEDUPE, CACHED];
+
+/** One load run of one contender on one scenario (round 0: the warm-up, counted only for errors). */
+export interface Measurement extends LoadResult {
   scenario: string;
   contender: string;
   round: number;
-  requests: number;
-  duration: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
   statements: number;
+  /** CPU seconds by process group (gateway, each subgraph, postgres) over the run. */
   cpu: Record<string, number>;
   peakRssMb: Record<string, number>;
+}
+
+/** What a run comes to per request. */
+export interface Derived {
+  rps: number;
+  p50: number;
+  p99: number;
+  /** CPU milliseconds per request, by process group. */
+  cpu: Record<string, number>;
+  gatewayCpu: number;
+  nodeCpu: number;
+  postgresCpu: number;
+  nodeOverPostgres: number;
+  sql: number;
+  errors: number;
+  distinctShare: number;
+}
+
+export function derive(m: Measurement): Derived {
+  const n = Math.max(1, m.requests);
+  const cpu = Object.fromEntries(Object.entries(m.cpu).map(([group, seconds]) => [group, (seconds * 1000) / n]));
+  const nodeCpu = Object.entries(cpu).reduce((sum, [group, ms]) => (group === 'postgres' ? sum : sum + ms), 0);
+  return {
+    rps: m.requests / m.duration,
+    p50: m.p50,
+    p99: m.p99,
+    cpu,
+    gatewayCpu: cpu.gateway ?? 0,
+    nodeCpu,
+    postgresCpu: cpu.postgres ?? 0,
+    nodeOverPostgres: cpu.postgres ? nodeCpu / cpu.postgres : Infinity,
+    sql: m.statements / n,
+    errors: m.socketErrors + m.timeouts + m.failedAnswers,
+    distinctShare: m.requests ? m.distinct / m.requests : 0,
+  };
+}
+
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+export function spread(values: number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { median, min: sorted[0], max: sorted[sorted.length - 1] };
+}
+
+export interface Summary {
+  scenario: string;
+  contender: string;
+  rounds: number;
+  rps: Spread;
+  p50: Spread;
+  p99: Spread;
+  gatewayCpu: Spread;
+  nodeCpu: Spread;
+  postgresCpu: Spread;
+  /** CPU ms per request by process group over every timed round together. */
+  cpu: Record<string, number>;
+  sql: number;
+  /** Every error of every run, the warm-up included. */
+  errors: number;
+  errorCodes: Record<string, number>;
+  errorExamples: Record<string, string>;
+  distinctShare: Spread;
+  distinct: Spread;
+  universe: number;
+  peakRssMb: number;
+}
+
+/** The order rows are reported in: ours and its variants, then the rivals. */
+const ROW_ORDER = [OURS, OURS_AA, OURS_NO_DEDUPE, STOCK, HIVE, HIVE_NO_DEDUPE, HIVE_RUST, CACHED, DIRECT];
+
+export function summarize(measurements: Measurement[]): Summary[] {
+  const scenarios = [...new Set(measurements.map((m) => m.scenario))];
+  const rank = (m: Measurement) => scenarios.indexOf(m.scenario) * 100 + (ROW_ORDER.indexOf(m.contender) + 1 || 99);
+  const keys = [...new Set([...measurements].sort((a, b) => rank(a) - rank(b)).map((m) => `${m.scenario}\u0000${m.contender}`))];
+  return keys.map((key) => {
+    const all = measurements.filter((m) => `${m.scenario}\u0000${m.contender}` === key);
+    const timed = all.filter((m) => m.round > 0);
+    const runs = timed.length ? timed : all;
+    const derived = runs.map(derive);
+    const requests = runs.reduce((sum, m) => sum + m.requests, 0) || 1;
+    const groups = Object.keys(runs[0].cpu);
+    const errorCodes: Record<string, number> = {};
+    const errorExamples: Record<string, string> = {};
+    for (const m of all) {
+      for (const [code, count] of Object.entries(m.errorCodes)) errorCodes[code] = (errorCodes[code] ?? 0) + count;
+      Object.assign(errorExamples, { ...m.errorExamples, ...errorExamples });
+    }
+    return {
+      scenario: runs[0].scenario,
+      contender: runs[0].contender,
+      rounds: timed.length,
+      rps: spread(derived.map((d) => d.rps)),
+      p50: spread(derived.map((d) => d.p50)),
+      p99: spread(derived.map((d) => d.p99)),
+      gatewayCpu: spread(derived.map((d) => d.gatewayCpu)),
+      nodeCpu: spread(derived.map((d) => d.nodeCpu)),
+      postgresCpu: spread(derived.map((d) => d.postgresCpu)),
+      cpu: Object.fromEntries(groups.map((g) => [g, (runs.reduce((sum, m) => sum + (m.cpu[g] ?? 0), 0) * 1000) / requests])),
+      sql: runs.reduce((sum, m) => sum + m.statements, 0) / requests,
+      errors: all.map(derive).reduce((sum, d) => sum + d.errors, 0),
+      errorCodes,
+      errorExamples,
+      distinctShare: spread(derived.map((d) => d.distinctShare)),
+      distinct: spread(runs.map((m) => m.distinct)),
+      universe: runs[0].universe,
+      peakRssMb: Math.max(...runs.flatMap((m) => Object.values(m.peakRssMb))),
+    };
+  });
+}
+
+type Metric = 'rps' | 'gatewayCpu' | 'p99' | 'nodeOverPostgres';
+
+/** A metric of a contender's run in a round, or undefined where it did not run. */
+function perRound(measurements: Measurement[], scenario: string, contender: string, metric: Metric): Map<number, number> {
+  const values = new Map<number, number>();
+  for (const m of measurements) {
+    if (m.scenario === scenario && m.contender === contender && m.round > 0) values.set(m.round, derive(m)[metric]);
+  }
+  return values;
+}
+
+/** a ÷ b round by round (the rounds both ran). */
+function ratios(a: Map<number, number>, b: Map<number, number>): number[] {
+  return [...a.keys()].filter((round) => b.has(round)).sort((x, y) => x - y).map((round) => a.get(round)! / b.get(round)!);
+}
+
+/**
+ * The A/A noise band of a metric in a scenario: our gateway measured twice in every round (at
+ * opposite ends of the round's order); the band is the largest relative difference between the
+ * two in any round, taken symmetrically (a ratio of 0.8 and one of 1.25 are both a 25% band).
+ */
+export function noiseBand(measurements: Measurement[], scenario: string, metric: Metric): number {
+  const r = ratios(perRound(measurements, scenario, OURS, metric), perRound(measurements, scenario, OURS_AA, metric));
+  const finite = r.filter((x) => Number.isFinite(x) && x > 0);
+  return finite.length ? Math.exp(Math.max(...finite.map((x) => Math.abs(Math.log(x))))) - 1 : 0;
+}
+
+export interface Target {
+  name: string;
+  met: boolean;
+  /** The measure, round by round where it is a ratio of two contenders' runs. */
+  median?: number;
+  min?: number;
+  max?: number;
+  rounds?: number;
+  /** The noise band a single round may miss the goal by. */
+  band?: number;
+  detail: string;
+}
+
+/**
+ * A target on a per-round measure: met only if the median meets the goal and no round misses it
+ * by more than the noise band (for ≥ g: every round ≥ g·(1 − band); for ≤ g: every round ≤ g·(1 + band)).
+ */
+function judge(name: string, values: number[], goal: { op: '>=' | '<='; value: number }, band: number, unit = '×', digits = 2): Target {
+  if (!values.length) return { name, met: false, detail: 'not measured' };
+  const s = spread(values);
+  const met =
+    goal.op === '>='
+      ? s.median >= goal.value && s.min >= goal.value * (1 - band)
+      : s.median <= goal.value && s.max <= goal.value * (1 + band);
+  const f = (x: number) => `${x.toFixed(digits)}${unit}`;
+  return {
+    name,
+    met,
+    ...s,
+    rounds: values.length,
+    band,
+    detail: `${f(s.median)} (${f(s.min)}–${f(s.max)}); a round may miss by ${(band * 100).toFixed(0)}%`,
+  };
 }
 
 export interface LargeScale {
@@ -27,150 +212,318 @@ export interface LargeScale {
   citySummaryErrors: number;
 }
 
-export interface Summary {
-  scenario: string;
-  contender: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  /** CPU milliseconds per request, by process group (gateway, each subgraph, postgres). */
-  cpuMsPerRequest: Record<string, number>;
-  nodeCpuMsPerRequest: number;
-  statementsPerRequest: number;
-  peakRssMb: number;
-}
-
-export interface Target {
-  name: string;
-  met: boolean;
-  detail: string;
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-export function summarize(measurements: Measurement[]): Summary[] {
-  const keys = [...new Set(measurements.map((m) => `${m.scenario}\u0000${m.contender}`))];
-  return keys.map((key) => {
-    const runs = measurements.filter((m) => `${m.scenario}\u0000${m.contender}` === key);
-    const requests = runs.reduce((sum, m) => sum + m.requests, 0);
-    const groups = Object.keys(runs[0].cpu);
-    const cpuMsPerRequest = Object.fromEntries(groups.map((g) => [g, (runs.reduce((sum, m) => sum + m.cpu[g], 0) * 1000) / requests]));
-    return {
-      scenario: runs[0].scenario,
-      contender: runs[0].contender,
-      rps: requests / runs.reduce((sum, m) => sum + m.duration, 0),
-      p50: median(runs.map((m) => m.p50)),
-      p99: median(runs.map((m) => m.p99)),
-      errors: runs.reduce((sum, m) => sum + m.errors + m.non2xx, 0),
-      cpuMsPerRequest,
-      nodeCpuMsPerRequest: groups.filter((g) => g !== 'postgres').reduce((sum, g) => sum + cpuMsPerRequest[g], 0),
-      statementsPerRequest: runs.reduce((sum, m) => sum + m.statements, 0) / requests,
-      peakRssMb: Math.max(...runs.flatMap((m) => Object.values(m.peakRssMb))),
-    };
-  });
+/** The best of a rival's settings on a metric, by its median over the rounds. */
+function bestSetting(summaries: Summary[], scenario: string, settings: string[], metric: 'rps' | 'gatewayCpu' | 'p99'): string | undefined {
+  const candidates = summaries.filter((s) => s.scenario === scenario && settings.includes(s.contender));
+  if (!candidates.length) return undefined;
+  const better = (a: Summary, b: Summary) => (metric === 'rps' ? a[metric].median > b[metric].median : a[metric].median < b[metric].median);
+  return candidates.reduce((best, s) => (better(s, best) ? s : best)).contender;
 }
 
 export function evaluateTargets(measurements: Measurement[], large: LargeScale, startupSeconds: number, dashboardStatements: number): Target[] {
   const summaries = summarize(measurements);
-  const find = (scenario: string, contender: string) => summaries.find((s) => s.scenario === scenario && s.contender === contender);
   const targets: Target[] = [];
-  const ratio = (a: number, b: number) => (b ? a / b : Infinity);
-  for (const scenario of [...new Set(summaries.map((s) => s.scenario))]) {
-    const ours = find(scenario, 'zigong');
-    const stock = find(scenario, 'stock @apollo/gateway');
-    if (!ours || !stock) continue;
-    const cpu = ratio(ours.cpuMsPerRequest.gateway, stock.cpuMsPerRequest.gateway);
-    targets.push({ name: `${scenario}: gateway CPU/request ≤ 0.8× stock`, met: cpu <= 0.8, detail: `${cpu.toFixed(2)}×` });
-    const rps = ratio(ours.rps, stock.rps);
-    targets.push({ name: `${scenario}: requests/s ≥ 1.1× stock`, met: rps >= 1.1, detail: `${rps.toFixed(2)}×` });
-    targets.push({ name: `${scenario}: p99 no worse than stock`, met: ours.p99 <= stock.p99, detail: `${ours.p99} vs ${stock.p99} ms` });
-    targets.push({ name: `${scenario}: no errors`, met: ours.errors === 0, detail: `${ours.errors}` });
-    const hive = find(scenario, 'Hive Gateway');
-    if (hive) {
-      const hiveCpu = ratio(ours.cpuMsPerRequest.gateway, hive.cpuMsPerRequest.gateway);
-      targets.push({ name: `${scenario}: gateway CPU/request ≤ 0.4× Hive Gateway`, met: hiveCpu <= 0.4, detail: `${hiveCpu.toFixed(2)}×` });
-      const hiveRps = ratio(ours.rps, hive.rps);
-      targets.push({ name: `${scenario}: requests/s ≥ 1.5× Hive Gateway`, met: hiveRps >= 1.5, detail: `${hiveRps.toFixed(2)}×` });
-      targets.push({ name: `${scenario}: p99 no worse than Hive Gateway`, met: ours.p99 <= hive.p99, detail: `${ours.p99} vs ${hive.p99} ms` });
+  const scenarios = [...new Set(measurements.map((m) => m.scenario))];
+  for (const scenario of scenarios) {
+    const has = (contender: string) => summaries.some((s) => s.scenario === scenario && s.contender === contender);
+    if (!has(OURS)) continue;
+    const band = { rps: noiseBand(measurements, scenario, 'rps'), gatewayCpu: noiseBand(measurements, scenario, 'gatewayCpu'), p99: noiseBand(measurements, scenario, 'p99') };
+    const versus = (contender: string | undefined, metric: Metric, ours = OURS) =>
+      contender ? ratios(perRound(measurements, scenario, ours, metric), perRound(measurements, scenario, contender, metric)) : [];
+    if (has(STOCK)) {
+      targets.push(judge(`${scenario}: gateway CPU/request ≤ 0.8× stock`, versus(STOCK, 'gatewayCpu'), { op: '<=', value: 0.8 }, band.gatewayCpu));
+      targets.push(judge(`${scenario}: requests/s ≥ 1.1× stock`, versus(STOCK, 'rps'), { op: '>=', value: 1.1 }, band.rps));
+      targets.push(judge(`${scenario}: p99 no worse than stock (ours ÷ stock ≤ 1)`, versus(STOCK, 'p99'), { op: '<=', value: 1 }, band.p99));
+      if (has(OURS_NO_DEDUPE)) {
+        targets.push(judge(`${scenario}: requests/s with DEDUPE=false ≥ 1.1× stock`, versus(STOCK, 'rps', OURS_NO_DEDUPE), { op: '>=', value: 1.1 }, band.rps));
+      }
+    }
+    const errors = summaries.filter((s) => s.scenario === scenario && OUR_ROWS.includes(s.contender));
+    const errorCount = errors.reduce((sum, s) => sum + s.errors, 0);
+    const codes = Object.entries(errors.reduce<Record<string, number>>((all, s) => {
+      for (const [code, n] of Object.entries(s.errorCodes)) all[code] = (all[code] ?? 0) + n;
+      return all;
+    }, {}));
+    targets.push({
+      name: `${scenario}: no errors (every answer of every run of our gateway, warm-up included, parsed)`,
+      met: errorCount === 0,
+      detail: errorCount ? `${errorCount} (${codes.map(([code, n]) => `${code} ${n}`).join(', ')})` : '0',
+    });
+    const hives = [HIVE, HIVE_NO_DEDUPE].filter(has);
+    if (hives.length) {
+      const cpuBest = bestSetting(summaries, scenario, hives, 'gatewayCpu');
+      const rpsBest = bestSetting(summaries, scenario, hives, 'rps');
+      const p99Best = bestSetting(summaries, scenario, hives, 'p99');
+      targets.push(judge(`${scenario}: gateway CPU/request ≤ 0.4× Hive Gateway (best: ${cpuBest})`, versus(cpuBest, 'gatewayCpu'), { op: '<=', value: 0.4 }, band.gatewayCpu));
+      targets.push(judge(`${scenario}: requests/s ≥ 1.5× Hive Gateway (best: ${rpsBest})`, versus(rpsBest, 'rps'), { op: '>=', value: 1.5 }, band.rps));
+      targets.push(judge(`${scenario}: p99 no worse than Hive Gateway (best: ${p99Best})`, versus(p99Best, 'p99'), { op: '<=', value: 1 }, band.p99));
+    }
+    if (has(HIVE_RUST)) {
+      targets.push(judge(`${scenario}: requests/s ≥ 1.3× Hive Gateway with the Rust planner`, versus(HIVE_RUST, 'rps'), { op: '>=', value: 1.3 }, band.rps));
     }
   }
-  const dashboard = find('dashboard', 'zigong');
-  if (dashboard) {
-    const overhead = ratio(dashboard.nodeCpuMsPerRequest, dashboard.cpuMsPerRequest.postgres);
-    targets.push({ name: 'dashboard: Node CPU ÷ Postgres CPU per request ≤ 5', met: overhead <= 5, detail: `${overhead.toFixed(1)}` });
+  if (summaries.some((s) => s.scenario === 'dashboard' && s.contender === OURS)) {
+    targets.push(
+      judge(
+        'dashboard: Node CPU ÷ Postgres CPU per request ≤ 5',
+        [...perRound(measurements, 'dashboard', OURS, 'nodeOverPostgres').values()],
+        { op: '<=', value: 5 },
+        noiseBand(measurements, 'dashboard', 'nodeOverPostgres'),
+        '',
+        1,
+      ),
+    );
     targets.push({
-      name: `dashboard: SQL statements per request the same at 1× and ${large.scale}×`,
+      name: `dashboard: SQL statements per request the same at 1× and ${large.scale}× (first pages of 100, one at a time)`,
       met: dashboardStatements === large.dashboardStatements,
       detail: `${dashboardStatements.toFixed(2)} vs ${large.dashboardStatements.toFixed(2)}`,
     });
   }
-  const single = find('single-list', 'zigong');
-  const direct = find('single-list', 'subgraph direct');
-  if (single && direct) {
-    const r = ratio(single.rps, direct.rps);
-    targets.push({ name: 'single-department list through the gateway ≥ 0.7× the subgraph direct', met: r >= 0.7, detail: `${r.toFixed(2)}×` });
+  const single = ratios(perRound(measurements, 'single-list', OURS, 'rps'), perRound(measurements, 'single-list', DIRECT, 'rps'));
+  if (single.length) {
+    targets.push(judge('single-department list through the gateway ≥ 0.7× the subgraph direct', single, { op: '>=', value: 0.7 }, noiseBand(measurements, 'single-list', 'rps')));
   }
   targets.push({
     name: `city summary by district at ${large.scale}×: p50 ≤ 50 ms`,
     met: large.citySummaryP50 <= 50 && large.citySummaryErrors === 0,
     detail: `${large.citySummaryP50} ms, ${large.citySummaryErrors} errors`,
   });
-  const peak = Math.max(...summaries.filter((s) => s.contender.startsWith('zigong') || s.contender === 'subgraph direct').map((s) => s.peakRssMb));
+  const peak = Math.max(...summaries.filter((s) => OUR_ROWS.includes(s.contender) || s.contender === DIRECT).map((s) => s.peakRssMb));
   targets.push({ name: 'no process of ours above 300 MB RSS under load', met: peak <= 300, detail: `peak ${peak.toFixed(0)} MB` });
   targets.push({ name: 'npm start to first answer ≤ 10 s with data present', met: startupSeconds <= 10, detail: `${startupSeconds.toFixed(1)} s` });
   return targets;
 }
 
+/** What a lever was worth, round by round: the req/s of one row over another's, and its CPU and SQL. */
+export interface Lever {
+  lever: string;
+  scenario: string;
+  /** with ÷ without, req/s, per round. */
+  rps: Spread;
+  gatewayCpu: { with: number; without: number };
+  sql: { with: number; without: number };
+}
+
+export function levers(measurements: Measurement[]): Lever[] {
+  const summaries = summarize(measurements);
+  const pairs: Array<[string, string, string]> = [
+    ['in-flight dedupe of identical subgraph reads (ours vs DEDUPE=false)', OURS, OURS_NO_DEDUPE],
+    ['response cache, 2 s (opt-in; not judged)', CACHED, OURS],
+    ['for comparison: Hive Gateway’s Rust planner vs its default runtime', HIVE_RUST, HIVE],
+  ];
+  const result: Lever[] = [];
+  for (const [lever, withIt, without] of pairs) {
+    for (const scenario of [...new Set(measurements.map((m) => m.scenario))]) {
+      const a = summaries.find((s) => s.scenario === scenario && s.contender === withIt);
+      const b = summaries.find((s) => s.scenario === scenario && s.contender === without);
+      const r = ratios(perRound(measurements, scenario, withIt, 'rps'), perRound(measurements, scenario, without, 'rps'));
+      if (!a || !b || !r.length) continue;
+      result.push({ lever, scenario, rps: spread(r), gatewayCpu: { with: a.cpu.gateway, without: b.cpu.gateway }, sql: { with: a.sql, without: b.sql } });
+    }
+  }
+  return result;
+}
+
+export interface ContenderInfo {
+  name: string;
+  command: string;
+  /** What this contender's processes get beyond the environment every contender shares. */
+  env: Record<string, string>;
+  note?: string;
+}
+
+export interface AnswerCheck {
+  scenario: string;
+  sets: number;
+  /** Per contender: variable sets whose answer differs from the reference's, and the first difference. */
+  contenders: Array<{ name: string; differing: number; errors: number; orderOnly: number; example?: string }>;
+  reference: string;
+  referenceErrors: number;
+  how: string;
+}
+
+export interface ScenarioInfo {
+  name: string;
+  description: string;
+  axes: string;
+  universe: number;
+  top: unknown[];
+}
+
 export interface Report {
+  version: 2;
+  date: string;
   quick: boolean;
+  /** full: at least a full run's 5 rounds of 10 s; quick: --quick; custom: anything shorter. */
+  kind: 'full' | 'quick' | 'custom';
+  note?: string;
+  command: string;
+  machine: string;
   rounds: number;
   duration: number;
   connections: number;
-  scenarios: Scenario[];
-  checks: Array<{ scenario: string; same: boolean; detail?: string }>;
+  warmup: number;
+  order: string;
+  commonEnv: Record<string, string>;
+  contenders: ContenderInfo[];
+  routerRuntime: string;
+  scenarios: ScenarioInfo[];
+  checks: AnswerCheck[];
   measurements: Measurement[];
   large: LargeScale;
   startup: number;
-  targets: Target[];
-  /** SQL statements per dashboard request at 1×, one request at a time. */
   dashboardStatements: number;
+  oddities: string[];
+  wallSeconds: number;
 }
 
-/** Prints the table and writes bench/results/<date>.json and .md (and latest.md). */
-export function writeReport(report: Report): void {
-  const summaries = summarize(report.measurements);
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
-  const groups = [...new Set(summaries.flatMap((s) => Object.keys(s.cpuMsPerRequest)))];
+export interface Results extends Report {
+  summaries: Summary[];
+  targets: Target[];
+  levers: Lever[];
+  bands: Array<{ scenario: string; rps: number; gatewayCpu: number; p99: number }>;
+}
+
+export function machine(): string {
+  return `${cpus().length} × ${cpus()[0]?.model?.trim() ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+}
+
+const n0 = (x: number) => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: 0 }) : '–');
+const n2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
+const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+const range = (s: Spread, f: (x: number) => string) => `${f(s.median)} (${f(s.min)}–${f(s.max)})`;
+
+export function complete(report: Report): Results {
+  const targets = evaluateTargets(report.measurements, report.large, report.startup, report.dashboardStatements);
+  const scenarios = [...new Set(report.measurements.map((m) => m.scenario))];
+  return {
+    ...report,
+    summaries: summarize(report.measurements),
+    targets,
+    levers: levers(report.measurements),
+    bands: scenarios.map((scenario) => ({
+      scenario,
+      rps: noiseBand(report.measurements, scenario, 'rps'),
+      gatewayCpu: noiseBand(report.measurements, scenario, 'gatewayCpu'),
+      p99: noiseBand(report.measurements, scenario, 'p99'),
+    })),
+  };
+}
+
+/** The whole report as markdown: what ran how, the answers check, the table, the noise, the targets. */
+export function markdown(r: Results): string {
+  const groups = [...new Set(r.summaries.flatMap((s) => Object.keys(s.cpu)))];
+  const met = r.targets.filter((t) => t.met).length;
   const lines = [
-    `# Bench ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC${report.quick ? ' (quick)' : ''}`,
+    `# Bench ${r.date.slice(0, 16).replace('T', ' ')} UTC (${r.kind} run)`,
     '',
-    `Machine: ${machine}. ${report.rounds} round(s) × ${report.duration} s per scenario and contender, alternating; ${report.connections} connections; varied variables; logs at warn.`,
+    ...(r.note ? [`**${r.note}**`, ''] : []),
+    `Machine: ${r.machine}. Command: \`${r.command}\`. ${r.rounds} round(s) × ${r.duration} s per scenario and contender after a ${r.warmup} s warm-up each; ${r.connections} connections; ${r.order} Took ${(r.wallSeconds / 60).toFixed(1)} min.`,
     '',
-    `| scenario | contender | req/s | p50 ms | p99 ms | errors | CPU ms/req: ${groups.join(' / ')} | Node CPU ms/req | SQL/req | peak RSS MB |`,
-    '|---|---|--:|--:|--:|--:|---|--:|--:|--:|',
-    ...summaries.map(
+    `**targets: ${met} of ${r.targets.length} met** (a target is met when its median over the rounds meets it and no round misses it by more than the A/A noise band).`,
+    '',
+    '## Contenders',
+    '',
+    `Every contender's processes run with ${Object.entries(r.commonEnv).map(([k, v]) => `\`${k}=${v}\``).join(' ')} on top of the bench's own environment (the same for all); beyond that:`,
+    '',
+    '| contender | command | its own environment |',
+    '|---|---|---|',
+    ...r.contenders.map((c) => `| ${c.name} | \`${c.command}\` | ${Object.entries(c.env).map(([k, v]) => `\`${k}=${v}\``).join(' ') || '—'}${c.note ? ` (${c.note})` : ''} |`),
+    '',
+    `Hive Gateway's Rust planner: ${r.routerRuntime}`,
+    '',
+    '## Traffic',
+    '',
+    'Each scenario draws its variables from a universe of distinct variable sets ranked by popularity, with a Zipf skew (s = 1) from a seeded generator: the same sequence for every contender in a round, a new one each round. "Distinct" is the share of the answered requests that were distinct variable sets (ours, median of the rounds; the range is over every contender and round).',
+    '',
+    '| scenario | what | universe | axes | distinct, ours | distinct, all |',
+    '|---|---|--:|---|--:|---|',
+    ...r.scenarios.map((s) => {
+      const rows = r.summaries.filter((x) => x.scenario === s.name);
+      const ours = rows.find((x) => x.contender === OURS);
+      const shares = rows.flatMap((x) => [x.distinctShare.min, x.distinctShare.max]);
+      return `| ${s.name} | ${s.description} | ${n0(s.universe)} | ${s.axes} | ${ours ? `${pct(ours.distinctShare.median)} (${n0(ours.distinct.median)})` : '–'} | ${shares.length ? `${pct(Math.min(...shares))}–${pct(Math.max(...shares))}` : '–'} |`;
+    }),
+    '',
+    '## Answers compared before timing',
+    '',
+    ...r.checks.flatMap((c) => [
+      `- **${c.scenario}** (${c.sets} variable sets; ${c.how}; reference ${c.reference}${c.referenceErrors ? `, which answered ${c.referenceErrors} with errors` : ''}): ${c.contenders
+        .map((x) => `${x.name} ${x.differing ? `**differs on ${x.differing}**` : 'same'}${x.orderOnly ? ` (field order only on ${x.orderOnly})` : ''}${x.errors ? `, errors on ${x.errors}` : ''}`)
+        .join('; ')}.`,
+      ...c.contenders.filter((x) => x.example).map((x) => `  - ${x.name}: ${x.example}`),
+    ]),
+    '',
+    '## Results',
+    '',
+    'Median of the rounds, (min–max) across them. CPU from /proc per process group; SQL from pg_stat_statements; errors: every failed answer or socket error of every run, warm-up included.',
+    '',
+    `| scenario | contender | req/s | p50 ms | p99 ms | gateway CPU ms/req | Node CPU ms/req | Postgres CPU ms/req | SQL/req | errors | peak RSS MB |`,
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    ...r.summaries.map(
       (s) =>
-        `| ${s.scenario} | ${s.contender} | ${s.rps.toFixed(0)} | ${s.p50} | ${s.p99} | ${s.errors} | ${groups.map((g) => (s.cpuMsPerRequest[g] ?? 0).toFixed(2)).join(' / ')} | ${s.nodeCpuMsPerRequest.toFixed(2)} | ${s.statementsPerRequest.toFixed(2)} | ${s.peakRssMb.toFixed(0)} |`,
+        `| ${s.scenario} | ${s.contender} | ${range(s.rps, n0)} | ${n0(s.p50.median)} | ${range(s.p99, n0)} | ${range(s.gatewayCpu, n2)} | ${n2(s.nodeCpu.median)} | ${n2(s.postgresCpu.median)} | ${n2(s.sql)} | ${s.errors} | ${n0(s.peakRssMb)} |`,
     ),
     '',
-    `Answers checked equal before timing: ${report.checks.map((c) => `${c.scenario} ${c.same ? 'same' : `DIFFERENT (${c.detail})`}`).join('; ')}.`,
-    `SQL statements per dashboard request, one at a time: ${report.dashboardStatements.toFixed(2)} at 1×, ${report.large.dashboardStatements.toFixed(2)} at ${report.large.scale}× (data loaded in ${report.large.loadSeconds.toFixed(1)} s). City summary at ${report.large.scale}×: p50 ${report.large.citySummaryP50} ms.`,
-    `npm start to first answer, data present: ${report.startup.toFixed(1)} s.`,
+    `CPU ms per request by process group over all rounds (${groups.join(' / ')}):`,
     '',
-    '| target | met | measured |',
+    ...r.summaries.map((s) => `- ${s.scenario}, ${s.contender}: ${groups.map((g) => n2(s.cpu[g] ?? 0)).join(' / ')}`),
+    '',
+    ...(() => {
+      const failing = r.summaries.filter((s) => s.errors);
+      return failing.length
+        ? [
+            '### Errors by code',
+            '',
+            ...failing.map(
+              (s) =>
+                `- ${s.scenario}, ${s.contender}: ${Object.entries(s.errorCodes).map(([code, n]) => `${code} ${n}`).join(', ')}${Object.entries(s.errorExamples).map(([code, e]) => `\n  - ${code}: \`${e.replace(/`/g, "'").slice(0, 240)}\``).join('')}`,
+            ),
+            '',
+          ]
+        : ['No contender answered any error.', ''];
+    })(),
+    '## Noise',
+    '',
+    `Our gateway runs twice in every round, at opposite ends of the round's order (A/A); the band is the largest relative difference between the two in any round. ${r.bands
+      .map((b) => `${b.scenario}: req/s ±${pct(b.rps)}, gateway CPU ±${pct(b.gatewayCpu)}, p99 ±${pct(b.p99)}`)
+      .join('; ')}.`,
+    '',
+    `SQL statements per dashboard request, one at a time: ${r.dashboardStatements.toFixed(2)} at 1×, ${r.large.dashboardStatements.toFixed(2)} at ${r.large.scale}× (data loaded in ${r.large.loadSeconds.toFixed(1)} s). City summary by district at ${r.large.scale}×: p50 ${r.large.citySummaryP50} ms. npm start to first answer, data present: ${r.startup.toFixed(1)} s.`,
+    '',
+    ...(r.oddities.length ? ['## Odd things seen', '', ...r.oddities.map((o) => `- ${o}`), ''] : []),
+    '## Targets',
+    '',
+    'Ratios are ours ÷ theirs, round by round; "best" is the rival\'s setting with the best median on that measure.',
+    '',
+    '| target | met | median (min–max across rounds) |',
     '|---|---|---|',
-    ...report.targets.map((t) => `| ${t.name} | ${t.met ? 'yes' : 'no'} | ${t.detail} |`),
+    ...r.targets.map((t) => `| ${t.name} | ${t.met ? 'yes' : '**no**'} | ${t.detail} |`),
+    '',
+    '## Levers',
+    '',
+    '| lever | scenario | req/s with ÷ without: median (min–max) | gateway CPU ms/req with / without | SQL/req with / without |',
+    '|---|---|---|---|---|',
+    ...r.levers.map((l) => `| ${l.lever} | ${l.scenario} | ${range(l.rps, (x) => `${x.toFixed(2)}×`)} | ${n2(l.gatewayCpu.with)} / ${n2(l.gatewayCpu.without)} | ${n2(l.sql.with)} / ${n2(l.sql.without)} |`),
+    '',
+    `targets: ${met} of ${r.targets.length} met`,
     '',
   ];
-  const markdown = lines.join('\n');
+  return lines.join('\n');
+}
+
+/** Writes bench/results/<date>.json and .md (and latest.md), prints the report. */
+export function writeReport(report: Report): Results {
+  const results = complete(report);
+  const text = markdown(results);
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-');
-  writeFileSync(join(dir, `${stamp}.json`), JSON.stringify({ machine, ...report, summaries }, null, 2));
-  writeFileSync(join(dir, `${stamp}.md`), markdown);
-  writeFileSync(join(dir, 'latest.md'), markdown);
-  console.log(`\n${markdown}`);
-  console.log(`written to bench/results/${stamp}.json and .md`);
-  console.log(`targets: ${report.targets.filter((t) => t.met).length} of ${report.targets.length} met`);
+  const stamp = `${report.date.slice(0, 16).replace(/[:T]/g, '-')}${report.kind === 'full' ? '' : `-${report.kind}`}`;
+  writeFileSync(join(dir, `${stamp}.json`), JSON.stringify(results, null, 2));
+  writeFileSync(join(dir, `${stamp}.md`), text);
+  writeFileSync(join(dir, 'latest.md'), text);
+  console.log(`\n${text}`);
+  console.log(`written to bench/results/${stamp}.json and .md; \`npm run bench:readme\` puts the latest full run into README.md`);
+  console.log(`targets: ${results.targets.filter((t) => t.met).length} of ${results.targets.length} met`);
+  return results;
 }

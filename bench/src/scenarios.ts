@@ -1,21 +1,32 @@
 import { zigongDivisions } from '@zigong/reference';
+import { natural, rankByPopularity, type Ranked, seedOf, shuffled } from './traffic';
 
-/** The places a load draws its variables from, so requests vary the way real traffic does. */
+export type Variables = Record<string, unknown>;
+
+/** The places a load draws its variables from, so requests vary the way a city's traffic does. */
 export interface BenchData {
-  districts: string[];
-  towns: string[];
+  scale: number;
+  /** The city, its districts and counties, and their towns: the regions a front-end filters by. */
+  regions: Array<{ code: string; level: 'CITY' | 'DISTRICT' | 'COUNTY' | 'TOWN' }>;
   villages: string[];
-  funds: string[];
+  /** Fund ids the graph lists; `district` for a district's or county's own fund, none for the city's. */
+  funds: Array<{ id: string; district?: string }>;
+  /**
+   * Per region, the cursor after each of its villages in the order the graph pages them
+   * (`villages(regionId)` edges), so a page k of size s starts after village k·s − 1.
+   */
+  cursors: Record<string, string[]>;
 }
 
-/** `funds`: the fund ids the graph lists (`{ funds { id } }`), for the allocations. */
-export function benchData(scale: number, funds: string[] = []): BenchData {
+/** `funds`: the fund ids the graph lists (`{ funds { id } }`); `cursors`: see BenchData. */
+export function benchData(scale: number, funds: string[] = [], cursors: Record<string, string[]> = {}): BenchData {
   const { regions, villages } = zigongDivisions({ scale });
   return {
-    districts: regions.filter((r) => r.level === 'DISTRICT' || r.level === 'COUNTY').map((r) => r.code),
-    towns: regions.filter((r) => r.level === 'TOWN').map((r) => r.code),
+    scale,
+    regions: regions.map((r) => ({ code: r.code, level: r.level })),
     villages: villages.map((v) => v.code),
-    funds,
+    funds: funds.map((id) => ({ id, district: /^fund-\d{4}-(\d{12})-/.exec(id)?.[1] })),
+    cursors,
   };
 }
 
@@ -23,23 +34,41 @@ export interface Scenario {
   name: string;
   description: string;
   query: string;
-  /** Variables of the i-th request. */
-  variables(i: number, data: BenchData): Record<string, unknown>;
+  /**
+   * Every distinct variable set the scenario's traffic may send (at least 1,000), most popular
+   * first: a load draws rank k with probability ∝ 1/(k+1). Deterministic for the same data.
+   */
+  universe(data: BenchData): Variables[];
+  /** What the axes are, for the report. */
+  axes: string;
   /** The one subgraph that can answer it alone, for the direct comparison. */
   direct?: string;
   /** Writes: sent with a token allowed to write (our gateway) or the identity it stands for (the others). */
   mutation?: boolean;
 }
 
-const pick = <T>(items: T[], i: number) => items[(i * 7919) % items.length];
+/** Years with income records come first; older years are valid and asked for, and answer empty summaries. */
+const YEARS_WITH_DATA = [2024, 2023];
+
+/** The product of every axis: one variable set per combination, weighted by the product of the axes' weights. */
+function combine(axes: Array<Array<Ranked<Variables>>>): Array<{ value: Variables; weight: number }> {
+  return axes.reduce<Array<{ value: Variables; weight: number }>>(
+    (sets, axis) => sets.flatMap((set) => axis.map((a) => ({ value: { ...set.value, ...a.value }, weight: set.weight * a.weight }))),
+    [{ value: {}, weight: 1 }],
+  );
+}
+
+const regionsAbove = (data: BenchData, levels: string[]) => data.regions.filter((r) => levels.includes(r.level)).map((r) => r.code);
 
 export const SCENARIOS: Scenario[] = [
   {
     name: 'dashboard',
-    description: 'a page of 100 villages of a district with fields from all four departments',
-    query: `query Dashboard($regionId: ID!, $year: Int!) {
-      villages(regionId: $regionId, first: 100) {
+    description: 'a page of a region’s villages (city, district, county or town; 10 to 100 a page, any page) with fields from all four departments',
+    axes: 'region (city, districts, counties, towns) × page size (20, 50, 100, 10) × page (cursor) × year (2024, 2023)',
+    query: `query Dashboard($regionId: ID!, $year: Int!, $first: Int!, $after: String) {
+      villages(regionId: $regionId, first: $first, after: $after) {
         totalCount
+        pageInfo { hasNextPage endCursor }
         edges { node {
           id name town { name } partyBranch { name officers { name role } }
           industrialParks { name products }
@@ -48,49 +77,135 @@ export const SCENARIOS: Scenario[] = [
         } }
       }
     }`,
-    variables: (i, data) => ({ regionId: pick(data.districts, i), year: 2023 + (i % 2) }),
+    universe: (data) => {
+      const regions = shuffled(regionsAbove(data, ['CITY', 'DISTRICT', 'COUNTY', 'TOWN']), seedOf('dashboard', 'regions'));
+      const sets: Array<{ value: Variables; weight: number }> = [];
+      for (const region of regions) {
+        const cursors = data.cursors[region.value] ?? [];
+        for (const size of natural([20, 50, 100, 10])) {
+          const pages = Math.max(1, Math.ceil(cursors.length / size.value));
+          for (let page = 0; page < pages; page++) {
+            const after = page === 0 ? {} : { after: cursors[page * size.value - 1] };
+            for (const year of natural(YEARS_WITH_DATA)) {
+              sets.push({
+                value: { regionId: region.value, first: size.value, ...after, year: year.value },
+                weight: region.weight * size.weight * year.weight * (1 / (page + 1)),
+              });
+            }
+          }
+        }
+      }
+      return rankByPopularity(sets, seedOf('dashboard'));
+    },
   },
   {
     name: 'village-page',
-    description: 'one village’s page across departments (Gantang’s shape), varied villages',
-    query: `query VillagePage($id: ID!) {
+    description: 'one village’s page across departments (Gantang’s shape), any village, either year',
+    axes: 'village (703) × year (2024, 2023)',
+    query: `query VillagePage($id: ID!, $year: Int!) {
       village(id: $id) {
         name town { name } district { name }
         partyBranch { name kind officers { name role } }
         industrialParks { name projects { name phase } supplyChains { product dailyVolume unit destinations } }
-        collectiveIncome(year: 2024) { amount }
+        collectiveIncome(year: $year) { amount }
         fundAllocations { amount purpose fund { name coordinatedBy { name } } }
         tourismAlliances { name theme platforms { name } }
       }
     }`,
-    variables: (i, data) => ({ id: i % 10 === 0 ? '510302101201' : pick(data.villages, i) }),
+    universe: (data) =>
+      rankByPopularity(
+        combine([
+          shuffled(data.villages, seedOf('village-page', 'villages')).map((v) => ({ value: { id: v.value }, weight: v.weight })),
+          natural(YEARS_WITH_DATA).map((y) => ({ value: { year: y.value }, weight: y.weight })),
+        ]),
+        seedOf('village-page'),
+      ),
   },
   {
-    name: 'city-summary',
-    description: 'the city’s income summary broken down by district and county',
-    query: `query CitySummary($year: Int!) {
-      city: collectiveIncomeSummary(regionId: "510300000000", year: $year) { villageCount total averagePerVillage growthRate }
-      districts: regions(level: DISTRICT) { name collectiveIncomeSummary(year: $year) { villageCount total averagePerVillage growthRate } }
-      counties: regions(level: COUNTY) { name collectiveIncomeSummary(year: $year) { villageCount total averagePerVillage growthRate } }
+    name: 'region-summary',
+    description: 'a region’s income summary for a year with each child region’s (the city by district and county, a district by town)',
+    axes: 'region (city, districts, counties, towns) × year (2024 back to 2012; only 2023 and 2024 have records)',
+    query: `query RegionSummary($regionId: ID!, $year: Int!) {
+      summary: collectiveIncomeSummary(regionId: $regionId, year: $year) { villageCount total averagePerVillage growthRate }
+      region(id: $regionId) {
+        name
+        children { name collectiveIncomeSummary(year: $year) { villageCount total averagePerVillage growthRate } }
+      }
     }`,
-    variables: (i) => ({ year: 2023 + (i % 2) }),
+    universe: (data) =>
+      rankByPopularity(
+        combine([
+          shuffled(regionsAbove(data, ['CITY', 'DISTRICT', 'COUNTY', 'TOWN']), seedOf('region-summary', 'regions')).map((r) => ({
+            value: { regionId: r.value },
+            weight: r.weight,
+          })),
+          natural(Array.from({ length: 13 }, (_, i) => 2024 - i)).map((y) => ({ value: { year: y.value }, weight: y.weight })),
+        ]),
+        seedOf('region-summary'),
+      ),
   },
   {
     name: 'single-list',
-    description: 'one department’s list: the industrial parks of a town',
-    query: `query TownParks($regionId: ID!) { industrialParks(regionId: $regionId) { id name products projects { name phase } } }`,
-    variables: (i, data) => ({ regionId: pick(data.towns, i) }),
+    description: 'one department’s list: the industrial parks at or below a district, county, town or village, with or without their projects',
+    axes: 'region (districts, counties, towns, villages) × projects shown (yes, no)',
+    query: `query RegionParks($regionId: ID!, $withProjects: Boolean!) {
+      industrialParks(regionId: $regionId) { id name products projects @include(if: $withProjects) { name phase } }
+    }`,
+    universe: (data) =>
+      rankByPopularity(
+        combine([
+          shuffled([...regionsAbove(data, ['DISTRICT', 'COUNTY', 'TOWN']), ...data.villages], seedOf('single-list', 'regions')).map((r) => ({
+            value: { regionId: r.value },
+            weight: r.weight,
+          })),
+          natural([true, false]).map((w) => ({ value: { withProjects: w.value }, weight: w.weight })),
+        ]),
+        seedOf('single-list'),
+      ),
     direct: 'agriculture',
   },
   {
     name: 'allocation',
-    description: 'allocating money from a fund to a village, confirmed with what was allocated from which fund',
+    description: 'allocating money from a fund (the city’s three or the village’s own district’s) to a village, confirmed with what was allocated from which fund',
+    axes: 'village (703) × fund (3 city funds, the district’s own) with a small amount and a purpose',
     query: `mutation Allocate($input: AllocateFundInput!) {
       allocateFund(input: $input) { amount purpose allocatedOn fund { id name } village { id } }
     }`,
-    variables: (i, data) => ({
-      input: { fundId: pick(data.funds, i), villageId: pick(data.villages, i + 1), amount: '0.01', purpose: `bench allocation ${i % 100}` },
-    }),
+    universe: (data) => {
+      const purposes = ['道路硬化', '产业园配套', '冷链仓储', '文旅步道', '人居环境整治'];
+      const cityFunds = data.funds.filter((f) => !f.district).map((f) => f.id);
+      const sets: Array<{ value: Variables; weight: number }> = [];
+      for (const village of shuffled(data.villages, seedOf('allocation', 'villages'))) {
+        const district = `${village.value.slice(0, 6)}000000`;
+        const own = data.funds.filter((f) => f.district === district).map((f) => f.id);
+        for (const fund of natural([...cityFunds, ...own])) {
+          const n = sets.length;
+          sets.push({
+            value: {
+              input: {
+                fundId: fund.value,
+                villageId: village.value,
+                amount: `0.${String(1 + (n % 99)).padStart(2, '0')}`,
+                purpose: `bench: ${purposes[n % purposes.length]}`,
+              },
+            },
+            weight: village.weight * fund.weight,
+          });
+        }
+      }
+      return rankByPopularity(sets, seedOf('allocation'));
+    },
     mutation: true,
   },
 ];
+
+/** The dashboard as the one-at-a-time checks have always asked it: the first page of 100 of a district or county. */
+export function fixedDashboardVariables(i: number, data: BenchData): Variables {
+  const districts = regionsAbove(data, ['DISTRICT', 'COUNTY']);
+  return { regionId: districts[(i * 7919) % districts.length], first: 100, year: YEARS_WITH_DATA[i % 2] };
+}
+
+/** The city's summary by district and county, either year: the 100× latency check. */
+export function citySummaryVariables(i: number): Variables {
+  return { regionId: '510300000000', year: YEARS_WITH_DATA[i % 2] };
+}

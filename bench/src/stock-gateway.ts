@@ -25,14 +25,24 @@ class SignedDataSource extends RemoteGraphQLDataSource {
   }
 }
 
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+
+/** Apollo's own logger interface at the bench's LOG_LEVEL, as every contender runs (default info, like Apollo's). */
+function logger() {
+  const level = Math.max(0, LEVELS.indexOf(process.env.LOG_LEVEL ?? 'info'));
+  const at = (name: string, write: (...args: unknown[]) => void) => (LEVELS.indexOf(name) >= level ? write : () => undefined);
+  return { debug: at('debug', console.debug), info: at('info', console.info), warn: at('warn', console.warn), error: at('error', console.error) };
+}
+
 async function main() {
   const gateway = new ApolloGateway({
+    logger: logger(),
     supergraphSdl: readFileSync(process.env.SUPERGRAPH_PATH!, 'utf8'),
     buildService: ({ name, url }) => new SignedDataSource(process.env[`SUBGRAPH_${name.toUpperCase()}_URL`] ?? url!, process.env.GATEWAY_SIGNING_SECRET),
   });
-  const server = new ApolloServer({ gateway });
+  const server = new ApolloServer({ gateway, logger: logger() });
   const { url } = await startStandaloneServer(server, { listen: { port: Number(process.env.PORT), host: '127.0.0.1' } });
-  console.log(`stock gateway at ${url}`);
+  logger().info(`stock gateway at ${url}`);
 }
 
 void main();
