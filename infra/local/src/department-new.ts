@@ -4,6 +4,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { composeRegistry, CompositionError } from './composition';
+import { writeDeploymentFiles } from './deploy/generate';
 import { DepartmentNameError, validateDepartmentName } from './department-name';
 import { nextRegistryPort, registerDepartment, scaffoldDepartment } from './department-scaffold';
 import { REGISTRY_PATH, ROOT } from './paths';
@@ -60,7 +61,8 @@ runMain(async () => {
   }
   console.log(`Composed:\n${written.map((path) => `  ${relative(ROOT, path)}`).join('\n')}`);
   // Its Kubernetes, compose and Router entries, generated from the registry like every other department's.
-  run('Deployment files: node infra/k8s/generate.js', [process.execPath, join(ROOT, 'infra', 'k8s', 'generate.js')]);
+  console.log('Deployment files (npm run deploy:generate):');
+  writeDeploymentFiles((line) => console.log(`  ${line}`));
 
   if (!values['no-install']) link(name);
   console.log(

@@ -78,7 +78,7 @@ export async function migrateDepartment(request: MigrateRequest, config: Migrate
     );
   }
   const department = loadDepartment(request.department);
-  // One connection holds the lock, one runs the migrations, one spare for the seed: the
+  // One connection holds the lock, the other runs the migrations, then the seed: the
   // deployment's connection budget counts MIGRATE_POOL_SIZE per starting pod.
   const db = createDataSource(department, config.databaseUrl, { poolSize: MIGRATE_POOL_SIZE });
   try {
@@ -105,7 +105,7 @@ export async function migrateDepartment(request: MigrateRequest, config: Migrate
 }
 
 /** Connections one migration step opens at most. */
-export const MIGRATE_POOL_SIZE = 3;
+export const MIGRATE_POOL_SIZE = 2;
 
 export const lockKey = (department: string) => `zigong:migrate:${department}`;
 
