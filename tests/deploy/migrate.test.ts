@@ -7,7 +7,8 @@ import { Client } from 'pg';
 
 /**
  * The deployment's per-department migration step (`node infra/local/dist/migrate.js <name> --seed`,
- * one Kubernetes Job each), run as the compiled CLI against a real database, as the Job runs it.
+ * in Kubernetes an init container of every subgraph pod), run as the compiled CLI against a real
+ * database, as the init container runs it.
  */
 const CLI = join(ROOT, 'infra/local/dist/migrate.js');
 
