@@ -88,6 +88,8 @@ export function readmeSection(results: Results, file: string): string {
       results.routerRuntime.startsWith('in use') ? 'Hive Gateway’s Rust planner was verified in use (its log line and different subgraph requests).' : `Hive Gateway’s Rust planner: ${results.routerRuntime}`
     }`,
     '',
+    `At ${results.large.scale}× data a dashboard page of 100 costs ${n2(results.large.dashboardStatements)} SQL statements (${n2(results.dashboardStatements)} at 1×) and the city summary by district answers in p50 ${results.large.citySummaryP50} ms; \`npm start\` answers ${results.startup.toFixed(1)} s after it starts with data present.`,
+    '',
     unmet.length ? '**Not met:**' : '**Every target met.**',
     '',
     ...unmet.map((t) => `- ${t.name}: ${t.detail}`),

@@ -75,11 +75,3 @@ export function seedOf(...parts: Array<string | number>): number {
   }
   return hash >>> 0;
 }
-
-/** How many distinct values the first `count` draws of a sampler hit (what a contender's run sent). */
-export function expectedDistinct(n: number, seed: number, count: number): number {
-  const next = zipfSampler(n, seed);
-  const seen = new Set<number>();
-  for (let i = 0; i < count; i++) seen.add(next());
-  return seen.size;
-}
