@@ -1,4 +1,11 @@
-/** One jest run for the whole monorepo: unit, integration (*.int.test.ts) and end-to-end tests. */
+/**
+ * The monorepo's tests in four tiers, told apart by file name, one jest project each:
+ * - unit: `*.test.ts` — no database, no build, no other process (`npm run test:unit`);
+ * - int: `*.int.test.ts` — a department against real Postgres (`npm run test:int`);
+ * - e2e: `*.e2e.test.ts` — real HTTP servers, the gateway, child processes (`npm run test:e2e`);
+ * - reliability: `tests/reliability/*` — faults and load (`npm run test:reliability`).
+ * `npm test` runs them all. Postgres is started once per run, only where a tier needs it.
+ */
 const swc = {
   jsc: {
     parser: { syntax: 'typescript', decorators: true },
@@ -10,15 +17,13 @@ const swc = {
   sourceMaps: 'inline',
 };
 
-module.exports = {
+const FOLDERS = ['<rootDir>/subgraphs/*/src/**/', '<rootDir>/gateway/src/**/', '<rootDir>/infra/*/src/**/', '<rootDir>/tests/**/'];
+const matching = (suffix) => FOLDERS.map((folder) => `${folder}*${suffix}`);
+
+const common = {
+  rootDir: __dirname,
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
-  testMatch: [
-    '<rootDir>/subgraphs/*/src/**/*.test.ts',
-    '<rootDir>/gateway/src/**/*.test.ts',
-    '<rootDir>/infra/*/src/**/*.test.ts',
-    '<rootDir>/tests/**/*.test.ts',
-  ],
   // Tests run the TypeScript sources, so a test never sees a stale build.
   moduleNameMapper: {
     '^@zigong/kit$': '<rootDir>/subgraphs/kit/src/index.ts',
@@ -29,9 +34,29 @@ module.exports = {
     '^@zigong/reference$': '<rootDir>/infra/reference/src/index.ts',
     '^@zigong/([a-z0-9]+)$': '<rootDir>/subgraphs/$1/src/index.ts',
   },
+};
+
+// One Postgres server for the run (a database per test file), for the tiers that need one.
+const postgres = {
   globalSetup: '<rootDir>/tests/setup/postgres.mjs',
   globalTeardown: '<rootDir>/tests/setup/postgres-stop.mjs',
+};
+
+const RELIABILITY = '<rootDir>/tests/reliability/';
+
+module.exports = {
   testTimeout: 60_000,
-  // Test files share one Postgres server (a database each); two workers fill this machine's cores.
+  // Test files share one Postgres server; two workers fill this machine's cores.
   maxWorkers: 2,
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: matching('.test.ts'),
+      testPathIgnorePatterns: ['\\.int\\.test\\.ts$', '\\.e2e\\.test\\.ts$', RELIABILITY],
+    },
+    { ...common, ...postgres, displayName: 'int', testMatch: matching('.int.test.ts'), testPathIgnorePatterns: [RELIABILITY] },
+    { ...common, ...postgres, displayName: 'e2e', testMatch: matching('.e2e.test.ts'), testPathIgnorePatterns: [RELIABILITY] },
+    { ...common, ...postgres, displayName: 'reliability', testMatch: [`${RELIABILITY}**/*.test.ts`] },
+  ],
 };

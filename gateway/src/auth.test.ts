@@ -38,10 +38,10 @@ describe('bearer tokens', () => {
   describe('through a JWKS (RS256/ES256)', () => {
     let server: Server;
     let url: string;
-    let privateKey: CryptoKey;
+    let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
     beforeAll(async () => {
       const pair = await generateKeyPair('ES256');
-      privateKey = pair.privateKey as CryptoKey;
+      privateKey = pair.privateKey;
       const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
       server = createServer((_req, res) => res.end(JSON.stringify({ keys: [jwk] })));
       await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
@@ -229,7 +229,7 @@ describe('a gateway whose JWKS is down at start', () => {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${await keys.sign()}` },
         body: JSON.stringify({ query: '{ __typename }' }),
       });
-      return { status: response.status, body: await response.json() };
+      return { status: response.status, body: (await response.json()) as { errors: Array<{ extensions: { code: string } }> } };
     };
     const failures = async () => Number(/^gateway_jwks_fetch_failures_total (\d+)$/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1]);
     try {

@@ -148,8 +148,8 @@ describe('allocations (writes) one subgraph answers alone', () => {
 
   /** The same write through both gateways, each with its own token for the scope given (none: anonymous). */
   async function bothWrite(variables: Record<string, unknown>, scope: string | null, query = ALLOCATE) {
-    const ours = scope === null ? {} : { authorization: `Bearer ${await platform.token(scope)}` };
-    const theirs = scope === null ? {} : { authorization: `Bearer ${await apolloOnly.token(scope)}` };
+    const ours: Record<string, string> = scope === null ? {} : { authorization: `Bearer ${await platform.token(scope)}` };
+    const theirs: Record<string, string> = scope === null ? {} : { authorization: `Bearer ${await apolloOnly.token(scope)}` };
     const a = await post(platform.gatewayUrl, { query, variables }, ours);
     const b = await post(apolloOnly.url, { query, variables }, theirs);
     expect(a.status).toBe(b.status);
