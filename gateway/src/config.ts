@@ -39,6 +39,8 @@ export interface GatewayConfig {
   dedupe: boolean;
   host: string;
   port: number;
+  /** Where /metrics is served instead of the public port (never exposed by the Service); undefined: on the public port. */
+  metricsPort?: number;
   /** Path of the composed supergraph (schema/supergraph.graphql), watched for changes. */
   supergraphPath: string;
   /** A URL to poll for the supergraph instead of the file. */
@@ -95,6 +97,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     corsOrigins: (read.optional('CORS_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     host: read.string('HOST', production ? '0.0.0.0' : '127.0.0.1'),
     port: read.port('GATEWAY_PORT', 4000),
+    metricsPort: read.optional('METRICS_PORT') === undefined ? undefined : read.port('METRICS_PORT', 9464),
     supergraphPath: resolve(read.string('SUPERGRAPH_PATH', resolve(__dirname, '../../schema/supergraph.graphql'))),
     supergraphUrl: read.optionalUrl('SUPERGRAPH_URL', ['http:', 'https:']),
     supergraphPollMs: read.int('SUPERGRAPH_POLL_MS', 2_000, { min: 50 }),

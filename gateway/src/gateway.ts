@@ -13,7 +13,7 @@ import {
   sendJson,
 } from '@zigong/kit';
 import { GraphQLError } from 'graphql';
-import type { IncomingMessage } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createAuthenticator } from './auth';
 import type { GatewayConfig } from './config';
 import { DepartmentDataSource, type GatewayContext } from './datasource';
@@ -39,6 +39,8 @@ export interface GatewayTestHooks {
 export interface RunningGateway {
   url: string;
   port: number;
+  /** The metrics endpoint's URL, on its own port where METRICS_PORT is set. */
+  metricsUrl: string;
   stop(): Promise<void>;
 }
 
@@ -123,6 +125,10 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
   const shape = shapeGuard(config.limits, parseQuery);
   const trustedOnly = config.trustedDocuments ? trustedDocumentsGuard(trusted) : undefined;
   const httpServer = createServer();
+  const serveMetrics = async (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(200, { 'content-type': metrics.registry.contentType });
+    res.end(await metrics.registry.metrics());
+  };
   const cache =
     config.responseCacheTtlMs > 0
       ? responseCache({
@@ -213,10 +219,8 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
           authenticate.ready()
             ? sendJson(res, 200, { status: 'ready', supergraph: source.current() })
             : sendJson(res, 503, { status: 'not ready', reason: 'the JWKS_URL key set has not been fetched yet' }),
-        '/metrics': async (_req, res) => {
-          res.writeHead(200, { 'content-type': metrics.registry.contentType });
-          res.end(await metrics.registry.metrics());
-        },
+        // With METRICS_PORT, only on that port: the public one says nothing about the process.
+        ...(config.metricsPort === undefined ? { '/metrics': serveMetrics } : {}),
       },
     }),
   );
@@ -224,8 +228,22 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
     await apollo.stop();
     throw error;
   });
-  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}/graphql`;
-  logger.info({ url, mode: config.mode }, 'gateway ready');
+  const local = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  const url = `http://${local}:${port}/graphql`;
+  let metricsServer: Server | undefined;
+  let metricsUrl = `http://${local}:${port}/metrics`;
+  if (config.metricsPort !== undefined) {
+    metricsServer = createHttpServer((req, res) => {
+      if (new URL(req.url ?? '/', 'http://x').pathname === '/metrics') void serveMetrics(req, res);
+      else sendError(res, 404, 'NOT_FOUND', 'Only /metrics is served on this port.');
+    });
+    const servedOn = await listen(metricsServer, config.metricsPort, config.host, 'gateway metrics').catch(async (error) => {
+      await apollo.stop();
+      throw error;
+    });
+    metricsUrl = `http://${local}:${servedOn}/metrics`;
+  }
+  logger.info({ url, metrics: metricsUrl, mode: config.mode }, 'gateway ready');
 
   let stopping: Promise<void> | undefined;
   const stop = async () => {
@@ -234,6 +252,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
     await Promise.all(dataSources.map((d) => d.close()));
     await redis?.close();
     await cache?.close();
+    if (metricsServer) await new Promise((done) => metricsServer!.close(done));
   };
-  return { url, port, stop: () => (stopping ??= stop()) };
+  return { url, port, metricsUrl, stop: () => (stopping ??= stop()) };
 }

@@ -1,5 +1,6 @@
 import { signRequest } from '@zigong/kit';
 import { GANTANG } from '@zigong/reference';
+import { startExtraGateway } from '../support/extra-gateway';
 import { startPlatform, type TestPlatform } from '../support/platform';
 
 let platform: TestPlatform;
@@ -118,6 +119,21 @@ describe('observability', () => {
     // The failing read is asked twice: once by the direct route, then by Apollo, whose answer it is.
     expect(count(after, fetches) - count(before, fetches)).toBe(4);
     expect(after).toMatch(/graphql_request_duration_seconds_bucket\{le="0.005",operation="DistrictList"\}/);
+  });
+
+  it('serves /metrics only on METRICS_PORT where it is set, never on the public port', async () => {
+    const separate = await startExtraGateway(Object.fromEntries(platform.subgraphs.map((s) => [s.name, s.url])), { METRICS_PORT: '0' });
+    try {
+      expect(new URL(separate.gateway.metricsUrl).port).not.toBe(new URL(separate.url).port);
+      await post(separate.url, { query: 'query OnPublic { regions(level: DISTRICT) { id } }' });
+      expect((await fetch(new URL('/metrics', separate.url))).status).toBe(404);
+      const metrics = await fetch(separate.gateway.metricsUrl);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toMatch(/graphql_requests_total\{operation="OnPublic",status="200"\} 1/);
+      expect((await fetch(new URL('/graphql', separate.gateway.metricsUrl), { method: 'POST' })).status).toBe(404);
+    } finally {
+      await separate.stop();
+    }
   });
 });
 
