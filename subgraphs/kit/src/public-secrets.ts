@@ -16,13 +16,13 @@ export interface PublishedSecret {
  * Every secret value the repository's example and default configuration publishes: the one list
  * that configuration checks and tests share. `tests/deploy` fails when an example file holds a
  * secret that is missing here, so a new example value cannot slip into production unnoticed.
- * (The example files themselves are written by `infra/k8s/generate.js`.)
+ * (The example files themselves are written by `npm run deploy:generate`, infra/local/src/deploy.)
  */
 export const PUBLISHED_SECRETS: readonly PublishedSecret[] = [
   { value: LOCAL_JWT_SECRET, where: 'the local development secret, with which `npm run token` signs' },
-  { value: 'dev-only-signing-secret-not-for-production-0000', where: 'infra/k8s/secret.example.yaml, infra/docker-compose.yml' },
+  { value: 'dev-only-signing-secret-not-for-production-0000', where: 'infra/k8s/secret.example.yaml' },
   { value: 'dev-only-jwt-secret-not-for-production-000000000', where: 'infra/k8s/secret.example.yaml' },
-  { value: 'dev-only-postgres-password', where: 'infra/k8s/secret.example.yaml, infra/docker-compose.yml' },
+  { value: 'dev-only-postgres-password', where: 'infra/k8s/secret.example.yaml' },
 ];
 
 /**
