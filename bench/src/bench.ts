@@ -93,7 +93,9 @@ runMain(async () => {
   const warmup = Number(values.warmup ?? (quick ? 1 : 2));
   const connections = Number(values.connections);
   const largeScale = Number(values['large-scale']);
-  const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
+  // The command as typed, less --note (the report shows the note on its own).
+  const args = process.argv.slice(2).filter((arg, i, all) => arg !== '--note' && all[i - 1] !== '--note' && !arg.startsWith('--note='));
+  const command = ['npm run bench', ...(args.length ? ['--', ...args.map((a) => (/[\s'"]/.test(a) ? `'${a.replace(/'/g, `'\\''`)}'` : a))] : [])].join(' ');
   const registry = readRegistry();
   const api = buildSchema(readFileSync(API_SCHEMA_PATH, 'utf8'));
   const scenarios = SCENARIOS.filter((s) => {
