@@ -5,217 +5,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  csvField,
-  displayWidth,
-  flattenResult,
-  parseQueryArguments,
-  readOperationFile,
-  toCsv,
-  toTextTable,
-  variablesFor,
-} from '../../infra/local/src/query';
+import { readCsv } from './read-csv';
 import { startPlatform, type TestPlatform } from '../support/platform';
 
 const REPO = join(__dirname, '../..');
 const CLI = join(REPO, 'infra/local/dist/query.js');
 const OPERATIONS = join(REPO, 'schema/operations');
 
-/** An RFC 4180 reader, written independently of the writer under test. */
-function readCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') record.push(field), (field = '');
-    else if (c === '\r' && text[i + 1] === '\n') {
-      record.push(field), records.push(record), (record = []), (field = ''), i++;
-    } else field += c;
-  }
-  if (field || record.length) throw new Error(`CSV does not end with CRLF: ${JSON.stringify(text.slice(-20))}`);
-  return records;
-}
-
 /** Exact sum of Decimal strings, in cents. */
 const cents = (decimal: string) => BigInt(decimal.replace('.', ''));
-
-describe('flattening a result into rows', () => {
-  it('turns a list of objects into rows and nested objects into dotted columns', () => {
-    const table = flattenResult({
-      funds: [
-        { id: 'f1', name: '产业发展资金', coordinatedBy: { id: 'tf-1', name: '自贡市集体经济专班' }, balance: '1200000.00' },
-        { id: 'f2', name: '衔接资金', coordinatedBy: null, balance: '0.50' },
-      ],
-    });
-    expect(table).toEqual({
-      columns: ['id', 'name', 'coordinatedBy.id', 'coordinatedBy.name', 'balance'],
-      rows: [
-        ['f1', '产业发展资金', 'tf-1', '自贡市集体经济专班', '1200000.00'],
-        ['f2', '衔接资金', '', '', '0.50'],
-      ],
-    });
-  });
-
-  it('unwraps a connection to its nodes and repeats the context (region, totalCount, pageInfo) on each row', () => {
-    const table = flattenResult({
-      region: {
-        id: '510302000000',
-        name: '自流井区',
-        villages: {
-          totalCount: 117,
-          pageInfo: { hasNextPage: true, endCursor: 'YWZ0ZXI6Mg==' },
-          edges: [
-            { cursor: 'a', node: { id: '510302101201', name: '干塘村', town: { name: '荣边镇' } } },
-            { cursor: 'b', node: { id: '510302102201', name: '草堂村', town: { name: '飞龙峡镇' } } },
-          ],
-        },
-      },
-    });
-    expect(table.columns).toEqual([
-      'region.id',
-      'region.name',
-      'region.villages.totalCount',
-      'region.villages.pageInfo.hasNextPage',
-      'region.villages.pageInfo.endCursor',
-      'id',
-      'name',
-      'town.name',
-    ]);
-    expect(table.rows).toEqual([
-      ['510302000000', '自流井区', '117', 'true', 'YWZ0ZXI6Mg==', '510302101201', '干塘村', '荣边镇'],
-      ['510302000000', '自流井区', '117', 'true', 'YWZ0ZXI6Mg==', '510302102201', '草堂村', '飞龙峡镇'],
-    ]);
-  });
-
-  it('stacks same-shaped root lists (districts and counties) and names each row’s list', () => {
-    const region = (id: string, name: string, total: string, growthRate: number | null) => ({ id, name, collectiveIncomeSummary: { total, growthRate } });
-    const table = flattenResult({
-      districts: [region('510302000000', '自流井区', '25000000.10', 0.12), region('510303000000', '贡井区', '24000000.00', null)],
-      counties: [region('510321000000', '荣县', '40000000.01', 0.2)],
-    });
-    expect(table.columns).toEqual(['@list', 'id', 'name', 'collectiveIncomeSummary.total', 'collectiveIncomeSummary.growthRate']);
-    expect(table.rows.map((row) => [row[0], row[2], row[3], row[4]])).toEqual([
-      ['districts', '自流井区', '25000000.10', '0.12'],
-      ['districts', '贡井区', '24000000.00', ''],
-      ['counties', '荣县', '40000000.01', '0.2'],
-    ]);
-  });
-
-  it('takes the largest list as the row source when lists differ, and writes the others as JSON', () => {
-    const table = flattenResult({
-      village: {
-        name: '干塘村',
-        partyBranch: { officers: [{ name: '张中琴', role: 'DEPUTY_SECRETARY' }] },
-        fundAllocations: [
-          { id: 'a1', amount: '800000.00' },
-          { id: 'a2', amount: '50000.00' },
-        ],
-      },
-    });
-    expect(table.columns).toEqual(['village.name', 'village.partyBranch.officers', 'id', 'amount']);
-    expect(table.rows).toEqual([
-      ['干塘村', '[{"name":"张中琴","role":"DEPUTY_SECRETARY"}]', 'a1', '800000.00'],
-      ['干塘村', '[{"name":"张中琴","role":"DEPUTY_SECRETARY"}]', 'a2', '50000.00'],
-    ]);
-  });
-
-  it('expands one nested list into rows, keeps a parent with an empty list, and never multiplies side-by-side lists', () => {
-    const funds = flattenResult({
-      funds: [
-        { id: 'f1', allocations: [{ amount: '1.00', village: { name: '干塘村' } }, { amount: '2.00', village: { name: '草堂村' } }] },
-        { id: 'f2', allocations: [] },
-      ],
-    });
-    expect(funds).toEqual({
-      columns: ['id', 'allocations.amount', 'allocations.village.name'],
-      rows: [
-        ['f1', '1.00', '干塘村'],
-        ['f1', '2.00', '草堂村'],
-        ['f2', '', ''],
-      ],
-    });
-    const taskForces = flattenResult({
-      taskForces: [{ id: 'tf-510311000000', focusAreas: ['TALENT', 'INDUSTRY'], members: [{ name: '李' }], workingGroups: [{ name: '政策研究组' }, { name: '项目管理组' }] }],
-    });
-    expect(taskForces.rows).toEqual([['tf-510311000000', '["TALENT","INDUSTRY"]', '[{"name":"李"}]', '[{"name":"政策研究组"},{"name":"项目管理组"}]']]);
-  });
-
-  it('gives one row for a result without lists, and no rows for no data', () => {
-    expect(flattenResult({ city: { name: '自贡市' }, summary: { total: '153962418.36', growthRate: 0.1296 } })).toEqual({
-      columns: ['city.name', 'summary.total', 'summary.growthRate'],
-      rows: [['自贡市', '153962418.36', '0.1296']],
-    });
-    expect(flattenResult(null)).toEqual({ columns: [], rows: [] });
-    expect(flattenResult({ region: null })).toEqual({ columns: ['region'], rows: [['']] });
-  });
-});
-
-describe('CSV and table output', () => {
-  it('quotes commas, quotes and line breaks as RFC 4180 says, and leaves Chinese text as it is', () => {
-    expect(['plain', '自贡市', 'a,b', 'say "hi"', 'two\nlines', 'cr\r', ''].map(csvField)).toEqual([
-      'plain',
-      '自贡市',
-      '"a,b"',
-      '"say ""hi"""',
-      '"two\nlines"',
-      '"cr\r"',
-      '',
-    ]);
-    const table = { columns: ['name', 'note'], rows: [['干塘村', '蛋, "鸡"\n李子'], ['草堂村', '']] };
-    const csv = toCsv(table);
-    expect(csv).toBe('name,note\r\n干塘村,"蛋, ""鸡""\n李子"\r\n草堂村,\r\n');
-    expect(readCsv(csv)).toEqual([table.columns, ...table.rows]);
-    expect(Buffer.from(csv, 'utf8').includes(Buffer.from('干塘村', 'utf8'))).toBe(true);
-  });
-
-  it('aligns the table by display width, two columns per Chinese character, numbers to the right', () => {
-    expect([displayWidth('abc'), displayWidth('自贡市'), displayWidth('荣县 1'), displayWidth('，')]).toEqual([3, 6, 6, 2]);
-    const text = toTextTable({ columns: ['name', 'total'], rows: [['自流井区', '25000000.10'], ['荣县', '9.00']] });
-    expect(text).toBe(['name            total', '--------  -----------', '自流井区  25000000.10', '荣县             9.00', '(2 rows)', ''].join('\n'));
-  });
-});
-
-describe('the command line', () => {
-  it('reads flags and refuses wrong ones with a clear message', () => {
-    expect(parseQueryArguments(['q.graphql'])).toEqual({ file: 'q.graphql', variables: {}, format: 'json', token: undefined, url: 'http://127.0.0.1:4000/graphql' });
-    expect(parseQueryArguments(['q.graphql', '--format', 'csv', '--variables', '{"year":2023}', '--token', 'Bearer abc', '--url', 'https://api.example/graphql'])).toEqual({
-      file: 'q.graphql',
-      variables: { year: 2023 },
-      format: 'csv',
-      token: 'abc',
-      url: 'https://api.example/graphql',
-    });
-    expect(parseQueryArguments(['--help'])).toBe('help');
-    for (const [argv, message] of [
-      [[], /name the operation file/],
-      [['a.graphql', 'b.graphql'], /one operation file at a time/],
-      [['q.graphql', '--format', 'xml'], /--format must be one of json, csv, table/],
-      [['q.graphql', '--variables', '{year: 1}'], /--variables is not valid JSON/],
-      [['q.graphql', '--variables', '[1]'], /--variables must be a JSON object/],
-      [['q.graphql', '--url', 'ftp://x'], /--url must be http/],
-      [['q.graphql', '--colour'], /Unknown option '--colour'/],
-    ] as const) {
-      expect(() => parseQueryArguments([...argv])).toThrow(expect.objectContaining({ code: 'QUERY_USAGE', message: expect.stringMatching(message) }));
-    }
-  });
-
-  it('reads the one operation of a file with its default variables, and refuses unknown variables', () => {
-    const operation = readOperationFile('DistrictIncomeRanking.graphql', () => 'query Q($year: Int! = 2024, $id: ID) { region(id: $id) { name } }');
-    expect(operation).toMatchObject({ operationName: 'Q', variables: { year: 2024, id: undefined } });
-    expect(variablesFor(operation, { year: 2023 }, 'q.graphql')).toEqual({ year: 2023 });
-    expect(() => variablesFor(operation, { yaer: 2023 }, 'q.graphql')).toThrow(/q\.graphql declares no variable \$yaer; it takes \$year, \$id/);
-    expect(() => readOperationFile('two.graphql', () => 'query A { funds { id } } query B { funds { id } }')).toThrow(/holds 2 operations/);
-    expect(() => readOperationFile('bad.graphql', () => 'query {')).toThrow(/bad\.graphql is not a GraphQL document: Syntax Error/);
-    expect(() => readOperationFile(join(tmpdir(), 'no-such-question.graphql'))).toThrow(/cannot read .*no-such-question\.graphql: ENOENT/);
-  });
-});
 
 interface Run {
   code: number | null;
@@ -341,6 +139,16 @@ describe('the compiled command against odd gateways', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('village.name,village.tourismAlliances\r\n干塘村,\r\n');
     expect(run.stderr).toBe('query: error [SUBGRAPH_UNAVAILABLE] at village.tourismAlliances (subgraph tourism): The tourism subgraph did not answer.\n');
+  });
+
+  it('starts the CSV with a UTF-8 byte order mark with --bom, and refuses --bom for other formats', async () => {
+    answer = { status: 200, body: JSON.stringify({ data: { village: { name: '干塘村', tourismAlliances: null } } }) };
+    const run = await runCli(join(OPERATIONS, 'GantangAcrossDepartments.graphql'), '--format', 'csv', '--bom', '--url', url);
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    expect(run.stdout).toBe('\uFEFFvillage.name,village.tourismAlliances\r\n干塘村,\r\n');
+    const json = await runCli(join(OPERATIONS, 'GantangAcrossDepartments.graphql'), '--bom', '--url', url);
+    expect([json.code, json.stdout]).toEqual([2, '']);
+    expect(json.stderr).toMatch(/^query: --bom goes with --format csv/);
   });
 
   it('says so when the answer is not JSON', async () => {
