@@ -88,4 +88,62 @@ describe('the registry entry', () => {
     ]);
     expect(readFileSync(path, 'utf8')).toMatch(/file: \.\/schema\/housing\.graphql\n\n# later settings\nsomething_else: true\n$/);
   });
+
+  it('leaves the repository’s own supergraph.yaml as it was, byte for byte, before the new entry', () => {
+    const path = join(root, 'supergraph.yaml');
+    const registry = readFileSync(join(__dirname, '../../supergraph.yaml'), 'utf8');
+    writeFileSync(path, registry);
+    const port = nextRegistryPort(path);
+    registerDepartment('housing', port, path);
+    expect(readFileSync(path, 'utf8')).toBe(`${registry}  housing:\n    routing_url: http://127.0.0.1:${port}/graphql\n    schema:\n      file: ./schema/housing.graphql\n`);
+  });
+
+  it('keeps the file’s indentation, its comments and the order of its keys', () => {
+    const path = join(root, 'supergraph.yaml');
+    writeFileSync(
+      path,
+      [
+        '# four spaces here',
+        'subgraphs:',
+        '    organization:',
+        '        routing_url: http://127.0.0.1:4001/graphql # the first',
+        '        schema:',
+        '            file: ./schema/organization.graphql',
+        '    # the last word on subgraphs',
+        'federation_version: =2.14.4',
+        `description: ${'a long line that must not be folded '.repeat(4).trim()}`,
+        '',
+      ].join('\n'),
+    );
+    registerDepartment('housing', 4002, path);
+    expect(readFileSync(path, 'utf8')).toBe(
+      [
+        '# four spaces here',
+        'subgraphs:',
+        '    organization:',
+        '        routing_url: http://127.0.0.1:4001/graphql # the first',
+        '        schema:',
+        '            file: ./schema/organization.graphql',
+        '    housing:',
+        '        routing_url: http://127.0.0.1:4002/graphql',
+        '        schema:',
+        '            file: ./schema/housing.graphql',
+        '    # the last word on subgraphs',
+        'federation_version: =2.14.4',
+        `description: ${'a long line that must not be folded '.repeat(4).trim()}`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('refuses a name already there, and a registry without a subgraphs map, writing nothing', () => {
+    const path = join(root, 'supergraph.yaml');
+    expect(() => registerDepartment('ghost', 4008, path)).toThrow(/registers "ghost" already/);
+    expect(readFileSync(path, 'utf8')).toBe(REGISTRY);
+    for (const text of ['federation_version: =2.14.4\n', 'subgraphs: [organization]\n', 'subgraphs: {\n']) {
+      writeFileSync(path, text);
+      expect(() => registerDepartment('housing', 4008, path)).toThrow(/has no top-level "subgraphs:" map|is not valid YAML/);
+      expect(readFileSync(path, 'utf8')).toBe(text);
+    }
+  });
 });

@@ -1,5 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { isMap, isNode, parseDocument, type YAMLMap } from 'yaml';
 import { readRegistry } from './registry';
 
 /** The department module's files, with __name__, __Name__, __PORT__ and __TIMESTAMP__ to fill in. */
@@ -99,32 +101,34 @@ export function nextRegistryPort(registryPath: string): number {
 
 /**
  * Adds a subgraph to supergraph.yaml in the format of the entries there, at the end of the
- * `subgraphs:` block, leaving every other line (and comment) as it is.
+ * `subgraphs:` map, through the yaml Document API so that every other entry, setting and comment
+ * stays as it was. Throws, leaving the file untouched, when the registry is not such a map or
+ * already has the name.
  */
 export function registerDepartment(name: string, port: number, registryPath: string): void {
   const text = readFileSync(registryPath, 'utf8');
-  const lines = text.split('\n');
-  const start = lines.findIndex((line) => /^subgraphs:\s*(#.*)?$/.test(line));
-  if (start < 0) throw new Error(`${registryPath} has no top-level "subgraphs:" block.`);
-  let end = start + 1;
-  let lastEntry = start;
-  for (; end < lines.length; end++) {
-    if (/^\s*(#.*)?$/.test(lines[end])) continue;
-    if (!/^\s/.test(lines[end])) break;
-    lastEntry = end;
+  const document = parseDocument(text);
+  if (document.errors.length) throw new Error(`${registryPath} is not valid YAML: ${document.errors[0].message}`);
+  const subgraphs = document.get('subgraphs', true);
+  if (!isMap(subgraphs)) throw new Error(`${registryPath} has no top-level "subgraphs:" map.`);
+  if (subgraphs.has(name)) throw new Error(`${registryPath} registers "${name}" already.`);
+  const routingUrl = `http://127.0.0.1:${port}/graphql`;
+  const before = document.toJS() as { subgraphs: Record<string, unknown> };
+  document.setIn(['subgraphs', name], { routing_url: routingUrl, schema: { file: `./schema/${name}.graphql` } });
+  // The file's own indentation, and no folding of long lines, so only the new entry differs.
+  const updated = document.toString({ indent: indentOf(subgraphs, text), lineWidth: 0 });
+  const after = parseDocument(updated).toJS() as { subgraphs: Record<string, unknown> };
+  const expected = { ...before, subgraphs: { ...before.subgraphs, [name]: { routing_url: routingUrl, schema: { file: `./schema/${name}.graphql` } } } };
+  if (!isDeepStrictEqual(after, expected)) {
+    throw new Error(`Could not add "${name}" to ${registryPath}: rewriting it would change more than the new entry; add the entry by hand.`);
   }
-  const indent = /^(\s+)/.exec(lines[start + 1] ?? '')?.[1] ?? '  ';
-  const entry = [
-    `${indent}${name}:`,
-    `${indent}${indent}routing_url: http://127.0.0.1:${port}/graphql`,
-    `${indent}${indent}schema:`,
-    `${indent}${indent}${indent}file: ./schema/${name}.graphql`,
-  ];
-  lines.splice(lastEntry + 1, 0, ...entry);
-  writeFileSync(registryPath, lines.join('\n'));
-  const registered = readRegistry(registryPath).find((e) => e.name === name);
-  if (registered?.routingUrl !== `http://127.0.0.1:${port}/graphql`) {
-    writeFileSync(registryPath, text);
-    throw new Error(`Could not add "${name}" to ${registryPath}: its layout is not the one expected; add the entry by hand.`);
-  }
+  writeFileSync(registryPath, updated);
+}
+
+/** How far the map's entries are indented in the file (two spaces when it has none yet). */
+function indentOf(map: YAMLMap, text: string): number {
+  const key = map.items[0]?.key;
+  const start = isNode(key) ? key.range?.[0] : undefined;
+  if (start === undefined || map.flow) return 2;
+  return Math.max(1, start - (text.lastIndexOf('\n', start - 1) + 1));
 }
