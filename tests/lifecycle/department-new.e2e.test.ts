@@ -79,7 +79,8 @@ describe('npm run department:new', () => {
       TEST_DATABASE_URL: process.env.TEST_DATABASE_URL,
     });
     expect(jest.stderr).toMatch(/Tests:\s+\d+ passed, \d+ total/);
-    expect(jest.stderr).toMatch(`PASS subgraphs/${NAME}/src/${NAME}.int.test.ts`);
+    // Jest names the tier (project) a file ran in: `PASS int subgraphs/…`.
+    expect(jest.stderr).toMatch(`PASS int subgraphs/${NAME}/src/${NAME}.int.test.ts`);
     expect(jest.status).toBe(0);
   }, 180_000);
 
