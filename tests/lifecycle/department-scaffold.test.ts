@@ -100,40 +100,19 @@ describe('the registry entry', () => {
 
   it('keeps the file’s indentation, its comments and the order of its keys', () => {
     const path = join(root, 'supergraph.yaml');
-    writeFileSync(
-      path,
-      [
-        '# four spaces here',
-        'subgraphs:',
-        '    organization:',
-        '        routing_url: http://127.0.0.1:4001/graphql # the first',
-        '        schema:',
-        '            file: ./schema/organization.graphql',
-        '    # the last word on subgraphs',
-        'federation_version: =2.14.4',
-        `description: ${'a long line that must not be folded '.repeat(4).trim()}`,
-        '',
-      ].join('\n'),
-    );
+    const subgraphs = [
+      '# four spaces here',
+      'subgraphs:',
+      '    organization:',
+      '        routing_url: http://127.0.0.1:4001/graphql # the first',
+      '        schema:',
+      '            file: ./schema/organization.graphql',
+    ];
+    const after = ['    # the last word on subgraphs', 'federation_version: =2.14.4', `description: ${'a long line that must not be folded '.repeat(4).trim()}`, ''];
+    writeFileSync(path, [...subgraphs, ...after].join('\n'));
     registerDepartment('housing', 4002, path);
-    expect(readFileSync(path, 'utf8')).toBe(
-      [
-        '# four spaces here',
-        'subgraphs:',
-        '    organization:',
-        '        routing_url: http://127.0.0.1:4001/graphql # the first',
-        '        schema:',
-        '            file: ./schema/organization.graphql',
-        '    housing:',
-        '        routing_url: http://127.0.0.1:4002/graphql',
-        '        schema:',
-        '            file: ./schema/housing.graphql',
-        '    # the last word on subgraphs',
-        'federation_version: =2.14.4',
-        `description: ${'a long line that must not be folded '.repeat(4).trim()}`,
-        '',
-      ].join('\n'),
-    );
+    const entry = ['    housing:', '        routing_url: http://127.0.0.1:4002/graphql', '        schema:', '            file: ./schema/housing.graphql'];
+    expect(readFileSync(path, 'utf8')).toBe([...subgraphs, ...entry, ...after].join('\n'));
   });
 
   it('refuses a name already there, and a registry without a subgraphs map, writing nothing', () => {
