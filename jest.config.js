@@ -17,7 +17,7 @@ const swc = {
   sourceMaps: 'inline',
 };
 
-const FOLDERS = ['<rootDir>/subgraphs/*/src/**/', '<rootDir>/gateway/src/**/', '<rootDir>/infra/*/src/**/', '<rootDir>/tests/**/'];
+const FOLDERS = ['<rootDir>/packages/*/src/**/', '<rootDir>/subgraphs/*/src/**/', '<rootDir>/gateway/src/**/', '<rootDir>/infra/*/src/**/', '<rootDir>/tests/**/'];
 const matching = (suffix) => FOLDERS.map((folder) => `${folder}*${suffix}`);
 
 const common = {
@@ -26,6 +26,7 @@ const common = {
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   // Tests run the TypeScript sources, so a test never sees a stale build.
   moduleNameMapper: {
+    '^@zigong/platform$': '<rootDir>/packages/platform/src/index.ts',
     '^@zigong/kit$': '<rootDir>/subgraphs/kit/src/index.ts',
     '^@zigong/kit/testing$': '<rootDir>/subgraphs/kit/src/testing.ts',
     '^@zigong/gateway$': '<rootDir>/gateway/src/index.ts',

@@ -1,4 +1,4 @@
-import type { Identity, Logger } from '@zigong/kit';
+import type { Identity, Logger } from '@zigong/platform';
 import { GraphQLError } from 'graphql';
 import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from './config';

@@ -1,4 +1,4 @@
-import { ConfigError, LOCAL_JWT_SECRET, PUBLISHED_SECRETS } from '@zigong/kit';
+import { ConfigError, LOCAL_JWT_SECRET, PUBLISHED_SECRETS } from '@zigong/platform';
 import { loadGatewayConfig } from './config';
 
 const JWT = 'a-jwt-secret-of-our-own-at-least-32-bytes';

@@ -1,4 +1,4 @@
-import { EnvReader, LOCAL_JWT_SECRET, LOG_LEVELS, type LogLevel, publicSecretProblem } from '@zigong/kit';
+import { EnvReader, LOCAL_JWT_SECRET, LOG_LEVELS, type LogLevel, publicSecretProblem } from '@zigong/platform';
 import { resolve } from 'node:path';
 import type { DemandLimits } from './demand-control';
 

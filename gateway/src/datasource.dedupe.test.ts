@@ -1,4 +1,4 @@
-import { encodeIdentity, IDENTITY_HEADER } from '@zigong/kit';
+import { encodeIdentity, IDENTITY_HEADER } from '@zigong/platform';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DepartmentDataSource, type GatewayContext, SubgraphClient, type SubgraphOptions } from './datasource';

@@ -1,4 +1,4 @@
-import { IDENTITY_HEADER, REQUEST_ID_HEADER, SIGNATURE_HEADER, verifySignature } from '@zigong/kit';
+import { IDENTITY_HEADER, REQUEST_ID_HEADER, SIGNATURE_HEADER, verifySignature } from '@zigong/platform';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DepartmentDataSource, type GatewayContext } from './datasource';

@@ -1,5 +1,5 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { encodeIdentity, IDENTITY_HEADER, type Identity, REQUEST_ID_HEADER, SIGNATURE_HEADER, signRequest } from '@zigong/kit';
+import { encodeIdentity, IDENTITY_HEADER, type Identity, REQUEST_ID_HEADER, SIGNATURE_HEADER, signRequest } from '@zigong/platform';
 import { GraphQLError } from 'graphql';
 import { Pool } from 'undici';
 import type { Metrics } from './metrics';

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { Refusal } from '@zigong/kit';
+import type { Refusal } from '@zigong/platform';
 import { type ParsedQuery, queryText, TooManyTokens } from './documents';
 import {
   type DocumentNode,

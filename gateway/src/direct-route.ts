@@ -1,6 +1,6 @@
 import { operationFromDocument, Supergraph } from '@apollo/federation-internals';
 import { QueryPlanner } from '@apollo/query-planner';
-import { encodeIdentity, IDENTITY_HEADER, type Identity, plainGraphQLBody, REQUEST_ID_HEADER, type Shortcut } from '@zigong/kit';
+import { answerType, encodeIdentity, IDENTITY_HEADER, type Identity, isJsonBody, plainGraphQLBody, REQUEST_ID_HEADER, type Shortcut } from '@zigong/platform';
 import {
   type DocumentNode,
   type FragmentDefinitionNode,
@@ -15,7 +15,6 @@ import {
   validate,
   visit,
 } from 'graphql';
-import Negotiator from 'negotiator';
 import type { IncomingMessage } from 'node:http';
 import { errorFromAnswer, type SubgraphClient } from './datasource';
 import { costExtension, type DemandLimits, estimateCost } from './demand-control';
@@ -84,23 +83,6 @@ function downstreamError(error: SubgraphError, subgraph: string) {
     extensions: { ...extensions, subgraph: extensions.subgraph ?? subgraph, serviceName: subgraph, code: extensions.code ?? 'DOWNSTREAM_SERVICE_ERROR' },
   };
 }
-
-const JSON_TYPE = 'application/json; charset=utf-8';
-const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json; charset=utf-8';
-
-/**
- * The media type Apollo would answer with, or undefined where Apollo would do something else
- * (refuse the request, or the callback type): the JSON types are all the direct route writes.
- */
-function answerType(req: IncomingMessage): string | undefined {
-  const accept = req.headers.accept;
-  if (!accept) return JSON_TYPE;
-  const preferred = new Negotiator({ headers: { accept } }).mediaType([JSON_TYPE, GRAPHQL_RESPONSE_TYPE, 'application/json; callback']);
-  return preferred === JSON_TYPE || preferred === GRAPHQL_RESPONSE_TYPE ? preferred : undefined;
-}
-
-/** Only plain `application/json` bodies: anything else is for Apollo to accept or refuse (CSRF, 415). */
-const isJsonBody = (req: IncomingMessage) => /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
 
 // Introspection is answered by the gateway from the API schema: a subgraph would describe its own.
 const INTROSPECTION = /__schema|__type\b/;
@@ -196,7 +178,7 @@ export function directRoute(options: DirectRouteOptions) {
     const route = routeOf(query, operationName);
     const client = route && options.client(route.subgraph);
     if (!route || !client) return undefined;
-    const contentType = answerType(req);
+    const contentType = answerType(req.headers.accept);
     if (!contentType) return undefined;
 
     if (getVariableValues(api, route.operation.variableDefinitions ?? [], given).errors) return undefined;

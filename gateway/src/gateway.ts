@@ -1,7 +1,7 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
-import { acceptsHtml, dashboardRoute, explorerRoute, loadSavedOperations } from '@zigong/explorer';
 import {
+  acceptsHtml,
   createApollo,
   createLogger,
   createServer,
@@ -9,9 +9,11 @@ import {
   type Identity,
   installKitScalars,
   listen,
+  loadSavedOperations,
+  type Route,
   sendError,
   sendJson,
-} from '@zigong/kit';
+} from '@zigong/platform';
 import { GraphQLError } from 'graphql';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createAuthenticator } from './auth';
@@ -36,6 +38,16 @@ export interface GatewayTestHooks {
   dedupeKey?: (body: string, headers: Record<string, string>) => string;
 }
 
+/**
+ * What the process that starts the gateway adds to it: pages served beside /graphql (main.ts
+ * mounts the analysts' explorer at `/` and the dashboard at `/dashboard`; the gateway itself
+ * loads no UI), and the test hooks.
+ */
+export interface GatewayOptions extends GatewayTestHooks {
+  /** Routes by path. `/` is served to browsers only (Accept: text/html); API clients get a 404 pointing at /graphql. */
+  pages?: Record<string, Route>;
+}
+
 export interface RunningGateway {
   url: string;
   port: number;
@@ -48,7 +60,8 @@ export interface RunningGateway {
  * The gateway: @apollo/gateway inside Apollo Server, on the supergraph composed at build time
  * (never introspection at start-up), served by the kit's HTTP plumbing.
  */
-export async function startGateway(config: GatewayConfig, supergraphSdl?: string, hooks: GatewayTestHooks = {}): Promise<RunningGateway> {
+export async function startGateway(config: GatewayConfig, supergraphSdl?: string, options: GatewayOptions = {}): Promise<RunningGateway> {
+  const { pages = {}, ...hooks } = options;
   const logger = createLogger('gateway', config.logLevel);
   const metrics = createMetrics();
   const shaping = resultShapingSupport();
@@ -114,8 +127,6 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
     if (config.resultShaping && shaping.supported) shapeResultsOf((gateway as unknown as { apiSchema: object }).apiSchema);
   });
 
-  const explorer = explorerRoute(config.operationsDir);
-  const dashboard = dashboardRoute();
   const trusted = trustedDocuments(loadSavedOperations(config.operationsDir));
   const redis = config.redisUrl ? new RedisCache(config.redisUrl, logger) : undefined;
   const persistedQueries = {
@@ -211,8 +222,8 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
         logger.info(record, 'request');
       },
       routes: {
-        '/': (req, res) => (acceptsHtml(req) ? explorer(req, res) : sendError(res, 404, 'NOT_FOUND', 'GraphQL is at /graphql.')),
-        '/dashboard': dashboard,
+        ...pages,
+        '/': (req, res) => (pages['/'] && acceptsHtml(req) ? pages['/'](req, res) : sendError(res, 404, 'NOT_FOUND', 'GraphQL is at /graphql.')),
         '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),
         // With a JWKS_URL, not ready until its key set has been fetched once: no token could be verified.
         '/ready': (_req, res) =>

@@ -1,6 +1,6 @@
 import type { KeyValueCache, KeyValueCacheSetOptions } from '@apollo/utils.keyvaluecache';
-import type { Logger, Refusal } from '@zigong/kit';
-import type { SavedOperation } from '@zigong/explorer';
+import type { Logger, Refusal } from '@zigong/platform';
+import type { SavedOperation } from '@zigong/platform';
 import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
 

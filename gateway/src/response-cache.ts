@@ -1,4 +1,4 @@
-import type { Logger, Shortcut } from '@zigong/kit';
+import type { Logger, Shortcut } from '@zigong/platform';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import Redis from 'ioredis';

@@ -1,7 +1,7 @@
 import type { SupergraphManager } from '@apollo/gateway';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, unwatchFile, watchFile } from 'node:fs';
-import type { Logger } from '@zigong/kit';
+import type { Logger } from '@zigong/platform';
 
 export const supergraphHash = (sdl: string) => createHash('sha256').update(sdl).digest('hex').slice(0, 16);
 

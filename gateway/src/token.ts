@@ -1,4 +1,4 @@
-import { runMain } from '@zigong/kit';
+import { runMain } from '@zigong/platform';
 import { parseArgs } from 'node:util';
 import { mintToken } from './auth';
 import { loadGatewayConfig } from './config';

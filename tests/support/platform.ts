@@ -1,3 +1,4 @@
+import { gatewayPages } from '@zigong/explorer';
 import { loadGatewayConfig, mintToken, startGateway, type RunningGateway } from '@zigong/gateway';
 import { startSubgraph, type RunningSubgraph } from '@zigong/kit';
 import { createTestDatabase, type TestDatabase, testSubgraphConfig } from '@zigong/kit/testing';
@@ -54,6 +55,8 @@ export async function startPlatform({
   const gateway = await startGateway(
     { ...config, supergraphPath: supergraphFile ?? SUPERGRAPH_PATH, subgraphUrls: Object.fromEntries(subgraphs.map((s) => [s.name, s.url])) },
     supergraphSdl,
+    // Mounted as gateway/src/main.ts mounts them.
+    { pages: gatewayPages(config.operationsDir) },
   );
   const query = async <T,>(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) => {
     const response = await fetch(gateway.url, {

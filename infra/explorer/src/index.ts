@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ExplorerError } from './errors';
-import { loadSavedOperations, type SavedOperation } from './operations';
+import { loadSavedOperations, type SavedOperation } from '@zigong/platform';
 import { contentSecurityPolicy, embedJson, fillDataBlock } from './page';
 import { DASHBOARD_HTML_PATH, EXPLORER_HTML_PATH } from './paths';
 
 export { ExplorerError, type ExplorerErrorCode } from './errors';
-export { loadSavedOperations, parseSavedOperation, type SavedOperation } from './operations';
+export { loadSavedOperations, parseSavedOperation, type SavedOperation } from '@zigong/platform';
 export { contentSecurityPolicy } from './page';
 export { DASHBOARD_HTML_PATH, EXPLORER_HTML_PATH } from './paths';
 
@@ -33,10 +33,7 @@ export function explorerPage(operations: SavedOperation[], htmlPath: string = EX
   return fillDataBlock(readBuiltPage(htmlPath), embedJson(operations), htmlPath);
 }
 
-/** True when the client prefers a page to JSON: a browser's navigation, not an API client. */
-export function acceptsHtml(req: IncomingMessage): boolean {
-  return /\btext\/html\b/i.test(req.headers.accept ?? '');
-}
+export { acceptsHtml } from '@zigong/platform';
 
 type PageHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -88,4 +85,9 @@ export function explorerRoute(dir: string, htmlPath: string = EXPLORER_HTML_PATH
  */
 export function dashboardRoute(htmlPath: string = DASHBOARD_HTML_PATH): PageHandler {
   return pageRoute(readBuiltPage(htmlPath), 'dashboard');
+}
+
+/** The pages the gateway mounts beside /graphql: the explorer at `/` (for browsers), the dashboard. */
+export function gatewayPages(operationsDir: string): Record<string, PageHandler> {
+  return { '/': explorerRoute(operationsDir), '/dashboard': dashboardRoute() };
 }

@@ -2,10 +2,8 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { GraphQLError, GraphQLInt, GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApollo, platformErrorFormatter } from './apollo';
-import { answerType, compiledQueryResponder } from './compiled-queries';
-import { graphqlHttpHandler } from './http';
-import { createLogger } from './logger';
+import { createApollo, createLogger, graphqlHttpHandler, platformErrorFormatter } from '@zigong/platform';
+import { compiledQueryResponder } from './compiled-queries';
 
 /*
  * The compiled path against Apollo Server on a schema of its own, without a database: errors that
@@ -90,23 +88,5 @@ describe('the compiled path answers with Apollo’s status, headers and media ty
       // Compiled on its second sighting (without Accept, first): then every answer is compiled.
       expect(compiled.answered() - before).toBe(accept ? 3 : 2);
     }
-  });
-});
-
-describe('answerType: the media type Apollo Server chooses for a single result', () => {
-  it.each([
-    [undefined, 'application/json; charset=utf-8'],
-    ['', 'application/json; charset=utf-8'],
-    ['*/*', 'application/json; charset=utf-8'],
-    ['application/*', 'application/json; charset=utf-8'],
-    ['application/json', 'application/json; charset=utf-8'],
-    ['application/graphql-response+json', 'application/graphql-response+json; charset=utf-8'],
-    ['application/graphql-response+json, application/json, multipart/mixed', 'application/graphql-response+json; charset=utf-8'],
-    ['application/graphql-response+json;q=0.9, application/json', 'application/json; charset=utf-8'],
-    ['text/html', undefined],
-    ['multipart/mixed', undefined],
-    ['application/json; callbackSpec=1.0', undefined],
-  ])('Accept: %p', (accept, type) => {
-    expect(answerType(accept)).toBe(type);
   });
 });

@@ -1,5 +1,5 @@
-import { EnvReader, LOG_LEVELS, LogLevel, POSTGRES_PROTOCOLS } from './env';
-import { publicSecretProblem } from './public-secrets';
+import { EnvReader, LOG_LEVELS, LogLevel, POSTGRES_PROTOCOLS } from '@zigong/platform';
+import { publicSecretProblem } from '@zigong/platform';
 
 export type SubgraphMode = 'local' | 'production';
 

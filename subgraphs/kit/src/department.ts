@@ -1,7 +1,7 @@
 import type DataLoader from 'dataloader';
 import type { DataSource, MixedList } from 'typeorm';
 import type { NonEmptyArray } from 'type-graphql';
-import type { Identity } from './auth';
+import type { Identity } from '@zigong/platform';
 
 /** What every resolver of a department receives as its context, fresh for each request. */
 export interface DepartmentContext<Loaders extends object = object> {

@@ -1,4 +1,4 @@
-import { ErrorCode, userError } from './errors';
+import { ErrorCode, userError } from '@zigong/platform';
 
 /**
  * 12-digit statistical division codes (统计用区划代码): PPCCDDTTTVVV. The prefix of a code names

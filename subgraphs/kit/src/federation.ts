@@ -4,7 +4,7 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { GraphQLSchema, parse } from 'graphql';
 import { buildSchema, createResolversMap } from 'type-graphql';
 import type { AnyDepartment } from './department';
-import { DateScalar, DecimalScalar } from './scalars';
+import { DateScalar, DecimalScalar } from '@zigong/platform';
 import { scopeChecker } from './auth';
 
 /** Federation 2 directives any department may use in `@Directive(...)`. */

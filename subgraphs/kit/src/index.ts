@@ -1,24 +1,17 @@
 import 'reflect-metadata';
 
-export * from './apollo';
+// The platform's plumbing, for departments that import everything from the kit.
+export * from '@zigong/platform';
 export * from './auth';
 export * from './config';
 export * from './database';
 export * from './department';
 export * from './division-code';
-export * from './env';
-export * from './errors';
 export * from './federation';
-export * from './http';
 export * from './loaders';
-export * from './logger';
 export * from './main';
 export * from './page-info';
 export * from './pagination';
 export * from './selection';
-export * from './process';
-export * from './public-secrets';
-export * from './scalars';
 export * from './seed';
 export * from './server';
-export * from './signing';

@@ -1,6 +1,6 @@
 import { loadSubgraphConfig } from './config';
 import type { AnyDepartment } from './department';
-import { onTermination, runMain } from './process';
+import { onTermination, runMain } from '@zigong/platform';
 import { startSubgraph } from './server';
 
 /** The whole of a department's `main.ts`: read config once, serve, stop cleanly on a signal. */

@@ -1,4 +1,4 @@
-import { ErrorCode, userError } from './errors';
+import { ErrorCode, userError } from '@zigong/platform';
 
 export interface PageOptions {
   defaultSize: number;

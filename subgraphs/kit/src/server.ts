@@ -6,12 +6,12 @@ import type { SubgraphConfig } from './config';
 import { createDataSource, isReady, type DataSourceOptions } from './database';
 import type { AnyDepartment, DepartmentContext } from './department';
 import { buildDepartmentSchema } from './federation';
-import { createServer, graphqlHttpHandler, listen, sendJson } from './http';
-import { createApollo, platformErrorFormatter } from './apollo';
+import { createServer, graphqlHttpHandler, listen, sendJson } from '@zigong/platform';
+import { createApollo, platformErrorFormatter } from '@zigong/platform';
 import { compiledQueryResponder } from './compiled-queries';
-import { identityFrom } from './auth';
-import { signatureGuard } from './signing';
-import { createLogger, type Logger } from './logger';
+import { identityFrom } from '@zigong/platform';
+import { signatureGuard } from '@zigong/platform';
+import { createLogger, type Logger } from '@zigong/platform';
 
 /** What Apollo's cache-control plugin answered on every subgraph response; the gateway reads it. */
 const UNCACHEABLE = { 'cache-control': 'no-store' } as const;

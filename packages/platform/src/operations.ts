@@ -1,9 +1,11 @@
 import { GraphQLError, Kind, type OperationDefinitionNode, parse, valueFromASTUntyped } from 'graphql';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ExplorerError } from './errors';
 
-/** A saved question: one named operation from `schema/operations/<Name>.graphql`. */
+/**
+ * A registered operation (an analyst's saved question or a front-end's query): one named operation
+ * from `schema/operations/<Name>.graphql`. The explorer shows them; the gateway trusts them.
+ */
 export interface SavedOperation {
   /** The operation's name, which is also the file's name. */
   name: string;
@@ -17,8 +19,21 @@ export interface SavedOperation {
 
 const EXTENSION = '.graphql';
 
-function invalid(file: string, problem: string): ExplorerError {
-  return new ExplorerError('SAVED_OPERATION_INVALID', `${file}: ${problem}`);
+/** Stable codes for a registered operation that cannot be used. */
+export type SavedOperationErrorCode = 'SAVED_OPERATION_INVALID' | 'SAVED_OPERATIONS_MISSING';
+
+export class SavedOperationError extends Error {
+  constructor(
+    readonly code: SavedOperationErrorCode,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+    this.name = 'SavedOperationError';
+  }
+}
+
+function invalid(file: string, problem: string): SavedOperationError {
+  return new SavedOperationError('SAVED_OPERATION_INVALID', `${file}: ${problem}`);
 }
 
 /** The leading run of `#` comment lines, without the `#`; blank lines before it are skipped. */
@@ -64,7 +79,7 @@ export function loadSavedOperations(dir: string): SavedOperation[] {
     if (!statSync(dir).isDirectory()) throw new Error('not a directory');
     files = readdirSync(dir).filter((name) => name.endsWith(EXTENSION));
   } catch (error) {
-    throw new ExplorerError('SAVED_OPERATIONS_MISSING', `cannot read the saved questions in ${dir}: ${(error as Error).message}`);
+    throw new SavedOperationError('SAVED_OPERATIONS_MISSING', `cannot read the saved questions in ${dir}: ${(error as Error).message}`);
   }
   return files
     .sort((a, b) => a.localeCompare(b, 'en'))

@@ -1,6 +1,6 @@
 import { loadSubgraphConfig } from './config';
-import { ConfigError } from './env';
-import { PUBLISHED_SECRETS } from './public-secrets';
+import { ConfigError } from '@zigong/platform';
+import { PUBLISHED_SECRETS } from '@zigong/platform';
 
 describe('subgraph configuration', () => {
   it('reads defaults and the required database URL', () => {

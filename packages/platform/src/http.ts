@@ -71,6 +71,11 @@ export function plainGraphQLBody(body: unknown): PlainGraphQLBody | undefined {
 }
 
 export const GRAPHQL_PATH = '/graphql';
+
+/** True when the client prefers a page to JSON: a browser's navigation, not an API client. */
+export function acceptsHtml(req: IncomingMessage): boolean {
+  return /\btext\/html\b/i.test(req.headers.accept ?? '');
+}
 export const REQUEST_ID_HEADER = 'x-request-id';
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
