@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Refusal } from '@zigong/platform';
-import { type ParsedQuery, queryText, TooManyTokens } from './documents';
+import { fragmentsOf, type ParsedQuery, queryText, TooManyTokens } from './documents';
 import {
   type DocumentNode,
   type FieldNode,
@@ -41,13 +41,6 @@ function limitError(code: string, message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
 }
 
-function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  }
-  return fragments;
-}
 
 /**
  * Depth, aliases and root fields of every operation, counted before validation (which is

@@ -15,10 +15,11 @@ import {
   validate,
   visit,
 } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import type { IncomingMessage } from 'node:http';
 import { errorFromAnswer, type SubgraphClient } from './datasource';
 import { costExtension, type DemandLimits, estimateCost } from './demand-control';
-import type { ParsedQuery } from './documents';
+import { fragmentsOf, type ParsedQuery } from './documents';
 import type { Metrics } from './metrics';
 import { fetchIsClientOperation } from './operation-match';
 
@@ -94,8 +95,7 @@ const INTROSPECTION = /__schema|__type\b/;
 function operationText(query: string, document: DocumentNode, operation: OperationDefinitionNode): string {
   const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
   if (operations.length === 1) return query;
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  const fragments = fragmentsOf(document);
   const used = new Map<string, FragmentDefinitionNode>();
   const collect = (node: OperationDefinitionNode | FragmentDefinitionNode) =>
     visit(node, {
@@ -133,21 +133,21 @@ export function directRoute(options: DirectRouteOptions) {
   let planner: QueryPlanner | undefined;
   // The API schema as the planner reads it (federation-internals' own schema type).
   let plannerApi: ReturnType<Supergraph['apiSchema']> | undefined;
-  let routes = new Map<string, Route | null>();
+  // Declined queries are remembered too (as null): the planner is asked once per text and supergraph.
+  let routes = new LRUCache<string, { route: Route | null }>({ max: capacity });
   const failures = new WeakMap<IncomingMessage, Map<string, GraphQLError>>();
 
   const routeOf = (query: string, operationName: string | undefined): Route | null => {
     const key = `${operationName ?? ''}\n${query}`;
     const known = routes.get(key);
-    if (known !== undefined) return known;
+    if (known) return known.route;
     let route: Route | null = null;
     try {
       route = plan(query, operationName);
     } catch {
       route = null; // Apollo reports whatever made planning fail
     }
-    if (routes.size >= capacity) routes.delete(routes.keys().next().value!);
-    routes.set(key, route);
+    routes.set(key, { route });
     return route;
   };
 
@@ -250,7 +250,7 @@ export function directRoute(options: DirectRouteOptions) {
     failuresOf: (req: IncomingMessage) => failures.get(req),
     /** A new supergraph: its planner, and nothing planned for the old one. */
     update(apiSchema: GraphQLSchema, supergraphSdl: string) {
-      routes = new Map();
+      routes.clear();
       // @inaccessible values could leak through an unparsed answer: such graphs take Apollo's route.
       if (/@inaccessible\b/.test(supergraphSdl)) {
         api = planner = plannerApi = undefined;

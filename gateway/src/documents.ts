@@ -1,4 +1,5 @@
-import { type DocumentNode, Kind, parse } from 'graphql';
+import { type DocumentNode, type FragmentDefinitionNode, Kind, parse } from 'graphql';
+import { LRUCache } from 'lru-cache';
 
 export interface ParsedQuery {
   document: DocumentNode;
@@ -14,10 +15,11 @@ export class TooManyTokens extends Error {}
  * before Apollo sees it, and real traffic repeats the same texts with different variables.
  */
 export function queryParser(maxTokens: number, capacity = 2_000) {
-  const parsed = new Map<string, ParsedQuery | null>();
+  // Unparsable texts are remembered too (as null), so a repeated bad query is not parsed again.
+  const parsed = new LRUCache<string, { result: ParsedQuery | null }>({ max: capacity });
   return (query: string): ParsedQuery | null => {
     const known = parsed.get(query);
-    if (known !== undefined) return known;
+    if (known) return known.result;
     let result: ParsedQuery | null;
     try {
       const document = parse(query, { maxTokens, noLocation: true });
@@ -27,8 +29,7 @@ export function queryParser(maxTokens: number, capacity = 2_000) {
       if (/contains more tha[nt] \d+ tokens/.test((error as Error).message)) throw new TooManyTokens();
       result = null;
     }
-    if (parsed.size >= capacity) parsed.delete(parsed.keys().next().value!);
-    parsed.set(query, result);
+    parsed.set(query, { result });
     return result;
   };
 }
@@ -37,4 +38,13 @@ export function queryParser(maxTokens: number, capacity = 2_000) {
 export function queryText(body: unknown, url: URL): string | null {
   const query = (body as { query?: unknown })?.query;
   return typeof query === 'string' ? query : url.searchParams.get('query');
+}
+
+/** The fragment definitions of a document, by name. */
+export function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  return fragments;
 }

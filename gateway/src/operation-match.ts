@@ -22,6 +22,7 @@ import {
   typeFromAST,
   type ValueNode,
 } from 'graphql';
+import { fragmentsOf } from './documents';
 
 /**
  * A selection set reduced to what decides the answer's shape: fields by response key in order of
@@ -156,11 +157,9 @@ function sameLevel(client: Level, fetch: Level): boolean {
 }
 
 function operationLevel(document: DocumentNode, operation: OperationDefinitionNode, schema: GraphQLSchema): Level {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const root = schema.getRootType(operation.operation);
   if (!root) throw new Unprovable();
-  return reduce(operation.selectionSet.selections, root, { schema, fragments });
+  return reduce(operation.selectionSet.selections, root, { schema, fragments: fragmentsOf(document) });
 }
 
 const variableDefinitions = (operation: OperationDefinitionNode, schema: GraphQLSchema) =>

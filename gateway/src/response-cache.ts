@@ -2,6 +2,7 @@ import type { Logger, Shortcut } from '@zigong/platform';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import Redis from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { type ParsedQuery, queryText } from './documents';
 
 const CHANNEL = 'zigong:response-cache:invalidate';
@@ -24,7 +25,7 @@ export interface ResponseCacheOptions {
  * ran is not kept (a generation counter), so a client never reads its own write stale.
  */
 export function responseCache(options: ResponseCacheOptions) {
-  const entries = new Map<string, { text: string; expires: number }>();
+  const entries = new LRUCache<string, string>({ max: options.maxEntries, ttl: options.ttlMs });
   let generation = 0;
   const invalidate = () => {
     generation++;
@@ -57,13 +58,12 @@ export function responseCache(options: ResponseCacheOptions) {
     const { variables, operationName } = (body ?? {}) as { variables?: unknown; operationName?: unknown };
     const key = createHash('sha1').update(query).update('\0').update(JSON.stringify(variables ?? null)).update('\0').update(String(operationName ?? '')).digest('base64');
     const hit = entries.get(key);
-    if (hit && hit.expires > Date.now()) return { answer: hit.text };
+    if (hit !== undefined) return { answer: hit };
     const started = generation;
     return {
       remember: (status, text) => {
         if (status !== 200 || started !== generation || text.includes('"errors"')) return;
-        if (entries.size >= options.maxEntries) entries.delete(entries.keys().next().value!);
-        entries.set(key, { text, expires: Date.now() + options.ttlMs });
+        entries.set(key, text);
       },
     };
   };

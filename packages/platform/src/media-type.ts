@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import Negotiator from 'negotiator';
 import type { IncomingMessage } from 'node:http';
 
@@ -7,8 +8,7 @@ const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json; charset=utf-8'
 const JSON_CALLBACK_TYPE = 'application/json; callbackSpec=1.0; charset=utf-8';
 
 /** Accept headers seen, and what they negotiate to: a server's clients send very few distinct ones. */
-const answerTypes = new Map<string, string | undefined>();
-const MAX_ACCEPT_HEADERS = 64;
+const answerTypes = new LRUCache<string, { type: string | undefined }>({ max: 64 });
 
 /**
  * The media type Apollo Server answers a single result with, negotiated as Apollo does
@@ -21,11 +21,11 @@ const MAX_ACCEPT_HEADERS = 64;
  */
 export function answerType(accept: string | undefined): string | undefined {
   if (!accept) return JSON_TYPE;
-  if (answerTypes.has(accept)) return answerTypes.get(accept);
+  const known = answerTypes.get(accept);
+  if (known) return known.type;
   const preferred = new Negotiator({ headers: { accept } }).mediaType([JSON_TYPE, GRAPHQL_RESPONSE_TYPE, JSON_CALLBACK_TYPE]);
   const type = preferred === JSON_TYPE || preferred === GRAPHQL_RESPONSE_TYPE ? preferred : undefined;
-  if (answerTypes.size >= MAX_ACCEPT_HEADERS) answerTypes.clear();
-  answerTypes.set(accept, type);
+  answerTypes.set(accept, { type });
   return type;
 }
 

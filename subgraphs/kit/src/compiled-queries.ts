@@ -1,5 +1,6 @@
 import { compileQuery, type CompiledQuery, isCompiledQuery } from 'graphql-jit';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, Kind, parse, specifiedRules, validate, visit, BREAK } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import type { IncomingMessage } from 'node:http';
 import { answerType, isJsonBody, plainGraphQLBody, type Shortcut } from '@zigong/platform';
 
@@ -33,14 +34,12 @@ export interface CompiledQueryOptions<C> {
  * What it answers carries the media type and status Apollo would have chosen for the request.
  */
 export function compiledQueryResponder<C>(options: CompiledQueryOptions<C>): CompiledQueries {
-  const documents = new Map<string, Entry>();
+  const documents = new LRUCache<string, Entry>({ max: MAX_DOCUMENTS });
   let answered = 0;
 
   const lookup = (query: string, operationName: string | undefined): CompiledQuery | undefined => {
     const key = operationName ? `${operationName}\n${query}` : query;
     let entry = documents.get(key);
-    if (entry) documents.delete(key); // re-inserted below: the Map's order is recency
-    else if (documents.size >= MAX_DOCUMENTS) documents.delete(documents.keys().next().value!);
     if (!entry || 'seen' in entry) {
       const seen = (entry?.seen ?? 0) + 1;
       entry = seen >= COMPILE_AFTER ? compile(options.schema, query, operationName) : { seen };
