@@ -1,4 +1,4 @@
-import { defineDepartment, refId } from '@zigong/kit';
+import { defineDepartment, refId, Village } from '@zigong/kit';
 import { createLoaders, type AgricultureLoaders } from './agriculture.loaders';
 import { seedAgriculture } from './agriculture.seed';
 import { AgricultureInitial1764200000000 } from './migrations/1764200000000-AgricultureInitial';
@@ -19,9 +19,9 @@ export const agriculture = defineDepartment<AgricultureLoaders>({
     IndustrialPark: (ref, { loaders }) => loaders.park.load(refId(ref)),
     ParkProject: (ref, { loaders }) => loaders.project.load(refId(ref)),
     SupplyChain: (ref, { loaders }) => loaders.supplyChain.load(refId(ref)),
-    // Villages live in organization; agriculture only needs the id to find their parks.
-    Village: (ref) => ({ id: refId(ref) }),
   },
+  // Villages live in organization; agriculture only needs the id to find their parks.
+  stubs: [Village],
   seed: seedAgriculture,
 });
 

@@ -1,4 +1,4 @@
-import { type DepartmentContext, ErrorCode, notFound, parseDivisionCode, userError } from '@zigong/kit';
+import { type DepartmentContext, ErrorCode, notFound, parseDivisionCode, userError, Village } from '@zigong/kit';
 import { randomUUID } from 'node:crypto';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { EntityManager } from 'typeorm';
@@ -7,7 +7,6 @@ import { IndustrialPark, ParkProject } from './park.entity';
 import { AddParkProjectInput, checkNewPark, checkNewProject, CreateIndustrialParkInput } from './park.inputs';
 import { PARK_COLUMNS, PROJECT_COLUMNS } from './park.sql';
 import { SupplyChain } from './supply-chain.entity';
-import { Village } from './village.stub';
 
 type Context = DepartmentContext<AgricultureLoaders>;
 

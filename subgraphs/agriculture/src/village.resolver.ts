@@ -1,8 +1,7 @@
-import type { DepartmentContext } from '@zigong/kit';
+import { type DepartmentContext, Village } from '@zigong/kit';
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { AgricultureLoaders } from './agriculture.loaders';
 import { IndustrialPark } from './park.entity';
-import { Village } from './village.stub';
 
 type Context = DepartmentContext<AgricultureLoaders>;
 

@@ -1,4 +1,4 @@
-import { type DepartmentContext, ErrorCode, requireText, userError } from '@zigong/kit';
+import { type DepartmentContext, ErrorCode, ParkProject, requireText, TaskForce, userError, Village } from '@zigong/kit';
 import { randomUUID } from 'node:crypto';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { allocateFund } from './allocation.service';
@@ -7,7 +7,6 @@ import type { FinanceLoaders } from './finance.loaders';
 import { Fund, FundAllocation } from './fund.entity';
 import { AllocateFundInput, CreateFundInput } from './fund.inputs';
 import { requireTaskForceId } from './ids';
-import { ParkProject, TaskForce, Village } from './stubs.entity';
 
 type Context = DepartmentContext<FinanceLoaders>;
 

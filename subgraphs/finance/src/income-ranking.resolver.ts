@@ -1,9 +1,8 @@
-import type { DepartmentContext } from '@zigong/kit';
+import { type DepartmentContext, Village } from '@zigong/kit';
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import type { FinanceLoaders } from './finance.loaders';
 import { IncomeRankingOrder, VillageIncomeRank, VillageIncomeRankingConnection } from './income-ranking.connection';
 import { RANKING_PAGE, villageIncomeRanking } from './income-ranking.page';
-import { Village } from './stubs.entity';
 
 type Context = DepartmentContext<FinanceLoaders>;
 

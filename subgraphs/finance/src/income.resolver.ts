@@ -1,4 +1,4 @@
-import { type DepartmentContext, ErrorCode, parseDivisionCode, requireVillageCode, userError } from '@zigong/kit';
+import { type DepartmentContext, ErrorCode, parseDivisionCode, Region, requireVillageCode, userError, Village } from '@zigong/kit';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requireNonNegativeAmount, requireYear } from './amount';
 import { type FinanceLoaders, seriesKey, yearKey } from './finance.loaders';
@@ -7,7 +7,6 @@ import { CollectiveIncome, IncomeSummary } from './income.entity';
 import { RecordCollectiveIncomeInput } from './income.inputs';
 import { BREAKDOWN } from './income.breakdown';
 import { requireYearRange, SERIES_FROM, SERIES_TO } from './income.series';
-import { Region, Village } from './stubs.entity';
 
 type Context = DepartmentContext<FinanceLoaders>;
 

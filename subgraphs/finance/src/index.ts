@@ -1,4 +1,4 @@
-import { defineDepartment, refId } from '@zigong/kit';
+import { defineDepartment, ParkProject, refId, Region, TaskForce, Village } from '@zigong/kit';
 import { createLoaders, type FinanceLoaders } from './finance.loaders';
 import { seedFinance } from './finance.seed';
 import { Fund, FundAllocation } from './fund.entity';
@@ -37,11 +37,10 @@ export const finance = defineDepartment<FinanceLoaders>({
   createLoaders,
   references: {
     Fund: (ref, { loaders }) => loaders.fund.load(refId(ref)),
-    Village: (ref) => ({ id: refId(ref) }),
-    Region: (ref) => ({ id: refId(ref) }),
-    TaskForce: (ref) => ({ id: refId(ref) }),
-    ParkProject: (ref) => ({ id: refId(ref) }),
   },
+  stubs: [Village, Region, TaskForce, ParkProject],
+  // Finance's SDL has always named these by their keys alone.
+  describeStubs: false,
   seed: seedFinance,
 });
 

@@ -1,11 +1,10 @@
-import { type DepartmentContext, parseDivisionCode } from '@zigong/kit';
+import { type DepartmentContext, parseDivisionCode, Region } from '@zigong/kit';
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import { requireYear } from './amount';
 import { type FinanceLoaders, seriesKey, yearKey } from './finance.loaders';
 import { IncomeSummary } from './income.entity';
 import { BREAKDOWN } from './income.breakdown';
 import { requireYearRange, SERIES_FROM, SERIES_TO } from './income.series';
-import { Region } from './stubs.entity';
 
 type Context = DepartmentContext<FinanceLoaders>;
 

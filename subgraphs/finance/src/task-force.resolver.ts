@@ -1,8 +1,7 @@
-import type { DepartmentContext } from '@zigong/kit';
+import { type DepartmentContext, TaskForce } from '@zigong/kit';
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { FinanceLoaders } from './finance.loaders';
 import { Fund } from './fund.entity';
-import { TaskForce } from './stubs.entity';
 
 type Context = DepartmentContext<FinanceLoaders>;
 

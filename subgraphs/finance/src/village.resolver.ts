@@ -1,10 +1,9 @@
-import type { DepartmentContext } from '@zigong/kit';
+import { type DepartmentContext, Village } from '@zigong/kit';
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import { requireYear } from './amount';
 import { type FinanceLoaders, yearKey } from './finance.loaders';
 import { FundAllocation } from './fund.entity';
 import { CollectiveIncome } from './income.entity';
-import { Village } from './stubs.entity';
 
 type Context = DepartmentContext<FinanceLoaders>;
 

@@ -2,6 +2,7 @@ import type DataLoader from 'dataloader';
 import type { DataSource, MixedList } from 'typeorm';
 import type { NonEmptyArray } from 'type-graphql';
 import type { Identity } from '@zigong/platform';
+import { STUBS, type Stub } from './stubs';
 
 /** What every resolver of a department receives as its context, fresh for each request. */
 export interface DepartmentContext<Loaders extends object = object> {
@@ -48,8 +49,18 @@ export interface Department<Loaders extends object = object> {
   entities: MixedList<Function>;
   /** TypeORM migrations, in order. Never `synchronize`. */
   migrations: MixedList<Function>;
-  /** `__resolveReference` per entity type this department resolves for the gateway. */
+  /** `__resolveReference` per entity type this department owns and resolves for the gateway. */
   references?: Record<string, ReferenceResolver<Loaders>>;
+  /**
+   * Other departments' entities this one points at or adds fields to, from the kit (`Village`,
+   * `Region`, …): the kit puts them in the schema and resolves their references to `{ id }`.
+   */
+  stubs?: Stub[];
+  /**
+   * Whether this subgraph's SDL repeats the owners' descriptions of its stubs (default true).
+   * Composition takes them from the owners either way.
+   */
+  describeStubs?: boolean;
   /** Builds this request's DataLoaders. */
   createLoaders(db: DataSource): Loaders;
   /** Loads the reference data (times `scale`); must be idempotent. */
@@ -62,6 +73,12 @@ export const DEPARTMENT_NAME = /^[a-z][a-z0-9]{1,30}$/;
 export function defineDepartment<Loaders extends object>(department: Department<Loaders>): Department<Loaders> {
   if (!DEPARTMENT_NAME.test(department.name)) {
     throw new Error(`Department name "${department.name}" must be one lower-case word (a–z, 0–9, 2–31 characters).`);
+  }
+  for (const stub of department.stubs ?? []) {
+    if (!STUBS.includes(stub)) throw new Error(`${department.name}: stubs must be the kit's stub classes (${STUBS.map((s) => s.name).join(', ')}); ${stub.name} is not.`);
+    if (department.references?.[stub.name]) {
+      throw new Error(`${department.name}: ${stub.name} is a stub, whose reference resolver comes from the kit; take it out of references.`);
+    }
   }
   return department;
 }

@@ -1,9 +1,9 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { GraphQLSchema, parse } from 'graphql';
-import { buildSchema, createResolversMap } from 'type-graphql';
-import type { AnyDepartment } from './department';
+import { MapperKind, mapSchema, printSchemaWithDirectives } from '@graphql-tools/utils';
+import { GraphQLObjectType, GraphQLSchema, parse } from 'graphql';
+import { buildSchema, createResolversMap, getMetadataStorage } from 'type-graphql';
+import { refId, type AnyDepartment } from './department';
 import { DateScalar, DecimalScalar } from '@zigong/platform';
 import { scopeChecker } from './auth';
 
@@ -20,24 +20,57 @@ export interface SubgraphSchema {
 
 /**
  * type-graphql classes → SDL with federation directives → `buildSubgraphSchema`, with the
- * department's reference resolvers merged in. The one place federation plumbing lives.
+ * department's reference resolvers, and its stubs' (`{ id }`), merged in. The one place
+ * federation plumbing lives.
  */
 export async function buildDepartmentSchema(department: AnyDepartment): Promise<SubgraphSchema> {
-  const typeGraphQLSchema = await buildSchema({
-    resolvers: department.resolvers,
-    orphanedTypes: department.orphanedTypes,
-    scalarsMap: [],
-    skipCheck: true,
-    validate: false,
-    authChecker: scopeChecker,
-  });
-  const sdl = FEDERATION_LINK + printSchemaWithDirectives(typeGraphQLSchema);
+  const stubs = department.stubs ?? [];
+  const build = (orphanedTypes: Function[] = []) => {
+    forgetAddedFields();
+    return buildSchema({
+      resolvers: department.resolvers,
+      orphanedTypes: [...(department.orphanedTypes ?? []), ...orphanedTypes],
+      scalarsMap: [],
+      skipCheck: true,
+      validate: false,
+      authChecker: scopeChecker,
+    });
+  };
+  let typeGraphQLSchema = await build();
+  // A stub that only receives fields (no field returns it) is reachable from nothing: add it.
+  const unreached = stubs.filter((stub) => !typeGraphQLSchema.getType(stub.name));
+  if (unreached.length) typeGraphQLSchema = await build(unreached);
+  const printed = department.describeStubs === false ? withoutDescriptions(typeGraphQLSchema, new Set(stubs.map((stub) => stub.name))) : typeGraphQLSchema;
+  const sdl = FEDERATION_LINK + printSchemaWithDirectives(printed);
   const resolvers = createResolversMap(typeGraphQLSchema) as GraphQLResolverMap<unknown>;
-  for (const [typeName, resolve] of Object.entries(department.references ?? {})) {
+  const references = { ...Object.fromEntries(stubs.map((stub) => [stub.name, (ref: Parameters<typeof refId>[0]) => ({ id: refId(ref) })])), ...department.references };
+  for (const [typeName, resolve] of Object.entries(references)) {
     resolvers[typeName] = { ...(resolvers[typeName] as object), __resolveReference: resolve } as never;
   }
   for (const scalar of [DecimalScalar, DateScalar]) {
     if (typeGraphQLSchema.getType(scalar.name)) resolvers[scalar.name] = scalar as never;
   }
   return { schema: buildSubgraphSchema({ typeDefs: parse(sdl), resolvers }), sdl };
+}
+
+/**
+ * type-graphql keeps, on a class's metadata, the fields that field resolvers added to it in the
+ * last schema it built, and adds them to every later schema in the process. Several departments
+ * add fields to the same stub (agriculture's and tourism's to `Village`) and one process may build
+ * them all (composition, tests), so each build starts from the classes' own fields.
+ */
+function forgetAddedFields(): void {
+  const storage = getMetadataStorage();
+  for (const type of [...storage.objectTypes, ...storage.interfaceTypes]) delete type.fields;
+}
+
+/** The schema with the named types, and their `id`, printed without a description. */
+function withoutDescriptions(schema: GraphQLSchema, typeNames: Set<string>): GraphQLSchema {
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_TYPE]: (type) => {
+      if (!typeNames.has(type.name)) return type;
+      const config = type.toConfig();
+      return new GraphQLObjectType({ ...config, description: undefined, fields: { ...config.fields, id: { ...config.fields.id, description: undefined } } });
+    },
+  });
 }

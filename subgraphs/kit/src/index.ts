@@ -15,3 +15,4 @@ export * from './pagination';
 export * from './selection';
 export * from './seed';
 export * from './server';
+export * from './stubs';

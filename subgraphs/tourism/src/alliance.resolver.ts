@@ -1,8 +1,7 @@
-import { DecimalScalar, type DepartmentContext, parseDivisionCode } from '@zigong/kit';
+import { DecimalScalar, type DepartmentContext, parseDivisionCode, Village } from '@zigong/kit';
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { AllianceIncomeContribution, TourismAlliance, TourismPlatform } from './alliance.entity';
 import { ALLIANCE_COLUMNS, type TourismLoaders } from './tourism.loaders';
-import { Village } from './village.entity';
 
 type Context = DepartmentContext<TourismLoaders>;
 

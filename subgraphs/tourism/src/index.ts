@@ -1,4 +1,4 @@
-import { defineDepartment, refId } from '@zigong/kit';
+import { defineDepartment, refId, Village } from '@zigong/kit';
 import { AllianceIncomeContribution, AllianceMember, TourismAlliance, TourismPlatform } from './alliance.entity';
 import { TourismMutationResolver } from './alliance.mutation.resolver';
 import { AllianceIncomeContributionResolver, TourismAllianceResolver, TourismPlatformResolver } from './alliance.resolver';
@@ -16,9 +16,9 @@ export const tourism = defineDepartment<TourismLoaders>({
   createLoaders,
   references: {
     TourismAlliance: (ref, { loaders }) => loaders.alliance.load(refId(ref)),
-    // Organization owns villages; any village id may carry tourism's fields.
-    Village: (ref) => ({ id: refId(ref) }),
   },
+  // Organization owns villages; any village id may carry tourism's fields.
+  stubs: [Village],
   seed: seedTourism,
 });
 

@@ -1,8 +1,7 @@
-import type { DepartmentContext } from '@zigong/kit';
+import { type DepartmentContext, Village } from '@zigong/kit';
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { TourismAlliance } from './alliance.entity';
 import type { TourismLoaders } from './tourism.loaders';
-import { Village } from './village.entity';
 
 type Context = DepartmentContext<TourismLoaders>;
 

@@ -1,4 +1,4 @@
-import { defineDepartment, refId } from '@zigong/kit';
+import { defineDepartment, refId, Village } from '@zigong/kit';
 import { __Name__Item } from './item.entity';
 import { __Name__MutationResolver } from './item.mutation.resolver';
 import { __Name__ItemResolver } from './item.resolver';
@@ -19,9 +19,10 @@ export const __name__ = defineDepartment<__Name__Loaders>({
   createLoaders,
   references: {
     __Name__Item: (ref, { loaders }) => loaders.item.load(refId(ref)),
-    // Organization owns villages; any village id may carry this department's fields.
-    Village: (ref) => ({ id: refId(ref) }),
   },
+  // Other departments' entities this one points at: organization owns villages, and any village
+  // id may carry this department's fields.
+  stubs: [Village],
   seed: seed__Name__,
 });
 

@@ -1,8 +1,7 @@
-import { type DepartmentContext, parseDivisionCode } from '@zigong/kit';
+import { type DepartmentContext, parseDivisionCode, Village } from '@zigong/kit';
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { ITEM_COLUMNS, type __Name__Loaders } from './__name__.loaders';
 import { __Name__Item } from './item.entity';
-import { Village } from './village.stub';
 
 type Context = DepartmentContext<__Name__Loaders>;
 

@@ -1,8 +1,7 @@
-import type { DepartmentContext } from '@zigong/kit';
+import { type DepartmentContext, Village } from '@zigong/kit';
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { __Name__Loaders } from './__name__.loaders';
 import { __Name__Item } from './item.entity';
-import { Village } from './village.stub';
 
 type Context = DepartmentContext<__Name__Loaders>;
 
