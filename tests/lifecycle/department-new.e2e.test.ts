@@ -45,7 +45,9 @@ describe('npm run department:new', () => {
     const text = readFileSync(join(copy.root, 'supergraph.yaml'), 'utf8');
     expect(text).toMatch(new RegExp(`\\n  ${NAME}:\\n    routing_url: http://127\\.0\\.0\\.1:${port}/graphql\\n    schema:\\n      file: \\./schema/${NAME}\\.graphql\\n$`));
     expect(readRegistry(join(copy.root, 'supergraph.yaml')).map((entry) => entry.name)).toEqual([...registryBefore.map((entry) => entry.name), NAME]);
-    expect(readFileSync(join(copy.root, 'subgraphs', NAME, 'src', 'main.ts'), 'utf8')).toContain(`serveDepartment(${NAME}, ${port});`);
+    // The registry is the one place the port is written: main.ts reads it from there.
+    expect(readFileSync(join(copy.root, 'subgraphs', NAME, 'src', 'main.ts'), 'utf8')).toContain(`serveDepartment(${NAME});`);
+    expect(readFileSync(join(copy.root, 'subgraphs', NAME, 'src', 'main.ts'), 'utf8')).not.toContain(String(port));
   });
 
   it('writes a package like every other department’s', () => {

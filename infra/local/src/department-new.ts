@@ -41,7 +41,7 @@ runMain(async () => {
   const folder = join(ROOT, 'subgraphs', name);
   let written: string[];
   try {
-    const files = scaffoldDepartment(name, { root: ROOT, port });
+    const files = scaffoldDepartment(name, { root: ROOT });
     console.log(`Created subgraphs/${name} (${files.length} files).`);
     registerDepartment(name, port, REGISTRY_PATH);
     console.log(`Registered ${name} in supergraph.yaml at http://127.0.0.1:${port}/graphql.`);

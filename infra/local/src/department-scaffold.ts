@@ -4,7 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { isMap, isNode, parseDocument, type YAMLMap } from 'yaml';
 import { readRegistry } from './registry';
 
-/** The department module's files, with __name__, __Name__, __PORT__ and __TIMESTAMP__ to fill in. */
+/** The department module's files, with __name__, __Name__ and __TIMESTAMP__ to fill in. */
 export const DEPARTMENT_TEMPLATES = join(__dirname, '..', 'templates', 'department');
 
 const FIRST_PORT = 4001;
@@ -12,8 +12,6 @@ const FIRST_PORT = 4001;
 export interface ScaffoldOptions {
   /** The repository's root. */
   root: string;
-  /** Where the subgraph listens by default; its registry port. */
-  port: number;
   /** Milliseconds for the initial migration's 13-digit timestamp. */
   now?: number;
 }
@@ -22,7 +20,7 @@ export interface ScaffoldOptions {
  * Writes `subgraphs/<name>/` from the templates and a package.json pinned to the kit's versions.
  * The name must be valid (validateDepartmentName). Returns the files written, relative to root.
  */
-export function scaffoldDepartment(name: string, { root, port, now = Date.now() }: ScaffoldOptions): string[] {
+export function scaffoldDepartment(name: string, { root, now = Date.now() }: ScaffoldOptions): string[] {
   const folder = join(root, 'subgraphs', name);
   if (existsSync(folder)) throw new Error(`subgraphs/${name} exists already.`);
   const timestamp = String(now);
@@ -31,7 +29,6 @@ export function scaffoldDepartment(name: string, { root, port, now = Date.now() 
     text
       .replaceAll('__name__', name)
       .replaceAll('__Name__', name[0].toUpperCase() + name.slice(1))
-      .replaceAll('__PORT__', String(port))
       .replaceAll('__TIMESTAMP__', timestamp);
 
   const written: string[] = [];

@@ -1,27 +1,12 @@
-import type { AnyDepartment } from '@zigong/kit';
-import { readFileSync } from 'node:fs';
+import { type AnyDepartment, readRegistry as readRegistryFile, type RegisteredSubgraph } from '@zigong/kit';
 import { resolve } from 'node:path';
-import { parse } from 'yaml';
 import { REGISTRY_PATH, ROOT } from './paths';
 
-export interface RegisteredSubgraph {
-  name: string;
-  routingUrl: string;
-  /** Where the subgraph's printed SDL is kept, absolute. */
-  schemaFile: string;
-}
+export type { RegisteredSubgraph };
 
-/** Reads supergraph.yaml; a malformed entry fails with the entry's name. */
+/** Reads supergraph.yaml (the kit's reader, which departments use for their ports too). */
 export function readRegistry(path = REGISTRY_PATH): RegisteredSubgraph[] {
-  const document = parse(readFileSync(path, 'utf8')) as { subgraphs?: Record<string, { routing_url?: string; schema?: { file?: string } }> };
-  const entries = Object.entries(document?.subgraphs ?? {});
-  if (!entries.length) throw new Error(`${path} lists no subgraphs.`);
-  return entries.map(([name, entry]) => {
-    if (!entry?.routing_url || !entry.schema?.file) {
-      throw new Error(`${path}: subgraph "${name}" needs routing_url and schema.file.`);
-    }
-    return { name, routingUrl: entry.routing_url, schemaFile: resolve(ROOT, entry.schema.file) };
-  });
+  return readRegistryFile(path);
 }
 
 /**

@@ -1,4 +1,4 @@
 import { serveDepartment } from '@zigong/kit';
 import { agriculture } from './index';
 
-serveDepartment(agriculture, 4002);
+serveDepartment(agriculture);

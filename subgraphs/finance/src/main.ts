@@ -1,4 +1,4 @@
 import { serveDepartment } from '@zigong/kit';
 import { finance } from './index';
 
-serveDepartment(finance, 4003);
+serveDepartment(finance);

@@ -8,6 +8,12 @@ describe('subgraph configuration', () => {
     expect(config).toMatchObject({ port: 4002, host: '127.0.0.1', databaseUrl: 'postgres://u@localhost/db', poolSize: 10, logLevel: 'info' });
   });
 
+  it('needs PORT where no default port is given (serveDepartment gives the registry’s)', () => {
+    expect(() => loadSubgraphConfig({ DATABASE_URL: 'postgres://u@localhost/db' })).toThrow(/PORT is required but not set/);
+    expect(loadSubgraphConfig({ DATABASE_URL: 'postgres://u@localhost/db', PORT: '4100' }).port).toBe(4100);
+    expect(loadSubgraphConfig({ DATABASE_URL: 'postgres://u@localhost/db', PORT: '4100' }, 4002).port).toBe(4100);
+  });
+
   it('reports every problem at once', () => {
     let error: unknown;
     try {
@@ -30,7 +36,7 @@ describe('subgraph configuration', () => {
     const DATABASE_URL = 'postgres://u@localhost/db';
     const problemsOf = (env: Record<string, string>) => {
       try {
-        loadSubgraphConfig({ DATABASE_URL, SUBGRAPH_MODE: 'production', ...env });
+        loadSubgraphConfig({ DATABASE_URL, SUBGRAPH_MODE: 'production', ...env }, 4001);
         return [];
       } catch (error) {
         return (error as ConfigError).problems;
@@ -56,7 +62,7 @@ describe('subgraph configuration', () => {
 
     it('is not the default: local mode serves with the public defaults, as docker compose does', () => {
       const example = PUBLISHED_SECRETS.find((s) => s.value.startsWith('dev-only-signing'))!.value;
-      expect(loadSubgraphConfig({ DATABASE_URL, GATEWAY_SIGNING_SECRET: example })).toMatchObject({ mode: 'local', signingSecret: example });
+      expect(loadSubgraphConfig({ DATABASE_URL, GATEWAY_SIGNING_SECRET: example }, 4001)).toMatchObject({ mode: 'local', signingSecret: example });
       expect(() => loadSubgraphConfig({ DATABASE_URL, SUBGRAPH_MODE: 'staging' })).toThrow(/SUBGRAPH_MODE must be one of local, production/);
     });
   });

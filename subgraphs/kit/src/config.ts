@@ -24,13 +24,17 @@ export interface SubgraphConfig {
   compiledQueries?: boolean;
 }
 
-export function loadSubgraphConfig(env: NodeJS.ProcessEnv = process.env, defaultPort = 4001): SubgraphConfig {
+/**
+ * `defaultPort` is where the subgraph listens when PORT is not set (its registry port, which
+ * `serveDepartment` reads from supergraph.yaml); without one, PORT is required.
+ */
+export function loadSubgraphConfig(env: NodeJS.ProcessEnv = process.env, defaultPort?: number): SubgraphConfig {
   const read = new EnvReader(env);
   const mode = read.oneOf<SubgraphMode>('SUBGRAPH_MODE', ['local', 'production'], 'local');
   const config: SubgraphConfig = {
     mode,
     host: read.string('HOST', '127.0.0.1'),
-    port: read.port('PORT', defaultPort),
+    port: read.port('PORT', defaultPort ?? 0),
     databaseUrl: read.url('DATABASE_URL', POSTGRES_PROTOCOLS),
     poolSize: read.int('DB_POOL_SIZE', 10, { min: 1, max: 200 }),
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 1_000_000, { min: 1_000 }),
@@ -38,6 +42,7 @@ export function loadSubgraphConfig(env: NodeJS.ProcessEnv = process.env, default
     signingSecret: read.secret('GATEWAY_SIGNING_SECRET'),
     compiledQueries: read.bool('COMPILED_QUERIES', true),
   };
+  if (defaultPort === undefined && read.optional('PORT') === undefined) read.problem('PORT is required but not set.');
   if (mode === 'production') {
     // Without a secret anyone who reaches the subgraph reads as anonymous; with a public one,
     // anyone can sign as the gateway and forward any identity.

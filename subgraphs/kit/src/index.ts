@@ -12,6 +12,7 @@ export * from './loaders';
 export * from './main';
 export * from './page-info';
 export * from './pagination';
+export * from './registry';
 export * from './selection';
 export * from './seed';
 export * from './server';

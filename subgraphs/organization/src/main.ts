@@ -1,4 +1,4 @@
 import { serveDepartment } from '@zigong/kit';
 import { organization } from './index';
 
-serveDepartment(organization, 4001);
+serveDepartment(organization);

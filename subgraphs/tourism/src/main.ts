@@ -1,4 +1,4 @@
 import { serveDepartment } from '@zigong/kit';
 import { tourism } from './index';
 
-serveDepartment(tourism, 4004);
+serveDepartment(tourism);

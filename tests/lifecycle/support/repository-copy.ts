@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { appendFileSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { appendFileSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ROOT } from '@zigong/local';
@@ -7,7 +7,9 @@ import { ROOT } from '@zigong/local';
 /**
  * A throw-away copy of the repository, committed in a git repository of its own, so a lifecycle
  * tool can run in it for real and `git status` shows exactly what the tool changed. It shares the
- * real node_modules (a symlink) and the built dist/ folders, so nothing is installed or rebuilt.
+ * real node_modules (symlinks: the root's and those of workspaces that have their own, such as
+ * lru-cache in a version the root does not hold) and the built dist/ folders, so nothing is
+ * installed or rebuilt.
  */
 export interface RepositoryCopy {
   root: string;
@@ -33,10 +35,14 @@ export function copyRepository(): RepositoryCopy {
     for (const pkg of ['gateway', 'infra/local', ...readdirSync(join(ROOT, 'subgraphs')).map((name) => `subgraphs/${name}`)]) {
       if (existsSync(join(ROOT, pkg, 'dist')) && existsSync(join(root, pkg))) cpSync(join(ROOT, pkg, 'dist'), join(root, pkg, 'dist'), { recursive: true });
     }
-    symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
+    for (const folder of ['.', ...workspaceFolders()]) {
+      if (existsSync(join(ROOT, folder, 'node_modules')) && existsSync(join(root, folder))) {
+        symlinkSync(join(ROOT, folder, 'node_modules'), join(root, folder, 'node_modules'), 'dir');
+      }
+    }
     check(git(root, ['init', '-q']));
-    // .gitignore's `node_modules/` matches folders only, and here it is a symlink.
-    appendFileSync(join(root, '.git', 'info', 'exclude'), '/node_modules\n');
+    // .gitignore's `node_modules/` matches folders only, and here they are symlinks.
+    appendFileSync(join(root, '.git', 'info', 'exclude'), 'node_modules\n');
     check(git(root, ['add', '-A']));
     check(git(root, ['-c', 'user.name=lifecycle test', '-c', 'user.email=test@localhost', '-c', 'commit.gpgsign=false', 'commit', '-q', '-m', 'copy']));
   } catch (error) {
@@ -53,6 +59,14 @@ export function copyRepository(): RepositoryCopy {
         .map((line) => line.slice(3)),
     remove: () => rmSync(root, { recursive: true, force: true }),
   };
+}
+
+/** The repository's workspace folders, relative to its root (`dir/*` globs expanded). */
+function workspaceFolders(): string[] {
+  const { workspaces = [] } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { workspaces?: string[] };
+  return workspaces.flatMap((pattern) =>
+    pattern.endsWith('/*') ? readdirSync(join(ROOT, pattern.slice(0, -2))).map((name) => `${pattern.slice(0, -2)}/${name}`) : [pattern],
+  );
 }
 
 function git(cwd: string, args: string[]): SpawnSyncReturns<string> {

@@ -1,4 +1,4 @@
 import { serveDepartment } from '@zigong/kit';
 import { __name__ } from './index';
 
-serveDepartment(__name__, __PORT__);
+serveDepartment(__name__);
