@@ -1,4 +1,8 @@
-/** Column lists for raw SQL whose rows must look like the entities (camelCase properties). */
-export const PARK_COLUMNS = `id, name, village_id AS "villageId", products, generated`;
-export const PROJECT_COLUMNS = `id, park_id AS "parkId", name, phase, generated`;
-export const SUPPLY_CHAIN_COLUMNS = `id, park_id AS "parkId", product, daily_volume AS "dailyVolume", unit, destinations, generated`;
+import { selectColumns } from '@zigong/kit';
+import { IndustrialPark, ParkProject } from './park.entity';
+import { SupplyChain } from './supply-chain.entity';
+
+/** Select lists for plain SQL whose rows must look like the entities (camelCase properties). */
+export const PARK_COLUMNS = selectColumns(IndustrialPark);
+export const PROJECT_COLUMNS = selectColumns(ParkProject);
+export const SUPPLY_CHAIN_COLUMNS = selectColumns(SupplyChain);

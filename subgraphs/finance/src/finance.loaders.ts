@@ -1,4 +1,4 @@
-import { manyByKey, oneByKey } from '@zigong/kit';
+import { manyByKey, oneByKey, selectColumns } from '@zigong/kit';
 import DataLoader from 'dataloader';
 import { DataSource, In } from 'typeorm';
 import { Fund, FundAllocation } from './fund.entity';
@@ -20,6 +20,8 @@ const splitSeriesKey = (key: string) => {
   const [, regionId, from, to] = /^(.*)@(\d+)-(\d+)$/.exec(key)!;
   return { regionId, fromYear: Number(from), toYear: Number(to) };
 };
+
+const INCOME_COLUMNS = selectColumns(CollectiveIncome, { alias: 'i' });
 
 /** One batched statement per loader per request tick, whatever the number of parents. */
 export function createLoaders(db: DataSource) {
@@ -44,7 +46,7 @@ export function createLoaders(db: DataSource) {
       (keys) => {
         const parsed = keys.map(splitYearKey);
         return db.query(
-          `SELECT i.year, i.village_id AS "villageId", i.amount, i.generated
+          `SELECT ${INCOME_COLUMNS}
              FROM unnest($1::int[], $2::text[]) AS k(year, village_id)
              JOIN finance.collective_income i ON i.year = k.year AND i.village_id = k.village_id COLLATE "C"`,
           [parsed.map((k) => k.year), parsed.map((k) => k.id)],

@@ -1,4 +1,4 @@
-import { type DepartmentContext, ErrorCode, ParkProject, requireText, TaskForce, userError, Village } from '@zigong/kit';
+import { type DepartmentContext, ErrorCode, ParkProject, requireText, selectColumns, TaskForce, userError, Village } from '@zigong/kit';
 import { randomUUID } from 'node:crypto';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { allocateFund } from './allocation.service';
@@ -13,9 +13,7 @@ type Context = DepartmentContext<FinanceLoaders>;
 /** The scope every finance mutation needs; checked by the kit's auth checker in this subgraph. */
 export const WRITE = 'finance:write';
 
-const FUND_COLUMNS = `id, name, source_department AS "sourceDepartment", total_amount AS "totalAmount",
-  allocated_amount AS "allocatedAmount", balance, coordinated_by_task_force_id AS "coordinatedByTaskForceId",
-  generated, created_by AS "createdBy"`;
+const FUND_COLUMNS = selectColumns(Fund);
 
 @Resolver(() => Fund)
 export class FundResolver {

@@ -1,4 +1,4 @@
-import { type DepartmentContext, ErrorCode, parseDivisionCode, Region, requireVillageCode, userError, Village } from '@zigong/kit';
+import { type DepartmentContext, ErrorCode, parseDivisionCode, Region, requireVillageCode, selectColumns, userError, Village } from '@zigong/kit';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requireNonNegativeAmount, requireYear } from './amount';
 import { type FinanceLoaders, seriesKey, yearKey } from './finance.loaders';
@@ -32,7 +32,7 @@ export class CollectiveIncomeResolver {
          VALUES ($1, $2, $3, false, $4)
          ON CONFLICT (year, village_id) DO UPDATE
            SET amount = EXCLUDED.amount, generated = false, recorded_by = EXCLUDED.recorded_by, recorded_at = now()
-         RETURNING year, village_id AS "villageId", amount, generated`,
+         RETURNING ${selectColumns(CollectiveIncome)}`,
         [year, villageId, amount, identity!.sub],
       ),
     );

@@ -1,24 +1,23 @@
-import { manyByKey, oneByKey } from '@zigong/kit';
+import { manyByKey, oneByKey, selectColumns } from '@zigong/kit';
 import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
-import type { PartyBranch, PartyOfficer } from './party.entity';
+import { PartyBranch, type PartyOfficer } from './party.entity';
 import { REGION_COLUMNS, regionCache } from './region.cache';
 import type { Region } from './region.entity';
-import type { TaskForce, TaskForceMember, WorkingGroup } from './task-force.entity';
-import type { Village } from './village.entity';
+import { TaskForce, TaskForceMember, WorkingGroup } from './task-force.entity';
+import { Village } from './village.entity';
 
 // Plain SQL rather than repository `find`: TypeORM's query building and entity hydration cost
 // more CPU than the rest of a page of 100 villages. Columns are aliased to the entity fields.
-const VILLAGE_COLUMNS = `id, name, town_id AS "townId", generated`;
+export const VILLAGE_COLUMNS = selectColumns(Village);
 // A branch has one to a few officers; they come with it as JSON, so a page of branches and their
 // officers is one statement, and no officer loader or promise is needed per branch.
-export const BRANCH_COLUMNS = `b.id, b.name, b.kind, b.village_id AS "villageId",
+export const BRANCH_COLUMNS = `${selectColumns(PartyBranch, { alias: 'b', except: ['generated'] })},
   coalesce((SELECT json_agg(json_build_object('name', o.name, 'role', o.role, 'generated', o.generated) ORDER BY o.id)
               FROM organization.party_officer o WHERE o.branch_id = b.id), '[]') AS officers`;
 // pg would turn a `date` into a local-time Date; TypeORM used to give the calendar day as text.
-export const TASK_FORCE_COLUMNS = `id, name, level, region_id AS "regionId", lead_department AS "leadDepartment",
-  to_char(established_on, 'YYYY-MM-DD') AS "establishedOn", pilot, focus_areas AS "focusAreas"`;
-const MEMBER_COLUMNS = `id, task_force_id AS "taskForceId", name, seconded_from AS "secondedFrom", background, generated`;
+export const TASK_FORCE_COLUMNS = selectColumns(TaskForce, { expressions: { establishedOn: `to_char(established_on, 'YYYY-MM-DD')` } });
+const MEMBER_COLUMNS = selectColumns(TaskForceMember);
 
 /**
  * What a resolver receives as `@Root()`: the plain row a loader or page returned. Deliberately no
@@ -56,13 +55,12 @@ export function createLoaders(db: DataSource) {
       (m) => m.taskForceId,
     ),
     workingGroups: manyByKey(
-      rows<WorkingGroup>(`SELECT id, task_force_id AS "taskForceId", kind, name FROM organization.working_group WHERE task_force_id = ANY($1) ORDER BY id`),
+      rows<WorkingGroup>(`SELECT ${selectColumns(WorkingGroup)} FROM organization.working_group WHERE task_force_id = ANY($1) ORDER BY id`),
       (g) => g.taskForceId,
     ),
     groupMembers: manyByKey(
       rows<TaskForceMember & { workingGroupId: string }>(
-        `SELECT m.id, m.name, m.seconded_from AS "secondedFrom", m.background, m.generated,
-                m.task_force_id AS "taskForceId", g.working_group_id AS "workingGroupId"
+        `SELECT ${selectColumns(TaskForceMember, { alias: 'm' })}, g.working_group_id AS "workingGroupId"
            FROM organization.task_force_member m
            JOIN organization.working_group_member g ON g.member_id = m.id
           WHERE g.working_group_id = ANY($1)

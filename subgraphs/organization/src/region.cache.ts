@@ -1,7 +1,8 @@
+import { selectColumns } from '@zigong/kit';
 import type { DataSource } from 'typeorm';
-import type { Region } from './region.entity';
+import { Region } from './region.entity';
 
-export const REGION_COLUMNS = `id, name, level, parent_id AS "parentId", generated`;
+export const REGION_COLUMNS = selectColumns(Region);
 
 /**
  * The region tree, read once per process and database: 80 rows at scale 1, a few thousand at

@@ -1,7 +1,7 @@
 import { decodeCursor, encodeCursor, ErrorCode, pageSize, selectsPath, userError } from '@zigong/kit';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { DataSource } from 'typeorm';
-import { BRANCH_COLUMNS, type BranchWithOfficers, type OrganizationLoaders } from './organization.loaders';
+import { BRANCH_COLUMNS, type BranchWithOfficers, type OrganizationLoaders, VILLAGE_COLUMNS } from './organization.loaders';
 import type { VillageConnection } from './village.connection';
 import type { Village } from './village.entity';
 
@@ -71,7 +71,7 @@ export async function villagePage(
     : '';
   const countSql = withCount ? `, (SELECT count(*)::int FROM organization.village ${filterSql}) AS "totalCount"` : '';
   const rows: Array<Village & { branch?: BranchWithOfficers | null; totalCount?: number }> = await db.query(
-    `SELECT id, name, town_id AS "townId", generated${branchSql}${countSql} FROM organization.village
+    `SELECT ${VILLAGE_COLUMNS}${branchSql}${countSql} FROM organization.village
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY name COLLATE "C", id LIMIT ${param(size + 1)}`,
     params,

@@ -1,4 +1,4 @@
-import { type DepartmentContext, ErrorCode, notFound, requireText, requireVillageCode, userError } from '@zigong/kit';
+import { type DepartmentContext, ErrorCode, notFound, requireText, requireVillageCode, selectColumns, userError } from '@zigong/kit';
 import { randomUUID } from 'node:crypto';
 import { Arg, Args, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { EntityManager } from 'typeorm';
@@ -16,7 +16,7 @@ import { ALLIANCE_COLUMNS, type TourismLoaders } from './tourism.loaders';
 type Context = DepartmentContext<TourismLoaders>;
 
 const WRITE = 'tourism:write';
-const ALLIANCE_RETURNING = `RETURNING id, name, theme, lead_village_id AS "leadVillageId", generated`;
+const ALLIANCE_RETURNING = `RETURNING ${selectColumns(TourismAlliance)}`;
 
 /**
  * Every mutation checks its arguments before it opens a transaction, and everything that needs
@@ -73,7 +73,7 @@ export class TourismMutationResolver {
       const [platform] = await tx.query(
         `INSERT INTO tourism.platform (id, alliance_id, name) VALUES ($1, $2, $3)
          ON CONFLICT (alliance_id, name) DO NOTHING
-         RETURNING id, alliance_id AS "allianceId", name, generated`,
+         RETURNING ${selectColumns(TourismPlatform)}`,
         [randomUUID(), allianceId, name],
       );
       if (!platform) {
@@ -99,7 +99,7 @@ export class TourismMutationResolver {
       const [recorded] = await tx.query(
         `INSERT INTO tourism.income_contribution (alliance_id, year, amount) VALUES ($1, $2, $3)
          ON CONFLICT (alliance_id, year) DO UPDATE SET amount = EXCLUDED.amount, generated = false
-         RETURNING alliance_id AS "allianceId", year, amount, generated`,
+         RETURNING ${selectColumns(AllianceIncomeContribution)}`,
         [allianceId, year, amount],
       );
       return recorded;

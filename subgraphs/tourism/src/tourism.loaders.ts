@@ -1,11 +1,11 @@
-import { manyByKey, oneByKey } from '@zigong/kit';
+import { manyByKey, oneByKey, selectColumns } from '@zigong/kit';
 import { DataSource, In } from 'typeorm';
 import { AllianceIncomeContribution, AllianceMember, TourismAlliance, TourismPlatform } from './alliance.entity';
 
 /** An alliance as seen from one of its member villages. */
 export type MemberAlliance = TourismAlliance & { memberVillageId: string };
 
-export const ALLIANCE_COLUMNS = `a.id, a.name, a.theme, a.lead_village_id AS "leadVillageId", a.generated`;
+export const ALLIANCE_COLUMNS = selectColumns(TourismAlliance, { alias: 'a' });
 
 /** One batched statement per loader per request tick, whatever the number of parents. */
 export function createLoaders(db: DataSource) {
@@ -28,7 +28,7 @@ export function createLoaders(db: DataSource) {
     members: manyByKey(
       (keys) =>
         db.query(
-          `SELECT m.alliance_id AS "allianceId", m.village_id AS "villageId", m.generated
+          `SELECT ${selectColumns(AllianceMember, { alias: 'm' })}
              FROM tourism.alliance_member m
              JOIN tourism.alliance a ON a.id = m.alliance_id
             WHERE m.alliance_id = ANY($1)

@@ -1,9 +1,10 @@
-import { manyByKey, oneByKey } from '@zigong/kit';
+import { manyByKey, oneByKey, selectColumns } from '@zigong/kit';
 import type { DataSource } from 'typeorm';
-import type { __Name__Item } from './item.entity';
+import { __Name__Item } from './item.entity';
 
-export const ITEM_COLUMNS = `i.id, i.name, i.village_id AS "villageId", i.generated`;
-export const ITEM_RETURNING = `RETURNING id, name, village_id AS "villageId", generated`;
+/** Plain SQL reads the entity's columns as its properties (`village_id AS "villageId"`). */
+export const ITEM_COLUMNS = selectColumns(__Name__Item, { alias: 'i' });
+export const ITEM_RETURNING = `RETURNING ${selectColumns(__Name__Item)}`;
 
 /** One batched statement per loader per request tick, whatever the number of parents. */
 export function createLoaders(db: DataSource) {
