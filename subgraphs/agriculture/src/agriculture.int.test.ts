@@ -1,45 +1,31 @@
-import { buildDepartmentSchema, type Identity } from '@zigong/kit';
-import { createTestDatabase, migratedDepartment, type MigratedDepartment, type TestDatabase } from '@zigong/kit/testing';
+import type { Identity } from '@zigong/kit';
+import { type DepartmentHarness, departmentHarness } from '@zigong/kit/testing';
 import { GANTANG, parkId, parkProjectId, zigongDivisions } from '@zigong/reference';
-import { graphql, type GraphQLSchema } from 'graphql';
 import { agricultureData, GANTANG_PARK, seedAgriculture, supplyChainId } from './agriculture.seed';
 import { agriculture } from './index';
 
-let database: TestDatabase;
-let agri: MigratedDepartment;
-let schema: GraphQLSchema;
+let agri: DepartmentHarness;
+beforeAll(async () => {
+  agri = await departmentHarness(agriculture, { seed: true });
+});
+afterAll(() => agri?.close());
 
 const WRITER: Identity = { sub: 'test', scopes: ['agriculture:write'] };
 const { villages } = zigongDivisions();
 const reference = agricultureData(villages);
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  agri = await migratedDepartment(agriculture, database.url, { seed: true });
-  schema = (await buildDepartmentSchema(agriculture)).schema;
-});
-afterAll(async () => {
-  await agri.close();
-  await database.drop();
-});
-
-async function run(source: string, variableValues?: Record<string, unknown>, identity: Identity | null = null) {
-  const contextValue = { db: agri.db, identity, loaders: agriculture.createLoaders(agri.db) };
-  return (await graphql({ schema, source, variableValues, contextValue })) as { data?: any; errors?: any[] };
-}
-
 const TABLES = ['industrial_park', 'park_project', 'supply_chain'];
-const count = async (table: string) => (await agri.db.query(`SELECT count(*)::int AS n FROM agriculture.${table}`))[0].n as number;
+const count = async (table: string) => (await agri.sql(`SELECT count(*)::int AS n FROM agriculture.${table}`))[0].n as number;
 const counts = () => Promise.all(TABLES.map(count));
 /** A fingerprint of every row, to show that a failed mutation changed nothing at all. */
 const fingerprint = async () =>
-  Promise.all(TABLES.map(async (t) => (await agri.db.query(`SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x.id), '')) AS h FROM agriculture.${t} x`))[0].h));
+  Promise.all(TABLES.map(async (t) => (await agri.sql(`SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x.id), '')) AS h FROM agriculture.${t} x`))[0].h));
 
 const VILLAGE_PARKS = `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Village { id industrialParks { id name } } } }`;
 
 describe('agriculture reference data', () => {
   it('reproduces F2 and F3: Gantang’s laying hen – plum park, its two farm phases and 21,000 eggs a day to the surrounding cities', async () => {
-    const { data, errors } = await run(
+    const { data, errors } = await agri.run(
       `query($id: ID!) { industrialPark(id: $id) { id name generated village { id } products
          projects { id name phase generated } supplyChains { id product dailyVolume unit destinations generated park { id } } } }`,
       { id: parkId(GANTANG) },
@@ -62,16 +48,16 @@ describe('agriculture reference data', () => {
   });
 
   it('has Gantang’s park on Gantang village and only there', async () => {
-    const { data } = await run(VILLAGE_PARKS, { reps: [{ __typename: 'Village', id: GANTANG }] });
+    const { data } = await agri.run(VILLAGE_PARKS, { reps: [{ __typename: 'Village', id: GANTANG }] });
     expect(data._entities).toEqual([{ id: GANTANG, industrialParks: [{ id: parkId(GANTANG), name: GANTANG_PARK.name }] }]);
-    expect(await agri.db.query(`SELECT village_id FROM agriculture.industrial_park WHERE name LIKE '%蛋鸡—李子%' AND NOT generated`)).toEqual([
+    expect(await agri.sql(`SELECT village_id FROM agriculture.industrial_park WHERE name LIKE '%蛋鸡—李子%' AND NOT generated`)).toEqual([
       { village_id: GANTANG },
     ]);
   });
 
   it('loads exactly the data set, with everything but the article’s records marked generated', async () => {
     expect(await counts()).toEqual([reference.parks.length, reference.projects.length, reference.supplyChains.length]);
-    const notGenerated = await agri.db.query(`
+    const notGenerated = await agri.sql(`
       SELECT id FROM agriculture.industrial_park WHERE NOT generated
       UNION ALL SELECT id FROM agriculture.park_project WHERE NOT generated
       UNION ALL SELECT id FROM agriculture.supply_chain WHERE NOT generated ORDER BY id`);
@@ -96,7 +82,7 @@ describe('industrialParks(regionId)', () => {
     ['Rongbian town', '510302101000', '510302101'],
     ['Gantang village', GANTANG, GANTANG],
   ])('selects the parks of every village below %s', async (_, regionId, prefix) => {
-    const { data, errors } = await run(PARKS, { regionId });
+    const { data, errors } = await agri.run(PARKS, { regionId });
     expect(errors).toBeUndefined();
     expect(data.industrialParks.every((p: any) => p.village.id.startsWith(prefix))).toBe(true);
     expect(data.industrialParks.map((p: any) => p.id).sort()).toEqual(expected(prefix));
@@ -104,14 +90,14 @@ describe('industrialParks(regionId)', () => {
   });
 
   it('lists every park without a region, ordered by village', async () => {
-    const { data } = await run(PARKS);
+    const { data } = await agri.run(PARKS);
     const villageIds = data.industrialParks.map((p: any) => p.village.id);
     expect(villageIds).toHaveLength(reference.parks.length);
     expect([...villageIds].sort()).toEqual(villageIds);
   });
 
   it('answers an empty list for a region with no parks, and null for an unknown park', async () => {
-    const { data, errors } = await run(`{ industrialParks(regionId: "510399000000") { id } industrialPark(id: "park-nope") { id } }`);
+    const { data, errors } = await agri.run(`{ industrialParks(regionId: "510399000000") { id } industrialPark(id: "park-nope") { id } }`);
     expect(errors).toBeUndefined();
     expect(data).toEqual({ industrialParks: [], industrialPark: null });
   });
@@ -128,7 +114,7 @@ describe('industrialParks(regionId)', () => {
   });
 
   it('rejects a region id that is no division code', async () => {
-    const { errors } = await run(`{ industrialParks(regionId: "Ziliujing") { id } }`);
+    const { errors } = await agri.run(`{ industrialParks(regionId: "Ziliujing") { id } }`);
     expect(errors?.[0].extensions.code).toBe('INVALID_DIVISION_CODE');
   });
 });
@@ -139,7 +125,7 @@ describe('batched loading', () => {
   it('answers Village.industrialParks for a page of 100 villages with one statement', async () => {
     const page = villages.slice(0, 100).map((v) => ({ __typename: 'Village', id: v.code }));
     agri.statements.length = 0;
-    const { data, errors } = await run(VILLAGE_PARKS, { reps: page });
+    const { data, errors } = await agri.run(VILLAGE_PARKS, { reps: page });
     expect(errors).toBeUndefined();
     expect(data._entities).toHaveLength(100);
     const withParks = data._entities.filter((v: any) => v.industrialParks.length);
@@ -151,7 +137,7 @@ describe('batched loading', () => {
     const statementsFor = async (n: number) => {
       const reps = parkVillages.slice(0, n).map((id) => ({ __typename: 'Village', id }));
       agri.statements.length = 0;
-      const { data, errors } = await run(
+      const { data, errors } = await agri.run(
         `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Village {
            industrialParks { name village { id } projects { phase park { id } } supplyChains { product dailyVolume park { name } } } } } }`,
         { reps },
@@ -174,25 +160,25 @@ describe('batched loading', () => {
       ... on IndustrialPark { id name } ... on ParkProject { id phase } ... on SupplyChain { id dailyVolume } } }`;
 
     agri.statements.length = 0;
-    const onlyParks = await run(ENTITIES, { reps: parks });
+    const onlyParks = await agri.run(ENTITIES, { reps: parks });
     expect(onlyParks.data!._entities.map((p: any) => p.id)).toEqual(parks.map((p) => p.id));
     expect(agri.statements).toHaveLength(1);
 
     agri.statements.length = 0;
-    const onlyProjects = await run(ENTITIES, { reps: projects });
+    const onlyProjects = await agri.run(ENTITIES, { reps: projects });
     expect(onlyProjects.data!._entities.map((p: any) => p.id)).toEqual(projects.map((p) => p.id));
     expect(agri.statements).toHaveLength(1);
 
     agri.statements.length = 0;
     const chains = reference.supplyChains.slice(0, 60).map((c) => ({ __typename: 'SupplyChain', id: c.id }));
-    const mixed = await run(ENTITIES, { reps: [...parks, ...projects, ...chains] });
+    const mixed = await agri.run(ENTITIES, { reps: [...parks, ...projects, ...chains] });
     expect(mixed.errors).toBeUndefined();
     expect(mixed.data!._entities).toHaveLength(180);
     expect(agri.statements).toHaveLength(3);
   });
 
   it('answers null for unknown entity ids and finance’s phase 2 reference for a known one', async () => {
-    const { data } = await run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on ParkProject { id name phase park { name } } } }`, {
+    const { data } = await agri.run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on ParkProject { id name phase park { name } } } }`, {
       reps: [
         { __typename: 'ParkProject', id: parkProjectId(GANTANG, 2) },
         { __typename: 'ParkProject', id: 'proj-nope' },
@@ -210,31 +196,31 @@ describe('mutations', () => {
   const VILLAGE = '510322110203';
 
   it('creates a park, adds its phases, records a supply chain and updates its volume', async () => {
-    const created = await run(CREATE, { input: { villageId: VILLAGE, name: ' 测试柑橘产业园 ', products: ['柑橘', '花椒'] } }, WRITER);
+    const created = await agri.run(CREATE, { input: { villageId: VILLAGE, name: ' 测试柑橘产业园 ', products: ['柑橘', '花椒'] } }, WRITER);
     expect(created.errors).toBeUndefined();
     const park = created.data.createIndustrialPark;
     expect(park).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: '测试柑橘产业园', products: ['柑橘', '花椒'], generated: false, village: { id: VILLAGE }, projects: [], supplyChains: [] });
 
-    const phase1 = await run(ADD, { input: { parkId: park.id, name: '柑橘种植基地一期', phase: 1 } }, WRITER);
-    const phase2 = await run(ADD, { input: { parkId: park.id, name: '柑橘种植基地二期', phase: 2 } }, WRITER);
+    const phase1 = await agri.run(ADD, { input: { parkId: park.id, name: '柑橘种植基地一期', phase: 1 } }, WRITER);
+    const phase2 = await agri.run(ADD, { input: { parkId: park.id, name: '柑橘种植基地二期', phase: 2 } }, WRITER);
     expect(phase1.errors ?? phase2.errors).toBeUndefined();
     expect(phase2.data.addParkProject).toMatchObject({ name: '柑橘种植基地二期', phase: 2, generated: false, park: { id: park.id } });
 
-    const recorded = await run(RECORD, { input: { parkId: park.id, product: '柑橘', dailyVolume: 3000, unit: '公斤', destinations: ['成都', '重庆'] } }, WRITER);
+    const recorded = await agri.run(RECORD, { input: { parkId: park.id, product: '柑橘', dailyVolume: 3000, unit: '公斤', destinations: ['成都', '重庆'] } }, WRITER);
     expect(recorded.errors).toBeUndefined();
     const chain = recorded.data.recordSupplyChain;
     expect(chain).toMatchObject({ product: '柑橘', dailyVolume: 3000, unit: '公斤', destinations: ['成都', '重庆'], generated: false, park: { id: park.id } });
 
-    const set = await run(SET, { id: chain.id, v: 3500 }, WRITER);
+    const set = await agri.run(SET, { id: chain.id, v: 3500 }, WRITER);
     expect(set.errors).toBeUndefined();
     expect(set.data.setSupplyChainVolume).toEqual({ id: chain.id, dailyVolume: 3500, park: { id: park.id } });
 
-    const { data } = await run(VILLAGE_PARKS.replace('name }', 'name projects { phase } supplyChains { dailyVolume } }'), { reps: [{ __typename: 'Village', id: VILLAGE }] });
+    const { data } = await agri.run(VILLAGE_PARKS.replace('name }', 'name projects { phase } supplyChains { dailyVolume } }'), { reps: [{ __typename: 'Village', id: VILLAGE }] });
     expect(data._entities[0].industrialParks).toContainEqual({ id: park.id, name: '测试柑橘产业园', projects: [{ phase: 1 }, { phase: 2 }], supplyChains: [{ dailyVolume: 3500 }] });
   });
 
   it('sees a change made earlier in the same operation', async () => {
-    const { data, errors } = await run(
+    const { data, errors } = await agri.run(
       `mutation($id: ID!) {
          a: recordSupplyChain(input: { parkId: $id, product: "李子", dailyVolume: 800, unit: "公斤", destinations: ["自贡城区"] }) { park { supplyChains { product } } }
          b: recordSupplyChain(input: { parkId: $id, product: "李子干", dailyVolume: 50, unit: "公斤", destinations: ["自贡城区"] }) { park { supplyChains { product } } }
@@ -266,7 +252,7 @@ describe('mutations', () => {
     ['a volume update of an unknown chain', SET, { id: 'chain-nope', v: 10 }, 'NOT_FOUND'],
   ])('rejects %s with a coded error and writes nothing', async (_, source, variables, code) => {
     const before = await fingerprint();
-    const { data, errors } = await run(source, variables, WRITER);
+    const { data, errors } = await agri.run(source, variables, WRITER);
     expect(errors?.[0].extensions.code).toBe(code);
     expect(errors?.[0].message).toBeTruthy();
     expect(data).toBeNull();
@@ -279,19 +265,19 @@ describe('mutations', () => {
   ])('refuses every mutation %s and writes nothing', async (_, identity, code) => {
     const before = await fingerprint();
     const attempts = [
-      run(CREATE, { input: { villageId: GANTANG, name: '未授权园', products: ['李子'] } }, identity),
-      run(ADD, { input: { parkId: parkId(GANTANG), name: '三期', phase: 3 } }, identity),
-      run(RECORD, { input: { parkId: parkId(GANTANG), product: '李子', dailyVolume: 1, unit: '公斤', destinations: ['成都'] } }, identity),
-      run(SET, { id: supplyChainId(GANTANG), v: 0 }, identity),
+      agri.run(CREATE, { input: { villageId: GANTANG, name: '未授权园', products: ['李子'] } }, identity),
+      agri.run(ADD, { input: { parkId: parkId(GANTANG), name: '三期', phase: 3 } }, identity),
+      agri.run(RECORD, { input: { parkId: parkId(GANTANG), product: '李子', dailyVolume: 1, unit: '公斤', destinations: ['成都'] } }, identity),
+      agri.run(SET, { id: supplyChainId(GANTANG), v: 0 }, identity),
     ];
     for (const { errors } of await Promise.all(attempts)) expect(errors?.[0].extensions.code).toBe(code);
     expect(await fingerprint()).toEqual(before);
-    expect((await run(`{ industrialPark(id: "${parkId(GANTANG)}") { supplyChains { dailyVolume } } }`)).data!.industrialPark.supplyChains).toContainEqual({ dailyVolume: 21000 });
+    expect((await agri.run(`{ industrialPark(id: "${parkId(GANTANG)}") { supplyChains { dailyVolume } } }`)).data!.industrialPark.supplyChains).toContainEqual({ dailyVolume: 21000 });
   });
 
   it('lets the database refuse what validation would have caught, as a last line', async () => {
-    await expect(agri.db.query(`INSERT INTO agriculture.supply_chain (id, park_id, product, daily_volume, unit, destinations) VALUES ('x', $1, '鸡蛋', -5, '枚', '{成都}')`, [parkId(GANTANG)])).rejects.toThrow(/check constraint/);
-    await expect(agri.db.query(`INSERT INTO agriculture.industrial_park (id, name, village_id, products) VALUES ('y', '园', '510302101000', '{李子}')`)).rejects.toThrow(/check constraint/);
-    await expect(agri.db.query(`INSERT INTO agriculture.park_project (id, park_id, name, phase) VALUES ('z', 'park-nope', '一期', 1)`)).rejects.toThrow(/foreign key/);
+    await expect(agri.sql(`INSERT INTO agriculture.supply_chain (id, park_id, product, daily_volume, unit, destinations) VALUES ('x', $1, '鸡蛋', -5, '枚', '{成都}')`, [parkId(GANTANG)])).rejects.toThrow(/check constraint/);
+    await expect(agri.sql(`INSERT INTO agriculture.industrial_park (id, name, village_id, products) VALUES ('y', '园', '510302101000', '{李子}')`)).rejects.toThrow(/check constraint/);
+    await expect(agri.sql(`INSERT INTO agriculture.park_project (id, park_id, name, phase) VALUES ('z', 'park-nope', '一期', 1)`)).rejects.toThrow(/foreign key/);
   });
 });

@@ -1,29 +1,16 @@
-import { buildDepartmentSchema, centsToDecimal, decimalToCents, type Identity } from '@zigong/kit';
-import { createTestDatabase, migratedDepartment, type MigratedDepartment, type TestDatabase } from '@zigong/kit/testing';
+import { centsToDecimal, decimalToCents, type Identity } from '@zigong/kit';
+import { type DepartmentHarness, departmentHarness } from '@zigong/kit/testing';
 import { zigongDivisions } from '@zigong/reference';
-import { graphql, type GraphQLSchema } from 'graphql';
 import { finance } from './index';
 
-let database: TestDatabase;
-let fin: MigratedDepartment;
-let schema: GraphQLSchema;
-
+let fin: DepartmentHarness;
 beforeAll(async () => {
-  database = await createTestDatabase();
-  fin = await migratedDepartment(finance, database.url);
-  schema = (await buildDepartmentSchema(finance)).schema;
+  fin = await departmentHarness(finance);
 });
-afterAll(async () => {
-  await fin.close();
-  await database.drop();
-});
+afterAll(() => fin?.close());
 
 const WRITER: Identity = { sub: 'race-tester', scopes: ['finance:write'] };
-const run = (source: string, variableValues: Record<string, unknown>) =>
-  graphql({ schema, source, variableValues, contextValue: { db: fin.db, identity: WRITER, loaders: finance.createLoaders(fin.db) } }) as Promise<{
-    data?: any;
-    errors?: any[];
-  }>;
+const run = (source: string, variables: Record<string, unknown>) => fin.run(source, variables, WRITER);
 
 const CALLS = 200;
 /** 0.50 to 15.49 yuan, with fen, in a scattered order: about 1,600 yuan asked of a 1,000-yuan fund. */
@@ -54,9 +41,9 @@ describe('allocateFund under concurrency', () => {
     expect(refused.length).toBeGreaterThan(0);
     for (const a of acknowledged) expect(a.amount).toBe(centsToDecimal(amountOf(a.i)));
 
-    const ledger: Array<{ id: string; amount: string }> = await fin.db.query(`SELECT id, amount FROM finance.fund_allocation WHERE fund_id = $1`, [fundId]);
+    const ledger: Array<{ id: string; amount: string }> = await fin.sql(`SELECT id, amount FROM finance.fund_allocation WHERE fund_id = $1`, [fundId]);
     expect(ledger.map((r) => r.id).sort()).toEqual(acknowledged.map((a) => a.id).sort());
-    const [fund] = await fin.db.query(`SELECT total_amount, allocated_amount, balance FROM finance.fund WHERE id = $1`, [fundId]);
+    const [fund] = await fin.sql(`SELECT total_amount, allocated_amount, balance FROM finance.fund WHERE id = $1`, [fundId]);
     const sum = ledger.reduce((total, r) => total + decimalToCents(r.amount), 0n);
     expect(decimalToCents(fund.allocated_amount)).toBe(sum);
     expect(sum).toBeLessThanOrEqual(decimalToCents(fund.total_amount));
@@ -77,8 +64,8 @@ describe('allocateFund with an idempotency key', () => {
     });
     fundId = created.data.createFund.id;
   });
-  const ledger = async () => (await fin.db.query(`SELECT id FROM finance.fund_allocation WHERE fund_id = $1 ORDER BY id`, [fundId])).map((r: { id: string }) => r.id);
-  const balance = async () => (await fin.db.query(`SELECT balance FROM finance.fund WHERE id = $1`, [fundId]))[0].balance as string;
+  const ledger = async () => (await fin.sql(`SELECT id FROM finance.fund_allocation WHERE fund_id = $1 ORDER BY id`, [fundId])).map((r: { id: string }) => r.id);
+  const balance = async () => (await fin.sql(`SELECT balance FROM finance.fund WHERE id = $1`, [fundId]))[0].balance as string;
   const input = (extra: Record<string, unknown>) => ({ fundId, villageId: village, amount: '1.00', purpose: '幂等', ...extra });
 
   it('returns the first allocation for a repeat of the same request, and writes nothing more', async () => {
@@ -103,12 +90,7 @@ describe('allocateFund with an idempotency key', () => {
   it('keeps keys apart per caller, and allocates each time without a key', async () => {
     const before = await ledger();
     const mine = await run(ALLOCATE, { input: input({ idempotencyKey: 'k-shared' }) });
-    const theirs = (await graphql({
-      schema,
-      source: ALLOCATE,
-      variableValues: { input: input({ idempotencyKey: 'k-shared' }) },
-      contextValue: { db: fin.db, identity: { sub: 'someone-else', scopes: ['finance:write'] }, loaders: finance.createLoaders(fin.db) },
-    })) as { data?: any; errors?: unknown };
+    const theirs = await fin.run(ALLOCATE, { input: input({ idempotencyKey: 'k-shared' }) }, { sub: 'someone-else', scopes: ['finance:write'] });
     const plain = [await run(ALLOCATE, { input: input({}) }), await run(ALLOCATE, { input: input({}) })];
     const ids = [mine, theirs, ...plain].map((r) => r.data.allocateFund.id);
     expect(new Set(ids).size).toBe(4);
@@ -126,7 +108,7 @@ describe('allocateFund with an idempotency key', () => {
   it('does not remember a refused request: the same key works once the fund can pay', async () => {
     const refused = await run(ALLOCATE, { input: input({ idempotencyKey: 'k-later', amount: '99999.00' }) });
     expect(refused.errors?.[0].extensions.code).toBe('INSUFFICIENT_FUNDS');
-    const [remembered] = await fin.db.query(`SELECT count(*)::int AS n FROM finance.allocation_request WHERE key = 'k-later'`);
+    const [remembered] = await fin.sql(`SELECT count(*)::int AS n FROM finance.allocation_request WHERE key = 'k-later'`);
     expect(remembered.n).toBe(0);
   });
 

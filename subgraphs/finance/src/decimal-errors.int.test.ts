@@ -1,5 +1,5 @@
 import { encodeIdentity, IDENTITY_HEADER, type RunningSubgraph, SIGNATURE_HEADER, signRequest, startSubgraph } from '@zigong/kit';
-import { createTestDatabase, migratedDepartment, type MigratedDepartment, type TestDatabase, testSubgraphConfig } from '@zigong/kit/testing';
+import { type DepartmentHarness, departmentHarness, testSubgraphConfig } from '@zigong/kit/testing';
 import { GANTANG } from '@zigong/reference';
 import { CITY_FUND } from './finance.seed';
 import { finance } from './index';
@@ -16,19 +16,16 @@ const LITERAL = `mutation { allocateFund(input: { fundId: "${CITY_FUND}", villag
 const variables = (amount: unknown) => ({ input: { fundId: CITY_FUND, villageId: GANTANG, amount, purpose: 'x' } });
 const NAMES_PROBLEM = /"abc" is not a decimal amount: write a string such as "1250\.50", with at most 2 decimal places/;
 
-let database: TestDatabase;
-let fin: MigratedDepartment;
+let fin: DepartmentHarness;
 let subgraph: RunningSubgraph;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  fin = await migratedDepartment(finance, database.url, { seed: true });
-  subgraph = await startSubgraph(finance, testSubgraphConfig(database.url, { poolSize: 2, signingSecret: SECRET }));
+  fin = await departmentHarness(finance, { seed: true });
+  subgraph = await startSubgraph(finance, testSubgraphConfig(fin.url, { poolSize: 2, signingSecret: SECRET }));
 });
 afterAll(async () => {
-  await subgraph.stop();
-  await fin.close();
-  await database.drop();
+  await subgraph?.stop();
+  await fin?.close();
 });
 
 /** A request as the gateway sends it: signed, with the caller's identity. */

@@ -1,36 +1,21 @@
-import { buildDepartmentSchema, decimalToCents, type Identity } from '@zigong/kit';
-import { createTestDatabase, migratedDepartment, type MigratedDepartment, type TestDatabase } from '@zigong/kit/testing';
+import { decimalToCents, type Identity } from '@zigong/kit';
+import { type DepartmentHarness, departmentHarness } from '@zigong/kit/testing';
 import { CAOTANG, CITY, DISTRICTS, GANTANG, parkProjectId, taskForceId, VILLAGE_COUNT, zigongDivisions } from '@zigong/reference';
-import { graphql, type GraphQLSchema } from 'graphql';
 import { CITY_FUND, GANTANG_PHASE2_ALLOCATION, SEED_AUTHOR, seedFinance, SOURCE_DEPARTMENTS } from './finance.seed';
 import { finance } from './index';
 
-let database: TestDatabase;
-let fin: MigratedDepartment;
-let schema: GraphQLSchema;
-
+let fin: DepartmentHarness;
 beforeAll(async () => {
-  database = await createTestDatabase();
-  fin = await migratedDepartment(finance, database.url, { seed: true });
-  schema = (await buildDepartmentSchema(finance)).schema;
+  fin = await departmentHarness(finance, { seed: true });
 });
-afterAll(async () => {
-  await fin.close();
-  await database.drop();
-});
+afterAll(() => fin?.close());
 
 const WRITER: Identity = { sub: 'finance-officer', scopes: ['finance:write'] };
 
-async function run(source: string, variableValues?: Record<string, unknown>, identity: Identity | null = null) {
-  const result = await graphql({ schema, source, variableValues, contextValue: { db: fin.db, identity, loaders: finance.createLoaders(fin.db) } });
-  return result as { data?: any; errors?: any[] };
-}
-
-const sql = async (text: string, params: unknown[] = []) => fin.db.query(text, params);
-const count = async (table: string) => (await sql(`SELECT count(*)::int AS n FROM finance.${table}`))[0].n as number;
+const count = async (table: string) => (await fin.sql(`SELECT count(*)::int AS n FROM finance.${table}`))[0].n as number;
 /** Everything finance stores, to prove a refused call wrote nothing. */
 const snapshot = () =>
-  sql(`SELECT (SELECT md5(coalesce(string_agg(f::text, ',' ORDER BY id), '')) FROM finance.fund f) AS funds,
+  fin.sql(`SELECT (SELECT md5(coalesce(string_agg(f::text, ',' ORDER BY id), '')) FROM finance.fund f) AS funds,
               (SELECT md5(coalesce(string_agg(a::text, ',' ORDER BY id), '')) FROM finance.fund_allocation a) AS allocations,
               (SELECT md5(coalesce(string_agg(i::text, ',' ORDER BY year, village_id), '')) FROM finance.collective_income i) AS incomes,
               (SELECT md5(coalesce(string_agg(r::text, ',' ORDER BY region_prefix, year), '')) FROM finance.income_rollup r) AS rollups`);
@@ -38,7 +23,7 @@ const snapshot = () =>
 const VILLAGE_INCOME = `query($reps: [_Any!]!, $year: Int!) {
   _entities(representations: $reps) { ... on Village { id collectiveIncome(year: $year) { year amount generated village { id } } } }
 }`;
-const villageIncome = async (id: string, year: number) => (await run(VILLAGE_INCOME, { reps: [{ __typename: 'Village', id }], year })).data._entities[0].collectiveIncome;
+const villageIncome = async (id: string, year: number) => (await fin.run(VILLAGE_INCOME, { reps: [{ __typename: 'Village', id }], year })).data._entities[0].collectiveIncome;
 
 const SUMMARY = `query($regionId: ID!, $year: Int!) {
   collectiveIncomeSummary(regionId: $regionId, year: $year) { year villageCount total averagePerVillage growthRate region { id } }
@@ -47,7 +32,7 @@ const SUMMARY = `query($regionId: ID!, $year: Int!) {
 describe('finance reference data', () => {
   it('has 2023 and 2024 income for every one of the 703 villages, made-up ones marked', async () => {
     const villages = zigongDivisions().villages.map((v) => v.code);
-    const rows = await sql(`SELECT year, count(*)::int AS n, count(*) FILTER (WHERE generated)::int AS generated, array_agg(village_id ORDER BY village_id) AS ids
+    const rows = await fin.sql(`SELECT year, count(*)::int AS n, count(*) FILTER (WHERE generated)::int AS generated, array_agg(village_id ORDER BY village_id) AS ids
                               FROM finance.collective_income GROUP BY year ORDER BY year`);
     expect(rows.map((r: any) => [r.year, r.n, r.generated])).toEqual([
       [2023, VILLAGE_COUNT, VILLAGE_COUNT - 2],
@@ -57,7 +42,7 @@ describe('finance reference data', () => {
   });
 
   it('reproduces F5, F6 and F7 for Zigong in 2024', async () => {
-    const { data, errors } = await run(SUMMARY, { regionId: CITY.code, year: 2024 });
+    const { data, errors } = await fin.run(SUMMARY, { regionId: CITY.code, year: 2024 });
     expect(errors).toBeUndefined();
     const summary = data.collectiveIncomeSummary;
     expect(summary.villageCount).toBe(VILLAGE_COUNT);
@@ -66,17 +51,17 @@ describe('finance reference data', () => {
     expect(Math.round(Number(summary.averagePerVillage) / 1000) * 1000).toBe(219_000); // F6
     expect(summary.growthRate.toFixed(4)).toBe('0.1296'); // F7
     expect(summary.region).toEqual({ id: CITY.code });
-    const [{ total }] = await sql(`SELECT sum(amount)::text AS total FROM finance.collective_income WHERE year = 2024`);
+    const [{ total }] = await fin.sql(`SELECT sum(amount)::text AS total FROM finance.collective_income WHERE year = 2024`);
     expect(summary.total).toBe(total);
   });
 
   it('has no growth rate where the year before has no records', async () => {
-    const { data } = await run(SUMMARY, { regionId: CITY.code, year: 2023 });
+    const { data } = await fin.run(SUMMARY, { regionId: CITY.code, year: 2023 });
     expect(data.collectiveIncomeSummary).toMatchObject({ year: 2023, villageCount: VILLAGE_COUNT, growthRate: null });
   });
 
   it('summarises a region without records as zeros', async () => {
-    const { data, errors } = await run(`{
+    const { data, errors } = await fin.run(`{
       noTown: collectiveIncomeSummary(regionId: "510302999000", year: 2024) { villageCount total averagePerVillage growthRate }
       noYear: collectiveIncomeSummary(regionId: "${CITY.code}", year: 2030) { villageCount total averagePerVillage growthRate }
     }`);
@@ -88,14 +73,14 @@ describe('finance reference data', () => {
   it('sums districts, counties and towns exactly as SQL does, rounding averages to the fen', async () => {
     const towns = ['510302101000', '510322105000'];
     const regions = [...DISTRICTS.map((d) => d.code), ...towns];
-    const { data, errors } = await run(
+    const { data, errors } = await fin.run(
       `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Region { id collectiveIncomeSummary(year: 2024) { villageCount total averagePerVillage growthRate } } } }`,
       { reps: regions.map((id) => ({ __typename: 'Region', id })) },
     );
     expect(errors).toBeUndefined();
     for (const region of data._entities) {
       const prefix = region.id.endsWith('000000') ? region.id.slice(0, 6) : region.id.slice(0, 9);
-      const [expected] = await sql(
+      const [expected] = await fin.sql(
         `SELECT count(*)::int AS "villageCount", sum(amount)::text AS total, round(avg(amount), 2)::text AS "averagePerVillage"
            FROM finance.collective_income WHERE year = 2024 AND village_id LIKE $1`,
         [prefix + '%'],
@@ -105,7 +90,7 @@ describe('finance reference data', () => {
       expect(typeof region.collectiveIncomeSummary.growthRate).toBe('number');
     }
     const districtTotal = data._entities.slice(0, DISTRICTS.length).reduce((sum: bigint, r: any) => sum + decimalToCents(r.collectiveIncomeSummary.total), 0n);
-    const { data: city } = await run(SUMMARY, { regionId: CITY.code, year: 2024 });
+    const { data: city } = await fin.run(SUMMARY, { regionId: CITY.code, year: 2024 });
     expect(districtTotal).toBe(decimalToCents(city.collectiveIncomeSummary.total));
   });
 
@@ -122,7 +107,7 @@ describe('finance reference data', () => {
   });
 
   it('reproduces F3: the city task force’s fund pays for phase 2 of Gantang’s laying-hen farm', async () => {
-    const { data, errors } = await run(
+    const { data, errors } = await fin.run(
       `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Village { fundAllocations {
           id amount purpose allocatedOn allocatedBy generated project { id } village { id }
           fund { id sourceDepartment generated coordinatedBy { id } }
@@ -144,18 +129,18 @@ describe('finance reference data', () => {
   });
 
   it('reproduces F13: funds come from finance, development and reform, and agriculture, coordinated by task forces', async () => {
-    const { data } = await run(`{ funds { id sourceDepartment coordinatedBy { id } } }`);
+    const { data } = await fin.run(`{ funds { id sourceDepartment coordinatedBy { id } } }`);
     expect(new Set(data.funds.map((f: any) => f.sourceDepartment))).toEqual(new Set(SOURCE_DEPARTMENTS));
     const forces = new Set(data.funds.map((f: any) => f.coordinatedBy.id));
     expect(forces).toEqual(new Set([CITY.code, ...DISTRICTS.map((d) => d.code)].map(taskForceId)));
-    const { data: city } = await run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on TaskForce { coordinatedFunds { id sourceDepartment } } } }`, {
+    const { data: city } = await fin.run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on TaskForce { coordinatedFunds { id sourceDepartment } } } }`, {
       reps: [{ __typename: 'TaskForce', id: taskForceId(CITY.code) }],
     });
     expect(city._entities[0].coordinatedFunds.map((f: any) => f.sourceDepartment).sort()).toEqual([...SOURCE_DEPARTMENTS].sort());
   });
 
   it('keeps every fund’s allocated amount equal to its ledger, and its balance exact', async () => {
-    const { data } = await run(`{ funds { id totalAmount allocatedAmount balance allocations { amount } } }`);
+    const { data } = await fin.run(`{ funds { id totalAmount allocatedAmount balance allocations { amount } } }`);
     expect(data.funds.length).toBeGreaterThanOrEqual(9);
     for (const fund of data.funds) {
       const ledger = fund.allocations.reduce((sum: bigint, a: any) => sum + decimalToCents(a.amount), 0n);
@@ -176,19 +161,19 @@ describe('finance reference data', () => {
 describe('the ledger’s guarantees in Postgres', () => {
   it('refuses to update, delete or truncate allocations', async () => {
     const before = await snapshot();
-    await expect(sql(`UPDATE finance.fund_allocation SET amount = amount + 1 WHERE id = $1`, [GANTANG_PHASE2_ALLOCATION])).rejects.toThrow(/append-only/);
-    await expect(sql(`DELETE FROM finance.fund_allocation WHERE id = $1`, [GANTANG_PHASE2_ALLOCATION])).rejects.toThrow(/append-only/);
-    await expect(sql(`TRUNCATE finance.fund_allocation CASCADE`)).rejects.toThrow(/append-only/);
+    await expect(fin.sql(`UPDATE finance.fund_allocation SET amount = amount + 1 WHERE id = $1`, [GANTANG_PHASE2_ALLOCATION])).rejects.toThrow(/append-only/);
+    await expect(fin.sql(`DELETE FROM finance.fund_allocation WHERE id = $1`, [GANTANG_PHASE2_ALLOCATION])).rejects.toThrow(/append-only/);
+    await expect(fin.sql(`TRUNCATE finance.fund_allocation CASCADE`)).rejects.toThrow(/append-only/);
     expect(await snapshot()).toEqual(before);
   });
 
   it('refuses a fund whose allocations exceed its total, whoever writes it', async () => {
-    await expect(sql(`UPDATE finance.fund SET allocated_amount = total_amount + 0.01 WHERE id = $1`, [CITY_FUND])).rejects.toThrow(/fund_allocated_within_total/);
+    await expect(fin.sql(`UPDATE finance.fund SET allocated_amount = total_amount + 0.01 WHERE id = $1`, [CITY_FUND])).rejects.toThrow(/fund_allocated_within_total/);
   });
 
   it('refuses a negative allocation that corrects nothing', async () => {
     await expect(
-      sql(`INSERT INTO finance.fund_allocation (id, fund_id, village_id, amount, purpose, created_by) VALUES ('x', $1, $2, -1, 'p', 't')`, [CITY_FUND, GANTANG]),
+      fin.sql(`INSERT INTO finance.fund_allocation (id, fund_id, village_id, amount, purpose, created_by) VALUES ('x', $1, $2, -1, 'p', 't')`, [CITY_FUND, GANTANG]),
     ).rejects.toThrow(/fund_allocation_positive_unless_correction/);
   });
 });
@@ -203,7 +188,7 @@ describe('mutations', () => {
   let fundId: string;
 
   it('creates a fund with nothing allocated', async () => {
-    const { data, errors } = await run(
+    const { data, errors } = await fin.run(
       CREATE_FUND,
       { input: { name: ' 2025年试点资金 ', sourceDepartment: '市财政局', totalAmount: '1000000', coordinatedByTaskForceId: taskForceId(DISTRICTS[0].code) } },
       WRITER,
@@ -220,11 +205,11 @@ describe('mutations', () => {
       coordinatedBy: { id: taskForceId(DISTRICTS[0].code) },
       allocations: [],
     });
-    expect((await sql(`SELECT created_by FROM finance.fund WHERE id = $1`, [fundId]))[0].created_by).toBe(WRITER.sub);
+    expect((await fin.sql(`SELECT created_by FROM finance.fund WHERE id = $1`, [fundId]))[0].created_by).toBe(WRITER.sub);
   });
 
   it('allocates exactly, records who and when, and updates the fund', async () => {
-    const { data, errors } = await run(
+    const { data, errors } = await fin.run(
       ALLOCATE,
       { input: { fundId, villageId: GANTANG, projectId: parkProjectId(GANTANG, 3), amount: '250000.10', purpose: '蛋鸡场三期前期工作' } },
       WRITER,
@@ -238,18 +223,18 @@ describe('mutations', () => {
       project: { id: parkProjectId(GANTANG, 3) },
       fund: { id: fundId, allocatedAmount: '250000.10', balance: '749999.90' },
     });
-    const [today] = await sql(`SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date::text AS day`);
+    const [today] = await fin.sql(`SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date::text AS day`);
     expect(data.allocateFund.allocatedOn).toBe(today.day);
-    const [row] = await sql(`SELECT created_by, created_at > now() - interval '1 minute' AS recent FROM finance.fund_allocation WHERE id = $1`, [data.allocateFund.id]);
+    const [row] = await fin.sql(`SELECT created_by, created_at > now() - interval '1 minute' AS recent FROM finance.fund_allocation WHERE id = $1`, [data.allocateFund.id]);
     expect(row).toEqual({ created_by: WRITER.sub, recent: true });
   });
 
   it('allocates the whole balance to the cent, and not one fen more', async () => {
-    const rest = await run(ALLOCATE, { input: { fundId, villageId: CAOTANG, amount: '749999.90', purpose: '文旅平台' } }, WRITER);
+    const rest = await fin.run(ALLOCATE, { input: { fundId, villageId: CAOTANG, amount: '749999.90', purpose: '文旅平台' } }, WRITER);
     expect(rest.errors).toBeUndefined();
     expect(rest.data.allocateFund.fund.balance).toBe('0.00');
     const before = await snapshot();
-    const over = await run(ALLOCATE, { input: { fundId, villageId: CAOTANG, amount: '0.01', purpose: '文旅平台' } }, WRITER);
+    const over = await fin.run(ALLOCATE, { input: { fundId, villageId: CAOTANG, amount: '0.01', purpose: '文旅平台' } }, WRITER);
     expect(over.errors?.[0].extensions).toMatchObject({ code: 'INSUFFICIENT_FUNDS', fundId, requested: '0.01', balance: '0.00' });
     expect(over.errors?.[0].message).toMatch(/0\.00 left.*Nothing was changed/);
     expect(await snapshot()).toEqual(before);
@@ -257,12 +242,12 @@ describe('mutations', () => {
 
   it('records a village’s income, replacing the earlier figure, as real rather than generated', async () => {
     const village = zigongDivisions().villages.find((v) => v.generated)!.code;
-    const first = await run(RECORD, { input: { villageId: village, year: 2025, amount: '0' } }, WRITER);
+    const first = await fin.run(RECORD, { input: { villageId: village, year: 2025, amount: '0' } }, WRITER);
     expect(first.errors).toBeUndefined();
     expect(first.data.recordCollectiveIncome).toEqual({ year: 2025, amount: '0.00', generated: false, village: { id: village } });
-    const again = await run(RECORD, { input: { villageId: village, year: 2024, amount: '231000.5' } }, WRITER);
+    const again = await fin.run(RECORD, { input: { villageId: village, year: 2024, amount: '231000.5' } }, WRITER);
     expect(again.data.recordCollectiveIncome).toEqual({ year: 2024, amount: '231000.50', generated: false, village: { id: village } });
-    const rows = await sql(`SELECT year, amount::text, generated, recorded_by FROM finance.collective_income WHERE village_id = $1 ORDER BY year`, [village]);
+    const rows = await fin.sql(`SELECT year, amount::text, generated, recorded_by FROM finance.collective_income WHERE village_id = $1 ORDER BY year`, [village]);
     expect(rows.map((r: any) => [r.year, r.amount, r.generated, r.recorded_by])).toEqual([
       [2023, expect.any(String), true, SEED_AUTHOR],
       [2024, '231000.50', false, WRITER.sub],
@@ -306,7 +291,7 @@ describe('validation: coded errors, nothing written', () => {
     ['recordCollectiveIncome: a district as village', RECORD, income({ villageId: '510302000000' }), 'INVALID_DIVISION_CODE', /not a village code/],
   ])('%s', async (_, source, variables, code, message) => {
     const before = await snapshot();
-    const { data, errors } = await run(source, variables, WRITER);
+    const { data, errors } = await fin.run(source, variables, WRITER);
     expect(errors?.[0].extensions.code).toBe(code);
     expect(errors?.[0].message).toMatch(message);
     expect(data?.allocateFund ?? data?.createFund ?? data?.recordCollectiveIncome ?? null).toBeNull();
@@ -314,7 +299,7 @@ describe('validation: coded errors, nothing written', () => {
   });
 
   it('answers inline literals that are no decimals with INVALID_DECIMAL too', async () => {
-    const { errors } = await run(
+    const { errors } = await fin.run(
       `mutation { allocateFund(input: { fundId: "${CITY_FUND}", villageId: "${GANTANG}", amount: "abc", purpose: "x" }) { id } }`,
       undefined,
       WRITER,
@@ -327,12 +312,12 @@ describe('validation: coded errors, nothing written', () => {
     ['a region id that is no code', `{ collectiveIncomeSummary(regionId: "zigong", year: 2024) { total } }`, 'INVALID_DIVISION_CODE'],
     ['a year out of range', `{ collectiveIncomeSummary(regionId: "${CITY.code}", year: 1949) { total } }`, 'BAD_USER_INPUT'],
   ])('refuses a summary for %s', async (_, source, code) => {
-    const { errors } = await run(source);
+    const { errors } = await fin.run(source);
     expect(errors?.[0].extensions.code).toBe(code);
   });
 
   it('answers null for an unknown fund', async () => {
-    expect(await run(`{ fund(id: "fund-nope") { id } }`)).toEqual({ data: { fund: null } });
+    expect(await fin.run(`{ fund(id: "fund-nope") { id } }`)).toEqual({ data: { fund: null } });
   });
 });
 
@@ -345,14 +330,14 @@ describe('authorization', () => {
 
   it.each(mutations)('%s needs a caller: UNAUTHENTICATED without one, nothing written', async (_, source, variables) => {
     const before = await snapshot();
-    const { errors } = await run(source, variables, null);
+    const { errors } = await fin.run(source, variables, null);
     expect(errors?.[0].extensions.code).toBe('UNAUTHENTICATED');
     expect(await snapshot()).toEqual(before);
   });
 
   it.each(mutations)('%s needs finance:write: FORBIDDEN with other scopes, nothing written', async (_, source, variables) => {
     const before = await snapshot();
-    const { errors } = await run(source, variables, { sub: 'organization-clerk', scopes: ['organization:write', 'finance:read'] });
+    const { errors } = await fin.run(source, variables, { sub: 'organization-clerk', scopes: ['organization:write', 'finance:read'] });
     expect(errors?.[0].extensions.code).toBe('FORBIDDEN');
     expect(errors?.[0].message).toMatch(/finance:write/);
     expect(await snapshot()).toEqual(before);
@@ -365,7 +350,7 @@ describe('batched loading', () => {
   it('loads every village of a district with both years’ income and its allocations in a constant number of statements', async () => {
     const statementsFor = async (ids: string[]) => {
       fin.statements.length = 0;
-      const { data, errors } = await run(
+      const { data, errors } = await fin.run(
         `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Village {
             id now: collectiveIncome(year: 2024) { amount } before: collectiveIncome(year: 2023) { amount }
             fundAllocations { amount fund { name coordinatedBy { id } } }
@@ -378,7 +363,7 @@ describe('batched loading', () => {
     };
     const district = villagesOf('510322');
     expect(district.length).toBeGreaterThan(100);
-    const [funded] = await sql(`SELECT village_id FROM finance.fund_allocation WHERE village_id LIKE '510322%' LIMIT 1`);
+    const [funded] = await fin.sql(`SELECT village_id FROM finance.fund_allocation WHERE village_id LIKE '510322%' LIMIT 1`);
     const forThree = await statementsFor([...district.slice(0, 2), funded.village_id]);
     const forDistrict = await statementsFor(district);
     // incomes of both years, allocations, their funds
@@ -392,7 +377,7 @@ describe('batched loading', () => {
     const regions = [CITY.code, ...zigongDivisions().regions.filter((r) => r.level !== 'CITY').map((r) => r.code)];
     expect(regions.length).toBeGreaterThan(70);
     fin.statements.length = 0;
-    const { data, errors } = await run(
+    const { data, errors } = await fin.run(
       `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Region { id collectiveIncomeSummary(year: 2024) { villageCount total growthRate } } } }`,
       { reps: regions.map((id) => ({ __typename: 'Region', id })) },
     );
@@ -401,7 +386,7 @@ describe('batched loading', () => {
     expect(data._entities.reduce((n: number, r: any) => n + (r.id.endsWith('000000') && r.id !== CITY.code ? r.collectiveIncomeSummary.villageCount : 0), 0)).toBe(VILLAGE_COUNT);
 
     fin.statements.length = 0;
-    const twoYears = await run(
+    const twoYears = await fin.run(
       `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Region { now: collectiveIncomeSummary(year: 2024) { total } before: collectiveIncomeSummary(year: 2023) { total } } } }`,
       { reps: regions.map((id) => ({ __typename: 'Region', id })) },
     );
@@ -410,7 +395,7 @@ describe('batched loading', () => {
   });
 
   it('fails only the field of a malformed region representation, not the batch', async () => {
-    const { data, errors } = await run(
+    const { data, errors } = await fin.run(
       `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Region { id collectiveIncomeSummary(year: 2024) { villageCount } } } }`,
       { reps: [{ __typename: 'Region', id: CITY.code }, { __typename: 'Region', id: 'zigong' }] },
     );
@@ -422,7 +407,7 @@ describe('batched loading', () => {
   it('loads task forces’ funds and their ledgers in one statement each', async () => {
     const forces = [CITY.code, ...DISTRICTS.map((d) => d.code)].map(taskForceId);
     fin.statements.length = 0;
-    const { data, errors } = await run(
+    const { data, errors } = await fin.run(
       `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on TaskForce { coordinatedFunds { name allocations { amount village { id } } } } } }`,
       { reps: forces.map((id) => ({ __typename: 'TaskForce', id })) },
     );
@@ -433,7 +418,7 @@ describe('batched loading', () => {
 
   it('lists every fund with its ledger and each entry’s fund in two statements', async () => {
     fin.statements.length = 0;
-    const { errors } = await run(`{ funds { id allocations { amount fund { id name } } } }`);
+    const { errors } = await fin.run(`{ funds { id allocations { amount fund { id name } } } }`);
     expect(errors).toBeUndefined();
     expect(fin.statements).toHaveLength(2);
   });

@@ -1,7 +1,7 @@
-import { buildDepartmentSchema, createDataSource, type Identity } from '@zigong/kit';
-import { createTestDatabase, migratedDepartment, type MigratedDepartment, type TestDatabase } from '@zigong/kit/testing';
+import { createDataSource, type Identity } from '@zigong/kit';
+import { type DepartmentHarness, departmentHarness, migratedDepartment } from '@zigong/kit/testing';
 import { CITY, seededRandom, zigongDivisions } from '@zigong/reference';
-import { graphql, type GraphQLSchema } from 'graphql';
+import { graphql } from 'graphql';
 import { Client } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { seedFinance } from './finance.seed';
@@ -15,23 +15,18 @@ import { FinanceInitial1764300000000 } from './migrations/1764300000000-FinanceI
  * GROUP BY over the rows at every prefix level.
  */
 
-let database: TestDatabase;
-let fin: MigratedDepartment;
-let schema: GraphQLSchema;
-
+let fin: DepartmentHarness;
 beforeAll(async () => {
-  database = await createTestDatabase();
-  // The reference data as it was before the rollups existed: the migration must pick it up.
-  const before = await migratedDepartment({ ...finance, migrations: [FinanceInitial1764300000000] }, database.url);
-  await seedFinance(before.db);
-  await before.close();
-  fin = await migratedDepartment(finance, database.url);
-  schema = (await buildDepartmentSchema(finance)).schema;
+  fin = await departmentHarness(finance, {
+    // The reference data as it was before the rollups existed: the migration must pick it up.
+    before: async (url) => {
+      const before = await migratedDepartment({ ...finance, migrations: [FinanceInitial1764300000000] }, url);
+      await seedFinance(before.db);
+      await before.close();
+    },
+  });
 });
-afterAll(async () => {
-  await fin.close();
-  await database.drop();
-});
+afterAll(() => fin?.close());
 
 const EXPECTED = `SELECT left(village_id, level.digits) COLLATE "C" AS region_prefix, year, count(*)::int AS village_count, sum(amount) AS total
     FROM finance.collective_income CROSS JOIN (VALUES (4), (6), (9)) AS level(digits)
@@ -62,7 +57,7 @@ async function rankingDrift(db: DataSource | EntityManager = fin.db): Promise<un
     SELECT 'extra', x.* FROM (${RANKING_ROWS} EXCEPT ALL ${RANKING_EXPECTED}) x
     ORDER BY 2, 3`);
 }
-const rollupCount = async () => (await fin.db.query(`SELECT count(*)::int AS n FROM finance.income_rollup`))[0].n as number;
+const rollupCount = async () => (await fin.sql(`SELECT count(*)::int AS n FROM finance.income_rollup`))[0].n as number;
 
 const villages = zigongDivisions().villages.map((v) => v.code);
 const towns = [...new Set(villages.map((v) => v.slice(0, 9)))];
@@ -71,11 +66,11 @@ describe('income rollups', () => {
   it('are backfilled by the migration from the rows already there, for every level and year', async () => {
     expect(await drift()).toEqual([]);
     expect(await rankingDrift()).toEqual([]);
-    const [{ ranked }] = await fin.db.query(`SELECT count(*)::int AS ranked FROM finance.income_ranking`);
+    const [{ ranked }] = await fin.sql(`SELECT count(*)::int AS ranked FROM finance.income_ranking`);
     expect(ranked).toBe(2 * villages.length);
     // 1 city + 6 districts/counties + every town, for 2023 and 2024.
     expect(await rollupCount()).toBe(2 * (1 + 6 + towns.length));
-    const [city] = await fin.db.query(`SELECT village_count, total::text FROM finance.income_rollup WHERE region_prefix = '5103' AND year = 2024`);
+    const [city] = await fin.sql(`SELECT village_count, total::text FROM finance.income_rollup WHERE region_prefix = '5103' AND year = 2024`);
     expect(city).toEqual({ village_count: villages.length, total: '153962418.36' });
   });
 
@@ -147,7 +142,7 @@ describe('income rollups', () => {
     for (let transaction = 0; transaction < 60; transaction++) {
       const rollback = random() < 0.2;
       const plan = Array.from({ length: 1 + Math.floor(random() * 5) }, () => pick(names));
-      const before = rollback ? await fin.db.query(`${ROLLUPS} ORDER BY 1, 2`) : null;
+      const before = rollback ? await fin.sql(`${ROLLUPS} ORDER BY 1, 2`) : null;
       await fin.db
         .transaction(async (tx) => {
           for (const name of plan) {
@@ -165,14 +160,14 @@ describe('income rollups', () => {
         });
       expect(await drift()).toEqual([]);
       expect(await rankingDrift()).toEqual([]);
-      if (before) expect(await fin.db.query(`${ROLLUPS} ORDER BY 1, 2`)).toEqual(before);
+      if (before) expect(await fin.sql(`${ROLLUPS} ORDER BY 1, 2`)).toEqual(before);
     }
     // The walk really exercised every kind of write, and left rows and empty regions behind.
     expect([...ran.keys()].sort()).toEqual([...names].sort());
     expect(rolledBack).toBeGreaterThan(0);
-    const [{ n }] = await fin.db.query(`SELECT count(*)::int AS n FROM finance.collective_income WHERE year IN (2025, 2026)`);
+    const [{ n }] = await fin.sql(`SELECT count(*)::int AS n FROM finance.collective_income WHERE year IN (2025, 2026)`);
     expect(n).toBeGreaterThan(0);
-    const [{ empty }] = await fin.db.query(
+    const [{ empty }] = await fin.sql(
       `SELECT count(*)::int AS empty FROM unnest($1::text[]) AS t(prefix) CROSS JOIN (VALUES (2023), (2024)) AS y(year)
         WHERE NOT EXISTS (SELECT 1 FROM finance.income_rollup r WHERE r.region_prefix = t.prefix AND r.year = y.year)`,
       [towns],
@@ -184,7 +179,7 @@ describe('income rollups', () => {
     const WRITER: Identity = { sub: 'finance-officer', scopes: ['finance:write'] };
     const RECORD = `mutation($input: RecordCollectiveIncomeInput!) { recordCollectiveIncome(input: $input) { year amount } }`;
     // Its own pool, so the calls really run side by side (25 connections for 50 calls).
-    const db = createDataSource(finance, database.url, { poolSize: 25 });
+    const db = createDataSource(finance, fin.url, { poolSize: 25 });
     await db.initialize();
     try {
       // A handful of villages in two towns of one district: new rows and replaced ones, and the
@@ -198,7 +193,7 @@ describe('income rollups', () => {
         amount: `${1000 + i * 37}.${String(i).padStart(2, '0')}`,
       }));
       const results = await Promise.all(
-        calls.map((input) => graphql({ schema, source: RECORD, variableValues: { input }, contextValue: { db, identity: WRITER, loaders: finance.createLoaders(db) } })),
+        calls.map((input) => graphql({ schema: fin.schema, source: RECORD, variableValues: { input }, contextValue: { db, identity: WRITER, loaders: finance.createLoaders(db) } })),
       );
       expect(results.flatMap((r) => r.errors ?? [])).toEqual([]);
       expect(await drift()).toEqual([]);
@@ -206,14 +201,10 @@ describe('income rollups', () => {
 
       // Each (village, year) holds one of the amounts written to it, and the district's summary
       // counts each once.
-      const [{ n }] = await fin.db.query(`SELECT count(*)::int AS n FROM finance.collective_income WHERE year = 2027`);
+      const [{ n }] = await fin.sql(`SELECT count(*)::int AS n FROM finance.collective_income WHERE year = 2027`);
       expect(n).toBe(new Set(calls.filter((c) => c.year === 2027).map((c) => c.villageId)).size);
-      const { data } = (await graphql({
-        schema,
-        source: `{ collectiveIncomeSummary(regionId: "510302000000", year: 2027) { villageCount total } }`,
-        contextValue: { db: fin.db, identity: null, loaders: finance.createLoaders(fin.db) },
-      })) as { data: any };
-      const [direct] = await fin.db.query(
+      const { data } = await fin.run(`{ collectiveIncomeSummary(regionId: "510302000000", year: 2027) { villageCount total } }`);
+      const [direct] = await fin.sql(
         `SELECT count(*)::int AS "villageCount", sum(amount)::text AS total FROM finance.collective_income WHERE year = 2027 AND village_id LIKE '510302%'`,
       );
       expect(data.collectiveIncomeSummary).toEqual(direct);
@@ -224,14 +215,12 @@ describe('income rollups', () => {
 
   it('answer the summaries exactly as a direct aggregate of the rows does', async () => {
     const regions = zigongDivisions().regions.map((r) => r.code);
-    const { data, errors } = (await graphql({
-      schema,
-      source: `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Region { id collectiveIncomeSummary(year: 2024) { villageCount total averagePerVillage } } } }`,
-      variableValues: { reps: regions.map((id) => ({ __typename: 'Region', id })) },
-      contextValue: { db: fin.db, identity: null, loaders: finance.createLoaders(fin.db) },
-    })) as { data: any; errors?: unknown[] };
+    const { data, errors } = await fin.run(
+      `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Region { id collectiveIncomeSummary(year: 2024) { villageCount total averagePerVillage } } } }`,
+      { reps: regions.map((id) => ({ __typename: 'Region', id })) },
+    );
     expect(errors).toBeUndefined();
-    const direct = await fin.db.query(
+    const direct = await fin.sql(
       `SELECT r AS id, count(i.village_id)::int AS "villageCount", coalesce(sum(i.amount), 0)::numeric(18,2)::text AS total,
               coalesce(round(avg(i.amount), 2), 0)::numeric(18,2)::text AS "averagePerVillage"
          FROM unnest($1::text[], $2::text[]) AS x(r, prefix)
@@ -247,9 +236,9 @@ describe('income rollups', () => {
   });
 
   it('are emptied with the table they sum', async () => {
-    await fin.db.query(`TRUNCATE finance.collective_income`);
+    await fin.sql(`TRUNCATE finance.collective_income`);
     expect(await rollupCount()).toBe(0);
-    expect(await fin.db.query(RANKING_ROWS)).toEqual([]);
+    expect(await fin.sql(RANKING_ROWS)).toEqual([]);
     await seedFinance(fin.db);
     expect(await drift()).toEqual([]);
     expect(await rankingDrift()).toEqual([]);
@@ -263,7 +252,7 @@ describe('income ranking rows', () => {
 
   it('stay exact under concurrent writes of adjacent years of the same villages', async () => {
     // A ranking row reads two years of a village: writers of either year must not miss each other.
-    const db = createDataSource(finance, database.url, { poolSize: 20 });
+    const db = createDataSource(finance, fin.url, { poolSize: 20 });
     await db.initialize();
     try {
       const hot = villages.slice(0, 4);
@@ -276,7 +265,7 @@ describe('income ranking rows', () => {
           [year, factor, hot],
         );
       const results = await Promise.all([
-        ...calls.map((input) => graphql({ schema, source: RECORD, variableValues: { input }, contextValue: { db, identity: WRITER, loaders: finance.createLoaders(db) } })),
+        ...calls.map((input) => graphql({ schema: fin.schema, source: RECORD, variableValues: { input }, contextValue: { db, identity: WRITER, loaders: finance.createLoaders(db) } })),
         bulk(2025, '1.5'),
         bulk(2026, '2.5'),
         bulk(2027, '3.5'),
@@ -293,13 +282,13 @@ describe('income ranking rows', () => {
   it('make the second of two overlapping writers wait and read what the first committed, or fail to serialise', async () => {
     const village = villages[10];
     const connect = async () => {
-      const client = new Client({ connectionString: database.url });
+      const client = new Client({ connectionString: fin.url });
       await client.connect();
       return client;
     };
     const [first, second] = await Promise.all([connect(), connect()]);
     const previous = async () =>
-      (await fin.db.query(`SELECT previous_amount::text AS p FROM finance.income_ranking WHERE year = 2024 AND village_id = $1`, [village]))[0].p;
+      (await fin.sql(`SELECT previous_amount::text AS p FROM finance.income_ranking WHERE year = 2024 AND village_id = $1`, [village]))[0].p;
     try {
       for (const [isolation, amount] of [['READ COMMITTED', '7777.77'], ['REPEATABLE READ', '8888.88']]) {
         await first.query(`BEGIN ISOLATION LEVEL ${isolation}`);

@@ -1,7 +1,6 @@
-import { buildDepartmentSchema, decimalToCents, parseDivisionCode } from '@zigong/kit';
-import { createTestDatabase, migratedDepartment, type MigratedDepartment, type TestDatabase } from '@zigong/kit/testing';
+import { decimalToCents, parseDivisionCode } from '@zigong/kit';
+import { type DepartmentHarness, departmentHarness } from '@zigong/kit/testing';
 import { CITY, DISTRICTS, GANTANG, VILLAGE_COUNT, zigongDivisions } from '@zigong/reference';
-import { graphql, type GraphQLSchema } from 'graphql';
 import { seedFinance } from './finance.seed';
 import { finance } from './index';
 import { IncomeRankingOrder } from './income-ranking.connection';
@@ -13,29 +12,19 @@ import { INCOME_SUMMARY_SQL } from './income.summary';
 /** The bench's size: 100 times the reference villages (70,300), two years each. */
 const SCALE = 100;
 
-let database: TestDatabase;
-let fin: MigratedDepartment;
-let schema: GraphQLSchema;
+let fin: DepartmentHarness;
 let seedMs: number;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  fin = await migratedDepartment(finance, database.url);
+  fin = await departmentHarness(finance);
   const started = performance.now();
   await seedFinance(fin.db, { scale: SCALE });
   seedMs = performance.now() - started;
   // What autovacuum does soon after a bulk load (inserts alone trigger it): statistics, and the
   // visibility map that lets the ranking count ranks from its index alone.
-  await fin.db.query('VACUUM (ANALYZE) finance.collective_income, finance.income_rollup, finance.income_ranking');
-  schema = (await buildDepartmentSchema(finance)).schema;
+  await fin.sql('VACUUM (ANALYZE) finance.collective_income, finance.income_rollup, finance.income_ranking');
 }, 120_000);
-afterAll(async () => {
-  await fin.close();
-  await database.drop();
-});
-
-const run = (source: string, variableValues?: Record<string, unknown>) =>
-  graphql({ schema, source, variableValues, contextValue: { db: fin.db, identity: null, loaders: finance.createLoaders(fin.db) } }) as Promise<{ data?: any; errors?: any[] }>;
+afterAll(() => fin?.close());
 
 type PlanNode = {
   'Node Type': string;
@@ -50,9 +39,9 @@ const nodes = (plan: PlanNode): PlanNode[] => [plan, ...(plan.Plans ?? []).flatM
 
 describe(`income statistics at ${SCALE} times the reference data`, () => {
   it('has every village of the scaled tree, and the article’s averages (F6, F7) still hold', async () => {
-    const [{ n }] = await fin.db.query(`SELECT count(*)::int AS n FROM finance.collective_income WHERE year = 2024`);
+    const [{ n }] = await fin.sql(`SELECT count(*)::int AS n FROM finance.collective_income WHERE year = 2024`);
     expect(n).toBe(VILLAGE_COUNT * SCALE);
-    const { data } = await run(`{ collectiveIncomeSummary(regionId: "${CITY.code}", year: 2024) { villageCount averagePerVillage growthRate } }`);
+    const { data } = await fin.run(`{ collectiveIncomeSummary(regionId: "${CITY.code}", year: 2024) { villageCount averagePerVillage growthRate } }`);
     expect(data!.collectiveIncomeSummary.villageCount).toBe(VILLAGE_COUNT * SCALE);
     expect(Math.round(Number(data!.collectiveIncomeSummary.averagePerVillage) / 1000)).toBe(219);
     expect(data!.collectiveIncomeSummary.growthRate.toFixed(4)).toBe('0.1296');
@@ -64,7 +53,7 @@ describe(`income statistics at ${SCALE} times the reference data`, () => {
     // five indexes); the bound is for a busy machine.
     console.log(`seedFinance at ${SCALE}x: ${seedMs.toFixed(0)} ms`);
     expect(seedMs).toBeLessThan(30_000);
-    const [{ drift }] = await fin.db.query(`
+    const [{ drift }] = await fin.sql(`
       SELECT count(*)::int AS drift FROM (
         (SELECT region_prefix, year, village_count, total FROM finance.income_rollup
           EXCEPT ALL
@@ -74,7 +63,7 @@ describe(`income statistics at ${SCALE} times the reference data`, () => {
           EXCEPT ALL
          SELECT region_prefix, year, village_count, total FROM finance.income_rollup)) d`);
     expect(drift).toBe(0);
-    const [ranking] = await fin.db.query(`
+    const [ranking] = await fin.sql(`
       SELECT count(*)::int AS rows, count(r.growth)::int AS grown,
              count(*) FILTER (WHERE r.amount IS DISTINCT FROM c.amount OR r.previous_amount IS DISTINCT FROM p.amount)::int AS wrong
         FROM finance.income_ranking r
@@ -89,7 +78,7 @@ describe(`income statistics at ${SCALE} times the reference data`, () => {
     ['a town', '510322105000'],
   ])('summarises %s by primary-key lookups of its rollups, reading no village rows', async (_, regionId) => {
     const prefix = parseDivisionCode(regionId).prefix;
-    const [{ 'QUERY PLAN': [explained] }] = await fin.db.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${INCOME_SUMMARY_SQL}`, [[regionId], [prefix], 2024]);
+    const [{ 'QUERY PLAN': [explained] }] = await fin.sql(`EXPLAIN (ANALYZE, FORMAT JSON) ${INCOME_SUMMARY_SQL}`, [[regionId], [prefix], 2024]);
     const plan = nodes(explained.Plan);
     const rollups = plan.filter((node) => node['Relation Name'] === 'income_rollup');
     expect(rollups.length).toBeGreaterThan(0);
@@ -100,10 +89,10 @@ describe(`income statistics at ${SCALE} times the reference data`, () => {
   });
 
   it('summarises a village given as a region by the primary key of its income rows', async () => {
-    const [{ 'QUERY PLAN': [explained] }] = await fin.db.query(`EXPLAIN (FORMAT JSON) ${INCOME_SUMMARY_SQL}`, [[GANTANG], [GANTANG], 2024]);
+    const [{ 'QUERY PLAN': [explained] }] = await fin.sql(`EXPLAIN (FORMAT JSON) ${INCOME_SUMMARY_SQL}`, [[GANTANG], [GANTANG], 2024]);
     const plan = nodes(explained.Plan);
     expect(plan.filter((node) => node['Relation Name'] === 'collective_income').map((node) => node['Index Name'])).toEqual(['collective_income_pkey']);
-    const { data } = await run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Region { collectiveIncomeSummary(year: 2024) { villageCount total } } } }`, {
+    const { data } = await fin.run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Region { collectiveIncomeSummary(year: 2024) { villageCount total } } } }`, {
       reps: [{ __typename: 'Region', id: GANTANG }],
     });
     expect(data!._entities[0].collectiveIncomeSummary).toEqual({ villageCount: 1, total: '5160000.00' });
@@ -118,7 +107,7 @@ describe(`income statistics at ${SCALE} times the reference data`, () => {
     const once = async () => {
       fin.statements.length = 0;
       const started = performance.now();
-      const result = await run(source, variables);
+      const result = await fin.run(source, variables);
       const ms = performance.now() - started;
       expect(result.errors).toBeUndefined();
       expect(fin.statements).toHaveLength(1);
@@ -141,7 +130,7 @@ describe(`income statistics at ${SCALE} times the reference data`, () => {
     const regions = zigongDivisions({ scale: SCALE }).regions.map((r) => r.code);
     fin.statements.length = 0;
     let started = performance.now();
-    const summaries = await run(
+    const summaries = await fin.run(
       `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Region { collectiveIncomeSummary(year: 2024) { villageCount } } } }`,
       { reps: regions.map((id) => ({ __typename: 'Region', id })) },
     );
@@ -152,7 +141,7 @@ describe(`income statistics at ${SCALE} times the reference data`, () => {
     const district = zigongDivisions({ scale: SCALE }).villages.filter((v) => v.code.startsWith('510302')).map((v) => v.code);
     fin.statements.length = 0;
     started = performance.now();
-    const incomes = await run(
+    const incomes = await fin.run(
       `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Village { collectiveIncome(year: 2024) { amount } } } }`,
       { reps: district.map((id) => ({ __typename: 'Village', id })) },
     );
@@ -170,7 +159,7 @@ describe(`income statistics at ${SCALE} times the reference data`, () => {
 
 describe(`the analysts' statistics at ${SCALE} times the reference data`, () => {
   const explain = async (sql: string, params: unknown[]) => {
-    const [{ 'QUERY PLAN': [explained] }] = await fin.db.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params);
+    const [{ 'QUERY PLAN': [explained] }] = await fin.sql(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params);
     return explained as { Plan: PlanNode; 'Execution Time': number; 'Planning Time': number };
   };
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -182,10 +171,10 @@ describe(`the analysts' statistics at ${SCALE} times the reference data`, () => 
   ] as const)('ranking %s’s villages', (what, regionId, prefix, digits) => {
     it.each([IncomeRankingOrder.INCOME, IncomeRankingOrder.GROWTH])('by %s reads one page of index entries, on the first page and deep down', async (by) => {
       const key = by === IncomeRankingOrder.INCOME ? 'amount' : `coalesce(growth, '-Infinity'::numeric)`;
-      const [{ n }] = await fin.db.query(`SELECT count(*)::int AS n FROM finance.income_ranking WHERE year = 2024 AND village_id LIKE $1`, [prefix + '%']);
+      const [{ n }] = await fin.sql(`SELECT count(*)::int AS n FROM finance.income_ranking WHERE year = 2024 AND village_id LIKE $1`, [prefix + '%']);
       // The cursor of the last page of 20: the rank count then covers nearly the whole region.
       const skip = Math.max(0, n - 21);
-      const [deep] = await fin.db.query(
+      const [deep] = await fin.sql(
         `SELECT (${key})::text AS key, village_id AS "villageId" FROM finance.income_ranking WHERE year = 2024 AND village_id LIKE $1
           ORDER BY ${key} DESC, village_id OFFSET $2 LIMIT 1`,
         [prefix + '%', skip],
@@ -231,7 +220,7 @@ describe(`the analysts' statistics at ${SCALE} times the reference data`, () => 
       for (;;) {
         fin.statements.length = 0;
         const started = performance.now();
-        const { data, errors } = await run(RANKING, { after, by });
+        const { data, errors } = await fin.run(RANKING, { after, by });
         times.push(performance.now() - started);
         expect(errors).toBeUndefined();
         expect(fin.statements).toHaveLength(2); // the page, and totalCount from the rollups
@@ -265,7 +254,7 @@ describe(`the analysts' statistics at ${SCALE} times the reference data`, () => 
     ] as const) {
       fin.statements.length = 0;
       const started = performance.now();
-      const { data, errors } = await run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Region { ${field} } } }`, {
+      const { data, errors } = await fin.run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Region { ${field} } } }`, {
         reps: regions.map((id) => ({ __typename: 'Region', id })),
       });
       const ms = performance.now() - started;

@@ -1,7 +1,6 @@
-import { buildDepartmentSchema, decimalToCents, encodeCursor, type Identity } from '@zigong/kit';
-import { createTestDatabase, migratedDepartment, type MigratedDepartment, type TestDatabase } from '@zigong/kit/testing';
+import { decimalToCents, encodeCursor, type Identity } from '@zigong/kit';
+import { type DepartmentHarness, departmentHarness } from '@zigong/kit/testing';
 import { CITY, DISTRICTS, GANTANG, RONGBIAN, VILLAGE_COUNT, YANTAN, zigongDivisions, ZILIUJING } from '@zigong/reference';
-import { graphql, type GraphQLSchema } from 'graphql';
 import { finance } from './index';
 
 /**
@@ -9,27 +8,13 @@ import { finance } from './index';
  * by child region and village rankings, against direct aggregates of collective_income.
  */
 
-let database: TestDatabase;
-let fin: MigratedDepartment;
-let schema: GraphQLSchema;
-
+let fin: DepartmentHarness;
 beforeAll(async () => {
-  database = await createTestDatabase();
-  fin = await migratedDepartment(finance, database.url, { seed: true });
-  schema = (await buildDepartmentSchema(finance)).schema;
+  fin = await departmentHarness(finance, { seed: true });
 });
-afterAll(async () => {
-  await fin.close();
-  await database.drop();
-});
+afterAll(() => fin?.close());
 
 const WRITER: Identity = { sub: 'finance-officer', scopes: ['finance:write'] };
-
-async function run(source: string, variableValues?: Record<string, unknown>, identity: Identity | null = null) {
-  const result = await graphql({ schema, source, variableValues, contextValue: { db: fin.db, identity, loaders: finance.createLoaders(fin.db) } });
-  return result as { data?: any; errors?: any[] };
-}
-const sql = (text: string, params: unknown[] = []) => fin.db.query(text, params);
 const codes = (result: { errors?: any[] }) => (result.errors ?? []).map((e) => e.extensions?.code);
 const prefixOf = (code: string) => (code.endsWith('00000000') ? code.slice(0, 4) : code.endsWith('000000') ? code.slice(0, 6) : code.endsWith('000') ? code.slice(0, 9) : code);
 
@@ -39,7 +24,7 @@ const villagesOf = (prefix: string) => villages.map((v) => v.code).filter((v) =>
 
 /** A region's summaries per year with records, straight from the rows, as the article defines them. */
 const directSeries = (prefix: string, from = 2000, to = 2100) =>
-  sql(
+  fin.sql(
     `WITH y AS (SELECT year, count(*)::int AS n, sum(amount) AS total, round(avg(amount), 2) AS average
                   FROM finance.collective_income WHERE village_id LIKE $1 GROUP BY year)
      SELECT now.year, now.n AS "villageCount", now.total::text AS total, now.average::text AS "averagePerVillage",
@@ -51,7 +36,7 @@ const directSeries = (prefix: string, from = 2000, to = 2100) =>
 
 /** A region's children (by code prefix length) with a figure in the year or the one before, straight from the rows. */
 const directBreakdown = (prefix: string, childDigits: number, year: number) =>
-  sql(
+  fin.sql(
     `WITH y AS (SELECT left(village_id, $2) AS child, year, count(*)::int AS n, sum(amount) AS total, round(avg(amount), 2) AS average
                   FROM finance.collective_income WHERE village_id LIKE $1 AND year IN ($3 - 1, $3) GROUP BY 1, 2)
      SELECT rpad(c.child, 12, '0') AS "regionId", $3::int AS year, coalesce(now.n, 0) AS "villageCount",
@@ -66,7 +51,7 @@ const directBreakdown = (prefix: string, childDigits: number, year: number) =>
 
 /** A region's villages in ranking order, straight from the rows. */
 const directRanking = (prefix: string, year: number, by: 'INCOME' | 'GROWTH') =>
-  sql(
+  fin.sql(
     `SELECT c.village_id AS "villageId", c.amount::text AS amount, p.amount::text AS "previousAmount",
             CASE WHEN p.amount > 0 THEN ((c.amount - p.amount) / p.amount)::float8 END AS "growthRate"
        FROM finance.collective_income c
@@ -90,7 +75,7 @@ async function walk(regionId: string, year: number, by: 'INCOME' | 'GROWTH', fir
   let after: string | null = null;
   for (let pages = 0; ; pages++) {
     expect(pages).toBeLessThan(1000);
-    const { data, errors } = await run(RANKING, { regionId, year, by, first, after });
+    const { data, errors } = await fin.run(RANKING, { regionId, year, by, first, after });
     expect(errors).toBeUndefined();
     const page = data.villageIncomeRanking;
     expect(page.edges.length).toBeLessThanOrEqual(first);
@@ -108,7 +93,7 @@ const asDirect = (nodes: any[]) => nodes.map(({ villageId, amount, previousAmoun
 
 describe('collectiveIncomeSeries', () => {
   it('gives every year with records, oldest first, with the growth of each year, as direct aggregates do', async () => {
-    const { data, errors } = await run(`{
+    const { data, errors } = await fin.run(`{
       city: collectiveIncomeSeries(regionId: "${CITY.code}") { ${SUMMARY_FIELDS} region { id } village { id } }
       district: collectiveIncomeSeries(regionId: "${ZILIUJING}", fromYear: 2023, toYear: 2024) { ${SUMMARY_FIELDS} }
       town: collectiveIncomeSeries(regionId: "${RONGBIAN}", fromYear: 2024) { ${SUMMARY_FIELDS} }
@@ -129,31 +114,31 @@ describe('collectiveIncomeSeries', () => {
 
   it('skips years without records, and has no growth after a gap', async () => {
     const town = villagesOf('510303101');
-    await sql(
+    await fin.sql(
       `INSERT INTO finance.collective_income (year, village_id, amount, recorded_by)
        SELECT y, v, 1000 + i, 'test' FROM unnest($1::text[]) WITH ORDINALITY AS t(v, i) CROSS JOIN (VALUES (2019), (2021)) AS y(y)`,
       [town],
     );
     try {
-      const { data, errors } = await run(`{ collectiveIncomeSeries(regionId: "510303101000") { ${SUMMARY_FIELDS} } }`);
+      const { data, errors } = await fin.run(`{ collectiveIncomeSeries(regionId: "510303101000") { ${SUMMARY_FIELDS} } }`);
       expect(errors).toBeUndefined();
       expect(data.collectiveIncomeSeries.map((s: any) => s.year)).toEqual([2019, 2021, 2023, 2024]);
       expect(data.collectiveIncomeSeries.map((s: any) => s.growthRate === null)).toEqual([true, true, true, false]);
       expect(data.collectiveIncomeSeries).toEqual(await directSeries('510303101'));
-      const { data: city } = await run(`{ collectiveIncomeSeries(regionId: "${CITY.code}", toYear: 2021) { year villageCount } }`);
+      const { data: city } = await fin.run(`{ collectiveIncomeSeries(regionId: "${CITY.code}", toYear: 2021) { year villageCount } }`);
       expect(city.collectiveIncomeSeries).toEqual([
         { year: 2019, villageCount: town.length },
         { year: 2021, villageCount: town.length },
       ]);
     } finally {
-      await sql(`DELETE FROM finance.collective_income WHERE year IN (2019, 2021)`);
+      await fin.sql(`DELETE FROM finance.collective_income WHERE year IN (2019, 2021)`);
     }
   });
 
   it('is also a field of Region, for any number of regions (and a village given as one) in one statement', async () => {
     const ids = [CITY.code, ...DISTRICTS.map((d) => d.code), ...towns, GANTANG];
     fin.statements.length = 0;
-    const { data, errors } = await run(
+    const { data, errors } = await fin.run(
       `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Region { id
          all: collectiveIncomeSeries { ${SUMMARY_FIELDS} }
          last: collectiveIncomeSeries(fromYear: 2024, toYear: 2024) { year villageCount total }
@@ -184,14 +169,14 @@ describe('collectiveIncomeSeries', () => {
       [`collectiveIncomeSeries(regionId: "5103")`, 'INVALID_DIVISION_CODE'],
     ];
     for (const [field, code] of cases) {
-      const result = await run(`{ ${field} { year } }`);
+      const result = await fin.run(`{ ${field} { year } }`);
       expect([field, codes(result)]).toEqual([field, [code]]);
     }
-    const fifty = await run(`{ collectiveIncomeSeries(regionId: "${CITY.code}", fromYear: 2000, toYear: 2049) { year } }`);
+    const fifty = await fin.run(`{ collectiveIncomeSeries(regionId: "${CITY.code}", fromYear: 2000, toYear: 2049) { year } }`);
     expect(fifty.errors).toBeUndefined();
-    const tooLong = await run(`{ collectiveIncomeSeries(regionId: "${CITY.code}", fromYear: 2000, toYear: 2050) { year } }`);
+    const tooLong = await fin.run(`{ collectiveIncomeSeries(regionId: "${CITY.code}", fromYear: 2000, toYear: 2050) { year } }`);
     expect(tooLong.errors![0]).toMatchObject({ message: '2000–2050 is 51 years; a series covers at most 50.', extensions: { argument: 'toYear', maxYears: 50 } });
-    const { data, errors } = await run(
+    const { data, errors } = await fin.run(
       `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Region { id collectiveIncomeSeries(fromYear: 2023) { year } } } }`,
       { reps: [{ __typename: 'Region', id: 'not-a-code' }, { __typename: 'Region', id: ZILIUJING }] },
     );
@@ -203,7 +188,7 @@ describe('collectiveIncomeSeries', () => {
 
 describe('income breakdown by child region', () => {
   it("breaks the city down into its six districts and counties, adding up to the city's summary", async () => {
-    const { data, errors } = await run(`{
+    const { data, errors } = await fin.run(`{
       collectiveIncomeSummary(regionId: "${CITY.code}", year: 2024) { villageCount total
         breakdown { ${SUMMARY_FIELDS} region { id } village { id } } }
     }`);
@@ -217,7 +202,7 @@ describe('income breakdown by child region', () => {
   });
 
   it("breaks a district down into its towns and a town into its villages, one row per village", async () => {
-    const { data, errors } = await run(
+    const { data, errors } = await fin.run(
       `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Region { id
         collectiveIncomeBreakdown(year: 2024) { ${SUMMARY_FIELDS} region { id } village { id } } } } }`,
       { reps: [ZILIUJING, RONGBIAN, GANTANG].map((id) => ({ __typename: 'Region', id })) },
@@ -237,9 +222,9 @@ describe('income breakdown by child region', () => {
   it('keeps a child with a figure only the year before, with zeros, so the rows still add up', async () => {
     const rongbian = villagesOf('510302101');
     const recorded = rongbian.slice(0, 3);
-    await sql(`INSERT INTO finance.collective_income (year, village_id, amount, recorded_by) SELECT 2025, v, 100000, 'test' FROM unnest($1::text[]) AS v`, [recorded]);
+    await fin.sql(`INSERT INTO finance.collective_income (year, village_id, amount, recorded_by) SELECT 2025, v, 100000, 'test' FROM unnest($1::text[]) AS v`, [recorded]);
     try {
-      const { data, errors } = await run(`{
+      const { data, errors } = await fin.run(`{
         town: collectiveIncomeSummary(regionId: "${RONGBIAN}", year: 2025) { villageCount total breakdown { villageCount total growthRate village { id } } }
         city: collectiveIncomeSummary(regionId: "${CITY.code}", year: 2025) { villageCount breakdown { villageCount total region { id } } }
       }`);
@@ -252,17 +237,17 @@ describe('income breakdown by child region', () => {
       expect(data.town).toMatchObject({ villageCount: 3, total: '300000.00' });
       expect(data.city.breakdown).toHaveLength(6);
       expect(data.city.breakdown.map((b: any) => b.villageCount)).toEqual([3, 0, 0, 0, 0, 0]);
-      const { data: later } = await run(`{ collectiveIncomeSummary(regionId: "${CITY.code}", year: 2027) { breakdown { year } } }`);
+      const { data: later } = await fin.run(`{ collectiveIncomeSummary(regionId: "${CITY.code}", year: 2027) { breakdown { year } } }`);
       expect(later.collectiveIncomeSummary.breakdown).toEqual([]);
     } finally {
-      await sql(`DELETE FROM finance.collective_income WHERE year = 2025`);
+      await fin.sql(`DELETE FROM finance.collective_income WHERE year = 2025`);
     }
   });
 
   it('answers breakdowns of every region, and of every year of every series, in one statement each', async () => {
     const ids = [CITY.code, ...DISTRICTS.map((d) => d.code), ...towns];
     fin.statements.length = 0;
-    const { data, errors } = await run(
+    const { data, errors } = await fin.run(
       `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Region { id
          collectiveIncomeBreakdown(year: 2024) { villageCount total }
          collectiveIncomeSeries { year breakdown { year villageCount total region { id } } }
@@ -283,11 +268,11 @@ describe('income breakdown by child region', () => {
   });
 
   it('refuses a bad year or region', async () => {
-    const { errors } = await run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Region { collectiveIncomeBreakdown(year: 1999) { year } } } }`, {
+    const { errors } = await fin.run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Region { collectiveIncomeBreakdown(year: 1999) { year } } } }`, {
       reps: [{ __typename: 'Region', id: CITY.code }],
     });
     expect(codes({ errors })).toEqual(['BAD_USER_INPUT']);
-    const bad = await run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Region { collectiveIncomeBreakdown(year: 2024) { year } } } }`, {
+    const bad = await fin.run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Region { collectiveIncomeBreakdown(year: 2024) { year } } } }`, {
       reps: [{ __typename: 'Region', id: '51030200000x' }],
     });
     expect(codes(bad)).toEqual(['INVALID_DIVISION_CODE']);
@@ -316,7 +301,7 @@ describe('villageIncomeRanking', () => {
       expect(asDirect(nodes)).toEqual(await directRanking(prefixOf(regionId), 2024, by));
       expect(nodes[0].rank).toBe(1);
     }
-    const { data } = await run(RANKING, { regionId: ZILIUJING, year: 2024 });
+    const { data } = await fin.run(RANKING, { regionId: ZILIUJING, year: 2024 });
     expect(data.villageIncomeRanking.edges).toHaveLength(20); // the default page
     expect(data.villageIncomeRanking.edges[0].node).toMatchObject({ rank: 1, village: { id: GANTANG }, amount: '5160000.00', previousAmount: '4380000.00' });
     expect(data.villageIncomeRanking.totalCount).toBe(villagesOf('510302').length);
@@ -346,12 +331,12 @@ describe('villageIncomeRanking', () => {
         ...(y2029 === null ? [] : [[2029, village, y2029]]),
         ...(y2030 === null ? [] : [[2030, village, y2030]]),
       ]);
-      await sql(
+      await fin.sql(
         `INSERT INTO finance.collective_income (year, village_id, amount, recorded_by) SELECT y, v, a, 'test' FROM unnest($1::int[], $2::text[], $3::numeric[]) AS r(y, v, a)`,
         [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
       );
     });
-    afterAll(() => sql(`DELETE FROM finance.collective_income WHERE year IN (2029, 2030)`));
+    afterAll(() => fin.sql(`DELETE FROM finance.collective_income WHERE year IN (2029, 2030)`));
 
     it.each([
       ['the city', CITY.code],
@@ -382,7 +367,7 @@ describe('villageIncomeRanking', () => {
     it('follows recorded figures at once', async () => {
       const RECORD = `mutation($input: RecordCollectiveIncomeInput!) { recordCollectiveIncome(input: $input) { amount } }`;
       const record = async (villageId: string, amount: string) => {
-        const { errors } = await run(RECORD, { input: { villageId, year: 2030, amount } }, WRITER);
+        const { errors } = await fin.run(RECORD, { input: { villageId, year: 2030, amount } }, WRITER);
         expect(errors).toBeUndefined();
       };
       await record(v[7], '1400.00'); // a new row: growth 1 from its 2029 figure
@@ -399,7 +384,7 @@ describe('villageIncomeRanking', () => {
         [v[6], null],
       ]);
       // A figure recorded for 2029 moves the 2030 growth of its village.
-      const { errors } = await run(RECORD, { input: { villageId: v[6], year: 2029, amount: '1500.00' } }, WRITER);
+      const { errors } = await fin.run(RECORD, { input: { villageId: v[6], year: 2029, amount: '1500.00' } }, WRITER);
       expect(errors).toBeUndefined();
       const income = await walk(`${town}000`, 2030, 'INCOME', 100);
       expect(income.slice(0, 2).map((n) => [n.villageId, n.amount, n.previousAmount, n.growthRate])).toEqual([
@@ -411,13 +396,13 @@ describe('villageIncomeRanking', () => {
 
   it('answers a page of 100 villages in one statement, and its total from the rollups in one more', async () => {
     fin.statements.length = 0;
-    const { data, errors } = await run(`{ villageIncomeRanking(regionId: "${CITY.code}", year: 2024, first: 100) {
+    const { data, errors } = await fin.run(`{ villageIncomeRanking(regionId: "${CITY.code}", year: 2024, first: 100) {
       pageInfo { endCursor } edges { node { rank amount previousAmount growthRate village { id } } } } }`);
     expect(errors).toBeUndefined();
     expect(data.villageIncomeRanking.edges).toHaveLength(100);
     expect(fin.statements).toHaveLength(1);
     fin.statements.length = 0;
-    const next = await run(`query($after: String) { villageIncomeRanking(regionId: "${CITY.code}", year: 2024, first: 100, after: $after) {
+    const next = await fin.run(`query($after: String) { villageIncomeRanking(regionId: "${CITY.code}", year: 2024, first: 100, after: $after) {
       totalCount edges { node { rank } } } }`, { after: data.villageIncomeRanking.pageInfo.endCursor });
     expect(next.data!.villageIncomeRanking.totalCount).toBe(VILLAGE_COUNT);
     expect(next.data!.villageIncomeRanking.edges[0].node.rank).toBe(101);
@@ -425,7 +410,7 @@ describe('villageIncomeRanking', () => {
   });
 
   it('gives an empty ranking for a region or year without figures, and an empty page for first: 0', async () => {
-    const { data, errors } = await run(`{
+    const { data, errors } = await fin.run(`{
       noYear: villageIncomeRanking(regionId: "${CITY.code}", year: 2040) { totalCount pageInfo { hasNextPage endCursor } edges { cursor } }
       noTown: villageIncomeRanking(regionId: "510302999000", year: 2024) { totalCount pageInfo { hasNextPage endCursor } edges { cursor } }
       none: villageIncomeRanking(regionId: "${CITY.code}", year: 2024, first: 0) { totalCount pageInfo { hasNextPage endCursor } edges { cursor } }
@@ -436,7 +421,7 @@ describe('villageIncomeRanking', () => {
   });
 
   it('refuses bad cursors, page sizes, years and regions with clear codes', async () => {
-    const { data } = await run(RANKING, { regionId: ZILIUJING, year: 2024, by: 'INCOME', first: 2 });
+    const { data } = await fin.run(RANKING, { regionId: ZILIUJING, year: 2024, by: 'INCOME', first: 2 });
     const cursor = data.villageIncomeRanking.pageInfo.endCursor;
     const [, , , key, village] = JSON.parse(Buffer.from(cursor, 'base64url').toString());
     const cases: Array<[string, Record<string, unknown>, string]> = [
@@ -455,12 +440,12 @@ describe('villageIncomeRanking', () => {
       ['a malformed region', { regionId: '510302' }, 'INVALID_DIVISION_CODE'],
     ];
     for (const [what, variables, code] of cases) {
-      const result = await run(RANKING, { regionId: ZILIUJING, year: 2024, by: 'INCOME', first: 2, ...variables });
+      const result = await fin.run(RANKING, { regionId: ZILIUJING, year: 2024, by: 'INCOME', first: 2, ...variables });
       expect([what, codes(result)]).toEqual([what, [code]]);
       expect(result.errors![0].message.length).toBeGreaterThan(20);
     }
     // A hand-made cursor of the right shape is just a position: the next villages after it.
-    const made = await run(RANKING, { regionId: ZILIUJING, year: 2024, first: 2, after: encodeCursor(['INCOME', '2024', '510302', key, village]) });
+    const made = await fin.run(RANKING, { regionId: ZILIUJING, year: 2024, first: 2, after: encodeCursor(['INCOME', '2024', '510302', key, village]) });
     expect(made.data!.villageIncomeRanking.edges[0].node.rank).toBe(3);
   });
 });

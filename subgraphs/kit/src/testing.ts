@@ -1,9 +1,12 @@
+import type { Identity } from '@zigong/platform';
+import { graphql, type GraphQLSchema } from 'graphql';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { createDataSource, migrate } from './database';
 import type { AnyDepartment } from './department';
 import type { SubgraphConfig } from './config';
+import { buildDepartmentSchema } from './federation';
 
 /**
  * Test databases on the server that the test run started (or TEST_DATABASE_URL): one fresh
@@ -60,6 +63,68 @@ export async function migratedDepartment(department: AnyDepartment, url: string,
   if (seed) await department.seed?.(db);
   statements.length = 0;
   return { db, statements, close: () => db.destroy() };
+}
+
+/** What a test gets back from running an operation; `any`, because each test knows the shape it asked for. */
+export interface OperationResult {
+  data?: any;
+  errors?: any[];
+}
+
+/**
+ * One department on a throw-away database of its own, for its int tests: migrated (and seeded
+ * when asked), with its schema, a way to run operations as the gateway would send them, and the
+ * statements it sent. `close()` drops the database.
+ */
+export interface DepartmentHarness {
+  db: DataSource;
+  /** The test database's URL, e.g. for a subgraph server on it. */
+  url: string;
+  schema: GraphQLSchema;
+  /** Every SQL statement the department sent since this list was last emptied (`statements.length = 0`). */
+  statements: string[];
+  /** Runs an operation against the department's schema with fresh loaders, as `identity` (anonymous when null). */
+  run(source: string, variables?: Record<string, unknown>, identity?: Identity | null): Promise<OperationResult>;
+  /** A statement of the test's own, on the department's connection (it counts in `statements` too). */
+  sql(text: string, parameters?: unknown[]): Promise<any[]>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  /** Load the department's reference data (scale 1) after its migrations. */
+  seed?: boolean;
+  /** Runs on the new, empty database before the department's migrations: an older state to migrate from. */
+  before?(url: string): Promise<void>;
+}
+
+/**
+ * `let dept: DepartmentHarness;`, then `beforeAll(async () => { dept = await
+ * departmentHarness(department, { seed: true }); })` and `afterAll(() => dept?.close())`.
+ */
+export async function departmentHarness(department: AnyDepartment, options: HarnessOptions = {}): Promise<DepartmentHarness> {
+  const database = await createTestDatabase();
+  let migrated: MigratedDepartment | undefined;
+  try {
+    await options.before?.(database.url);
+    migrated = await migratedDepartment(department, database.url, { seed: options.seed });
+    const { db, statements } = migrated;
+    const { schema } = await buildDepartmentSchema(department);
+    let closing: Promise<void> | undefined;
+    return {
+      db,
+      url: database.url,
+      schema,
+      statements,
+      run: (source, variableValues, identity = null) =>
+        graphql({ schema, source, variableValues, contextValue: { db, identity, loaders: department.createLoaders(db) } }) as Promise<OperationResult>,
+      sql: (text, parameters) => db.query(text, parameters),
+      close: () => (closing ??= migrated!.close().finally(() => database.drop())),
+    };
+  } catch (error) {
+    await migrated?.close();
+    await database.drop();
+    throw error;
+  }
 }
 
 /** A subgraph's configuration for a test: any free port on loopback, silent, the rest as given. */

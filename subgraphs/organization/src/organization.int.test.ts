@@ -1,36 +1,21 @@
-import { buildDepartmentSchema } from '@zigong/kit';
-import { createTestDatabase, migratedDepartment, type MigratedDepartment, type TestDatabase } from '@zigong/kit/testing';
+import { type DepartmentHarness, departmentHarness } from '@zigong/kit/testing';
 import { CAOTANG, GANTANG, RONGBIAN, VILLAGE_COUNT, ZILIUJING } from '@zigong/reference';
-import { graphql, type GraphQLSchema } from 'graphql';
 import { organization } from './index';
 import { seedOrganization } from './organization.seed';
 import { RegionCache, regionCache } from './region.cache';
 
-let database: TestDatabase;
-let org: MigratedDepartment;
-let schema: GraphQLSchema;
-
+let org: DepartmentHarness;
 beforeAll(async () => {
-  database = await createTestDatabase();
-  org = await migratedDepartment(organization, database.url, { seed: true });
-  schema = (await buildDepartmentSchema(organization)).schema;
+  org = await departmentHarness(organization, { seed: true });
 });
-afterAll(async () => {
-  await org.close();
-  await database.drop();
-});
+afterAll(() => org?.close());
 
-async function run(source: string, variableValues?: Record<string, unknown>) {
-  const result = await graphql({ schema, source, variableValues, contextValue: { db: org.db, identity: null, loaders: organization.createLoaders(org.db) } });
-  return result as { data?: any; errors?: any[] };
-}
-
-const count = async (table: string) => (await org.db.query(`SELECT count(*)::int AS n FROM organization.${table}`))[0].n as number;
+const count = async (table: string) => (await org.sql(`SELECT count(*)::int AS n FROM organization.${table}`))[0].n as number;
 
 describe('organization reference data', () => {
   it('has the whole division tree and about 703 villages', async () => {
     expect(await count('village')).toBe(VILLAGE_COUNT);
-    const levels = await org.db.query(`SELECT level, count(*)::int AS n FROM organization.region GROUP BY level ORDER BY level`);
+    const levels = await org.sql(`SELECT level, count(*)::int AS n FROM organization.region GROUP BY level ORDER BY level`);
     expect(levels).toEqual(
       expect.arrayContaining([
         { level: 'CITY', n: 1 },
@@ -43,20 +28,20 @@ describe('organization reference data', () => {
   it('is idempotent: a second seed adds nothing and changes nothing', async () => {
     const tables = ['region', 'village', 'party_branch', 'party_officer', 'task_force', 'task_force_member', 'working_group', 'working_group_member'];
     const before = await Promise.all(tables.map(count));
-    const snapshot = await org.db.query(`SELECT md5(string_agg(t::text, ',' ORDER BY id)) AS h FROM organization.task_force_member t`);
+    const snapshot = await org.sql(`SELECT md5(string_agg(t::text, ',' ORDER BY id)) AS h FROM organization.task_force_member t`);
     expect(await seedOrganization(org.db)).toEqual({ inserted: 0 });
     expect(await Promise.all(tables.map(count))).toEqual(before);
-    expect(await org.db.query(`SELECT md5(string_agg(t::text, ',' ORDER BY id)) AS h FROM organization.task_force_member t`)).toEqual(snapshot);
+    expect(await org.sql(`SELECT md5(string_agg(t::text, ',' ORDER BY id)) AS h FROM organization.task_force_member t`)).toEqual(snapshot);
   });
 
   it('marks made-up records as generated and the article’s as not', async () => {
-    const rows = await org.db.query(`SELECT id, generated FROM organization.village WHERE id IN ($1, $2)`, [GANTANG, CAOTANG]);
+    const rows = await org.sql(`SELECT id, generated FROM organization.village WHERE id IN ($1, $2)`, [GANTANG, CAOTANG]);
     expect(rows).toEqual(expect.arrayContaining([{ id: GANTANG, generated: false }, { id: CAOTANG, generated: false }]));
-    expect(await org.db.query(`SELECT count(*)::int AS n FROM organization.village WHERE generated`)).toEqual([{ n: VILLAGE_COUNT - 2 }]);
+    expect(await org.sql(`SELECT count(*)::int AS n FROM organization.village WHERE generated`)).toEqual([{ n: VILLAGE_COUNT - 2 }]);
   });
 
   it('reproduces F1: Gantang, Rongbian town, Ziliujing, with its party general branch and deputy secretary 张中琴', async () => {
-    const { data } = await run(`{ village(id: "${GANTANG}") { name town { name level } district { name level } partyBranch { kind officers { name role } } } }`);
+    const { data } = await org.run(`{ village(id: "${GANTANG}") { name town { name level } district { name level } partyBranch { kind officers { name role } } } }`);
     expect(data.village).toEqual({
       name: '干塘村',
       town: { name: '荣边镇', level: 'TOWN' },
@@ -66,7 +51,7 @@ describe('organization reference data', () => {
   });
 
   it('reproduces F8–F10: the pilots, Yantan’s three working groups, the city task force of four', async () => {
-    const { data } = await run(`{
+    const { data } = await org.run(`{
       city: taskForces(level: CITY) { establishedOn pilot leadDepartment members { secondedFrom } region { name } }
       pilots: taskForces { region { name } pilot establishedOn }
       yantan: taskForces(regionId: "510311000000") { leadDepartment workingGroups { kind name members { name } } }
@@ -91,7 +76,7 @@ describe('organization reference data', () => {
   });
 
   it('places Caotang in Feilongxia town, Ziliujing (F11)', async () => {
-    const { data } = await run(`{ village(id: "${CAOTANG}") { name town { name } district { id } } }`);
+    const { data } = await org.run(`{ village(id: "${CAOTANG}") { name town { name } district { id } } }`);
     expect(data.village).toEqual({ name: '草堂村', town: { name: '飞龙峡镇' }, district: { id: '510302000000' } });
   });
 });
@@ -105,7 +90,7 @@ describe('village pagination', () => {
     const seen: Array<{ id: string; name: string }> = [];
     let after: string | null = null;
     for (let pages = 0; pages < 20; pages++) {
-      const { data, errors } = await run(PAGE, { first: 100, after });
+      const { data, errors } = await org.run(PAGE, { first: 100, after });
       expect(errors).toBeUndefined();
       expect(data.villages.totalCount).toBe(VILLAGE_COUNT);
       seen.push(...data.villages.edges.map((e: any) => e.node));
@@ -119,20 +104,20 @@ describe('village pagination', () => {
   });
 
   it('filters by region prefix and by name', async () => {
-    const { data } = await run(PAGE, { regionId: '510302101000', first: 100 });
+    const { data } = await org.run(PAGE, { regionId: '510302101000', first: 100 });
     expect(data.villages.edges.every((e: any) => e.node.id.startsWith('510302101'))).toBe(true);
     expect(data.villages.edges.map((e: any) => e.node.name)).toContain('干塘村');
-    const byName = await run(`{ villages(nameContains: "干塘") { totalCount edges { node { id } } } }`);
+    const byName = await org.run(`{ villages(nameContains: "干塘") { totalCount edges { node { id } } } }`);
     expect(byName.data.villages).toEqual({ totalCount: 1, edges: [{ node: { id: GANTANG } }] });
   });
 
   it('covers every village at or below a region', async () => {
-    const { data } = await run(`{
+    const { data } = await org.run(`{
       city: region(id: "510300000000") { villages(first: 1) { totalCount } }
       district: region(id: "510302000000") { villages(first: 1) { totalCount } }
     }`);
     expect(data.city.villages.totalCount).toBe(VILLAGE_COUNT);
-    const [{ n }] = await org.db.query(`SELECT count(*)::int AS n FROM organization.village WHERE id LIKE '510302%'`);
+    const [{ n }] = await org.sql(`SELECT count(*)::int AS n FROM organization.village WHERE id LIKE '510302%'`);
     expect(data.district.villages.totalCount).toBe(n);
   });
 
@@ -142,13 +127,13 @@ describe('village pagination', () => {
     ['a region id that is no division code', '{ villages(regionId: "Ziliujing") { totalCount } }', 'INVALID_DIVISION_CODE'],
     ['a village id that is no division code', '{ village(id: "1; DROP TABLE village") { id } }', 'INVALID_DIVISION_CODE'],
   ])('rejects %s with a coded error', async (_, source, code) => {
-    const { data, errors } = await run(source);
+    const { data, errors } = await org.run(source);
     expect(errors?.[0].extensions.code).toBe(code);
     expect(data === null || Object.values(data ?? {}).every((v) => v === null)).toBe(true);
   });
 
   it('answers null for unknown ids', async () => {
-    const { data, errors } = await run(`{ village(id: "510302199999") { id } region(id: "510399000000") { id } taskForce(id: "tf-nope") { id } }`);
+    const { data, errors } = await org.run(`{ village(id: "510302199999") { id } region(id: "510399000000") { id } taskForce(id: "tf-nope") { id } }`);
     expect(errors).toBeUndefined();
     expect(data).toEqual({ village: null, region: null, taskForce: null });
   });
@@ -159,13 +144,13 @@ describe('batched loading', () => {
 
   const statementsFor = async (source: string, variableValues?: Record<string, unknown>) => {
     org.statements.length = 0;
-    const { errors, data } = await run(source, variableValues);
+    const { errors, data } = await org.run(source, variableValues);
     expect(errors).toBeUndefined();
     return { data, statements: org.statements.length };
   };
 
   it('loads a page of 100 villages with branches, officers, towns and districts in a constant number of statements', async () => {
-    await run(PAGE_OF_VILLAGES, { first: 1 }); // the first request of a process reads the region tree
+    await org.run(PAGE_OF_VILLAGES, { first: 1 }); // the first request of a process reads the region tree
     const forTen = await statementsFor(PAGE_OF_VILLAGES, { first: 10 });
     const forHundred = await statementsFor(PAGE_OF_VILLAGES, { first: 100 });
     expect(forTen.data.villages.edges).toHaveLength(10);
@@ -178,19 +163,19 @@ describe('batched loading', () => {
   it('gives each village of a page the branch it has when asked alone', async () => {
     const { data } = await statementsFor(`{ villages(first: 100) { edges { node { id partyBranch { id name kind officers { name role generated } } } } } }`);
     for (const { node } of data.villages.edges.filter((_: unknown, i: number) => i % 9 === 0)) {
-      const alone = await run(`query($id: ID!) { village(id: $id) { partyBranch { id name kind officers { name role generated } } } }`, { id: node.id });
+      const alone = await org.run(`query($id: ID!) { village(id: $id) { partyBranch { id name kind officers { name role generated } } } }`, { id: node.id });
       expect(node.partyBranch).toEqual(alone.data!.village.partyBranch);
     }
   });
 
   it('counts totalCount in the page’s own statement, and alone where the page is empty', async () => {
     const withCount = PAGE_OF_VILLAGES.replace('{ edges', '{ totalCount edges');
-    await run(withCount, { first: 1 });
+    await org.run(withCount, { first: 1 });
     const without = await statementsFor(PAGE_OF_VILLAGES, { first: 100 });
     const withTotal = await statementsFor(withCount, { first: 100 });
     expect(withTotal.data.villages.totalCount).toBe(VILLAGE_COUNT);
     expect(withTotal.statements).toBe(without.statements);
-    const [{ count }] = await org.db.query(`SELECT count(*)::int AS count FROM organization.village WHERE strpos(name, '村') > 0`);
+    const [{ count }] = await org.sql(`SELECT count(*)::int AS count FROM organization.village WHERE strpos(name, '村') > 0`);
     const named = await statementsFor(`{ villages(nameContains: "村", first: 5) { totalCount } }`);
     expect(named.data.villages.totalCount).toBe(count);
     const empty = await statementsFor(`{ villages(nameContains: "没有这个名字", first: 5) { totalCount edges { node { id } } } }`);
@@ -200,32 +185,32 @@ describe('batched loading', () => {
 
   it('serves a village page in two statements: the village, its branch with officers', async () => {
     const query = `query($id: ID!) { village(id: $id) { name town { name } district { name } partyBranch { name kind officers { name role } } } }`;
-    await run(query, { id: GANTANG });
+    await org.run(query, { id: GANTANG });
     const { data, statements } = await statementsFor(query, { id: GANTANG });
     expect(data.village.partyBranch.officers).toEqual([{ name: '张中琴', role: 'DEPUTY_SECRETARY' }]);
     expect(statements).toBe(2);
   });
 
   it('keeps each branch’s officers in id order', async () => {
-    const [branch] = await org.db.query(`SELECT id FROM organization.party_branch WHERE village_id = $1`, [CAOTANG]);
-    await org.db.query(
+    const [branch] = await org.sql(`SELECT id FROM organization.party_branch WHERE village_id = $1`, [CAOTANG]);
+    await org.sql(
       `INSERT INTO organization.party_officer (branch_id, name, role, generated) VALUES ($1, '测试甲', 'COMMITTEE_MEMBER', true), ($1, '测试乙', 'DEPUTY_SECRETARY', true)`,
       [branch.id],
     );
     try {
-      const { data } = await run(`{ village(id: "${CAOTANG}") { partyBranch { officers { name role generated } } } }`);
-      const expected = await org.db.query(`SELECT name, role, generated FROM organization.party_officer WHERE branch_id = $1 ORDER BY id`, [branch.id]);
+      const { data } = await org.run(`{ village(id: "${CAOTANG}") { partyBranch { officers { name role generated } } } }`);
+      const expected = await org.sql(`SELECT name, role, generated FROM organization.party_officer WHERE branch_id = $1 ORDER BY id`, [branch.id]);
       expect(expected).toHaveLength(3);
       expect(data.village.partyBranch.officers).toEqual(expected);
     } finally {
-      await org.db.query(`DELETE FROM organization.party_officer WHERE branch_id = $1 AND name LIKE '测试%'`, [branch.id]);
+      await org.sql(`DELETE FROM organization.party_officer WHERE branch_id = $1 AND name LIKE '测试%'`, [branch.id]);
     }
   });
 
   it('resolves many entity references for the gateway in one statement', async () => {
-    const ids = (await org.db.query(`SELECT id FROM organization.village ORDER BY id LIMIT 50`)).map((r: any) => r.id);
+    const ids = (await org.sql(`SELECT id FROM organization.village ORDER BY id LIMIT 50`)).map((r: any) => r.id);
     org.statements.length = 0;
-    const { data, errors } = await run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Village { id name } } }`, {
+    const { data, errors } = await org.run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Village { id name } } }`, {
       reps: ids.map((id: string) => ({ __typename: 'Village', id })),
     });
     expect(errors).toBeUndefined();
@@ -247,7 +232,7 @@ describe('region tree', () => {
 
     // As a seed at a larger scale would, while the subgraph runs.
     const added = '510302998000';
-    await org.db.query(`INSERT INTO organization.region (id, name, level, parent_id, generated) VALUES ($1, '新增镇', 'TOWN', '510302000000', true)`, [added]);
+    await org.sql(`INSERT INTO organization.region (id, name, level, parent_id, generated) VALUES ($1, '新增镇', 'TOWN', '510302000000', true)`, [added]);
     try {
       expect(tree.peek(added)).toBeUndefined();
       org.statements.length = 0;
@@ -255,7 +240,7 @@ describe('region tree', () => {
       await tree.load([added]);
       expect(org.statements).toHaveLength(1);
     } finally {
-      await org.db.query(`DELETE FROM organization.region WHERE id = $1`, [added]);
+      await org.sql(`DELETE FROM organization.region WHERE id = $1`, [added]);
     }
   });
 
@@ -269,7 +254,7 @@ describe('region tree', () => {
   });
 
   it('is shared by requests but cannot be changed by one: regions are frozen, references get copies', async () => {
-    const { data, errors } = await run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Region { id name level } } }`, {
+    const { data, errors } = await org.run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Region { id name level } } }`, {
       reps: [{ __typename: 'Region', id: RONGBIAN }, { __typename: 'Region', id: ZILIUJING }],
     });
     expect(errors).toBeUndefined();

@@ -1,45 +1,31 @@
-import { buildDepartmentSchema, type Identity } from '@zigong/kit';
-import { createTestDatabase, migratedDepartment, type MigratedDepartment, type TestDatabase } from '@zigong/kit/testing';
+import type { Identity } from '@zigong/kit';
+import { type DepartmentHarness, departmentHarness } from '@zigong/kit/testing';
 import { CAOTANG, FEILONGXIA, YANTAN, ZILIUJING, zigongDivisions } from '@zigong/reference';
-import { graphql, type GraphQLSchema } from 'graphql';
 import { tourism } from './index';
 import { FEILONGXIA_ALLIANCE, seedTourism, tourismReferenceData } from './tourism.seed';
 
-let database: TestDatabase;
-let dept: MigratedDepartment;
-let schema: GraphQLSchema;
-
+let dept: DepartmentHarness;
 beforeAll(async () => {
-  database = await createTestDatabase();
-  dept = await migratedDepartment(tourism, database.url, { seed: true });
-  schema = (await buildDepartmentSchema(tourism)).schema;
+  dept = await departmentHarness(tourism, { seed: true });
 });
-afterAll(async () => {
-  await dept.close();
-  await database.drop();
-});
+afterAll(() => dept?.close());
 
 const WRITER: Identity = { sub: 'test', scopes: ['tourism:write'] };
 const FEILONGXIA_ID = FEILONGXIA_ALLIANCE.id;
 const reference = tourismReferenceData();
 
-async function run(source: string, variableValues?: Record<string, unknown>, identity: Identity | null = null) {
-  const result = await graphql({ schema, source, variableValues, contextValue: { db: dept.db, identity, loaders: tourism.createLoaders(dept.db) } });
-  return result as { data?: any; errors?: any[] };
-}
-
 const TABLES = ['alliance', 'alliance_member', 'platform', 'income_contribution'];
 /** Every row of every table, hashed: equal snapshots mean nothing was written. */
 const snapshot = () =>
   Promise.all(
-    TABLES.map(async (table) => (await dept.db.query(`SELECT count(*)::int AS n, md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) AS h FROM tourism.${table} t`))[0]),
+    TABLES.map(async (table) => (await dept.sql(`SELECT count(*)::int AS n, md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) AS h FROM tourism.${table} t`))[0]),
   );
 
 const ALLIANCE_FIELDS = `id name theme generated leadVillage { id } memberVillages { id } platforms { name generated } y2023: incomeContribution(year: 2023) y2024: incomeContribution(year: 2024)`;
 
 describe('tourism reference data', () => {
   it('reproduces F11: the Feilongxia alliance led by Caotang, platform 康养飞龙峡, theme 休闲康养', async () => {
-    const { data, errors } = await run(`query($id: ID!) { tourismAlliance(id: $id) { ${ALLIANCE_FIELDS} } }`, { id: FEILONGXIA_ID });
+    const { data, errors } = await dept.run(`query($id: ID!) { tourismAlliance(id: $id) { ${ALLIANCE_FIELDS} } }`, { id: FEILONGXIA_ID });
     expect(errors).toBeUndefined();
     const alliance = data.tourismAlliance;
     expect(alliance).toMatchObject({
@@ -55,20 +41,20 @@ describe('tourism reference data', () => {
   });
 
   it('reproduces F12: the alliance added 410,000.00 yuan in 2024, and nothing is recorded for 2023', async () => {
-    const { data } = await run(`query($id: ID!) { tourismAlliance(id: $id) { y2023: incomeContribution(year: 2023) y2024: incomeContribution(year: 2024) incomeContributions { year amount generated } } }`, {
+    const { data } = await dept.run(`query($id: ID!) { tourismAlliance(id: $id) { y2023: incomeContribution(year: 2023) y2024: incomeContribution(year: 2024) incomeContributions { year amount generated } } }`, {
       id: FEILONGXIA_ID,
     });
     expect(data.tourismAlliance).toEqual({ y2023: null, y2024: '410000.00', incomeContributions: [{ year: 2024, amount: '410000.00', generated: false }] });
   });
 
   it('marks only the made-up neighbours’ memberships of Feilongxia as generated', async () => {
-    const rows = await dept.db.query(`SELECT village_id AS "villageId", generated FROM tourism.alliance_member WHERE alliance_id = $1 ORDER BY village_id`, [FEILONGXIA_ID]);
+    const rows = await dept.sql(`SELECT village_id AS "villageId", generated FROM tourism.alliance_member WHERE alliance_id = $1 ORDER BY village_id`, [FEILONGXIA_ID]);
     expect(rows.find((r: any) => r.villageId === CAOTANG)).toEqual({ villageId: CAOTANG, generated: false });
     expect(rows.filter((r: any) => r.villageId !== CAOTANG).every((r: any) => r.generated)).toBe(true);
   });
 
   it('lists the made-up alliances elsewhere with platforms, themes and 2023 and 2024 figures, all generated', async () => {
-    const { data } = await run(`{ tourismAlliances { ${ALLIANCE_FIELDS} } }`);
+    const { data } = await dept.run(`{ tourismAlliances { ${ALLIANCE_FIELDS} } }`);
     const made = data.tourismAlliances.filter((a: any) => a.generated);
     expect(made.length).toBeGreaterThanOrEqual(4);
     expect(made.length).toBeLessThanOrEqual(6);
@@ -92,9 +78,9 @@ describe('tourism reference data', () => {
 
   it('keeps, in the database itself, every lead village a member of its alliance', async () => {
     await expect(
-      dept.db.query(`INSERT INTO tourism.alliance (id, name, theme, lead_village_id) VALUES ('x', '无成员联盟', '测试', '510302102202')`),
+      dept.sql(`INSERT INTO tourism.alliance (id, name, theme, lead_village_id) VALUES ('x', '无成员联盟', '测试', '510302102202')`),
     ).rejects.toThrow(/alliance_lead_is_member/);
-    expect(await dept.db.query(`SELECT id FROM tourism.alliance WHERE id = 'x'`)).toEqual([]);
+    expect(await dept.sql(`SELECT id FROM tourism.alliance WHERE id = 'x'`)).toEqual([]);
   });
 });
 
@@ -107,37 +93,37 @@ describe('alliances of a region and of a village', () => {
     const { regions } = zigongDivisions();
     for (const region of regions.filter((r) => r.level !== 'TOWN' || r.code.startsWith('51030210'))) {
       const prefix = region.level === 'CITY' ? region.code.slice(0, 4) : region.level === 'TOWN' ? region.code.slice(0, 9) : region.code.slice(0, 6);
-      const { data, errors } = await run(QUERY, { regionId: region.code });
+      const { data, errors } = await dept.run(QUERY, { regionId: region.code });
       expect(errors).toBeUndefined();
       expect(data.tourismAlliances.map((a: any) => a.id).sort()).toEqual(withMemberBelow(prefix).sort());
     }
   });
 
   it('includes Feilongxia’s and excludes the others for Ziliujing; all alliances without a region', async () => {
-    const ziliujing = await run(QUERY, { regionId: ZILIUJING });
+    const ziliujing = await dept.run(QUERY, { regionId: ZILIUJING });
     expect(ziliujing.data.tourismAlliances.map((a: any) => a.id)).toEqual([FEILONGXIA_ID]);
-    const yantan = await run(QUERY, { regionId: YANTAN });
+    const yantan = await dept.run(QUERY, { regionId: YANTAN });
     expect(yantan.data.tourismAlliances).toHaveLength(1);
     expect(yantan.data.tourismAlliances[0].memberVillages.some((v: any) => v.id.startsWith('510311'))).toBe(true);
-    const all = await run(QUERY, {});
+    const all = await dept.run(QUERY, {});
     expect(all.data.tourismAlliances).toHaveLength(reference.alliances.length);
   });
 
   it('takes a village code as the smallest region, and answers [] where no alliance reaches', async () => {
-    const caotang = await run(QUERY, { regionId: CAOTANG });
+    const caotang = await dept.run(QUERY, { regionId: CAOTANG });
     expect(caotang.data.tourismAlliances.map((a: any) => a.id)).toEqual([FEILONGXIA_ID]);
-    const rongbian = await run(QUERY, { regionId: '510302101000' });
+    const rongbian = await dept.run(QUERY, { regionId: '510302101000' });
     expect(rongbian).toEqual({ data: { tourismAlliances: [] } });
   });
 
   it.each(['Ziliujing', '5103', '510302%', '000000000000'])('rejects the region id %p with INVALID_DIVISION_CODE', async (regionId) => {
-    const { data, errors } = await run(QUERY, { regionId });
+    const { data, errors } = await dept.run(QUERY, { regionId });
     expect(errors?.[0].extensions.code).toBe('INVALID_DIVISION_CODE');
     expect(data).toBeNull();
   });
 
   it('gives a village its alliances through the gateway’s entity lookup', async () => {
-    const { data, errors } = await run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Village { id tourismAlliances { id name } } } }`, {
+    const { data, errors } = await dept.run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Village { id tourismAlliances { id name } } } }`, {
       reps: [CAOTANG, '510302101201'].map((id) => ({ __typename: 'Village', id })),
     });
     expect(errors).toBeUndefined();
@@ -148,7 +134,7 @@ describe('alliances of a region and of a village', () => {
   });
 
   it('resolves alliance references for the gateway, null for an unknown id', async () => {
-    const { data, errors } = await run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on TourismAlliance { id name } } }`, {
+    const { data, errors } = await dept.run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on TourismAlliance { id name } } }`, {
       reps: [FEILONGXIA_ID, 'ta-nope'].map((id) => ({ __typename: 'TourismAlliance', id })),
     });
     expect(errors).toBeUndefined();
@@ -163,7 +149,7 @@ describe('batched loading', () => {
   it('loads alliances for a page of villages, with members, platforms and contributions, in a constant number of statements', async () => {
     const statementsFor = async (n: number) => {
       dept.statements.length = 0;
-      const { data, errors } = await run(
+      const { data, errors } = await dept.run(
         `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Village { id tourismAlliances {
            name leadVillage { id } memberVillages { id } platforms { name } incomeContribution(year: 2024) incomeContributions { year } } } } }`,
         { reps: villageIds.slice(0, n).map((id) => ({ __typename: 'Village', id })) },
@@ -182,7 +168,7 @@ describe('batched loading', () => {
 
   it('lists every alliance with its members, platforms and contributions in a constant number of statements', async () => {
     dept.statements.length = 0;
-    const { data, errors } = await run(`{ tourismAlliances { ${ALLIANCE_FIELDS} incomeContributions { year amount } } }`);
+    const { data, errors } = await dept.run(`{ tourismAlliances { ${ALLIANCE_FIELDS} incomeContributions { year amount } } }`);
     expect(errors).toBeUndefined();
     expect(data.tourismAlliances.length).toBe(reference.alliances.length);
     // the alliances, members, platforms, contributions
@@ -191,7 +177,7 @@ describe('batched loading', () => {
 
   it('resolves many alliance references in one statement', async () => {
     dept.statements.length = 0;
-    const { data } = await run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on TourismAlliance { id } } }`, {
+    const { data } = await dept.run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on TourismAlliance { id } } }`, {
       reps: reference.alliances.map(([id]) => ({ __typename: 'TourismAlliance', id })),
     });
     expect(data._entities).toHaveLength(reference.alliances.length);
@@ -208,31 +194,31 @@ describe('mutations', () => {
   const LEAD = '510302103201'; // a village of 漆树镇, Ziliujing, in no alliance yet
 
   it('creates an alliance whose lead village is its only member, then grows it', async () => {
-    const created = await run(CREATE, { input: { name: ' 漆树乡村旅游联盟 ', theme: '农旅融合', leadVillageId: LEAD } }, WRITER);
+    const created = await dept.run(CREATE, { input: { name: ' 漆树乡村旅游联盟 ', theme: '农旅融合', leadVillageId: LEAD } }, WRITER);
     expect(created.errors).toBeUndefined();
     const alliance = created.data.createTourismAlliance;
     expect(alliance).toMatchObject({ name: '漆树乡村旅游联盟', theme: '农旅融合', generated: false, leadVillage: { id: LEAD }, memberVillages: [{ id: LEAD }], platforms: [] });
     expect(alliance.id).toMatch(/^[0-9a-f-]{36}$/);
 
-    const joined = await run(ADD_MEMBER, { allianceId: alliance.id, villageId: '510302103202' }, WRITER);
+    const joined = await dept.run(ADD_MEMBER, { allianceId: alliance.id, villageId: '510302103202' }, WRITER);
     expect(joined.data.addAllianceMember.memberVillages).toEqual([{ id: LEAD }, { id: '510302103202' }]);
 
-    const platform = await run(ADD_PLATFORM, { allianceId: alliance.id, name: '漆树农家乐' }, WRITER);
+    const platform = await dept.run(ADD_PLATFORM, { allianceId: alliance.id, name: '漆树农家乐' }, WRITER);
     expect(platform.data.addTourismPlatform).toMatchObject({ name: '漆树农家乐', generated: false, alliance: { id: alliance.id } });
 
-    const first = await run(RECORD, { allianceId: alliance.id, year: 2024, amount: '120000' }, WRITER);
+    const first = await dept.run(RECORD, { allianceId: alliance.id, year: 2024, amount: '120000' }, WRITER);
     expect(first.data.recordAllianceIncomeContribution).toEqual({ year: 2024, amount: '120000.00', generated: false, alliance: { id: alliance.id, incomeContribution: '120000.00' } });
-    const corrected = await run(RECORD, { allianceId: alliance.id, year: 2024, amount: '125000.50' }, WRITER);
+    const corrected = await dept.run(RECORD, { allianceId: alliance.id, year: 2024, amount: '125000.50' }, WRITER);
     expect(corrected.data.recordAllianceIncomeContribution.alliance.incomeContribution).toBe('125000.50');
-    expect(await dept.db.query(`SELECT count(*)::int AS n FROM tourism.income_contribution WHERE alliance_id = $1`, [alliance.id])).toEqual([{ n: 1 }]);
+    expect(await dept.sql(`SELECT count(*)::int AS n FROM tourism.income_contribution WHERE alliance_id = $1`, [alliance.id])).toEqual([{ n: 1 }]);
 
-    const ziliujing = await run(`{ tourismAlliances(regionId: "${ZILIUJING}") { id } }`);
+    const ziliujing = await dept.run(`{ tourismAlliances(regionId: "${ZILIUJING}") { id } }`);
     expect(ziliujing.data.tourismAlliances.map((a: any) => a.id).sort()).toEqual([alliance.id, FEILONGXIA_ID].sort());
   });
 
   it('replaces a generated figure with the recorded one, which is no longer generated', async () => {
     const [[id]] = reference.alliances.filter(([, , , , generated]) => generated);
-    const { data, errors } = await run(RECORD, { allianceId: id, year: 2023, amount: '0' }, WRITER);
+    const { data, errors } = await dept.run(RECORD, { allianceId: id, year: 2023, amount: '0' }, WRITER);
     expect(errors).toBeUndefined();
     expect(data.recordAllianceIncomeContribution).toMatchObject({ year: 2023, amount: '0.00', generated: false });
   });
@@ -255,7 +241,7 @@ describe('mutations', () => {
     ['a figure with three decimals', RECORD, { allianceId: FEILONGXIA_ID, year: 2024, amount: '410000.001' }, 'INVALID_DECIMAL'],
   ])('rejects %s with a coded error and writes nothing', async (_, source, variables, code) => {
     const before = await snapshot();
-    const { data, errors } = await run(source, variables, WRITER);
+    const { data, errors } = await dept.run(source, variables, WRITER);
     expect(errors?.[0].extensions.code).toBe(code);
     expect(errors?.[0].message).toBeTruthy();
     expect(data ?? null).toBeNull();
@@ -273,7 +259,7 @@ describe('mutations', () => {
       ['recordAllianceIncomeContribution', RECORD, { allianceId: FEILONGXIA_ID, year: 2024, amount: '1' }],
     ])(`refuses %s with ${code} and writes nothing`, async (_, source, variables) => {
       const before = await snapshot();
-      const { errors } = await run(source, variables, identity);
+      const { errors } = await dept.run(source, variables, identity);
       expect(errors?.[0].extensions.code).toBe(code);
       expect(await snapshot()).toEqual(before);
     });

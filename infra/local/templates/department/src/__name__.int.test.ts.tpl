@@ -1,41 +1,28 @@
-import { buildDepartmentSchema, type Identity } from '@zigong/kit';
-import { createTestDatabase, migratedDepartment, type MigratedDepartment, type TestDatabase } from '@zigong/kit/testing';
+import type { Identity } from '@zigong/kit';
+import { type DepartmentHarness, departmentHarness } from '@zigong/kit/testing';
 import { CITY, GANTANG, ZILIUJING } from '@zigong/reference';
-import { graphql, type GraphQLSchema } from 'graphql';
 import { __name__ } from './index';
 import { __name__ItemId, __name__ReferenceData, seed__Name__ } from './__name__.seed';
 
-let database: TestDatabase;
-let dept: MigratedDepartment;
-let schema: GraphQLSchema;
-
+/** The department on a throw-away database of its own: migrated, seeded, with dept.run() and dept.sql(). */
+let dept: DepartmentHarness;
 beforeAll(async () => {
-  database = await createTestDatabase();
-  dept = await migratedDepartment(__name__, database.url, { seed: true });
-  schema = (await buildDepartmentSchema(__name__)).schema;
+  dept = await departmentHarness(__name__, { seed: true });
 });
-afterAll(async () => {
-  await dept.close();
-  await database.drop();
-});
+afterAll(() => dept?.close());
 
 const WRITER: Identity = { sub: 'test', scopes: ['__name__:write'] };
 const reference = __name__ReferenceData();
 
-async function run(source: string, variableValues?: Record<string, unknown>, identity: Identity | null = null) {
-  const result = await graphql({ schema, source, variableValues, contextValue: { db: dept.db, identity, loaders: __name__.createLoaders(dept.db) } });
-  return result as { data?: any; errors?: any[] };
-}
-
 /** Every row, hashed: equal snapshots mean nothing was written. */
 const snapshot = async () =>
-  (await dept.db.query(`SELECT count(*)::int AS n, md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) AS h FROM __name__.item t`))[0];
+  (await dept.sql(`SELECT count(*)::int AS n, md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) AS h FROM __name__.item t`))[0];
 
 const ITEMS = `query($regionId: ID!) { __name__Items(regionId: $regionId) { id name generated village { id } } }`;
 
 describe('__name__ reference data', () => {
   it('puts a generated item on Gantang and on villages of every district and county', async () => {
-    const rows = await dept.db.query(`SELECT id, village_id AS "villageId", generated FROM __name__.item ORDER BY id`);
+    const rows = await dept.sql(`SELECT id, village_id AS "villageId", generated FROM __name__.item ORDER BY id`);
     expect(rows).toHaveLength(reference.length);
     expect(rows.every((r: any) => r.generated)).toBe(true);
     expect(rows).toContainEqual({ id: __name__ItemId(GANTANG), villageId: GANTANG, generated: true });
@@ -52,7 +39,7 @@ describe('__name__ reference data', () => {
 
 describe('__name__ queries', () => {
   it('answers an item by id with its village, and null for an unknown id', async () => {
-    const { data, errors } = await run(`query($id: ID!) { __name__Item(id: $id) { id generated village { id } } none: __name__Item(id: "nope") { id } }`, {
+    const { data, errors } = await dept.run(`query($id: ID!) { __name__Item(id: $id) { id generated village { id } } none: __name__Item(id: "nope") { id } }`, {
       id: __name__ItemId(GANTANG),
     });
     expect(errors).toBeUndefined();
@@ -61,7 +48,7 @@ describe('__name__ queries', () => {
 
   it('lists exactly the items below a region, by name', async () => {
     for (const [regionId, prefix] of [[ZILIUJING, '510302'], [CITY.code, '5103'], [GANTANG.slice(0, 9) + '000', GANTANG.slice(0, 9)], [GANTANG, GANTANG]]) {
-      const { data, errors } = await run(ITEMS, { regionId });
+      const { data, errors } = await dept.run(ITEMS, { regionId });
       expect(errors).toBeUndefined();
       const expected = reference.filter((row) => String(row[1]).startsWith(prefix)).map((row) => row[0]);
       expect(data.__name__Items.map((i: any) => i.id).sort()).toEqual([...expected].sort());
@@ -72,7 +59,7 @@ describe('__name__ queries', () => {
   });
 
   it('rejects a region id that is no division code with INVALID_DIVISION_CODE', async () => {
-    const { errors } = await run(ITEMS, { regionId: "510302' OR 1=1" });
+    const { errors } = await dept.run(ITEMS, { regionId: "510302' OR 1=1" });
     expect(errors?.[0].extensions.code).toBe('INVALID_DIVISION_CODE');
   });
 });
@@ -82,10 +69,10 @@ describe('create__Name__Item', () => {
   const VILLAGE = '510311101201';
 
   it('adds an item that the village then lists; it is not generated', async () => {
-    const { data, errors } = await run(CREATE, { input: { villageId: VILLAGE, name: '  新的项目  ' } }, WRITER);
+    const { data, errors } = await dept.run(CREATE, { input: { villageId: VILLAGE, name: '  新的项目  ' } }, WRITER);
     expect(errors).toBeUndefined();
     expect(data.create__Name__Item).toMatchObject({ name: '新的项目', generated: false, village: { id: VILLAGE } });
-    const listed = await run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Village { __name__Items { id } } } }`, {
+    const listed = await dept.run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Village { __name__Items { id } } } }`, {
       reps: [{ __typename: 'Village', id: VILLAGE }],
     });
     expect(listed.data._entities[0].__name__Items).toContainEqual({ id: data.create__Name__Item.id });
@@ -96,7 +83,7 @@ describe('create__Name__Item', () => {
     ['a token without __name__:write', { sub: 'reader', scopes: ['__name__:read', 'finance:write'] }, 'FORBIDDEN'],
   ])('refuses %s and writes nothing', async (_, identity, code) => {
     const before = await snapshot();
-    const { errors } = await run(CREATE, { input: { villageId: VILLAGE, name: '不该写入' } }, identity as Identity | null);
+    const { errors } = await dept.run(CREATE, { input: { villageId: VILLAGE, name: '不该写入' } }, identity as Identity | null);
     expect(errors?.[0].extensions.code).toBe(code);
     expect(await snapshot()).toEqual(before);
   });
@@ -109,7 +96,7 @@ describe('create__Name__Item', () => {
     ['a name the village has already', 'CONFLICT', { villageId: GANTANG, name: String(reference[0][2]) }],
   ])('rejects %s with %s and writes nothing', async (_, code, input) => {
     const before = await snapshot();
-    const { errors } = await run(CREATE, { input }, WRITER);
+    const { errors } = await dept.run(CREATE, { input }, WRITER);
     expect(errors?.[0].extensions.code).toBe(code);
     expect(await snapshot()).toEqual(before);
   });
@@ -117,12 +104,12 @@ describe('create__Name__Item', () => {
 
 describe('batched loading', () => {
   it('answers the items of 50 villages for the gateway in one statement', async () => {
-    const villages = (await dept.db.query(`SELECT DISTINCT village_id AS id FROM __name__.item ORDER BY 1`)).map((r: any) => r.id);
+    const villages = (await dept.sql(`SELECT DISTINCT village_id AS id FROM __name__.item ORDER BY 1`)).map((r: any) => r.id);
     // Villages without items answer an empty list from the same statement.
     const without = Array.from({ length: 50 - villages.length }, (_, n) => `510302100${String(n).padStart(3, '0')}`);
     const reps = [...villages, ...without].map((id) => ({ __typename: 'Village', id }));
     dept.statements.length = 0;
-    const { data, errors } = await run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Village { id __name__Items { id name } } } }`, { reps });
+    const { data, errors } = await dept.run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Village { id __name__Items { id name } } } }`, { reps });
     expect(errors).toBeUndefined();
     expect(data._entities).toHaveLength(50);
     expect(data._entities.filter((v: any) => v.__name__Items.length > 0).length).toBe(villages.length);
@@ -132,7 +119,7 @@ describe('batched loading', () => {
   it('resolves every item reference for the gateway in one statement', async () => {
     const ids = reference.map((row) => row[0] as string);
     dept.statements.length = 0;
-    const { data, errors } = await run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on __Name__Item { id village { id } } } }`, {
+    const { data, errors } = await dept.run(`query($reps: [_Any!]!) { _entities(representations: $reps) { ... on __Name__Item { id village { id } } } }`, {
       reps: ids.map((id) => ({ __typename: '__Name__Item', id })),
     });
     expect(errors).toBeUndefined();
