@@ -18,10 +18,10 @@ interface Run {
   stderr: string;
 }
 
-function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+function runCli(args: string[], env: Record<string, string> = {}, cli = CLI): Promise<Run> {
   return new Promise((resolve) => {
     // Only PATH is inherited, so a DATABASE_URL of the developer's shell never leaks in.
-    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -125,5 +125,43 @@ describe('migrate.js, the per-department migration step', () => {
       expect(run.stderr).toContain('MIGRATE_USAGE');
       expect(run.stderr).toContain('usage: node infra/local/dist/migrate.js <department> [--seed]');
     }
+  });
+});
+
+describe("a department's own migrate.js, with nothing but its folder", () => {
+  const department = 'tourism';
+  const OWN = join(ROOT, 'subgraphs', department, 'dist', 'migrate.js');
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    if (!existsSync(OWN)) throw new Error(`${OWN} is missing: build it with \`npm run build\`.`);
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('applies its migrations and seed, then finds nothing to do, reporting as the registry’s step does', async () => {
+    const first = await runCli(['--seed'], { DATABASE_URL: database.url }, OWN);
+    expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(first.stdout).toMatch(new RegExp(`^${department}: [1-9]\\d* migrations applied \\(.+\\), [1-9]\\d* reference rows added\\n$`));
+    expect((await tablesIn(database.url, department)).length).toBeGreaterThan(1);
+    for (const other of readRegistry().filter((entry) => entry.name !== department)) {
+      expect(await tablesIn(database.url, other.name)).toEqual([]);
+    }
+    const again = await runCli(['--seed'], { DATABASE_URL: database.url }, OWN);
+    expect(again).toEqual({ code: 0, stdout: `${department}: 0 migrations applied (already up to date), 0 reference rows added\n`, stderr: '' });
+  });
+
+  it('explains its usage when given a department name or an unknown option, and needs DATABASE_URL', async () => {
+    for (const args of [[department], ['--sed']]) {
+      const run = await runCli(args, { DATABASE_URL: database.url }, OWN);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`MIGRATE_USAGE`);
+      expect(run.stderr).toContain(`usage: node subgraphs/${department}/dist/migrate.js [--seed]`);
+    }
+    const run = await runCli([], {}, OWN);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('MIGRATE_CONFIG');
   });
 });

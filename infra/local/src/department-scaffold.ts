@@ -64,6 +64,7 @@ function departmentPackage(name: string, root: string) {
     scripts: {
       build: 'tsc -p tsconfig.json',
       start: 'node dist/main.js',
+      migrate: 'node dist/migrate.js',
       typecheck: 'tsc -p tsconfig.json --noEmit',
       clean: 'rm -rf dist tsconfig.tsbuildinfo',
     },

@@ -11,6 +11,7 @@ export * from './division-code';
 export * from './federation';
 export * from './loaders';
 export * from './main';
+export * from './migration-step';
 export * from './page-info';
 export * from './pagination';
 export * from './registry';

@@ -1,0 +1,4 @@
+import { migrateMain } from '@zigong/kit';
+import { agriculture } from './index';
+
+migrateMain(agriculture);

@@ -1,0 +1,4 @@
+import { migrateMain } from '@zigong/kit';
+import { finance } from './index';
+
+migrateMain(finance);

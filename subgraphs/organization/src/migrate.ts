@@ -1,0 +1,4 @@
+import { migrateMain } from '@zigong/kit';
+import { organization } from './index';
+
+migrateMain(organization);

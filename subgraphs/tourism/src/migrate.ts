@@ -1,0 +1,4 @@
+import { migrateMain } from '@zigong/kit';
+import { tourism } from './index';
+
+migrateMain(tourism);
