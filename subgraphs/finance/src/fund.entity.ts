@@ -1,54 +1,40 @@
-import { DateScalar, DecimalScalar } from '@zigong/kit';
-import { Directive, Field, ID, ObjectType } from 'type-graphql';
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { DateColumn, EntityType, GeneratedFlag, IdColumn, MoneyColumn, TextColumn } from '@zigong/kit';
+import { Column } from 'typeorm';
 
-const money = { type: 'numeric', precision: 18, scale: 2 } as const;
-
-@Entity({ name: 'fund' })
-@ObjectType({ description: 'A pot of project money from one department, coordinated by a task force.' })
-@Directive('@key(fields: "id")')
+@EntityType('fund', { key: true, description: 'A pot of project money from one department, coordinated by a task force.' })
 export class Fund {
-  @PrimaryColumn({ type: 'text' })
-  @Field(() => ID)
+  @IdColumn()
   id: string;
 
-  @Column({ type: 'text' })
-  @Field()
+  @TextColumn()
   name: string;
 
-  @Column({ name: 'source_department', type: 'text' })
-  @Field({ description: 'The department the money comes from, e.g. 市财政局.' })
+  @TextColumn({ name: 'source_department', description: 'The department the money comes from, e.g. 市财政局.' })
   sourceDepartment: string;
 
-  @Column({ name: 'total_amount', ...money })
-  @Field(() => DecimalScalar)
+  @MoneyColumn({ name: 'total_amount' })
   totalAmount: string;
 
-  @Column({ name: 'allocated_amount', ...money })
-  @Field(() => DecimalScalar, { description: 'The sum of every allocation from this fund.' })
+  @MoneyColumn({ name: 'allocated_amount', description: 'The sum of every allocation from this fund.' })
   allocatedAmount: string;
 
   /** Computed by Postgres (a generated column), so it is always total − allocated, exactly. */
-  @Column({ ...money, insert: false, update: false })
-  @Field(() => DecimalScalar, { description: 'What is left to allocate: totalAmount − allocatedAmount.' })
+  @MoneyColumn({ computed: true, description: 'What is left to allocate: totalAmount − allocatedAmount.' })
   balance: string;
 
   @Column({ name: 'coordinated_by_task_force_id', type: 'text', nullable: true })
   coordinatedByTaskForceId: string | null;
 
-  @Column({ type: 'boolean', default: false })
-  @Field({ description: 'True where the reference data set made this record up.' })
+  @GeneratedFlag()
   generated: boolean;
 
   @Column({ name: 'created_by', type: 'text' })
   createdBy: string;
 }
 
-@Entity({ name: 'fund_allocation' })
-@ObjectType({ description: 'Money from a fund to a village. Allocations are a ledger: never changed, never deleted.' })
+@EntityType('fund_allocation', { description: 'Money from a fund to a village. Allocations are a ledger: never changed, never deleted.' })
 export class FundAllocation {
-  @PrimaryColumn({ type: 'text' })
-  @Field(() => ID)
+  @IdColumn()
   id: string;
 
   @Column({ name: 'fund_id', type: 'text' })
@@ -60,23 +46,18 @@ export class FundAllocation {
   @Column({ name: 'project_id', type: 'text', nullable: true })
   projectId: string | null;
 
-  @Column(money)
-  @Field(() => DecimalScalar)
+  @MoneyColumn()
   amount: string;
 
-  @Column({ type: 'text' })
-  @Field()
+  @TextColumn()
   purpose: string;
 
-  @Column({ name: 'allocated_on', type: 'date' })
-  @Field(() => DateScalar, { description: 'The day of the allocation, in Zigong (Asia/Shanghai).' })
+  @DateColumn({ name: 'allocated_on', description: 'The day of the allocation, in Zigong (Asia/Shanghai).' })
   allocatedOn: string;
 
-  @Column({ type: 'boolean', default: false })
-  @Field({ description: 'True where the reference data set made this record up.' })
+  @GeneratedFlag()
   generated: boolean;
 
-  @Column({ name: 'created_by', type: 'text' })
-  @Field(() => String, { description: 'Who made the allocation: the `sub` of the caller’s token.' })
+  @TextColumn({ name: 'created_by', description: 'Who made the allocation: the `sub` of the caller’s token.' })
   allocatedBy: string;
 }

@@ -1,23 +1,19 @@
-import { DecimalScalar } from '@zigong/kit';
+import { DecimalScalar, EntityType, GeneratedFlag, IntColumn, MoneyColumn } from '@zigong/kit';
 import { Field, Float, Int, ObjectType } from 'type-graphql';
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { PrimaryColumn } from 'typeorm';
 
-@Entity({ name: 'collective_income' })
-@ObjectType({ description: "A village's collective-economy income for one year." })
+@EntityType('collective_income', { description: "A village's collective-economy income for one year." })
 export class CollectiveIncome {
-  @PrimaryColumn({ type: 'integer' })
-  @Field(() => Int)
+  @IntColumn({ primary: true })
   year: number;
 
   @PrimaryColumn({ name: 'village_id', type: 'varchar', length: 12 })
   villageId: string;
 
-  @Column({ type: 'numeric', precision: 18, scale: 2 })
-  @Field(() => DecimalScalar)
+  @MoneyColumn()
   amount: string;
 
-  @Column({ type: 'boolean', default: false })
-  @Field({ description: 'True where the reference data set made this figure up.' })
+  @GeneratedFlag('figure')
   generated: boolean;
 }
 

@@ -8,6 +8,7 @@ export * from './config';
 export * from './database';
 export * from './department';
 export * from './division-code';
+export * from './entity';
 export * from './federation';
 export * from './loaders';
 export * from './main';

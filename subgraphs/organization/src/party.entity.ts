@@ -1,5 +1,6 @@
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { EntityType, EnumColumn, GeneratedFlag, IdColumn, TextColumn } from '@zigong/kit';
+import { registerEnumType } from 'type-graphql';
+import { Column, PrimaryGeneratedColumn } from 'typeorm';
 
 export enum PartyBranchKind {
   COMMITTEE = 'COMMITTEE',
@@ -18,19 +19,15 @@ export enum PartyOfficerRole {
 }
 registerEnumType(PartyOfficerRole, { name: 'PartyOfficerRole' });
 
-@Entity({ name: 'party_branch' })
-@ObjectType({ simpleResolvers: true, description: "A village's party organisation." })
+@EntityType('party_branch', { simpleResolvers: true, description: "A village's party organisation." })
 export class PartyBranch {
-  @PrimaryColumn({ type: 'text' })
-  @Field(() => ID)
+  @IdColumn()
   id: string;
 
-  @Column({ type: 'text' })
-  @Field()
+  @TextColumn()
   name: string;
 
-  @Column({ type: 'text' })
-  @Field(() => PartyBranchKind)
+  @EnumColumn(PartyBranchKind)
   kind: PartyBranchKind;
 
   @Column({ name: 'village_id', type: 'varchar', length: 12 })
@@ -40,8 +37,7 @@ export class PartyBranch {
   generated: boolean;
 }
 
-@Entity({ name: 'party_officer' })
-@ObjectType({ simpleResolvers: true })
+@EntityType('party_officer', { simpleResolvers: true })
 export class PartyOfficer {
   @PrimaryGeneratedColumn()
   id: number;
@@ -49,15 +45,12 @@ export class PartyOfficer {
   @Column({ name: 'branch_id', type: 'text' })
   branchId: string;
 
-  @Column({ type: 'text' })
-  @Field()
+  @TextColumn()
   name: string;
 
-  @Column({ type: 'text' })
-  @Field(() => PartyOfficerRole)
+  @EnumColumn(PartyOfficerRole)
   role: PartyOfficerRole;
 
-  @Column({ type: 'boolean', default: false })
-  @Field({ description: 'True where the reference data set made this person up.' })
+  @GeneratedFlag('person')
   generated: boolean;
 }

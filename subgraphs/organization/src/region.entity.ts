@@ -1,5 +1,6 @@
-import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { EntityType, EnumColumn, GeneratedFlag, IdColumn, TextColumn } from '@zigong/kit';
+import { registerEnumType } from 'type-graphql';
+import { Column } from 'typeorm';
 
 export enum RegionLevel {
   CITY = 'CITY',
@@ -9,26 +10,20 @@ export enum RegionLevel {
 }
 registerEnumType(RegionLevel, { name: 'RegionLevel', description: 'Administrative level of a region above the village.' });
 
-@Entity({ name: 'region' })
-@ObjectType({ simpleResolvers: true, description: 'A city, district, county or town: the administrative tree above the villages.' })
-@Directive('@key(fields: "id")')
+@EntityType('region', { key: true, simpleResolvers: true, description: 'A city, district, county or town: the administrative tree above the villages.' })
 export class Region {
-  @PrimaryColumn({ type: 'varchar', length: 12 })
-  @Field(() => ID, { description: 'The 12-digit statistical division code, e.g. 510302000000.' })
+  @IdColumn({ length: 12, description: 'The 12-digit statistical division code, e.g. 510302000000.' })
   id: string;
 
-  @Column({ type: 'text' })
-  @Field()
+  @TextColumn()
   name: string;
 
-  @Column({ type: 'text' })
-  @Field(() => RegionLevel)
+  @EnumColumn(RegionLevel)
   level: RegionLevel;
 
   @Column({ name: 'parent_id', type: 'varchar', length: 12, nullable: true })
   parentId: string | null;
 
-  @Column({ type: 'boolean', default: false })
-  @Field({ description: 'True where the reference data set made this record up.' })
+  @GeneratedFlag()
   generated: boolean;
 }

@@ -1,6 +1,6 @@
-import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { DateScalar } from '@zigong/kit';
+import { DateColumn, EntityType, EnumColumn, GeneratedFlag, IdColumn, TextColumn } from '@zigong/kit';
+import { Field, registerEnumType } from 'type-graphql';
+import { Column } from 'typeorm';
 
 export enum TaskForceLevel {
   CITY = 'CITY',
@@ -23,31 +23,24 @@ export enum WorkingGroupKind {
 }
 registerEnumType(WorkingGroupKind, { name: 'WorkingGroupKind' });
 
-@Entity({ name: 'task_force' })
-@ObjectType({ simpleResolvers: true, description: 'A collective-economy development task force (集体经济专班).' })
-@Directive('@key(fields: "id")')
+@EntityType('task_force', { key: true, simpleResolvers: true, description: 'A collective-economy development task force (集体经济专班).' })
 export class TaskForce {
-  @PrimaryColumn({ type: 'text' })
-  @Field(() => ID)
+  @IdColumn()
   id: string;
 
-  @Column({ type: 'text' })
-  @Field()
+  @TextColumn()
   name: string;
 
-  @Column({ type: 'text' })
-  @Field(() => TaskForceLevel)
+  @EnumColumn(TaskForceLevel)
   level: TaskForceLevel;
 
   @Column({ name: 'region_id', type: 'varchar', length: 12 })
   regionId: string;
 
-  @Column({ name: 'lead_department', type: 'text' })
-  @Field()
+  @TextColumn({ name: 'lead_department' })
   leadDepartment: string;
 
-  @Column({ name: 'established_on', type: 'date' })
-  @Field(() => DateScalar)
+  @DateColumn({ name: 'established_on' })
   establishedOn: string;
 
   @Column({ type: 'boolean' })
@@ -59,48 +52,38 @@ export class TaskForce {
   focusAreas: FocusArea[];
 }
 
-@Entity({ name: 'task_force_member' })
-@ObjectType({ simpleResolvers: true })
+@EntityType('task_force_member', { simpleResolvers: true })
 export class TaskForceMember {
-  @PrimaryColumn({ type: 'text' })
-  @Field(() => ID)
+  @IdColumn()
   id: string;
 
   @Column({ name: 'task_force_id', type: 'text' })
   taskForceId: string;
 
-  @Column({ type: 'text' })
-  @Field()
+  @TextColumn()
   name: string;
 
-  @Column({ name: 'seconded_from', type: 'text' })
-  @Field({ description: 'The department the member is seconded from, e.g. 市委组织部.' })
+  @TextColumn({ name: 'seconded_from', description: 'The department the member is seconded from, e.g. 市委组织部.' })
   secondedFrom: string;
 
-  @Column({ type: 'text', nullable: true })
-  @Field(() => String, { nullable: true })
+  @TextColumn({ nullable: true })
   background: string | null;
 
-  @Column({ type: 'boolean', default: false })
-  @Field({ description: 'True where the reference data set made this person up.' })
+  @GeneratedFlag('person')
   generated: boolean;
 }
 
-@Entity({ name: 'working_group' })
-@ObjectType({ simpleResolvers: true })
+@EntityType('working_group', { simpleResolvers: true })
 export class WorkingGroup {
-  @PrimaryColumn({ type: 'text' })
-  @Field(() => ID)
+  @IdColumn()
   id: string;
 
   @Column({ name: 'task_force_id', type: 'text' })
   taskForceId: string;
 
-  @Column({ type: 'text' })
-  @Field(() => WorkingGroupKind)
+  @EnumColumn(WorkingGroupKind)
   kind: WorkingGroupKind;
 
-  @Column({ type: 'text' })
-  @Field()
+  @TextColumn()
   name: string;
 }
