@@ -1,6 +1,6 @@
-import { manyByKey, oneByKey, selectColumns } from '@zigong/kit';
+import { entitiesBy, entityById, oneByKey, selectColumns } from '@zigong/kit';
 import DataLoader from 'dataloader';
-import { DataSource, In } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { Fund, FundAllocation } from './fund.entity';
 import { CollectiveIncome, IncomeSummary } from './income.entity';
 import { incomeBreakdowns } from './income.breakdown';
@@ -25,22 +25,12 @@ const INCOME_COLUMNS = selectColumns(CollectiveIncome, { alias: 'i' });
 
 /** One batched statement per loader per request tick, whatever the number of parents. */
 export function createLoaders(db: DataSource) {
-  const ids = (keys: readonly string[]) => In([...keys]);
   const byLedgerOrder = { allocatedOn: 'ASC', id: 'ASC' } as const;
   return {
-    fund: oneByKey((keys) => db.getRepository(Fund).findBy({ id: ids(keys) }), (f) => f.id),
-    fundsOfTaskForce: manyByKey(
-      (keys) => db.getRepository(Fund).find({ where: { coordinatedByTaskForceId: ids(keys) }, order: { id: 'ASC' } }),
-      (f) => f.coordinatedByTaskForceId!,
-    ),
-    allocationsOfFund: manyByKey(
-      (keys) => db.getRepository(FundAllocation).find({ where: { fundId: ids(keys) }, order: byLedgerOrder }),
-      (a) => a.fundId,
-    ),
-    allocationsOfVillage: manyByKey(
-      (keys) => db.getRepository(FundAllocation).find({ where: { villageId: ids(keys) }, order: byLedgerOrder }),
-      (a) => a.villageId,
-    ),
+    fund: entityById(db, Fund),
+    fundsOfTaskForce: entitiesBy(db, Fund, 'coordinatedByTaskForceId', { id: 'ASC' }),
+    allocationsOfFund: entitiesBy(db, FundAllocation, 'fundId', byLedgerOrder),
+    allocationsOfVillage: entitiesBy(db, FundAllocation, 'villageId', byLedgerOrder),
     /** Keyed by `yearKey(villageId, year)`: a district's villages for a year are one statement. */
     incomeOfVillage: oneByKey(
       (keys) => {

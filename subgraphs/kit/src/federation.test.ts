@@ -3,7 +3,7 @@ import { graphql } from 'graphql';
 import { FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import { type AnyDepartment, defineDepartment } from './department';
 import { buildDepartmentSchema } from './federation';
-import { Region, Village } from './stubs';
+import { Region, stubField, Village } from './stubs';
 
 /*
  * Stubs are shared classes: two departments add fields to the kit's one `Village`, and one process
@@ -79,6 +79,15 @@ describe('stubs from the kit', () => {
     const { sdl } = await buildDepartmentSchema(department('extender', [VillageEcho], { stubs: [Village, Region] }));
     expect(sdl).toContain('echo: String!');
     expect(sdl).toMatch(/type Region @key/);
+  });
+
+  it('take a field from a loader keyed by their id (stubField)', async () => {
+    const lengths = { idLength: { load: async (id: string) => id.length } };
+    const field = stubField(Village, 'loadedLength', () => Int, (loaders: typeof lengths) => loaders.idLength as never, { description: 'From a loader.' });
+    const { schema, sdl } = await buildDepartmentSchema(department('loaded', [VillageLength, field], { stubs: [Village] }));
+    expect(sdl).toContain('"""From a loader."""\n  loadedLength: Int!');
+    const result = await graphql({ schema, source: '{ someVillage { loadedLength } }', contextValue: { loaders: lengths } });
+    expect(result).toEqual({ data: { someVillage: { loadedLength: 12 } } });
   });
 
   it('are refused where they are not the kit’s, or where the department resolves them itself', () => {

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { type DataSource, type EntityTarget, type FindOptionsOrder, type FindOptionsWhere, In, type ObjectLiteral } from 'typeorm';
 
 /**
  * A loader answering one row (or null) per key from one batched fetch. The fetch may return rows
@@ -19,4 +20,14 @@ export function manyByKey<V>(fetch: (keys: readonly string[]) => Promise<V[]>, k
     for (const row of await fetch(keys)) groups.get(keyOf(row))?.push(row);
     return keys.map((key) => groups.get(key)!);
   });
+}
+
+/** One entity (or null) per id, from one `findBy({ id: In(ids) })` through the entity's repository. */
+export function entityById<E extends { id: string }>(db: DataSource, entity: EntityTarget<E>): DataLoader<string, E | null> {
+  return oneByKey((keys) => db.getRepository(entity).findBy({ id: In([...keys]) } as FindOptionsWhere<E>), (row) => row.id);
+}
+
+/** Every entity whose `property` is the key, in `order`, from one `find` with `property IN (keys)`. */
+export function entitiesBy<E extends ObjectLiteral, P extends keyof E & string>(db: DataSource, entity: EntityTarget<E>, property: P, order: FindOptionsOrder<E>): DataLoader<string, E[]> {
+  return manyByKey((keys) => db.getRepository(entity).find({ where: { [property]: In([...keys]) } as FindOptionsWhere<E>, order }), (row) => String(row[property]));
 }

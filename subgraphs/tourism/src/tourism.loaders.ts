@@ -1,5 +1,5 @@
-import { manyByKey, oneByKey, selectColumns } from '@zigong/kit';
-import { DataSource, In } from 'typeorm';
+import { entitiesBy, entityById, manyByKey, selectColumns } from '@zigong/kit';
+import type { DataSource } from 'typeorm';
 import { AllianceIncomeContribution, AllianceMember, TourismAlliance, TourismPlatform } from './alliance.entity';
 
 /** An alliance as seen from one of its member villages. */
@@ -9,9 +9,8 @@ export const ALLIANCE_COLUMNS = selectColumns(TourismAlliance, { alias: 'a' });
 
 /** One batched statement per loader per request tick, whatever the number of parents. */
 export function createLoaders(db: DataSource) {
-  const ids = (keys: readonly string[]) => In([...keys]);
   return {
-    alliance: oneByKey((keys) => db.getRepository(TourismAlliance).findBy({ id: ids(keys) }), (a) => a.id),
+    alliance: entityById(db, TourismAlliance),
     alliancesOfVillage: manyByKey(
       (keys) =>
         db.query(
@@ -37,16 +36,10 @@ export function createLoaders(db: DataSource) {
         ) as Promise<AllianceMember[]>,
       (m) => m.allianceId,
     ),
-    platforms: manyByKey(
-      (keys) => db.getRepository(TourismPlatform).find({ where: { allianceId: ids(keys) }, order: { name: 'ASC', id: 'ASC' } }),
-      (p) => p.allianceId,
-    ),
+    platforms: entitiesBy(db, TourismPlatform, 'allianceId', { name: 'ASC', id: 'ASC' }),
     // Every recorded year at once: an alliance has a handful, and any `year` argument is then
     // answered from the same batch.
-    contributions: manyByKey(
-      (keys) => db.getRepository(AllianceIncomeContribution).find({ where: { allianceId: ids(keys) }, order: { year: 'ASC' } }),
-      (c) => c.allianceId,
-    ),
+    contributions: entitiesBy(db, AllianceIncomeContribution, 'allianceId', { year: 'ASC' }),
   };
 }
 

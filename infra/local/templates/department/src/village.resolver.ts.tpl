@@ -1,14 +1,8 @@
-import { type DepartmentContext, Village } from '@zigong/kit';
-import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { stubField, Village } from '@zigong/kit';
 import type { __Name__Loaders } from './__name__.loaders';
 import { __Name__Item } from './item.entity';
 
-type Context = DepartmentContext<__Name__Loaders>;
-
-@Resolver(() => Village)
-export class VillageResolver {
-  @FieldResolver(() => [__Name__Item], { description: 'The __name__ items of this village, by name (__name__).' })
-  __name__Items(@Root() village: Village, @Ctx() { loaders }: Context): Promise<__Name__Item[]> {
-    return loaders.itemsOfVillage.load(village.id);
-  }
-}
+/** Village.__name__Items: organization's villages, with the items this department keeps for them. */
+export const VillageResolver = stubField(Village, '__name__Items', () => [__Name__Item], (loaders: __Name__Loaders) => loaders.itemsOfVillage, {
+  description: 'The __name__ items of this village, by name (__name__).',
+});
