@@ -89,11 +89,16 @@ describe('DepartmentDataSource', () => {
     }
   });
 
-  it('an HTTP error: the subgraph’s own first error on a 400, its status otherwise', async () => {
-    answer = { status: 400, body: JSON.stringify({ errors: [{ message: 'Variable "$a" got invalid value', extensions: { code: 'BAD_USER_INPUT' } }] }) };
-    await expect(call()).rejects.toMatchObject({ message: 'Variable "$a" got invalid value', extensions: { code: 'BAD_USER_INPUT', subgraph: 'tourism' } });
+  it('an HTTP error: SUBGRAPH_ERROR naming the department and its status, with its own first message, never the client’s fault', async () => {
+    answer = { status: 400, body: JSON.stringify({ errors: [{ message: 'Fields "price" conflict', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] }) };
+    await expect(call()).rejects.toMatchObject({
+      message: 'The tourism subgraph answered HTTP 400: Fields "price" conflict',
+      extensions: { code: 'SUBGRAPH_ERROR', subgraph: 'tourism' },
+    });
     answer = { status: 503, body: 'busy' };
-    await expect(call()).rejects.toMatchObject({ extensions: { code: 'SUBGRAPH_ERROR', subgraph: 'tourism' } });
+    await expect(call()).rejects.toMatchObject({ message: 'The tourism subgraph answered HTTP 503.', extensions: { code: 'SUBGRAPH_ERROR', subgraph: 'tourism' } });
+    answer = { status: 401, body: '{"errors":[{"message":"unsigned request"}]}' };
+    await expect(call()).rejects.toMatchObject({ extensions: { code: 'SUBGRAPH_REFUSED', subgraph: 'tourism' } });
   });
 
   it('a failure the direct route already met for this request is reported without asking again', async () => {

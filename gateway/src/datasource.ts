@@ -99,23 +99,22 @@ export class SubgraphClient {
   }
 }
 
-/** The error a subgraph's non-2xx answer becomes, for either route. */
+/**
+ * The error a subgraph's non-2xx answer becomes, for either route. The gateway only sends a
+ * subgraph what the API schema accepted (or the planner wrote), so a refusal is never the
+ * client's fault: SUBGRAPH_ERROR (SUBGRAPH_REFUSED for a 401, a signature it does not accept),
+ * naming the department, the status and the subgraph's own first error message where it gave one.
+ */
 export function errorFromAnswer(name: string, status: number, text: string): GraphQLError {
-  // A 400 is the client's fault: pass the subgraph's own first error on, code and message.
-  if (status === 400) {
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    const first = (body as { errors?: Array<{ message?: unknown; extensions?: { code?: unknown } }> })?.errors?.[0];
-    if (typeof first?.message === 'string') {
-      return new GraphQLError(first.message, { extensions: { code: String(first.extensions?.code ?? 'BAD_USER_INPUT'), subgraph: name } });
-    }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
   }
-  const code = status === 401 ? 'SUBGRAPH_REFUSED' : 'SUBGRAPH_ERROR';
-  return subgraphError(name, code, `The ${name} subgraph answered HTTP ${status}.`);
+  const first = (body as { errors?: Array<{ message?: unknown }> })?.errors?.[0]?.message;
+  const reason = typeof first === 'string' ? `: ${first}` : '.';
+  return subgraphError(name, status === 401 ? 'SUBGRAPH_REFUSED' : 'SUBGRAPH_ERROR', `The ${name} subgraph answered HTTP ${status}${reason}`);
 }
 
 type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;

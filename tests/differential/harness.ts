@@ -141,7 +141,23 @@ let token: Promise<string> | undefined;
  */
 function normalizeErrors(errors: unknown): string[] {
   if (!Array.isArray(errors)) return [];
-  return errors.map((e) => JSON.stringify({ message: e?.message, path: e?.path, code: e?.extensions?.code })).sort();
+  return errors.map((e) => JSON.stringify({ ...subgraphHttpFailure(e), path: e?.path })).sort();
+}
+
+/**
+ * The one wording that differs by design: a subgraph that answers the gateway with an HTTP error
+ * (here only where the planner sends it a query it refuses) is stock's `400: Bad Request`
+ * (RemoteGraphQLDataSource), and our SUBGRAPH_ERROR naming the department, the status and the
+ * subgraph's own message (datasource.ts, README "Errors"). Both are compared as that failure and
+ * its status; every other error by message and code.
+ */
+function subgraphHttpFailure(e: { message?: unknown; extensions?: { code?: unknown } }): { message: unknown; code: unknown } {
+  const message = typeof e?.message === 'string' ? e.message : undefined;
+  const code = e?.extensions?.code;
+  const stock = message && /^(\d{3}): /.exec(message);
+  const ours = message && (code === 'SUBGRAPH_ERROR' || code === 'SUBGRAPH_REFUSED') && /subgraph answered HTTP (\d{3})\b/.exec(message);
+  const status = (stock || ours || [])[1];
+  return status ? { message: `a subgraph answered HTTP ${status}`, code: 'SUBGRAPH_HTTP_FAILURE' } : { message: e?.message, code };
 }
 
 function send(url: string | URL, method: 'GET' | 'POST', headers: Record<string, string> = {}, body?: string): Promise<{ status: number; text: string }> {
