@@ -1,4 +1,4 @@
-import { insertMissing, type SeedReport } from '@zigong/kit';
+import { type SeedReport, seedTransaction } from '@zigong/kit';
 import { GANTANG, parkId, parkProjectId, pick, seededRandom, type VillageRecord, zigongDivisions } from '@zigong/reference';
 import type { DataSource } from 'typeorm';
 
@@ -133,27 +133,14 @@ export function agricultureData(villages: readonly VillageRecord[]): Agriculture
 /** Loads the agriculture reference data in one transaction; rows already there are left alone. */
 export async function seedAgriculture(db: DataSource, { scale = 1 } = {}): Promise<SeedReport> {
   const { parks, projects, supplyChains } = agricultureData(zigongDivisions({ scale }).villages);
-  return db.transaction(async (tx) => {
-    let inserted = 0;
-    inserted += await insertMissing(
-      tx,
-      'agriculture.industrial_park',
-      ['id', 'name', 'village_id', 'products', 'generated'],
-      parks.map((p) => [p.id, p.name, p.villageId, p.products, p.generated]),
-    );
-    inserted += await insertMissing(
-      tx,
-      'agriculture.park_project',
-      ['id', 'park_id', 'name', 'phase', 'generated'],
-      projects.map((p) => [p.id, p.parkId, p.name, p.phase, p.generated]),
-    );
-    inserted += await insertMissing(
-      tx,
+  return seedTransaction(db, async (insert) => {
+    await insert('agriculture.industrial_park', ['id', 'name', 'village_id', 'products', 'generated'], parks.map((p) => [p.id, p.name, p.villageId, p.products, p.generated]));
+    await insert('agriculture.park_project', ['id', 'park_id', 'name', 'phase', 'generated'], projects.map((p) => [p.id, p.parkId, p.name, p.phase, p.generated]));
+    await insert(
       'agriculture.supply_chain',
       ['id', 'park_id', 'product', 'daily_volume', 'unit', 'destinations', 'generated'],
       supplyChains.map((c) => [c.id, c.parkId, c.product, c.dailyVolume, c.unit, c.destinations, c.generated]),
     );
-    return { inserted };
   });
 }
 

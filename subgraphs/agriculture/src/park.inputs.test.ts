@@ -1,15 +1,5 @@
-import { GraphQLError } from 'graphql';
+import { errorCodeOf } from '@zigong/kit/testing';
 import { checkNewPark, checkNewProject, checkNewSupplyChain, requirePhase, requireVolume } from './park.inputs';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(GraphQLError);
-    return (error as GraphQLError).extensions.code as string;
-  }
-  return undefined;
-}
 
 const park = { villageId: '510302101201', name: ' 干塘村李子园 ', products: [' 李子', '鸡蛋 '] };
 const chain = { parkId: 'park-1', product: '鸡蛋', dailyVolume: 21000, unit: '枚', destinations: ['周边城市'] };
@@ -31,7 +21,7 @@ describe('checkNewPark', () => {
     ['a repeated product', { products: ['李子', ' 李子'] }, 'BAD_USER_INPUT'],
     ['21 products', { products: Array.from({ length: 21 }, (_, i) => `p${i}`) }, 'BAD_USER_INPUT'],
   ])('rejects %s', (_, change, code) => {
-    expect(codeOf(() => checkNewPark({ ...park, ...change }))).toBe(code);
+    expect(errorCodeOf(() => checkNewPark({ ...park, ...change }))).toBe(code);
   });
 });
 
@@ -41,12 +31,12 @@ describe('checkNewProject', () => {
   });
 
   it.each([0, -1, 1.5, Number.NaN])('rejects phase %p', (phase) => {
-    expect(codeOf(() => requirePhase(phase))).toBe('BAD_USER_INPUT');
+    expect(errorCodeOf(() => requirePhase(phase))).toBe('BAD_USER_INPUT');
   });
 
   it('rejects an empty name or park id', () => {
-    expect(codeOf(() => checkNewProject({ parkId: 'p', name: '', phase: 1 }))).toBe('BAD_USER_INPUT');
-    expect(codeOf(() => checkNewProject({ parkId: ' ', name: '一期', phase: 1 }))).toBe('BAD_USER_INPUT');
+    expect(errorCodeOf(() => checkNewProject({ parkId: 'p', name: '', phase: 1 }))).toBe('BAD_USER_INPUT');
+    expect(errorCodeOf(() => checkNewProject({ parkId: ' ', name: '一期', phase: 1 }))).toBe('BAD_USER_INPUT');
   });
 });
 
@@ -67,6 +57,6 @@ describe('checkNewSupplyChain', () => {
     ['no destinations', { destinations: [] }],
     ['a repeated destination', { destinations: ['成都', '成都'] }],
   ])('rejects %s', (_, change) => {
-    expect(codeOf(() => checkNewSupplyChain({ ...chain, ...change }))).toBe('BAD_USER_INPUT');
+    expect(errorCodeOf(() => checkNewSupplyChain({ ...chain, ...change }))).toBe('BAD_USER_INPUT');
   });
 });

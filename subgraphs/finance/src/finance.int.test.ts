@@ -349,8 +349,7 @@ describe('batched loading', () => {
 
   it('loads every village of a district with both years’ income and its allocations in a constant number of statements', async () => {
     const statementsFor = async (ids: string[]) => {
-      fin.statements.length = 0;
-      const { data, errors } = await fin.run(
+      const { data, errors, statements } = await fin.runCounted(
         `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Village {
             id now: collectiveIncome(year: 2024) { amount } before: collectiveIncome(year: 2023) { amount }
             fundAllocations { amount fund { name coordinatedBy { id } } }
@@ -359,7 +358,7 @@ describe('batched loading', () => {
       );
       expect(errors).toBeUndefined();
       expect(data._entities.every((v: any) => v.now && v.before)).toBe(true);
-      return fin.statements.length;
+      return statements;
     };
     const district = villagesOf('510322');
     expect(district.length).toBeGreaterThan(100);

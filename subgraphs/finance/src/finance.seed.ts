@@ -1,4 +1,4 @@
-import { centsToDecimal, insertMissing, type SeedOptions, type SeedReport } from '@zigong/kit';
+import { centsToDecimal, type SeedOptions, type SeedReport, seedTransaction } from '@zigong/kit';
 import { CAOTANG, CITY, DISTRICTS, GANTANG, parkProjectId, seededRandom, taskForceId, zigongDivisions, ZILIUJING } from '@zigong/reference';
 import type { DataSource } from 'typeorm';
 import { distribute } from './income.math';
@@ -62,20 +62,11 @@ export async function seedFinance(db: DataSource, { scale = 1 }: SeedOptions = {
   const incomes = incomeRows(villages.map((v) => v.code), scale);
   const { funds, allocations } = fundRows(villages.map((v) => v.code));
 
-  return db.transaction(async (tx) => {
-    let inserted = 0;
-    inserted += await insertMissing(
-      tx,
-      'finance.collective_income',
-      ['year', 'village_id', 'amount', 'generated', 'recorded_by'],
-      incomes.map((i) => [i.year, i.village, centsToDecimal(i.amount), i.generated, SEED_AUTHOR]),
-    );
-    inserted += await insertMissing(
-      tx,
-      'finance.fund',
-      ['id', 'name', 'source_department', 'total_amount', 'coordinated_by_task_force_id', 'generated', 'created_by'],
-      funds.map((f) => [f.id, f.name, f.source, centsToDecimal(f.total), f.taskForce, f.generated, SEED_AUTHOR]),
-    );
+  return seedTransaction(db, async (insert, tx) => {
+    const incomeColumns = ['year', 'village_id', 'amount', 'generated', 'recorded_by'];
+    await insert('finance.collective_income', incomeColumns, incomes.map((i) => [i.year, i.village, centsToDecimal(i.amount), i.generated, SEED_AUTHOR]));
+    const fundColumns = ['id', 'name', 'source_department', 'total_amount', 'coordinated_by_task_force_id', 'generated', 'created_by'];
+    await insert('finance.fund', fundColumns, funds.map((f) => [f.id, f.name, f.source, centsToDecimal(f.total), f.taskForce, f.generated, SEED_AUTHOR]));
 
     // The same discipline as allocateFund: lock the funds, append what is missing to the ledger,
     // add exactly what was appended to the running totals (the CHECK refuses any over-spend).
@@ -98,8 +89,7 @@ export async function seedFinance(db: DataSource, { scale = 1 }: SeedOptions = {
         [appended.map((a) => a.fund_id), appended.map((a) => a.amount)],
       );
     }
-    inserted += appended.length;
-    return { inserted };
+    return appended.length;
   });
 }
 

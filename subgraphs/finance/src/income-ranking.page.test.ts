@@ -1,16 +1,9 @@
 import { encodeCursor } from '@zigong/kit';
+import { errorCodeOf } from '@zigong/kit/testing';
 import { IncomeRankingOrder } from './income-ranking.connection';
 import { decodeRankingCursor, rankingStatement } from './income-ranking.page';
 
 const ranking = { by: IncomeRankingOrder.INCOME, year: 2024, prefix: '510302' };
-const code = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (error) {
-    return (error as { extensions?: { code?: string } }).extensions?.code;
-  }
-  return 'no error';
-};
 
 describe('ranking cursors', () => {
   it('give back the key and village of a cursor this ranking issued', () => {
@@ -34,12 +27,12 @@ describe('ranking cursors', () => {
     ['a town for a village', ['INCOME', '2024', '510302', '1.00', '510302101000']],
     ['a short village code', ['INCOME', '2024', '510302', '1.00', '5103021012']],
   ])('refuse %s with INVALID_CURSOR', (_, parts) => {
-    expect(code(() => decodeRankingCursor(encodeCursor(parts), ranking))).toBe('INVALID_CURSOR');
+    expect(errorCodeOf(() => decodeRankingCursor(encodeCursor(parts), ranking))).toBe('INVALID_CURSOR');
   });
 
   it('refuse what is no cursor at all', () => {
     for (const bad of ['', 'x', encodeCursor(['INCOME', '2024']), Buffer.from('[1,2,3,4,5]').toString('base64url')]) {
-      expect(code(() => decodeRankingCursor(bad, ranking))).toBe('INVALID_CURSOR');
+      expect(errorCodeOf(() => decodeRankingCursor(bad, ranking))).toBe('INVALID_CURSOR');
     }
   });
 });

@@ -1,6 +1,6 @@
-import { parseDivisionCode } from '@zigong/kit';
 import type { DataSource } from 'typeorm';
 import type { IncomeSummary } from './income.entity';
+import { summariesPerKey } from './income.summary';
 
 export const BREAKDOWN =
   "The same year's summary of each child region: a city's districts and counties, a district's or county's towns, a town's villages " +
@@ -61,13 +61,6 @@ export interface BreakdownKey {
 }
 
 /** Breakdowns for many (region, year) keys, in the order asked: see INCOME_BREAKDOWN_SQL. */
-export async function incomeBreakdowns(db: DataSource, keys: readonly BreakdownKey[]): Promise<IncomeSummary[][]> {
-  const rows: Array<IncomeSummary & { key: number }> = await db.query(INCOME_BREAKDOWN_SQL, [
-    keys.map((k) => k.regionId),
-    keys.map((k) => parseDivisionCode(k.regionId).prefix),
-    keys.map((k) => k.year),
-  ]);
-  const breakdowns = keys.map((): IncomeSummary[] => []);
-  for (const { key, ...summary } of rows) breakdowns[key - 1].push(summary);
-  return breakdowns;
+export function incomeBreakdowns(db: DataSource, keys: readonly BreakdownKey[]): Promise<IncomeSummary[][]> {
+  return summariesPerKey(db, INCOME_BREAKDOWN_SQL, keys, [keys.map((k) => k.year)]);
 }

@@ -33,14 +33,16 @@ const EXPECTED = `SELECT left(village_id, level.digits) COLLATE "C" AS region_pr
    GROUP BY 1, 2`;
 const ROLLUPS = `SELECT region_prefix, year, village_count, total FROM finance.income_rollup`;
 
-/** Rollup rows that a direct aggregate does not give, and the other way round: [] when exact. */
-async function drift(db: DataSource | EntityManager = fin.db): Promise<unknown[]> {
+/** Rows `actual` gives that `expected` does not, and the other way round: [] when they agree. */
+function differences(expected: string, actual: string, db: DataSource | EntityManager): Promise<unknown[]> {
   return db.query(`
-    SELECT 'missing' AS problem, m.* FROM (${EXPECTED} EXCEPT ALL ${ROLLUPS}) m
+    SELECT 'missing' AS problem, m.* FROM (${expected} EXCEPT ALL ${actual}) m
     UNION ALL
-    SELECT 'extra', x.* FROM (${ROLLUPS} EXCEPT ALL ${EXPECTED}) x
+    SELECT 'extra', x.* FROM (${actual} EXCEPT ALL ${expected}) x
     ORDER BY 2, 3`);
 }
+/** Rollup rows that a direct aggregate does not give, and the other way round: [] when exact. */
+const drift = (db: DataSource | EntityManager = fin.db) => differences(EXPECTED, ROLLUPS, db);
 /**
  * The same for finance.income_ranking (FinanceIncomeRanking migration): every row of
  * collective_income next to its village's figure of the year before, and nothing else.
@@ -50,13 +52,7 @@ const RANKING_EXPECTED = `SELECT c.year, c.village_id, c.amount, p.amount AS pre
     FROM finance.collective_income c
     LEFT JOIN finance.collective_income p ON p.year = c.year - 1 AND p.village_id = c.village_id`;
 const RANKING_ROWS = `SELECT year, village_id, amount, previous_amount, growth FROM finance.income_ranking`;
-async function rankingDrift(db: DataSource | EntityManager = fin.db): Promise<unknown[]> {
-  return db.query(`
-    SELECT 'missing' AS problem, m.* FROM (${RANKING_EXPECTED} EXCEPT ALL ${RANKING_ROWS}) m
-    UNION ALL
-    SELECT 'extra', x.* FROM (${RANKING_ROWS} EXCEPT ALL ${RANKING_EXPECTED}) x
-    ORDER BY 2, 3`);
-}
+const rankingDrift = (db: DataSource | EntityManager = fin.db) => differences(RANKING_EXPECTED, RANKING_ROWS, db);
 const rollupCount = async () => (await fin.sql(`SELECT count(*)::int AS n FROM finance.income_rollup`))[0].n as number;
 
 const villages = zigongDivisions().villages.map((v) => v.code);

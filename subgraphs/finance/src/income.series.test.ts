@@ -1,13 +1,5 @@
+import { errorCodeOf } from '@zigong/kit/testing';
 import { MAX_SERIES_YEARS, requireYearRange } from './income.series';
-
-const code = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (error) {
-    return (error as { extensions?: { code?: string } }).extensions?.code;
-  }
-  return 'no error';
-};
 
 describe('requireYearRange', () => {
   it('opens a missing end to every year the statistics cover', () => {
@@ -19,7 +11,7 @@ describe('requireYearRange', () => {
 
   it(`allows at most ${MAX_SERIES_YEARS} years when both ends are given`, () => {
     expect(requireYearRange(2000, 2049)).toEqual({ fromYear: 2000, toYear: 2049 });
-    expect(code(() => requireYearRange(2000, 2050))).toBe('BAD_USER_INPUT');
+    expect(errorCodeOf(() => requireYearRange(2000, 2050))).toBe('BAD_USER_INPUT');
     // One open end: bounded by the years on record, which the table keeps within 2000–2100.
     expect(requireYearRange(2000, null)).toEqual({ fromYear: 2000, toYear: 2100 });
   });
@@ -31,7 +23,7 @@ describe('requireYearRange', () => {
       [2025, 2024],
       [2023.5, 2024],
     ]) {
-      expect([from, to, code(() => requireYearRange(from, to))]).toEqual([from, to, 'BAD_USER_INPUT']);
+      expect([from, to, errorCodeOf(() => requireYearRange(from, to))]).toEqual([from, to, 'BAD_USER_INPUT']);
     }
   });
 });

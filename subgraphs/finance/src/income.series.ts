@@ -1,7 +1,8 @@
-import { ErrorCode, parseDivisionCode, userError } from '@zigong/kit';
+import { ErrorCode, userError } from '@zigong/kit';
 import type { DataSource } from 'typeorm';
 import { requireYear, YEARS } from './amount';
 import type { IncomeSummary } from './income.entity';
+import { summariesPerKey } from './income.summary';
 
 /** The longest series one field may ask for when it names both ends. */
 export const MAX_SERIES_YEARS = 50;
@@ -75,14 +76,6 @@ export interface SeriesKey extends YearRange {
 }
 
 /** Series for many (region, range) keys, in the order asked: see INCOME_SERIES_SQL. */
-export async function incomeSeries(db: DataSource, keys: readonly SeriesKey[]): Promise<IncomeSummary[][]> {
-  const rows: Array<IncomeSummary & { key: number }> = await db.query(INCOME_SERIES_SQL, [
-    keys.map((k) => k.regionId),
-    keys.map((k) => parseDivisionCode(k.regionId).prefix),
-    keys.map((k) => k.fromYear),
-    keys.map((k) => k.toYear),
-  ]);
-  const series = keys.map((): IncomeSummary[] => []);
-  for (const { key, ...summary } of rows) series[key - 1].push(summary);
-  return series;
+export function incomeSeries(db: DataSource, keys: readonly SeriesKey[]): Promise<IncomeSummary[][]> {
+  return summariesPerKey(db, INCOME_SERIES_SQL, keys, [keys.map((k) => k.fromYear), keys.map((k) => k.toYear)]);
 }

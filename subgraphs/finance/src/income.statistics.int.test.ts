@@ -322,6 +322,12 @@ describe('villageIncomeRanking', () => {
       [v[6], null, '3000.00'], // no growth
       [v[7], '700.00', null], // not ranked in 2030
     ];
+    // Each of these is ranked over its own villages, which are the same seven here.
+    const regions = [
+      ['the city', CITY.code],
+      ['the district', YANTAN],
+      ['the town', `${town}000`],
+    ];
     const byIncome = [6, 3, 0, 1, 2, 5, 4].map((i) => v[i]);
     const byGrowth = [0, 3, 2, 4, 1, 5, 6].map((i) => v[i]);
 
@@ -338,11 +344,7 @@ describe('villageIncomeRanking', () => {
     });
     afterAll(() => fin.sql(`DELETE FROM finance.collective_income WHERE year IN (2029, 2030)`));
 
-    it.each([
-      ['the city', CITY.code],
-      ['the district', YANTAN],
-      ['the town', `${town}000`],
-    ])('orders %s by income, ties by village code, in pages that split ties', async (_, regionId) => {
+    it.each(regions)('orders %s by income, ties by village code, in pages that split ties', async (_, regionId) => {
       for (const first of [1, 2, 3, 7, 100]) {
         const nodes = await walk(regionId, 2030, 'INCOME', first);
         expect(nodes.map((n) => n.villageId)).toEqual(byIncome);
@@ -350,11 +352,7 @@ describe('villageIncomeRanking', () => {
       }
     });
 
-    it.each([
-      ['the city', CITY.code],
-      ['the district', YANTAN],
-      ['the town', `${town}000`],
-    ])('orders %s by growth, those without one last, in pages that split ties', async (_, regionId) => {
+    it.each(regions)('orders %s by growth, those without one last, in pages that split ties', async (_, regionId) => {
       for (const first of [1, 2, 3, 5, 100]) {
         const nodes = await walk(regionId, 2030, 'GROWTH', first);
         expect(nodes.map((n) => n.villageId)).toEqual(byGrowth);

@@ -49,3 +49,19 @@ export async function incomeSummaries(db: DataSource, year: number, regionIds: r
   const prefixes = regionIds.map((id) => parseDivisionCode(id).prefix);
   return db.query(INCOME_SUMMARY_SQL, [regionIds, prefixes, year]);
 }
+
+/**
+ * Runs a statement whose first two parameters are the keys' region codes and their prefixes (then
+ * `more`, one array per key field) and whose rows carry `key`, the 1-based position of the key they
+ * answer; gives each key its summaries, in the order asked.
+ */
+export async function summariesPerKey(db: DataSource, sql: string, keys: readonly { regionId: string }[], more: unknown[][]): Promise<IncomeSummary[][]> {
+  const rows: Array<IncomeSummary & { key: number }> = await db.query(sql, [
+    keys.map((k) => k.regionId),
+    keys.map((k) => parseDivisionCode(k.regionId).prefix),
+    ...more,
+  ]);
+  const perKey = keys.map((): IncomeSummary[] => []);
+  for (const { key, ...summary } of rows) perKey[key - 1].push(summary);
+  return perKey;
+}

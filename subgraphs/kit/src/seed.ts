@@ -1,4 +1,5 @@
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { SeedReport } from './department';
 
 /**
  * Inserts rows that are not there yet (`ON CONFLICT DO NOTHING`), in chunks that stay under
@@ -24,4 +25,25 @@ export async function insertMissing(
     inserted += result.length;
   }
   return inserted;
+}
+
+/** Adds a table's missing rows (insertMissing) within a seed's transaction, and counts them. */
+export type SeedInsert = (table: string, columns: readonly string[], rows: readonly unknown[][]) => Promise<void>;
+
+/**
+ * A seed in one transaction: `work` adds rows with `insert` (only those missing, counted) and may
+ * use `tx` for anything else, returning how many rows it added so; resolves to the seed's report.
+ */
+export async function seedTransaction(
+  db: DataSource,
+  work: (insert: SeedInsert, tx: EntityManager) => Promise<number | void>,
+): Promise<SeedReport> {
+  return db.transaction(async (tx) => {
+    let inserted = 0;
+    const insert: SeedInsert = async (table, columns, rows) => {
+      inserted += await insertMissing(tx, table, columns, rows);
+    };
+    inserted += (await work(insert, tx)) ?? 0;
+    return { inserted };
+  });
 }

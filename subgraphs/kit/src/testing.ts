@@ -85,6 +85,8 @@ export interface DepartmentHarness {
   statements: string[];
   /** Runs an operation against the department's schema with fresh loaders, as `identity` (anonymous when null). */
   run(source: string, variables?: Record<string, unknown>, identity?: Identity | null): Promise<OperationResult>;
+  /** `run`, with the number of statements it sent (`statements` then holds them). */
+  runCounted(source: string, variables?: Record<string, unknown>, identity?: Identity | null): Promise<OperationResult & { statements: number }>;
   /** A statement of the test's own, on the department's connection (it counts in `statements` too). */
   sql(text: string, parameters?: unknown[]): Promise<any[]>;
   close(): Promise<void>;
@@ -110,13 +112,19 @@ export async function departmentHarness(department: AnyDepartment, options: Harn
     const { db, statements } = migrated;
     const { schema } = await buildDepartmentSchema(department);
     let closing: Promise<void> | undefined;
+    const run: DepartmentHarness['run'] = (source, variableValues, identity = null) =>
+      graphql({ schema, source, variableValues, contextValue: { db, identity, loaders: department.createLoaders(db) } }) as Promise<OperationResult>;
     return {
       db,
       url: database.url,
       schema,
       statements,
-      run: (source, variableValues, identity = null) =>
-        graphql({ schema, source, variableValues, contextValue: { db, identity, loaders: department.createLoaders(db) } }) as Promise<OperationResult>,
+      run,
+      runCounted: async (source, variables, identity) => {
+        statements.length = 0;
+        const result = await run(source, variables, identity);
+        return { ...result, statements: statements.length };
+      },
       sql: (text, parameters) => db.query(text, parameters),
       close: () => (closing ??= migrated!.close().finally(() => database.drop())),
     };
@@ -130,4 +138,19 @@ export async function departmentHarness(department: AnyDepartment, options: Harn
 /** A subgraph's configuration for a test: any free port on loopback, silent, the rest as given. */
 export function testSubgraphConfig(databaseUrl: string, overrides: Partial<SubgraphConfig> = {}): SubgraphConfig {
   return { host: '127.0.0.1', port: 0, databaseUrl, poolSize: 5, bodyLimitBytes: 1_000_000, logLevel: 'silent', ...overrides };
+}
+
+/**
+ * The `extensions.code` of the error `fn` throws, or undefined when it throws none; an error
+ * without a code is thrown on, so a test never mistakes a crash for a refusal.
+ */
+export function errorCodeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
+    if (typeof code !== 'string') throw error;
+    return code;
+  }
+  return undefined;
 }

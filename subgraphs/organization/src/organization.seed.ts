@@ -1,4 +1,4 @@
-import { insertMissing, type SeedReport } from '@zigong/kit';
+import { type SeedReport, seedTransaction } from '@zigong/kit';
 import {
   CITY,
   DISTRICTS,
@@ -35,11 +35,8 @@ const YANTAN_GROUPS = [
 export async function seedOrganization(db: DataSource, { scale = 1 } = {}): Promise<SeedReport> {
   const random = seededRandom(1213);
   const { regions, villages } = zigongDivisions({ scale });
-  return db.transaction(async (tx) => {
-    let inserted = 0;
-    const insert = async (table: string, columns: string[], rows: unknown[][]) => {
-      inserted += await insertMissing(tx, `organization.${table}`, columns, rows);
-    };
+  return seedTransaction(db, async (insertInto) => {
+    const insert = (table: string, columns: string[], rows: unknown[][]) => insertInto(`organization.${table}`, columns, rows);
 
     await insert('region', ['id', 'name', 'level', 'parent_id', 'generated'], regions.map((r) => [r.code, r.name, r.level, r.parent, r.generated]));
     await insert('village', ['id', 'name', 'town_id', 'generated'], villages.map((v) => [v.code, v.name, v.town, v.generated]));
@@ -92,6 +89,5 @@ export async function seedOrganization(db: DataSource, { scale = 1 } = {}): Prom
     await insert('task_force_member', ['id', 'task_force_id', 'name', 'seconded_from', 'background', 'generated'], members);
     await insert('working_group', ['id', 'task_force_id', 'kind', 'name'], groups);
     await insert('working_group_member', ['working_group_id', 'member_id'], groupMembers);
-    return { inserted };
   });
 }

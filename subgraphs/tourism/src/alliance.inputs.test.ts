@@ -1,19 +1,10 @@
-import { GraphQLError } from 'graphql';
+import { errorCodeOf } from '@zigong/kit/testing';
 import { requireContributionAmount, requireContributionYear } from './alliance.inputs';
-
-const codeOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (error) {
-    return (error as GraphQLError).extensions.code;
-  }
-  return 'no error';
-};
 
 describe('requireContributionYear', () => {
   it.each([2000, 2024, 2100])('accepts %i', (year) => expect(requireContributionYear(year)).toBe(year));
   it.each([1999, 2101, -2024, 2024.5, Number.NaN])('rejects %p with BAD_USER_INPUT', (year) => {
-    expect(codeOf(() => requireContributionYear(year))).toBe('BAD_USER_INPUT');
+    expect(errorCodeOf(() => requireContributionYear(year))).toBe('BAD_USER_INPUT');
   });
 });
 
@@ -27,10 +18,10 @@ describe('requireContributionAmount', () => {
   ])('accepts %s as %s', (amount, canonical) => expect(requireContributionAmount(amount)).toBe(canonical));
 
   it('rejects a negative amount with BAD_USER_INPUT', () => {
-    expect(codeOf(() => requireContributionAmount('-0.01'))).toBe('BAD_USER_INPUT');
+    expect(errorCodeOf(() => requireContributionAmount('-0.01'))).toBe('BAD_USER_INPUT');
   });
 
   it.each(['1.234', 'abc', '1e6', ''])('rejects %p, which is no decimal amount, with INVALID_DECIMAL', (amount) => {
-    expect(codeOf(() => requireContributionAmount(amount))).toBe('INVALID_DECIMAL');
+    expect(errorCodeOf(() => requireContributionAmount(amount))).toBe('INVALID_DECIMAL');
   });
 });

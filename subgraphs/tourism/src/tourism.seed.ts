@@ -1,4 +1,4 @@
-import { insertMissing, type SeedReport } from '@zigong/kit';
+import { type SeedReport, seedTransaction } from '@zigong/kit';
 import { CAOTANG, DISTRICTS, FEILONGXIA, seededRandom, TOWN_NAMES, zigongDivisions } from '@zigong/reference';
 import type { DataSource } from 'typeorm';
 
@@ -97,13 +97,11 @@ export function tourismReferenceData({ scale = 1 }: { scale?: number } = {}): To
 /** Loads the reference data in one transaction; only missing rows are added. */
 export async function seedTourism(db: DataSource, { scale = 1 } = {}): Promise<SeedReport> {
   const data = tourismReferenceData({ scale });
-  return db.transaction(async (tx) => {
-    let inserted = 0;
-    inserted += await insertMissing(tx, 'tourism.alliance', ['id', 'name', 'theme', 'lead_village_id', 'generated'], data.alliances);
-    inserted += await insertMissing(tx, 'tourism.alliance_member', ['alliance_id', 'village_id', 'generated'], data.members);
-    inserted += await insertMissing(tx, 'tourism.platform', ['id', 'alliance_id', 'name', 'generated'], data.platforms);
-    inserted += await insertMissing(tx, 'tourism.income_contribution', ['alliance_id', 'year', 'amount', 'generated'], data.contributions);
-    return { inserted };
+  return seedTransaction(db, async (insert) => {
+    await insert('tourism.alliance', ['id', 'name', 'theme', 'lead_village_id', 'generated'], data.alliances);
+    await insert('tourism.alliance_member', ['alliance_id', 'village_id', 'generated'], data.members);
+    await insert('tourism.platform', ['id', 'alliance_id', 'name', 'generated'], data.platforms);
+    await insert('tourism.income_contribution', ['alliance_id', 'year', 'amount', 'generated'], data.contributions);
   });
 }
 

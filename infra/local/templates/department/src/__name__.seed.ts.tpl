@@ -1,4 +1,4 @@
-import { insertMissing, type SeedReport } from '@zigong/kit';
+import { type SeedReport, seedTransaction } from '@zigong/kit';
 import { DISTRICTS, GANTANG, seededRandom, zigongDivisions } from '@zigong/reference';
 import type { DataSource } from 'typeorm';
 
@@ -29,5 +29,5 @@ export function __name__ReferenceData({ scale = 1 }: { scale?: number } = {}): u
 /** Loads the reference items in one transaction; only missing rows are added. */
 export async function seed__Name__(db: DataSource, { scale = 1 }: { scale?: number } = {}): Promise<SeedReport> {
   const rows = __name__ReferenceData({ scale });
-  return db.transaction(async (tx) => ({ inserted: await insertMissing(tx, '__name__.item', ['id', 'village_id', 'name', 'generated'], rows) }));
+  return seedTransaction(db, (insert) => insert('__name__.item', ['id', 'village_id', 'name', 'generated'], rows));
 }
