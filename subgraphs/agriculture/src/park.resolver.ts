@@ -1,7 +1,7 @@
-import { type DepartmentContext, ErrorCode, notFound, parseDivisionCode, userError, Village } from '@zigong/kit';
+import { type DepartmentContext, ErrorCode, notFound, parseDivisionCode, QueryById, userError, Village, written } from '@zigong/kit';
 import { randomUUID } from 'node:crypto';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { AgricultureLoaders } from './agriculture.loaders';
 import { IndustrialPark, ParkProject } from './park.entity';
 import { AddParkProjectInput, checkNewPark, checkNewProject, CreateIndustrialParkInput } from './park.inputs';
@@ -13,11 +13,7 @@ type Context = DepartmentContext<AgricultureLoaders>;
 export const WRITE_SCOPE = 'agriculture:write';
 
 @Resolver(() => IndustrialPark)
-export class IndustrialParkResolver {
-  @Query(() => IndustrialPark, { nullable: true, description: 'An industrial park by id.' })
-  industrialPark(@Arg('id', () => ID) id: string, @Ctx() { loaders }: Context): Promise<IndustrialPark | null> {
-    return loaders.park.load(id);
-  }
+export class IndustrialParkResolver extends QueryById(IndustrialPark, 'industrialPark', (loaders: AgricultureLoaders) => loaders.park, 'An industrial park by id.') {
 
   @Query(() => [IndustrialPark], {
     description: 'The parks of every village at or below a region (any division code, city to village), or every park; by village, then name.',
@@ -48,10 +44,7 @@ export class IndustrialParkResolver {
 
   @Authorized(WRITE_SCOPE)
   @Mutation(() => IndustrialPark, { description: 'Creates a park in a village. CONFLICT where the village already has a park of that name.' })
-  async createIndustrialPark(
-    @Arg('input', () => CreateIndustrialParkInput) input: CreateIndustrialParkInput,
-    @Ctx() { db, loaders }: Context,
-  ): Promise<IndustrialPark> {
+  async createIndustrialPark(@Arg('input') input: CreateIndustrialParkInput, @Ctx() { db, loaders }: Context): Promise<IndustrialPark> {
     const park = checkNewPark(input);
     const created = await db.transaction(async (tx) => {
       const [row]: IndustrialPark[] = await tx.query(
@@ -64,30 +57,24 @@ export class IndustrialParkResolver {
       }
       return row;
     });
-    loaders.parksOfVillage.clear(created.villageId);
-    loaders.park.prime(created.id, created);
-    return created;
+    return written(created, loaders.park, loaders.parksOfVillage, created.villageId);
   }
 
   @Authorized(WRITE_SCOPE)
   @Mutation(() => ParkProject, { description: 'Adds a project (a phase) to a park. CONFLICT where the park already has that phase.' })
-  async addParkProject(@Arg('input', () => AddParkProjectInput) input: AddParkProjectInput, @Ctx() { db, loaders }: Context): Promise<ParkProject> {
+  async addParkProject(@Arg('input') input: AddParkProjectInput, @Ctx() { db, loaders }: Context): Promise<ParkProject> {
     const project = checkNewProject(input);
-    const created = await db.transaction(async (tx) => {
-      await requirePark(tx, project.parkId);
-      const [row]: ParkProject[] = await tx.query(
-        `INSERT INTO agriculture.park_project (id, park_id, name, phase) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (park_id, phase) DO NOTHING RETURNING ${PROJECT_COLUMNS}`,
-        [randomUUID(), project.parkId, project.name, project.phase],
-      );
-      if (!row) {
-        throw userError(ErrorCode.CONFLICT, `Park "${project.parkId}" already has a phase ${project.phase} project.`, { field: 'phase' });
-      }
-      return row;
-    });
-    loaders.projectsOfPark.clear(created.parkId);
-    loaders.project.prime(created.id, created);
-    return created;
+    const created = await insertIntoPark<ParkProject>(
+      db,
+      project.parkId,
+      `INSERT INTO agriculture.park_project (id, park_id, name, phase) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (park_id, phase) DO NOTHING RETURNING ${PROJECT_COLUMNS}`,
+      [randomUUID(), project.parkId, project.name, project.phase],
+    );
+    if (!created) {
+      throw userError(ErrorCode.CONFLICT, `Park "${project.parkId}" already has a phase ${project.phase} project.`, { field: 'phase' });
+    }
+    return written(created, loaders.project, loaders.projectsOfPark, created.parkId);
   }
 }
 
@@ -100,10 +87,15 @@ export class ParkProjectResolver {
 }
 
 /**
- * Fails with NOT_FOUND unless the park exists; the key-share lock keeps it from going away
- * before the caller's transaction commits.
+ * Inserts a row that belongs to a park (`INSERT … RETURNING`: the row, or none where a conflict
+ * left it out) in a transaction that first fails with NOT_FOUND unless the park exists; the
+ * key-share lock keeps the park from going away before the row is committed.
  */
-export async function requirePark(tx: EntityManager, parkId: string): Promise<void> {
-  const rows: unknown[] = await tx.query(`SELECT 1 FROM agriculture.industrial_park WHERE id = $1 FOR KEY SHARE`, [parkId]);
-  if (!rows.length) throw notFound('Industrial park', parkId);
+export function insertIntoPark<T>(db: DataSource, parkId: string, sql: string, parameters: unknown[]): Promise<T | undefined> {
+  return db.transaction(async (tx) => {
+    const parks: unknown[] = await tx.query(`SELECT 1 FROM agriculture.industrial_park WHERE id = $1 FOR KEY SHARE`, [parkId]);
+    if (!parks.length) throw notFound('Industrial park', parkId);
+    const [row]: T[] = await tx.query(sql, parameters);
+    return row;
+  });
 }

@@ -1,10 +1,10 @@
-import { type DepartmentContext, notFound } from '@zigong/kit';
+import { type DepartmentContext, notFound, written } from '@zigong/kit';
 import { randomUUID } from 'node:crypto';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
 import type { AgricultureLoaders } from './agriculture.loaders';
 import { IndustrialPark } from './park.entity';
 import { checkNewSupplyChain, RecordSupplyChainInput, requireVolume } from './park.inputs';
-import { requirePark, WRITE_SCOPE } from './park.resolver';
+import { insertIntoPark, WRITE_SCOPE } from './park.resolver';
 import { SUPPLY_CHAIN_COLUMNS } from './park.sql';
 import { SupplyChain } from './supply-chain.entity';
 
@@ -19,23 +19,16 @@ export class SupplyChainResolver {
 
   @Authorized(WRITE_SCOPE)
   @Mutation(() => SupplyChain, { description: 'Records a product a park ships regularly.' })
-  async recordSupplyChain(
-    @Arg('input', () => RecordSupplyChainInput) input: RecordSupplyChainInput,
-    @Ctx() { db, loaders }: Context,
-  ): Promise<SupplyChain> {
+  async recordSupplyChain(@Arg('input') input: RecordSupplyChainInput, @Ctx() { db, loaders }: Context): Promise<SupplyChain> {
     const chain = checkNewSupplyChain(input);
-    const created = await db.transaction(async (tx) => {
-      await requirePark(tx, chain.parkId);
-      const [row]: SupplyChain[] = await tx.query(
-        `INSERT INTO agriculture.supply_chain (id, park_id, product, daily_volume, unit, destinations)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${SUPPLY_CHAIN_COLUMNS}`,
-        [randomUUID(), chain.parkId, chain.product, chain.dailyVolume, chain.unit, chain.destinations],
-      );
-      return row;
-    });
-    loaders.supplyChainsOfPark.clear(created.parkId);
-    loaders.supplyChain.prime(created.id, created);
-    return created;
+    const created = (await insertIntoPark<SupplyChain>(
+      db,
+      chain.parkId,
+      `INSERT INTO agriculture.supply_chain (id, park_id, product, daily_volume, unit, destinations)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${SUPPLY_CHAIN_COLUMNS}`,
+      [randomUUID(), chain.parkId, chain.product, chain.dailyVolume, chain.unit, chain.destinations],
+    ))!;
+    return written(created, loaders.supplyChain, loaders.supplyChainsOfPark, created.parkId);
   }
 
   @Authorized(WRITE_SCOPE)
@@ -56,8 +49,6 @@ export class SupplyChainResolver {
       if (!row) throw notFound('Supply chain', id);
       return row;
     });
-    loaders.supplyChainsOfPark.clear(updated.parkId);
-    loaders.supplyChain.clear(updated.id).prime(updated.id, updated);
-    return updated;
+    return written(updated, loaders.supplyChain, loaders.supplyChainsOfPark, updated.parkId);
   }
 }

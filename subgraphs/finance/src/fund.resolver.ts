@@ -1,6 +1,6 @@
-import { type DepartmentContext, ErrorCode, ParkProject, requireText, selectColumns, TaskForce, userError, Village } from '@zigong/kit';
+import { type DepartmentContext, ErrorCode, ParkProject, QueryById, requireText, selectColumns, TaskForce, userError, Village } from '@zigong/kit';
 import { randomUUID } from 'node:crypto';
-import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { allocateFund } from './allocation.service';
 import { requirePositiveAmount } from './amount';
 import type { FinanceLoaders } from './finance.loaders';
@@ -16,11 +16,7 @@ export const WRITE = 'finance:write';
 const FUND_COLUMNS = selectColumns(Fund);
 
 @Resolver(() => Fund)
-export class FundResolver {
-  @Query(() => Fund, { nullable: true })
-  fund(@Arg('id', () => ID) id: string, @Ctx() { loaders }: Context): Promise<Fund | null> {
-    return loaders.fund.load(id);
-  }
+export class FundResolver extends QueryById(Fund, 'fund', (loaders: FinanceLoaders) => loaders.fund) {
 
   @Query(() => [Fund], { description: 'Every fund, by id.' })
   async funds(@Ctx() { db, loaders }: Context): Promise<Fund[]> {
@@ -42,7 +38,7 @@ export class FundResolver {
 
   @Authorized(WRITE)
   @Mutation(() => Fund, { description: 'Creates a fund with nothing allocated yet. Fails with CONFLICT where the department already has a fund of that name.' })
-  async createFund(@Arg('input', () => CreateFundInput) input: CreateFundInput, @Ctx() { db, identity }: Context): Promise<Fund> {
+  async createFund(@Arg('input') input: CreateFundInput, @Ctx() { db, identity }: Context): Promise<Fund> {
     const name = requireText(input.name, 'name', 200);
     const sourceDepartment = requireText(input.sourceDepartment, 'sourceDepartment', 100);
     const totalAmount = requirePositiveAmount(input.totalAmount, 'totalAmount');
@@ -78,7 +74,7 @@ export class FundAllocationResolver {
 
   @Authorized(WRITE)
   @Mutation(() => FundAllocation, { description: "Fails with a clear error, and changes nothing, where amount exceeds the fund's balance." })
-  allocateFund(@Arg('input', () => AllocateFundInput) input: AllocateFundInput, @Ctx() { db, identity }: Context): Promise<FundAllocation> {
+  allocateFund(@Arg('input') input: AllocateFundInput, @Ctx() { db, identity }: Context): Promise<FundAllocation> {
     return allocateFund(db, input, identity!.sub);
   }
 }

@@ -19,10 +19,7 @@ export class CollectiveIncomeResolver {
 
   @Authorized(WRITE)
   @Mutation(() => CollectiveIncome, { description: "Records a village's income for a year, replacing the figure recorded before." })
-  async recordCollectiveIncome(
-    @Arg('input', () => RecordCollectiveIncomeInput) input: RecordCollectiveIncomeInput,
-    @Ctx() { db, identity }: Context,
-  ): Promise<CollectiveIncome> {
+  async recordCollectiveIncome(@Arg('input') input: RecordCollectiveIncomeInput, @Ctx() { db, identity }: Context): Promise<CollectiveIncome> {
     const villageId = requireVillageCode(input.villageId.trim());
     const year = requireYear(input.year);
     const amount = requireNonNegativeAmount(input.amount, 'amount');

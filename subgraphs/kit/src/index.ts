@@ -15,6 +15,7 @@ export * from './main';
 export * from './migration-step';
 export * from './page-info';
 export * from './pagination';
+export * from './query-by-id';
 export * from './registry';
 export * from './selection';
 export * from './seed';

@@ -31,3 +31,14 @@ export function entityById<E extends { id: string }>(db: DataSource, entity: Ent
 export function entitiesBy<E extends ObjectLiteral, P extends keyof E & string>(db: DataSource, entity: EntityTarget<E>, property: P, order: FindOptionsOrder<E>): DataLoader<string, E[]> {
   return manyByKey((keys) => db.getRepository(entity).find({ where: { [property]: In([...keys]) } as FindOptionsWhere<E>, order }), (row) => String(row[property]));
 }
+
+/**
+ * What a mutation tells the request's loaders after writing a row: `byId` answers the row as
+ * written, and `list` forgets the list under `listKey` that the row belongs to, so fields resolved
+ * after the write see it. Returns the row.
+ */
+export function written<V extends { id: string }>(row: V, byId: DataLoader<string, V | null>, list: DataLoader<string, V[]>, listKey: string): V {
+  byId.clear(row.id).prime(row.id, row);
+  list.clear(listKey);
+  return row;
+}

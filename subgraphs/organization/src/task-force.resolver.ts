@@ -1,4 +1,4 @@
-import { type DepartmentContext, parseDivisionCode } from '@zigong/kit';
+import { type DepartmentContext, parseDivisionCode, QueryById } from '@zigong/kit';
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { knownRegion, type OrganizationLoaders, type Row, TASK_FORCE_COLUMNS } from './organization.loaders';
 import { Region } from './region.entity';
@@ -7,11 +7,7 @@ import { TaskForce, TaskForceLevel, TaskForceMember, WorkingGroup } from './task
 type Context = DepartmentContext<OrganizationLoaders>;
 
 @Resolver(() => TaskForce)
-export class TaskForceResolver {
-  @Query(() => TaskForce, { nullable: true })
-  taskForce(@Arg('id', () => ID) id: string, @Ctx() { loaders }: Context): Promise<TaskForce | null> {
-    return loaders.taskForce.load(id);
-  }
+export class TaskForceResolver extends QueryById(TaskForce, 'taskForce', (loaders: OrganizationLoaders) => loaders.taskForce) {
 
   @Query(() => [TaskForce], { description: 'Task forces, by level and by the region they serve.' })
   taskForces(

@@ -1,4 +1,4 @@
-import { DecimalScalar, type DepartmentContext, parseDivisionCode, Village } from '@zigong/kit';
+import { DecimalScalar, type DepartmentContext, parseDivisionCode, QueryById, Village } from '@zigong/kit';
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { AllianceIncomeContribution, TourismAlliance, TourismPlatform } from './alliance.entity';
 import { ALLIANCE_COLUMNS, type TourismLoaders } from './tourism.loaders';
@@ -6,11 +6,7 @@ import { ALLIANCE_COLUMNS, type TourismLoaders } from './tourism.loaders';
 type Context = DepartmentContext<TourismLoaders>;
 
 @Resolver(() => TourismAlliance)
-export class TourismAllianceResolver {
-  @Query(() => TourismAlliance, { nullable: true, description: 'An alliance by id; null when there is none.' })
-  tourismAlliance(@Arg('id', () => ID) id: string, @Ctx() { loaders }: Context): Promise<TourismAlliance | null> {
-    return loaders.alliance.load(id);
-  }
+export class TourismAllianceResolver extends QueryById(TourismAlliance, 'tourismAlliance', (loaders: TourismLoaders) => loaders.alliance, 'An alliance by id; null when there is none.') {
 
   @Query(() => [TourismAlliance], {
     description:
