@@ -3,44 +3,25 @@ import { Field, ID, InputType, Int } from 'type-graphql';
 
 @InputType({ description: 'A new industrial park in a village.' })
 export class CreateIndustrialParkInput {
-  @Field(() => ID, { description: "The village's 12-digit division code, e.g. 510302101201." })
-  villageId: string;
-
-  @Field({ description: 'Unique within the village.' })
-  name: string;
-
-  @Field(() => [String], { description: 'At least one product, each named once.' })
-  products: string[];
+  @Field(() => ID, { description: "The village's 12-digit division code, e.g. 510302101201." }) villageId: string;
+  @Field({ description: 'Unique within the village.' }) name: string;
+  @Field(() => [String], { description: 'At least one product, each named once.' }) products: string[];
 }
 
 @InputType({ description: 'A new project (phase) of an industrial park.' })
 export class AddParkProjectInput {
-  @Field(() => ID)
-  parkId: string;
-
-  @Field()
-  name: string;
-
-  @Field(() => Int, { description: 'A positive whole number, unique within the park.' })
-  phase: number;
+  @Field(() => ID) parkId: string;
+  @Field() name: string;
+  @Field(() => Int, { description: 'A positive whole number, unique within the park.' }) phase: number;
 }
 
 @InputType({ description: 'A product a park ships regularly.' })
 export class RecordSupplyChainInput {
-  @Field(() => ID)
-  parkId: string;
-
-  @Field()
-  product: string;
-
-  @Field(() => Int, { description: 'Volume shipped per day, in unit; not negative.' })
-  dailyVolume: number;
-
-  @Field({ description: 'e.g. 枚, 公斤, 头.' })
-  unit: string;
-
-  @Field(() => [String], { description: 'At least one, each named once.' })
-  destinations: string[];
+  @Field(() => ID) parkId: string;
+  @Field() product: string;
+  @Field(() => Int, { description: 'Volume shipped per day, in unit; not negative.' }) dailyVolume: number;
+  @Field({ description: 'e.g. 枚, 公斤, 头.' }) unit: string;
+  @Field(() => [String], { description: 'At least one, each named once.' }) destinations: string[];
 }
 
 /** Input limits; generous for real names, tight enough to keep junk out. */

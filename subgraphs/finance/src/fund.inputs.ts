@@ -3,20 +3,11 @@ import { Field, ID, InputType } from 'type-graphql';
 
 @InputType({ description: 'Money from a fund to a village, optionally for one industrial-park project.' })
 export class AllocateFundInput {
-  @Field(() => ID)
-  fundId: string;
-
-  @Field(() => ID, { description: 'The 12-digit division code of the village.' })
-  villageId: string;
-
-  @Field(() => ID, { nullable: true, description: 'The park project (agriculture) the money is for, if any.' })
-  projectId?: string | null;
-
-  @Field(() => DecimalScalar, { description: 'Greater than 0.00 and at most the fund’s balance.' })
-  amount: string;
-
-  @Field()
-  purpose: string;
+  @Field(() => ID) fundId: string;
+  @Field(() => ID, { description: 'The 12-digit division code of the village.' }) villageId: string;
+  @Field(() => ID, { nullable: true, description: 'The park project (agriculture) the money is for, if any.' }) projectId?: string | null;
+  @Field(() => DecimalScalar, { description: 'Greater than 0.00 and at most the fund’s balance.' }) amount: string;
+  @Field() purpose: string;
 
   @Field(() => String, {
     nullable: true,
@@ -28,15 +19,8 @@ export class AllocateFundInput {
 
 @InputType()
 export class CreateFundInput {
-  @Field()
-  name: string;
-
-  @Field({ description: 'The department the money comes from, e.g. 市财政局.' })
-  sourceDepartment: string;
-
-  @Field(() => DecimalScalar, { description: 'Greater than 0.00.' })
-  totalAmount: string;
-
-  @Field(() => ID, { nullable: true, description: 'The task force (organization) that coordinates the fund, e.g. tf-510300000000.' })
-  coordinatedByTaskForceId?: string | null;
+  @Field() name: string;
+  @Field({ description: 'The department the money comes from, e.g. 市财政局.' }) sourceDepartment: string;
+  @Field(() => DecimalScalar, { description: 'Greater than 0.00.' }) totalAmount: string;
+  @Field(() => ID, { nullable: true, description: 'The task force (organization) that coordinates the fund, e.g. tf-510300000000.' }) coordinatedByTaskForceId?: string | null;
 }

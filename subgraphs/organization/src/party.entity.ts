@@ -21,36 +21,18 @@ registerEnumType(PartyOfficerRole, { name: 'PartyOfficerRole' });
 
 @EntityType('party_branch', { simpleResolvers: true, description: "A village's party organisation." })
 export class PartyBranch {
-  @IdColumn()
-  id: string;
-
-  @TextColumn()
-  name: string;
-
-  @EnumColumn(PartyBranchKind)
-  kind: PartyBranchKind;
-
-  @Column({ name: 'village_id', type: 'varchar', length: 12 })
-  villageId: string;
-
-  @Column({ type: 'boolean', default: false })
-  generated: boolean;
+  @IdColumn() id: string;
+  @TextColumn() name: string;
+  @EnumColumn(PartyBranchKind) kind: PartyBranchKind;
+  @Column({ name: 'village_id', type: 'varchar', length: 12 }) villageId: string;
+  @Column({ type: 'boolean', default: false }) generated: boolean;
 }
 
 @EntityType('party_officer', { simpleResolvers: true })
 export class PartyOfficer {
-  @PrimaryGeneratedColumn()
-  id: number;
-
-  @Column({ name: 'branch_id', type: 'text' })
-  branchId: string;
-
-  @TextColumn()
-  name: string;
-
-  @EnumColumn(PartyOfficerRole)
-  role: PartyOfficerRole;
-
-  @GeneratedFlag('person')
-  generated: boolean;
+  @PrimaryGeneratedColumn() id: number;
+  @Column({ name: 'branch_id', type: 'text' }) branchId: string;
+  @TextColumn() name: string;
+  @EnumColumn(PartyOfficerRole) role: PartyOfficerRole;
+  @GeneratedFlag('person') generated: boolean;
 }

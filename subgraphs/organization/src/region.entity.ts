@@ -12,18 +12,9 @@ registerEnumType(RegionLevel, { name: 'RegionLevel', description: 'Administrativ
 
 @EntityType('region', { key: true, simpleResolvers: true, description: 'A city, district, county or town: the administrative tree above the villages.' })
 export class Region {
-  @IdColumn({ length: 12, description: 'The 12-digit statistical division code, e.g. 510302000000.' })
-  id: string;
-
-  @TextColumn()
-  name: string;
-
-  @EnumColumn(RegionLevel)
-  level: RegionLevel;
-
-  @Column({ name: 'parent_id', type: 'varchar', length: 12, nullable: true })
-  parentId: string | null;
-
-  @GeneratedFlag()
-  generated: boolean;
+  @IdColumn({ length: 12, description: 'The 12-digit statistical division code, e.g. 510302000000.' }) id: string;
+  @TextColumn() name: string;
+  @EnumColumn(RegionLevel) level: RegionLevel;
+  @Column({ name: 'parent_id', type: 'varchar', length: 12, nullable: true }) parentId: string | null;
+  @GeneratedFlag() generated: boolean;
 }

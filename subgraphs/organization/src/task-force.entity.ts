@@ -25,23 +25,12 @@ registerEnumType(WorkingGroupKind, { name: 'WorkingGroupKind' });
 
 @EntityType('task_force', { key: true, simpleResolvers: true, description: 'A collective-economy development task force (集体经济专班).' })
 export class TaskForce {
-  @IdColumn()
-  id: string;
-
-  @TextColumn()
-  name: string;
-
-  @EnumColumn(TaskForceLevel)
-  level: TaskForceLevel;
-
-  @Column({ name: 'region_id', type: 'varchar', length: 12 })
-  regionId: string;
-
-  @TextColumn({ name: 'lead_department' })
-  leadDepartment: string;
-
-  @DateColumn({ name: 'established_on' })
-  establishedOn: string;
+  @IdColumn() id: string;
+  @TextColumn() name: string;
+  @EnumColumn(TaskForceLevel) level: TaskForceLevel;
+  @Column({ name: 'region_id', type: 'varchar', length: 12 }) regionId: string;
+  @TextColumn({ name: 'lead_department' }) leadDepartment: string;
+  @DateColumn({ name: 'established_on' }) establishedOn: string;
 
   @Column({ type: 'boolean' })
   @Field()
@@ -54,36 +43,18 @@ export class TaskForce {
 
 @EntityType('task_force_member', { simpleResolvers: true })
 export class TaskForceMember {
-  @IdColumn()
-  id: string;
-
-  @Column({ name: 'task_force_id', type: 'text' })
-  taskForceId: string;
-
-  @TextColumn()
-  name: string;
-
-  @TextColumn({ name: 'seconded_from', description: 'The department the member is seconded from, e.g. 市委组织部.' })
-  secondedFrom: string;
-
-  @TextColumn({ nullable: true })
-  background: string | null;
-
-  @GeneratedFlag('person')
-  generated: boolean;
+  @IdColumn() id: string;
+  @Column({ name: 'task_force_id', type: 'text' }) taskForceId: string;
+  @TextColumn() name: string;
+  @TextColumn({ name: 'seconded_from', description: 'The department the member is seconded from, e.g. 市委组织部.' }) secondedFrom: string;
+  @TextColumn({ nullable: true }) background: string | null;
+  @GeneratedFlag('person') generated: boolean;
 }
 
 @EntityType('working_group', { simpleResolvers: true })
 export class WorkingGroup {
-  @IdColumn()
-  id: string;
-
-  @Column({ name: 'task_force_id', type: 'text' })
-  taskForceId: string;
-
-  @EnumColumn(WorkingGroupKind)
-  kind: WorkingGroupKind;
-
-  @TextColumn()
-  name: string;
+  @IdColumn() id: string;
+  @Column({ name: 'task_force_id', type: 'text' }) taskForceId: string;
+  @EnumColumn(WorkingGroupKind) kind: WorkingGroupKind;
+  @TextColumn() name: string;
 }

@@ -3,14 +3,9 @@ import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 
 @InputType({ description: 'A new cultural-tourism alliance; its lead village becomes its first member.' })
 export class CreateTourismAllianceInput {
-  @Field({ description: 'e.g. 飞龙峡文旅联盟.' })
-  name: string;
-
-  @Field({ description: 'The industry chain it works, e.g. 休闲康养.' })
-  theme: string;
-
-  @Field(() => ID, { description: 'The 12-digit division code of the village at its centre.' })
-  leadVillageId: string;
+  @Field({ description: 'e.g. 飞龙峡文旅联盟.' }) name: string;
+  @Field({ description: 'The industry chain it works, e.g. 休闲康养.' }) theme: string;
+  @Field(() => ID, { description: 'The 12-digit division code of the village at its centre.' }) leadVillageId: string;
 }
 
 /** Years an income contribution may be recorded for. */
@@ -35,30 +30,19 @@ export function requireContributionAmount(amount: string): string {
 
 @ArgsType()
 export class AllianceMemberArgs {
-  @Field(() => ID)
-  allianceId: string;
-
-  @Field(() => ID, { description: 'The 12-digit division code of the village that joins.' })
-  villageId: string;
+  @Field(() => ID) allianceId: string;
+  @Field(() => ID, { description: 'The 12-digit division code of the village that joins.' }) villageId: string;
 }
 
 @ArgsType()
 export class TourismPlatformArgs {
-  @Field(() => ID)
-  allianceId: string;
-
-  @Field({ description: 'e.g. 康养飞龙峡; unique within the alliance.' })
-  name: string;
+  @Field(() => ID) allianceId: string;
+  @Field({ description: 'e.g. 康养飞龙峡; unique within the alliance.' }) name: string;
 }
 
 @ArgsType()
 export class IncomeContributionArgs {
-  @Field(() => ID)
-  allianceId: string;
-
-  @Field(() => Int, { description: `From ${CONTRIBUTION_YEARS.min} to ${CONTRIBUTION_YEARS.max}.` })
-  year: number;
-
-  @Field(() => DecimalScalar, { description: 'Yuan, at least 0.' })
-  amount: string;
+  @Field(() => ID) allianceId: string;
+  @Field(() => Int, { description: `From ${CONTRIBUTION_YEARS.min} to ${CONTRIBUTION_YEARS.max}.` }) year: number;
+  @Field(() => DecimalScalar, { description: 'Yuan, at least 0.' }) amount: string;
 }
