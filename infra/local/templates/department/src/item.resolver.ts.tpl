@@ -1,4 +1,4 @@
-import { type DepartmentContext, parseDivisionCode, Village } from '@zigong/kit';
+import { type DepartmentContext, parseDivisionCode, QueryById, Village } from '@zigong/kit';
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { ITEM_COLUMNS, type __Name__Loaders } from './__name__.loaders';
 import { __Name__Item } from './item.entity';
@@ -6,12 +6,7 @@ import { __Name__Item } from './item.entity';
 type Context = DepartmentContext<__Name__Loaders>;
 
 @Resolver(() => __Name__Item)
-export class __Name__ItemResolver {
-  @Query(() => __Name__Item, { nullable: true, description: 'A __name__ item by id; null when there is none.' })
-  __name__Item(@Arg('id', () => ID) id: string, @Ctx() { loaders }: Context): Promise<__Name__Item | null> {
-    return loaders.item.load(id);
-  }
-
+export class __Name__ItemResolver extends QueryById(__Name__Item, '__name__Item', (loaders: __Name__Loaders) => loaders.item, 'A __name__ item by id; null when there is none.') {
   @Query(() => [__Name__Item], {
     description: 'The __name__ items of every village at or below a region (a city, district, county, town or village code), by name.',
   })
