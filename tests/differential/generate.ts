@@ -138,11 +138,14 @@ class OperationBuilder {
       // Type conditions the object may or may not satisfy: interfaces and unions that overlap.
       const overlapping = this.overlapping(type);
       if (overlapping.length && random.chance(this.options.overlapping)) parts.push(this.fragment(random.pick(overlapping), depth));
-      if (random.chance(0.06)) parts.push(this.fragment(type, depth));
-      if (random.chance(0.04)) parts.push(`...${this.directives(true)} ${this.selectionSet(type, depth)}`);
+      // Fragments on the type itself, and without a type condition: more of them at the root,
+      // where the type's name is the one a subgraph may have renamed (schema { query: RootQuery }).
+      if (random.chance(depth === 1 ? 0.15 : 0.06)) parts.push(this.fragment(type, depth));
+      if (random.chance(depth === 1 ? 0.3 : 0.04)) parts.push(`...${this.directives(true)} ${this.selectionSet(type, depth)}`);
       this.fragmentDepth--;
     }
-    if (!parts.length || random.chance(0.15)) parts.splice(random.int(parts.length + 1), 0, this.typename());
+    // __typename more often at the root and inside fragments, where a subgraph's own type names could leak.
+    if (!parts.length || random.chance(depth === 1 || this.fragmentDepth > 0 ? 0.4 : 0.15)) parts.splice(random.int(parts.length + 1), 0, this.typename());
     return `{ ${parts.join(' ')} }`;
   }
 

@@ -18,9 +18,12 @@ import {
 } from './harness';
 import { startSubgraphServers, type SubgraphServers } from './subgraph-server';
 
-/** DIFF_SEED picks other queries; every failure prints the seed it ran with. */
-export const SEED = process.env.DIFF_SEED ?? 'zigong-differential-1';
-export const QUERIES_PER_FIXTURE = 55;
+/**
+ * DIFF_SEED picks other queries; every failure prints the seed it ran with. The default is one
+ * that, among the first few tried, generated a query for every class of difference found so far.
+ */
+export const SEED = process.env.DIFF_SEED ?? 'zigong-differential-4';
+export const QUERIES_PER_FIXTURE = 52;
 export const MINIMUM_QUERIES = 2_000;
 
 /** What the tests of one file share: the subgraph servers and the stock gateways of its fixtures. */
