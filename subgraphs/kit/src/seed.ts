@@ -43,7 +43,8 @@ export async function seedTransaction(
     const insert: SeedInsert = async (table, columns, rows) => {
       inserted += await insertMissing(tx, table, columns, rows);
     };
-    inserted += (await work(insert, tx)) ?? 0;
-    return { inserted };
+    // Read `inserted` only once the work is done: `inserted += await …` would add to its value before.
+    const more = await work(insert, tx);
+    return { inserted: inserted + (more ?? 0) };
   });
 }
