@@ -18,7 +18,6 @@ import { dirname } from 'node:path';
  */
 const GATEWAY_VERSION = '2.14.4';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Internals = any;
 
 const gatewayDir = dirname(require.resolve('@apollo/gateway/package.json'));

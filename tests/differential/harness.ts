@@ -68,7 +68,7 @@ export async function startStockGateways(fixtures: PreparedFixture[], timeoutMs 
           }
         }
       });
-      exited.then((code) => {
+      void exited.then((code) => {
         clearTimeout(timer);
         reject(new Error(`The stock gateway process exited (${code}) before it was ready.\n${stderr}`));
       });
