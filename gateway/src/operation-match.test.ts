@@ -57,6 +57,9 @@ describe('the direct route’s proof that the planner’s fetch is the client’
     ['a fragment on an interface that the subgraph’s types do not implement', '{ products { ... on Node { id } } }'],
     ['two fragments on one type, which Apollo merges', '{ products { ... on Oven { id } ... on Toaster { id } ... on Oven { name } } }'],
     ['__typename at the root, which the planner answers itself', '{ __typename products { ... on Toaster { id } } }'],
+    ['a root’s __typename inside a fragment: a subgraph would name its own root (`RootQuery`)', 'query ($x: Boolean = true) { ... @include(if: $x) { __typename } products { ... on Toaster { id } } }'],
+    ['a fragment on the root type, which a subgraph with renamed roots does not know', '{ ... on Query { products { ... on Toaster { id } } } }'],
+    ['a named fragment on the root type', '{ ...Root } fragment Root on Query { products { ... on Toaster { id } } }'],
   ])('refuses %s', (_what, query) => {
     const { fetch, same } = judge(query);
     expect({ fetch, same }).toEqual({ fetch, same: false });

@@ -41,6 +41,8 @@ type Entry = { field: string; sub?: Level } | { fragment: string; sub: Level };
 interface Context {
   schema: GraphQLSchema;
   fragments: Map<string, FragmentDefinitionNode>;
+  /** The API schema's root type names: a subgraph may name its roots otherwise (`RootQuery`). */
+  roots: Set<string>;
 }
 
 type Flat = FieldNode | { on: string | undefined; directives: readonly DirectiveNode[]; selections: readonly SelectionNode[] };
@@ -84,6 +86,8 @@ function flatten(selections: readonly SelectionNode[], parent: GraphQLCompositeT
       on = selection.typeCondition?.name.value;
       inner = selection.selectionSet.selections;
     }
+    // `... on Query` means nothing to a subgraph whose root is `RootQuery`: the planner rewrites it.
+    if (on !== undefined && context.roots.has(on)) throw new Unprovable();
     const directives = selection.directives ?? [];
     if (!directives.length && (on === undefined || on === parent.name)) flatten(inner, parent, context, out);
     else out.push({ on, directives, selections: inner });
@@ -97,6 +101,8 @@ function reduce(selections: readonly SelectionNode[], parent: GraphQLCompositeTy
   const byKey = new Map<string, { signature: string; nodes: FieldNode[]; entry: Entry }>();
   for (const item of flatten(selections, parent, context)) {
     if ('kind' in item) {
+      // A root's __typename is the gateway's to answer: a subgraph would give its own root's name.
+      if (item.name.value === '__typename' && context.roots.has(parent.name)) throw new Unprovable();
       const key = item.alias?.value ?? item.name.value;
       if (item.name.value === '__typename' && !item.alias && !item.directives?.length) {
         level.typename = true;
@@ -159,7 +165,8 @@ function sameLevel(client: Level, fetch: Level): boolean {
 function operationLevel(document: DocumentNode, operation: OperationDefinitionNode, schema: GraphQLSchema): Level {
   const root = schema.getRootType(operation.operation);
   if (!root) throw new Unprovable();
-  return reduce(operation.selectionSet.selections, root, { schema, fragments: fragmentsOf(document) });
+  const roots = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap((type) => (type ? [type.name] : [])));
+  return reduce(operation.selectionSet.selections, root, { schema, fragments: fragmentsOf(document), roots });
 }
 
 const variableDefinitions = (operation: OperationDefinitionNode, schema: GraphQLSchema) =>
