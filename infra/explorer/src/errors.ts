@@ -1,12 +1,6 @@
-/** Stable codes for what can go wrong building or serving the explorer page. */
-export type ExplorerErrorCode = 'EXPLORER_NOT_BUILT' | 'EXPLORER_BUILD_INVALID' | 'SAVED_OPERATION_INVALID' | 'SAVED_OPERATIONS_MISSING';
+import { CodedError } from '@zigong/platform';
 
-export class ExplorerError extends Error {
-  constructor(
-    readonly code: ExplorerErrorCode,
-    message: string,
-  ) {
-    super(`${code}: ${message}`);
-    this.name = 'ExplorerError';
-  }
-}
+/** Stable codes for what can go wrong building or serving the explorer page (saved questions: SavedOperationError). */
+export type ExplorerErrorCode = 'EXPLORER_NOT_BUILT' | 'EXPLORER_BUILD_INVALID';
+
+export class ExplorerError extends CodedError<ExplorerErrorCode> {}

@@ -1,5 +1,16 @@
 import { GraphQLError } from 'graphql';
 
+/** A failure outside GraphQL (start-up, files, builds) with a stable code that leads its message. */
+export class CodedError<C extends string> extends Error {
+  constructor(
+    readonly code: C,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+    this.name = new.target.name;
+  }
+}
+
 /**
  * Stable `extensions.code` values. Clients branch on these, so they never change meaning;
  * add new ones rather than reuse.

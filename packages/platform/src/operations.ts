@@ -1,6 +1,7 @@
 import { GraphQLError, Kind, type OperationDefinitionNode, parse, valueFromASTUntyped } from 'graphql';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { CodedError } from './errors';
 
 /**
  * A registered operation (an analyst's saved question or a front-end's query): one named operation
@@ -22,15 +23,7 @@ const EXTENSION = '.graphql';
 /** Stable codes for a registered operation that cannot be used. */
 export type SavedOperationErrorCode = 'SAVED_OPERATION_INVALID' | 'SAVED_OPERATIONS_MISSING';
 
-export class SavedOperationError extends Error {
-  constructor(
-    readonly code: SavedOperationErrorCode,
-    message: string,
-  ) {
-    super(`${code}: ${message}`);
-    this.name = 'SavedOperationError';
-  }
-}
+export class SavedOperationError extends CodedError<SavedOperationErrorCode> {}
 
 function invalid(file: string, problem: string): SavedOperationError {
   return new SavedOperationError('SAVED_OPERATION_INVALID', `${file}: ${problem}`);
