@@ -1,5 +1,17 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { encodeIdentity, IDENTITY_HEADER, type Identity, REQUEST_ID_HEADER, SIGNATURE_HEADER, signRequest } from '@zigong/platform';
+import {
+  encodeIdentity,
+  IDENTITY_HEADER,
+  type Identity,
+  injectTraceContext,
+  inSpan,
+  REQUEST_ID_HEADER,
+  SIGNATURE_HEADER,
+  signRequest,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+} from '@zigong/platform';
 import { GraphQLError } from 'graphql';
 import { Pool } from 'undici';
 import type { Metrics } from './metrics';
@@ -56,10 +68,13 @@ export class SubgraphClient {
   // request; writes never do.
   private readonly inFlight = new Map<string, Promise<SubgraphAnswer>>();
 
+  private readonly spanAttributes: Record<string, string | number>;
+
   constructor(private readonly options: SubgraphOptions) {
     const url = new URL(options.url);
     this.pool = new Pool(url.origin, { connections: 64, keepAliveTimeout: 30_000 });
     this.path = url.pathname;
+    this.spanAttributes = { subgraph: options.name, 'http.request.method': 'POST', 'server.address': url.hostname, 'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)) };
   }
 
   /** Sends a GraphQL body; throws SUBGRAPH_TIMEOUT or SUBGRAPH_UNAVAILABLE, naming the subgraph. */
@@ -78,14 +93,23 @@ export class SubgraphClient {
     return this.pool.close();
   }
 
-  private async send(body: string, headers: Record<string, string>): Promise<SubgraphAnswer> {
+  private send(body: string, headers: Record<string, string>): Promise<SubgraphAnswer> {
+    return inSpan(`subgraph ${this.options.name}`, { kind: SpanKind.CLIENT, attributes: this.spanAttributes }, (span) => this.sendTraced(body, headers, span));
+  }
+
+  private async sendTraced(body: string, headers: Record<string, string>, span: Span | undefined): Promise<SubgraphAnswer> {
     const { name, timeoutMs, signingSecret, metrics } = this.options;
     const signed = signingSecret ? { ...headers, [SIGNATURE_HEADER]: signRequest(signingSecret, body) } : headers;
+    injectTraceContext(signed);
     const stop = metrics.subgraphDuration.startTimer({ subgraph: name });
     try {
       const response = await this.pool.request({ path: this.path, method: 'POST', headers: signed, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
       const text = await response.body.text();
-      if (response.statusCode >= 400) metrics.subgraphErrors.inc({ subgraph: name, kind: `http_${response.statusCode}` });
+      span?.setAttribute('http.response.status_code', response.statusCode);
+      if (response.statusCode >= 400) {
+        metrics.subgraphErrors.inc({ subgraph: name, kind: `http_${response.statusCode}` });
+        span?.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${response.statusCode}` });
+      }
       return { status: response.statusCode, headers: response.headers as Record<string, string>, text };
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';

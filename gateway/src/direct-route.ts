@@ -1,6 +1,18 @@
 import { operationFromDocument, Supergraph } from '@apollo/federation-internals';
 import { QueryPlanner } from '@apollo/query-planner';
-import { answerType, encodeIdentity, IDENTITY_HEADER, type Identity, isJsonBody, plainGraphQLBody, REQUEST_ID_HEADER, type Shortcut } from '@zigong/platform';
+import {
+  answerType,
+  encodeIdentity,
+  IDENTITY_HEADER,
+  type Identity,
+  inSpan,
+  inSpanSync,
+  isJsonBody,
+  plainGraphQLBody,
+  recordErrorCodes,
+  REQUEST_ID_HEADER,
+  type Shortcut,
+} from '@zigong/platform';
 import {
   type DocumentNode,
   type FragmentDefinitionNode,
@@ -143,7 +155,12 @@ export function directRoute(options: DirectRouteOptions) {
     if (known) return known.route;
     let route: Route | null = null;
     try {
-      route = plan(query, operationName);
+      // Once per text and supergraph; Apollo's own planning is its gateway.plan span.
+      route = inSpanSync('gateway.direct.plan', {}, (span) => {
+        const planned = plan(query, operationName);
+        span?.setAttribute('gateway.direct.taken', planned !== null);
+        return planned;
+      });
     } catch {
       route = null; // Apollo reports whatever made planning fail
     }
@@ -210,7 +227,8 @@ export function directRoute(options: DirectRouteOptions) {
     }
     let answer: { status: number; text: string };
     try {
-      answer = await client.request(sent, headers, !writes);
+      const attributes = { subgraph: route.subgraph, 'graphql.operation.type': route.operation.operation };
+      answer = await inSpan('gateway.direct', { attributes }, () => client.request(sent, headers, !writes));
     } catch (error) {
       if (error instanceof GraphQLError) failures.set(req, new Map([[route.subgraph, error]]));
       options.metrics.directRoute.inc({ subgraph: route.subgraph, outcome: 'failed' });
@@ -238,7 +256,10 @@ export function directRoute(options: DirectRouteOptions) {
       return undefined;
     }
     const errors = written.errors?.map((error) => downstreamError(error, route.subgraph));
-    if (errors?.length) options.onErrors(name, errors);
+    if (errors?.length) {
+      options.onErrors(name, errors);
+      recordErrorCodes(errors.map((error) => String(error.extensions.code)));
+    }
     options.metrics.directRoute.inc({ subgraph: route.subgraph, outcome: 'answered' });
     const json = JSON.stringify({ errors: errors?.length ? errors : undefined, data: written.data, extensions: costed });
     return { answer: `${json}\n`, operationName: name, contentType };

@@ -1,4 +1,4 @@
-import { ApolloServer, type ApolloServerOptions, type BaseContext } from '@apollo/server';
+import { ApolloServer, type ApolloServerOptions, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
@@ -6,6 +6,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Server } from 'node:http';
 import type { Logger } from './logger';
 import { SCALAR_ERROR_CODES } from './scalars';
+import { recordErrorCodes, tracingOn } from './tracing';
 
 /**
  * Apollo Server with the settings every process of the platform shares: no stack traces to
@@ -20,10 +21,21 @@ export function createApollo<C extends BaseContext>(
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false,
     logger,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), ...plugins],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), ...(tracingOn() ? [errorCodesOnSpans] : []), ...plugins],
     formatError: platformErrorFormatter(logger, service),
   });
 }
+
+/** A traced request's error codes, on its span: what a trace search filters by. */
+const errorCodesOnSpans: ApolloServerPlugin = {
+  async requestDidStart() {
+    return {
+      async didEncounterErrors({ errors }) {
+        recordErrorCodes(errors.map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR')));
+      },
+    };
+  },
+};
 
 /**
  * How every process words an error for clients: stable codes for refusals graphql-js words

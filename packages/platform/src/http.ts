@@ -2,6 +2,7 @@ import { type ApolloServer, type BaseContext, HeaderMap, type HTTPGraphQLRequest
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { inSpan, recordErrorCodes, serverSpan, type Span, SpanStatusCode } from './tracing';
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -121,20 +122,32 @@ export function requestIdOf(req: IncomingMessage): string {
  * Written once for subgraphs and gateway alike.
  */
 export function graphqlHttpHandler<C extends BaseContext>(options: GraphQLHttpOptions<C>) {
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const started = performance.now();
+  return (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== GRAPHQL_PATH) return handle(req, res, url, undefined);
+    const method = req.method ?? 'GET';
+    // One server span per GraphQL request, a child of the caller's traceparent, ended when the answer is sent.
+    return serverSpan(`${method} ${GRAPHQL_PATH}`, req.headers, { 'http.request.method': method, 'url.path': GRAPHQL_PATH }, (span) => {
+      if (span) res.once('close', () => endServerSpan(span, res.statusCode));
+      return handle(req, res, url, span);
+    });
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse, url: URL, span: Span | undefined): Promise<void> {
+    const started = performance.now();
     const requestId = requestIdOf(req);
     let operationName: string | undefined;
     let contextValue: C | undefined;
     res.setHeader(REQUEST_ID_HEADER, requestId);
-    res.once('finish', () =>
-      url.pathname === GRAPHQL_PATH &&
+    res.once('finish', () => {
+      if (url.pathname !== GRAPHQL_PATH) return;
+      if (operationName) span?.setAttribute('graphql.operation.name', operationName);
+      span?.setAttribute('request.id', requestId);
       options.onResponse?.(
         { requestId, method: req.method ?? 'GET', operationName, status: res.statusCode, durationMs: performance.now() - started },
         contextValue,
-      ),
-    );
+      );
+    });
     try {
       const route = options.routes?.[url.pathname];
       if (route) return await route(req, res);
@@ -162,36 +175,42 @@ export function graphqlHttpHandler<C extends BaseContext>(options: GraphQLHttpOp
         } else body = text;
       } else operationName = url.searchParams.get('operationName')?.slice(0, 100);
       const refusal = options.guard?.(req, text, body, url);
-      if (refusal) return sendError(res, refusal.status, refusal.code, refusal.message);
-      const shortcut = await options.respond?.(req, body, url, requestId);
-      if (shortcut?.answer !== undefined) {
-        operationName ??= shortcut.operationName;
-        res.writeHead(shortcut.status ?? 200, {
-          ...shortcut.headers,
-          'content-type': shortcut.contentType ?? 'application/json; charset=utf-8',
-          'content-length': Buffer.byteLength(shortcut.answer),
-        });
-        return void res.end(shortcut.answer);
+      if (refusal) {
+        if (span) recordErrorCodes([refusal.code]);
+        return sendError(res, refusal.status, refusal.code, refusal.message);
       }
+      // Past its checks: a shortcut's answer, or Apollo's.
+      await inSpan('graphql.execute', {}, async () => {
+        const shortcut = await options.respond?.(req, body, url, requestId);
+        if (shortcut?.answer !== undefined) {
+          operationName ??= shortcut.operationName;
+          res.writeHead(shortcut.status ?? 200, {
+            ...shortcut.headers,
+            'content-type': shortcut.contentType ?? 'application/json; charset=utf-8',
+            'content-length': Buffer.byteLength(shortcut.answer),
+          });
+          return void res.end(shortcut.answer);
+        }
 
-      const headers = new HeaderMap();
-      for (const [key, value] of Object.entries(req.headers)) {
-        if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-      }
-      const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
-      const response = await options.apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest,
-        context: async () => (contextValue = await options.context(req, requestId)),
+        const headers = new HeaderMap();
+        for (const [key, value] of Object.entries(req.headers)) {
+          if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+        }
+        const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
+        const response = await options.apollo.executeHTTPGraphQLRequest({
+          httpGraphQLRequest,
+          context: async () => (contextValue = await options.context(req, requestId)),
+        });
+        for (const [key, value] of response.headers) res.setHeader(key, value);
+        res.statusCode = response.status ?? 200;
+        if (response.body.kind === 'complete') {
+          res.end(response.body.string);
+          shortcut?.remember?.(res.statusCode, response.body.string);
+        } else {
+          for await (const chunk of response.body.asyncIterator) res.write(chunk);
+          res.end();
+        }
       });
-      for (const [key, value] of response.headers) res.setHeader(key, value);
-      res.statusCode = response.status ?? 200;
-      if (response.body.kind === 'complete') {
-        res.end(response.body.string);
-        shortcut?.remember?.(res.statusCode, response.body.string);
-      } else {
-        for await (const chunk of response.body.asyncIterator) res.write(chunk);
-        res.end();
-      }
     } catch (error) {
       if (error instanceof BodyTooLarge) {
         return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `The request body exceeds ${options.bodyLimitBytes} bytes.`, { connection: 'close' });
@@ -200,7 +219,13 @@ export function graphqlHttpHandler<C extends BaseContext>(options: GraphQLHttpOp
       if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
       else res.destroy();
     }
-  };
+  }
+}
+
+function endServerSpan(span: Span, status: number): void {
+  span.setAttribute('http.response.status_code', status);
+  if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end();
 }
 
 /** Listens and resolves with the bound port; a taken port becomes a message, not a stack trace. */

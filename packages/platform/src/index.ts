@@ -10,3 +10,4 @@ export * from './process';
 export * from './public-secrets';
 export * from './scalars';
 export * from './signing';
+export * from './tracing';

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { loadSubgraphConfig } from './config';
 import type { AnyDepartment } from './department';
-import { onTermination, runMain } from '@zigong/platform';
+import { loadTracingConfig, onTermination, runMain, startTracing } from '@zigong/platform';
 import { registeredPort } from './registry';
 import { startSubgraph } from './server';
 
@@ -14,7 +14,27 @@ export function serveDepartment(department: AnyDepartment): void {
   runMain(async () => {
     const from = require.main ? dirname(require.main.filename) : process.cwd();
     const defaultPort = process.env.PORT?.trim() ? undefined : registeredPort(department.name, from);
-    const running = await startSubgraph(department, loadSubgraphConfig(process.env, defaultPort));
-    onTermination(running.stop);
+    const config = loadSubgraphConfig(process.env, defaultPort);
+    const tracing = await startTracing(loadTracingConfig(department.name));
+    // Before the data source loads pg: the instrumentation patches it as it is required.
+    if (tracing) await traceSql();
+    const running = await startSubgraph(department, config);
+    onTermination(async () => {
+      await running.stop();
+      await tracing?.shutdown();
+    });
   });
+}
+
+/**
+ * A span per SQL statement (its text, never its parameters), only inside a traced request:
+ * readiness probes and pool housekeeping make none. Connects get none either; the pool's waits
+ * show as the gap before a statement.
+ */
+async function traceSql(): Promise<void> {
+  const [{ registerInstrumentations }, { PgInstrumentation }] = await Promise.all([
+    import('@opentelemetry/instrumentation'),
+    import('@opentelemetry/instrumentation-pg'),
+  ]);
+  registerInstrumentations({ instrumentations: [new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true })] });
 }
