@@ -1,6 +1,7 @@
 import { loadGatewayConfig } from '@zigong/gateway';
 import { ConfigError, loadSubgraphConfig, PUBLISHED_SECRETS } from '@zigong/kit';
 import { readRegistry, ROOT } from '@zigong/local';
+import { loadTracingConfig } from '@zigong/platform';
 import { connectionBudget, departmentsOf, EXTRA_PODS, OVERLAYS } from '../../infra/local/src/deploy/model';
 import { readCurrent, render, staleFiles } from '../../infra/local/src/deploy/render';
 import { MIGRATE_POOL_SIZE } from '../../infra/local/src/migrate';
@@ -455,10 +456,11 @@ describe('docker-compose.yml', () => {
     }
   }
 
-  it('publishes only the gateway, on 127.0.0.1 unless GATEWAY_BIND_ADDRESS says otherwise', () => {
+  it('publishes only the gateway, on 127.0.0.1 unless GATEWAY_BIND_ADDRESS says otherwise, and the Jaeger UI on 127.0.0.1', () => {
     for (const [name, service] of Object.entries<Obj>(compose().services)) {
-      if (name !== 'gateway') expect([name, service.ports]).toEqual([name, undefined]);
+      if (name !== 'gateway' && name !== 'jaeger') expect([name, service.ports]).toEqual([name, undefined]);
     }
+    expect((compose().services.jaeger.ports as string[]).map((p) => interpolate(p, {}))).toEqual(['127.0.0.1:16686:16686']);
     const [port] = compose().services.gateway.ports as string[];
     expect(interpolate(port, {})).toBe('127.0.0.1:4000:4000');
     expect(interpolate(port, { GATEWAY_BIND_ADDRESS: '0.0.0.0', GATEWAY_PUBLISHED_PORT: '8080' })).toBe('0.0.0.0:8080:4000');
@@ -531,6 +533,11 @@ describe('docker-compose.yml', () => {
     for (const d of departments()) {
       const config = loadSubgraphConfig(environment(services[d.name], shell));
       expect([config.port, config.host, config.signingSecret]).toEqual([d.port, '0.0.0.0', shell.GATEWAY_SIGNING_SECRET]);
+    }
+    // Every process traces to the Jaeger service unless told otherwise.
+    for (const name of ['gateway', ...departments().map((d) => d.name)]) {
+      expect(loadTracingConfig(name, environment(services[name], shell))).toEqual({ tracesUrl: 'http://jaeger:4318/v1/traces', protocol: 'http/protobuf', serviceName: name });
+      expect(loadTracingConfig(name, environment(services[name], { ...shell, OTEL_SDK_DISABLED: 'true' })).tracesUrl).toBeUndefined();
     }
     const gateway = loadGatewayConfig(environment(services.gateway, shell));
     expect([gateway.mode, gateway.port, gateway.host, gateway.signingSecret]).toEqual(['production', 4000, '0.0.0.0', shell.GATEWAY_SIGNING_SECRET]);

@@ -60,6 +60,18 @@ function app(command: string[]): Pick<ComposeService, 'image' | 'build' | 'comma
   };
 }
 
+/**
+ * Traces from every process to the Jaeger service (its UI on http://127.0.0.1:16686), every
+ * request sampled unless OTEL_TRACES_SAMPLER says otherwise; OTEL_SDK_DISABLED=true turns it off.
+ */
+const TRACING = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: optional('OTEL_EXPORTER_OTLP_ENDPOINT', 'http://jaeger:4318'),
+  OTEL_TRACES_SAMPLER: optional('OTEL_TRACES_SAMPLER', 'parentbased_always_on'),
+  OTEL_TRACES_SAMPLER_ARG: optional('OTEL_TRACES_SAMPLER_ARG', ''),
+  OTEL_SDK_DISABLED: optional('OTEL_SDK_DISABLED', 'false'),
+};
+const JAEGER_IMAGE = 'jaegertracing/jaeger:2.21.0';
+
 const HEALTHCHECK = { test: ['CMD', 'node', 'infra/docker/healthcheck.js'], interval: '10s', timeout: '5s', start_period: '30s', retries: 3 };
 
 /** Gateway settings passed through when set; empty means the gateway's own default. */
@@ -82,6 +94,7 @@ export function composeFile(departments: Department[]): Commented {
       GATEWAY_SIGNING_SECRET: SIGNING_SECRET,
       LOG_LEVEL: optional('LOG_LEVEL', 'info'),
       NODE_OPTIONS: SUBGRAPH_NODE_OPTIONS,
+      ...TRACING,
     },
     depends_on: { migrate: { condition: 'service_completed_successfully' } },
     healthcheck: HEALTHCHECK,
@@ -105,6 +118,15 @@ export function composeFile(departments: Department[]): Commented {
       redis: {
         image: 'redis:7-bookworm',
         healthcheck: { test: ['CMD', 'redis-cli', 'ping'], interval: '5s', timeout: '3s', retries: 20 },
+        restart: 'unless-stopped',
+      },
+      jaeger: {
+        image: JAEGER_IMAGE,
+        // Jaeger's all-in-one: OTLP over HTTP from the other services, spans kept in memory, the UI on 127.0.0.1 only.
+        command: ['--set', 'receivers.otlp.protocols.http.endpoint=0.0.0.0:4318'],
+        ports: [`127.0.0.1:${optional('JAEGER_UI_PORT', '16686')}:16686`],
+        // The image's busybox asks the health extension of the all-in-one configuration.
+        healthcheck: { test: ['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:13133/status'], interval: '10s', timeout: '3s', retries: 5 },
         restart: 'unless-stopped',
       },
       'db-bootstrap': {
@@ -140,6 +162,7 @@ export function composeFile(departments: Department[]): Commented {
           REDIS_URL: optional('REDIS_URL', 'redis://redis:6379'),
           ...Object.fromEntries(GATEWAY_PASS_THROUGH.map((v) => [v, `\${${v}:-}`])),
           LOG_LEVEL: optional('LOG_LEVEL', 'info'),
+          ...TRACING,
         },
         ports: [`${optional('GATEWAY_BIND_ADDRESS', '127.0.0.1')}:${optional('GATEWAY_PUBLISHED_PORT', String(GATEWAY_PORT))}:${GATEWAY_PORT}`],
         depends_on: {
@@ -157,10 +180,11 @@ export function composeFile(departments: Department[]): Commented {
     [
       [],
       [
-        'The platform in containers, shaped as deployed: Postgres 16, Redis 7, the database roles, migrations',
-        'and reference data, each department\'s subgraph, and the gateway on http://127.0.0.1:4000/graphql.',
+        'The platform in containers, shaped as deployed: Postgres 16, Redis 7, Jaeger, the database roles,',
+        'migrations and reference data, each department\'s subgraph, and the gateway on http://127.0.0.1:4000/graphql.',
         '  sh infra/docker/compose-env.sh            # once: infra/.env with a fresh secret for every ${VAR:?}',
         '  docker compose -f infra/docker-compose.yml up --build',
+        'Traces: the Jaeger UI on http://127.0.0.1:16686 (README, *Observability*).',
         'Production mode unless GATEWAY_MODE=local / SUBGRAPH_MODE=local; the gateway listens on 127.0.0.1',
         'only, unless GATEWAY_BIND_ADDRESS says otherwise (put TLS in front before you open it).',
       ].join('\n'),
