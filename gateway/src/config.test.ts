@@ -1,5 +1,6 @@
 import { ConfigError, LOCAL_JWT_SECRET, PUBLISHED_SECRETS } from '@zigong/platform';
 import { loadGatewayConfig } from './config';
+import { DEFAULT_RATE_LIMITS, parseRateLimits } from './rate-limit';
 
 const JWT = 'a-jwt-secret-of-our-own-at-least-32-bytes';
 const SIGNING = 'a-signing-secret-of-our-own-at-least-32-bytes';
@@ -92,5 +93,30 @@ describe('gateway configuration', () => {
   it('reads subgraph URL overrides by name', () => {
     expect(loadGatewayConfig({ SUBGRAPH_FINANCE_URL: 'http://finance:4003/graphql' }).subgraphUrls).toEqual({ finance: 'http://finance:4003/graphql' });
     expect(() => loadGatewayConfig({ SUBGRAPH_FINANCE_URL: 'ftp://x' })).toThrow(/SUBGRAPH_FINANCE_URL must be a http: or https: URL/);
+  });
+
+  describe('rate limits', () => {
+    it('are on in production with the defaults, off locally unless RATE_LIMITS is set, and off with RATE_LIMITS=off', () => {
+      expect(loadGatewayConfig(PRODUCTION).rateLimits).toEqual({ sets: parseRateLimits(DEFAULT_RATE_LIMITS).sets, store: 'memory', trustedProxies: 0, redisPrefix: 'zigong:rate:' });
+      expect(loadGatewayConfig(PRODUCTION).rateLimits.sets.map((set) => set.name)).toEqual(['anonymous', 'authenticated']);
+      expect(loadGatewayConfig({}).rateLimits.sets).toEqual([]);
+      expect(loadGatewayConfig({ RATE_LIMITS: 'analyst: cost=1000' }).rateLimits.sets).toEqual([{ name: 'analyst', limits: { cost: 1000 } }]);
+      expect(loadGatewayConfig({ ...PRODUCTION, RATE_LIMITS: 'off' }).rateLimits.sets).toEqual([]);
+    });
+
+    it('are shared through Redis when REDIS_URL is set, unless RATE_LIMIT_STORE=memory', () => {
+      expect(loadGatewayConfig({ ...PRODUCTION, REDIS_URL: 'redis://redis:6379' }).rateLimits.store).toBe('redis');
+      expect(loadGatewayConfig({ ...PRODUCTION, REDIS_URL: 'redis://redis:6379', RATE_LIMIT_STORE: 'memory' }).rateLimits.store).toBe('memory');
+    });
+
+    it('report every problem with the other variables’, each naming its variable', () => {
+      expect(problemsOf({ RATE_LIMITS: 'authenticated: reads=lots', RATE_LIMIT_STORE: 'redis', RATE_LIMIT_TRUSTED_PROXIES: '-1', MAX_COST: '0' })).toEqual([
+        'MAX_COST must be a whole number from 1 to 9007199254740991, got "0".',
+        'RATE_LIMITS: reads for "authenticated" must be a whole number per minute, got "lots".',
+        'RATE_LIMIT_STORE=redis needs REDIS_URL.',
+        'RATE_LIMIT_TRUSTED_PROXIES must be a whole number from 0 to 10, got "-1".',
+      ]);
+      expect(problemsOf({ RATE_LIMIT_STORE: 'postgres' })).toEqual(['RATE_LIMIT_STORE must be one of memory, redis, got "postgres".']);
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { EnvReader, LOCAL_JWT_SECRET, LOG_LEVELS, type LogLevel, publicSecretProblem } from '@zigong/platform';
 import { resolve } from 'node:path';
 import type { DemandLimits } from './demand-control';
+import { DEFAULT_RATE_LIMITS, parseRateLimits, type RateLimitConfig } from './rate-limit';
 
 export type GatewayMode = 'local' | 'production';
 
@@ -21,6 +22,8 @@ export interface GatewayConfig {
   signingSecret?: string;
   subgraphTimeoutMs: number;
   limits: DemandLimits;
+  /** Fair use per caller (rate-limit.ts): on by default in production, off locally unless RATE_LIMITS says. */
+  rateLimits: RateLimitConfig;
   introspection: boolean;
   /** Origins allowed to call from a browser; empty means same-origin only. */
   corsOrigins: string[];
@@ -73,6 +76,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const jwksUrl = read.optionalUrl('JWKS_URL', ['https:', 'http:']);
   // With a JWKS only the identity provider's tokens are accepted: no development secret by default.
   const jwtSecret = read.secret('JWT_SECRET') ?? (production || jwksUrl ? undefined : LOCAL_JWT_SECRET);
+  const redisUrl = read.optionalUrl('REDIS_URL', ['redis:', 'rediss:']);
   const config: GatewayConfig = {
     mode,
     signingSecret: read.secret('GATEWAY_SIGNING_SECRET'),
@@ -86,8 +90,9 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       defaultListSize: read.int('DEFAULT_LIST_SIZE', 10, { min: 1 }),
       maxPageSize: read.int('MAX_PAGE_SIZE', 100, { min: 1 }),
     },
+    rateLimits: readRateLimits(read, production, redisUrl),
     introspection: read.bool('INTROSPECTION', !production),
-    redisUrl: read.optionalUrl('REDIS_URL', ['redis:', 'rediss:']),
+    redisUrl,
     persistedQueryTtlSeconds: read.int('PERSISTED_QUERY_TTL_SECONDS', 86_400, { min: 1 }),
     trustedDocuments: read.bool('TRUSTED_DOCUMENTS', false),
     responseCacheTtlMs: read.int('RESPONSE_CACHE_TTL_MS', 0, { min: 0, max: 3_600_000 }),
@@ -125,4 +130,22 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   }
   read.done();
   return config;
+}
+
+/**
+ * RATE_LIMITS (or production's defaults; locally none: the bench and the tests send everything as
+ * one caller), where the buckets live, and which X-Forwarded-For hop is the caller.
+ */
+function readRateLimits(read: EnvReader, production: boolean, redisUrl: string | undefined): RateLimitConfig {
+  const written = read.optional('RATE_LIMITS');
+  const parsed = parseRateLimits(written ?? (production ? DEFAULT_RATE_LIMITS : 'off'));
+  for (const problem of parsed.problems) read.problem(problem);
+  const store = read.oneOf<RateLimitConfig['store']>('RATE_LIMIT_STORE', ['memory', 'redis'], redisUrl ? 'redis' : 'memory');
+  if (store === 'redis' && !redisUrl) read.problem('RATE_LIMIT_STORE=redis needs REDIS_URL.');
+  return {
+    sets: parsed.sets,
+    store,
+    trustedProxies: read.int('RATE_LIMIT_TRUSTED_PROXIES', 0, { min: 0, max: 10 }),
+    redisPrefix: read.string('RATE_LIMIT_REDIS_PREFIX', 'zigong:rate:'),
+  };
 }

@@ -26,6 +26,7 @@ import { responseCache } from './response-cache';
 import { resultShapingSupport, shapeResultsOf } from './result-shaping';
 import { createMetrics, operationLabel } from './metrics';
 import { RedisCache, trustedDocuments, trustedDocumentsGuard, withRegisteredOperations } from './persisted-queries';
+import { memoryRateStore, rateLimiter, redisRateStore } from './rate-limit';
 import { supergraphHash, supergraphSource } from './supergraph-source';
 
 export type { GatewayContext };
@@ -120,19 +121,39 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
     rule: hooks.directRouteRule,
   });
 
-  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
-    installKitScalars(apiSchema);
-    direct.update(apiSchema, coreSupergraphSdl);
-    // The schema Apollo's executeQueryPlan hands computeResponse: ours shapes this gateway's operations only.
-    if (config.resultShaping && shaping.supported) shapeResultsOf((gateway as unknown as { apiSchema: object }).apiSchema);
-  });
-
   const trusted = trustedDocuments(loadSavedOperations(config.operationsDir));
   const redis = config.redisUrl ? new RedisCache(config.redisUrl, logger) : undefined;
   const persistedQueries = {
     cache: withRegisteredOperations(redis ?? new InMemoryLRUCache<string>(), trusted),
     ttl: config.persistedQueryTtlSeconds,
   };
+  const rateStore =
+    config.rateLimits.sets.length === 0
+      ? undefined
+      : config.rateLimits.store === 'redis'
+        ? redisRateStore({ url: config.redisUrl!, prefix: config.rateLimits.redisPrefix, logger, onFallback: () => metrics.rateLimitFallback.inc() })
+        : memoryRateStore();
+  const limiter =
+    rateStore &&
+    rateLimiter({
+      config: config.rateLimits,
+      limits: config.limits,
+      parseQuery,
+      identity: identityOf,
+      persistedQuery: (hash) => persistedQueries.cache.get(`apq:${hash}`),
+      store: rateStore,
+      onRefused: (rateClass, scope) => metrics.rateLimited.inc({ class: rateClass, scope }),
+      logger,
+    });
+
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    installKitScalars(apiSchema);
+    direct.update(apiSchema, coreSupergraphSdl);
+    limiter?.update(apiSchema);
+    // The schema Apollo's executeQueryPlan hands computeResponse: ours shapes this gateway's operations only.
+    if (config.resultShaping && shaping.supported) shapeResultsOf((gateway as unknown as { apiSchema: object }).apiSchema);
+  });
+
   const shape = shapeGuard(config.limits, parseQuery);
   const trustedOnly = config.trustedDocuments ? trustedDocumentsGuard(trusted) : undefined;
   const httpServer = createServer();
@@ -177,7 +198,10 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
     ],
   });
   await apollo.start();
-  if (redis && !(await redis.connected())) logger.warn('redis not reachable yet; persisted queries start as misses');
+  // Both wait (bounded) for their first connection at once: a Redis that is down costs one wait, not two.
+  const [persistedConnected] = await Promise.all([redis?.connected(), rateStore && 'connected' in rateStore ? rateStore.connected() : undefined]);
+  if (redis && !persistedConnected) logger.warn('redis not reachable yet; persisted queries start as misses');
+  if (limiter) logger.info({ sets: config.rateLimits.sets, store: config.rateLimits.store }, 'rate limits on');
 
   const cors = (req: IncomingMessage): Record<string, string> => {
     const origin = req.headers.origin;
@@ -198,6 +222,9 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
       headers: cors,
       guard: (req, raw, body, url) => trustedOnly?.(req, raw, body, url) ?? shape(req, raw, body, url),
       respond: async (req, body, url, requestId) => {
+        // Before any answer, cached ones included: every route spends the caller's budget alike.
+        const refused = await limiter?.respond(req, body, url);
+        if (refused) return refused;
         const cached = await cache?.respond(req, body, url);
         if (cached?.answer !== undefined || !config.directRoute) return cached;
         const answered = await direct.respond(req, body, requestId);
@@ -263,6 +290,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
     await Promise.all(dataSources.map((d) => d.close()));
     await redis?.close();
     await cache?.close();
+    await limiter?.close();
     if (metricsServer) await new Promise((done) => metricsServer!.close(done));
   };
   return { url, port, metricsUrl, stop: () => (stopping ??= stop()) };

@@ -5,3 +5,4 @@ export * from './demand-control';
 export * from './gateway';
 export * from './supergraph-source';
 export * from './persisted-queries';
+export * from './rate-limit';

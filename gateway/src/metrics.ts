@@ -55,6 +55,17 @@ export function createMetrics() {
       help: 'Failed fetches of the JWKS_URL key set (unreachable, timed out, not 200, not a key set); /ready answers 503 until one has succeeded',
       registers: [registry],
     }),
+    rateLimited: new Counter({
+      name: 'gateway_rate_limited_total',
+      help: 'Requests refused by the rate limits (429 RATE_LIMITED, or 400 EXCEEDS_RATE_LIMIT for one larger than a whole budget), by class (reads, writes, cost) and limit set (anonymous, authenticated, or a scope)',
+      labelNames: ['class', 'scope'] as const,
+      registers: [registry],
+    }),
+    rateLimitFallback: new Counter({
+      name: 'gateway_rate_limit_fallback_total',
+      help: 'Rate-limit decisions this replica took on its own buckets because Redis could not be reached (RATE_LIMIT_STORE=redis)',
+      registers: [registry],
+    }),
   };
 }
 
