@@ -13,7 +13,9 @@ import {
   spawnService,
   startEmbeddedPostgres,
   stopServices,
+  SUBGRAPH_NODE_OPTIONS,
   SUPERGRAPH_PATH,
+  waitUntilUp,
 } from '@zigong/local';
 import { buildSchema, getVariableValues, type OperationDefinitionNode, parse, validate } from 'graphql';
 import { execFile, spawn, spawnSync } from 'node:child_process';
@@ -38,6 +40,7 @@ import {
   OURS,
   OURS_AA,
   OURS_NO_DEDUPE,
+  OURS_TRACED,
   type ScenarioInfo,
   STOCK,
   writeReport,
@@ -48,7 +51,7 @@ import { seedOf, shuffle } from './traffic';
 const CONTENDERS_DIR = resolve(ROOT, 'bench', 'contenders');
 const HIVE_BIN = resolve(CONTENDERS_DIR, 'node_modules', '@graphql-hive', 'gateway', 'dist', 'bin.js');
 const ROUTER_RUNTIME = resolve(CONTENDERS_DIR, 'node_modules', '@graphql-hive', 'router-runtime', 'package.json');
-const PORTS = { ours: 4000, noDedupe: 4200, cached: 4300, stock: 4100, hive: 4500, hiveNoDedupe: 4501, hiveRust: 4502 };
+const PORTS = { ours: 4000, noDedupe: 4200, cached: 4300, traced: 4400, stock: 4100, hive: 4500, hiveNoDedupe: 4501, hiveRust: 4502 };
 /** Variable sets whose full answers are compared between every contender before timing. */
 const CHECK_SAMPLES = 100;
 
@@ -61,6 +64,8 @@ interface Contender {
   writer: Record<string, string>;
   /** Set where the bench itself must sign, as a gateway would (a subgraph asked directly). */
   signingSecret?: string;
+  /** Subgraph processes of this contender's own, by department, where it does not share the platform's. */
+  subgraphPids?: Record<string, number>;
 }
 
 /** The bench's writer, allowed to allocate funds. */
@@ -177,8 +182,12 @@ runMain(async () => {
       SUPERGRAPH_PATH: supergraph,
     }, capture(STOCK));
     const hives = values['no-hive'] ? [] : startHive(gatewayEnv, supergraph, capture, contenderInfo);
-    services = [launched.gateway, noDedupe, cached, stock, ...hives.map((h) => h.service), ...launched.subgraphs];
-    for (const service of [noDedupe, cached, stock, ...hives.map((h) => h.service)]) await waitForGraphQL(service.url, service);
+    const tracing = await startTraced(registry, url1, gatewayEnv, capture);
+    const traced = ourGateway(OURS_TRACED, PORTS.traced, { ...tracing.env, ...tracing.subgraphUrls });
+    const tracedInfo = contenderInfo.find((c) => c.name === OURS_TRACED)!;
+    tracedInfo.note = `with subgraphs of its own, traced the same way (OTEL_TRACES_SAMPLER=${tracing.env.OTEL_TRACES_SAMPLER}), exporting OTLP protobuf to a sink process that stands in for a collector elsewhere (its CPU is not charged)`;
+    services = [launched.gateway, noDedupe, cached, traced, stock, ...hives.map((h) => h.service), ...launched.subgraphs, ...tracing.services];
+    for (const service of [noDedupe, cached, traced, stock, ...hives.map((h) => h.service)]) await waitForGraphQL(service.url, service);
     const subgraphPids = Object.fromEntries(launched.subgraphs.map((s) => [s.name, s.child.pid!]));
     const bearer = { authorization: `Bearer ${await mintToken(LOCAL_JWT_SECRET, { sub: WRITER.sub, scope: WRITER.scopes.join(' '), expiresIn: '6h' })}` };
     const identity = { [IDENTITY_HEADER]: encodeIdentity(WRITER) };
@@ -186,6 +195,7 @@ runMain(async () => {
     const contenders = (scenario: Scenario): Contender[] => [
       ours,
       { name: OURS_NO_DEDUPE, url: noDedupe.url, pids: () => [noDedupe.child.pid!], writer: bearer },
+      { name: OURS_TRACED, url: traced.url, pids: () => [traced.child.pid!], writer: bearer, subgraphPids: tracing.pids },
       { name: STOCK, url: stock.url, pids: () => [stock.child.pid!], writer: identity },
       ...hives.map((hive) => ({ name: hive.name, url: hive.service.url, pids: () => processTree(hive.service.child.pid!), writer: identity })),
       { name: CACHED, url: cached.url, pids: () => [cached.child.pid!], writer: bearer },
@@ -195,7 +205,7 @@ runMain(async () => {
     ];
     const groups = (contender: Contender): Watched[] => [
       { name: 'gateway', pids: contender.pids },
-      ...launched.subgraphs.map((s) => ({ name: s.name, pids: () => [subgraphPids[s.name]] })),
+      ...launched.subgraphs.map((s) => ({ name: s.name, pids: () => [(contender.subgraphPids ?? subgraphPids)[s.name]] })),
       { name: 'postgres', pids: postgresPids },
     ];
 
@@ -264,6 +274,9 @@ runMain(async () => {
       const interesting = lines.filter((line) => !/"bench":"(probe|router-runtime)"/.test(line));
       if (interesting.length) oddities.push(`${name} logged ${interesting.length}${interesting.length >= 500 ? '+' : ''} line(s) at warn or above, e.g. \`${interesting[0].slice(0, 300).replace(/`/g, "'")}\``);
     }
+    const exported = await tracing.exported();
+    tracedInfo.note += `; the sink received ${exported.exports} exports, ${(exported.bytes / 1e6).toFixed(1)} MB`;
+    if (!exported.exports) oddities.push(`${OURS_TRACED}: the sink received no spans, so tracing was not on`);
     await stopServices(services);
     services = [];
 
@@ -300,6 +313,38 @@ runMain(async () => {
   }
   process.exit(0);
 });
+
+/**
+ * The traced contender's own subgraphs (tracing is per process, and the shared ones stay untraced
+ * for the others), each exporting to one sink process, every request sampled: tracing's full
+ * cost, at its most. The traced gateway is started by the caller with `env` and `subgraphUrls`.
+ */
+async function startTraced(registry: ReturnType<typeof readRegistry>, databaseUrl: string, gatewayEnv: NodeJS.ProcessEnv, capture: (name: string) => (line: string) => void) {
+  const sinkPort = await freePort();
+  const sink = spawnService('otlp-sink', resolve(__dirname, 'otlp-sink.js'), `http://127.0.0.1:${sinkPort}/stats`, '', { ...process.env, PORT: String(sinkPort) }, capture('otlp-sink'));
+  const env = { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinkPort}`, OTEL_TRACES_SAMPLER: 'always_on' };
+  const services: Service[] = [sink];
+  const subgraphUrls: Record<string, string> = {};
+  const pids: Record<string, number> = {};
+  for (const entry of registry) {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/graphql`;
+    const service = spawnService(`${entry.name} (traced)`, resolve(ROOT, 'subgraphs', entry.name, 'dist', 'main.js'), url, `http://127.0.0.1:${port}/ready`, {
+      ...gatewayEnv,
+      ...env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      NODE_OPTIONS: process.env.NODE_OPTIONS ?? SUBGRAPH_NODE_OPTIONS,
+    }, capture('subgraphs (traced)'));
+    services.push(service);
+    subgraphUrls[`SUBGRAPH_${entry.name.toUpperCase()}_URL`] = url;
+    pids[entry.name] = service.child.pid!;
+  }
+  await Promise.all(services.slice(1).map((service) => waitUntilUp(service)));
+  const exported = async () => (await (await fetch(`http://127.0.0.1:${sinkPort}/stats`)).json()) as { exports: number; bytes: number };
+  return { env, subgraphUrls, pids, services, exported };
+}
 
 /**
  * Hive Gateway on the same supergraph and subgraphs: with its defaults, with in-flight

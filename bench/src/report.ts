@@ -8,6 +8,7 @@ import type { LoadResult } from './load';
 export const OURS = 'zigong';
 export const OURS_AA = 'zigong (A/A repeat)';
 export const OURS_NO_DEDUPE = 'zigong, DEDUPE=false';
+export const OURS_TRACED = 'zigong, traced (every request, OTLP)';
 export const CACHED = 'zigong + response cache (not judged)';
 export const STOCK = 'stock @apollo/gateway';
 export const HIVE = 'Hive Gateway';
@@ -15,7 +16,7 @@ export const HIVE_NO_DEDUPE = 'Hive Gateway, no dedupe';
 export const HIVE_RUST = 'Hive Gateway, Rust planner';
 export const DIRECT = 'subgraph direct';
 /** Every row that is our gateway: its errors fail "no errors", its memory counts against the RSS target. */
-const OUR_ROWS = [OURS, OURS_AA, OURS_NO_DEDUPE, CACHED];
+const OUR_ROWS = [OURS, OURS_AA, OURS_NO_DEDUPE, OURS_TRACED, CACHED];
 
 /** One load run of one contender on one scenario (round 0: the warm-up, counted only for errors). */
 export interface Measurement extends LoadResult {
@@ -100,7 +101,7 @@ export interface Summary {
 }
 
 /** The order rows are reported in: ours and its variants, then the rivals. */
-const ROW_ORDER = [OURS, OURS_AA, OURS_NO_DEDUPE, STOCK, HIVE, HIVE_NO_DEDUPE, HIVE_RUST, CACHED, DIRECT];
+const ROW_ORDER = [OURS, OURS_AA, OURS_NO_DEDUPE, OURS_TRACED, STOCK, HIVE, HIVE_NO_DEDUPE, HIVE_RUST, CACHED, DIRECT];
 
 export function summarize(measurements: Measurement[]): Summary[] {
   const scenarios = [...new Set(measurements.map((m) => m.scenario))];
@@ -301,6 +302,8 @@ export interface Lever {
   /** with ÷ without, req/s, per round. */
   rps: Spread;
   gatewayCpu: { with: number; without: number };
+  /** Gateway and subgraphs together. */
+  nodeCpu: { with: number; without: number };
   sql: { with: number; without: number };
 }
 
@@ -308,6 +311,7 @@ export function levers(measurements: Measurement[]): Lever[] {
   const summaries = summarize(measurements);
   const pairs: Array<[string, string, string]> = [
     ['in-flight dedupe of identical subgraph reads (ours vs DEDUPE=false)', OURS, OURS_NO_DEDUPE],
+    ['the cost of tracing every request: gateway, subgraphs and SQL spans (traced vs ours)', OURS_TRACED, OURS],
     ['response cache, 2 s (opt-in; not judged)', CACHED, OURS],
     ['for comparison: Hive Gateway’s Rust planner vs its default runtime', HIVE_RUST, HIVE],
   ];
@@ -318,7 +322,15 @@ export function levers(measurements: Measurement[]): Lever[] {
       const b = summaries.find((s) => s.scenario === scenario && s.contender === without);
       const r = ratios(perRound(measurements, scenario, withIt, 'rps'), perRound(measurements, scenario, without, 'rps'));
       if (!a || !b || !r.length) continue;
-      result.push({ lever, scenario, rps: spread(r), gatewayCpu: { with: a.cpu.gateway, without: b.cpu.gateway }, sql: { with: a.sql, without: b.sql } });
+      const nodeCpu = (x: Summary) => Object.entries(x.cpu).reduce((sum, [group, ms]) => (group === 'postgres' ? sum : sum + ms), 0);
+      result.push({
+        lever,
+        scenario,
+        rps: spread(r),
+        gatewayCpu: { with: a.cpu.gateway, without: b.cpu.gateway },
+        nodeCpu: { with: nodeCpu(a), without: nodeCpu(b) },
+        sql: { with: a.sql, without: b.sql },
+      });
     }
   }
   return result;
@@ -502,9 +514,12 @@ export function markdown(r: Results): string {
     '',
     '## Levers',
     '',
-    '| lever | scenario | req/s with ÷ without: median (min–max) | gateway CPU ms/req with / without | SQL/req with / without |',
-    '|---|---|---|---|---|',
-    ...r.levers.map((l) => `| ${l.lever} | ${l.scenario} | ${range(l.rps, (x) => `${x.toFixed(2)}×`)} | ${n2(l.gatewayCpu.with)} / ${n2(l.gatewayCpu.without)} | ${n2(l.sql.with)} / ${n2(l.sql.without)} |`),
+    '| lever | scenario | req/s with ÷ without: median (min–max) | gateway CPU ms/req with / without | Node CPU ms/req (gateway + subgraphs) with / without | SQL/req with / without |',
+    '|---|---|---|---|---|---|',
+    ...r.levers.map(
+      (l) =>
+        `| ${l.lever} | ${l.scenario} | ${range(l.rps, (x) => `${x.toFixed(2)}×`)} | ${n2(l.gatewayCpu.with)} / ${n2(l.gatewayCpu.without)} | ${l.nodeCpu ? `${n2(l.nodeCpu.with)} / ${n2(l.nodeCpu.without)}` : 'n/a'} | ${n2(l.sql.with)} / ${n2(l.sql.without)} |`,
+    ),
     '',
     `targets: ${met} of ${r.targets.length} met`,
     '',

@@ -80,6 +80,9 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
   const source = supergraphSdl
     ? { manager: undefined, current: () => supergraphHash(supergraphSdl) }
     : supergraphSource({ path: config.supergraphPath, url: config.supergraphUrl, pollMs: config.supergraphPollMs, logger });
+  // @apollo/gateway otherwise probes cloud metadata endpoints at start and reports usage to
+  // Apollo's servers every hour: nothing of this platform leaves it unless an operator says so.
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: source.manager ?? supergraphSdl!,
     buildService: ({ name, url }) => {

@@ -273,7 +273,7 @@ const perMinute = (rateClass: RateClass, capacity: number) =>
   rateClass === 'cost' ? `an estimated cost of ${capacity} a minute` : `${capacity} ${rateClass === 'reads' ? 'queries' : 'mutations'} a minute`;
 
 function answer(status: number, message: string, extensions: Record<string, unknown>, headers: Record<string, string>, operationName?: string): Shortcut {
-  return { status, headers, operationName, answer: JSON.stringify({ errors: [{ message, extensions }] }) };
+  return { status, headers, operationName, errorCodes: [String(extensions.code)], answer: JSON.stringify({ errors: [{ message, extensions }] }) };
 }
 
 export interface RateLimiterOptions {

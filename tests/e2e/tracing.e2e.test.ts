@@ -1,3 +1,4 @@
+import { LOCAL_JWT_SECRET, mintToken } from '@zigong/gateway';
 import { createTestDatabase, type TestDatabase } from '@zigong/kit/testing';
 import { freePort, prepareDatabase, readRegistry, ROOT, type Service, spawnService, stopServices, waitUntilUp } from '@zigong/local';
 import { GANTANG } from '@zigong/reference';
@@ -52,7 +53,8 @@ beforeAll(async () => {
       urls[`SUBGRAPH_${entry.name.toUpperCase()}_URL`] = service.url;
     }),
   );
-  gatewayUrl = (await start('gateway', 'gateway/dist/main.js', urls)).url;
+  // One read a minute for signed-in callers (anonymous ones, unnamed here, are not limited): the second is refused.
+  gatewayUrl = (await start('gateway', 'gateway/dist/main.js', { ...urls, RATE_LIMITS: 'authenticated: reads=1' })).url;
 }, 120_000);
 
 afterAll(async () => {
@@ -64,12 +66,16 @@ afterAll(async () => {
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
 /** Sends a query as a traced client would: its own span's id in a W3C traceparent. */
-async function tracedQuery(query: string, variables: Record<string, unknown> = {}, operationName?: string) {
+async function tracedQuery(query: string, variables: Record<string, unknown> = {}, operationName?: string, token?: string) {
   const traceId = hex(16);
   const clientSpanId = hex(8);
   const response = await fetch(gatewayUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${clientSpanId}-01` },
+    headers: {
+      'content-type': 'application/json',
+      traceparent: `00-${traceId}-${clientSpanId}-01`,
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: JSON.stringify({ query, variables, operationName }),
   });
   return { traceId, clientSpanId, status: response.status, body: (await response.json()) as { data?: any; errors?: any[] } };
@@ -164,13 +170,21 @@ describe('one request, one trace', () => {
     expect(fresh.every((s) => s.traceId === root.traceId)).toBe(true);
   });
 
-  it('puts the error codes of a failed request on its spans', async () => {
+  it('puts the error codes of a failed, rate-limited or refused request on its spans', async () => {
     const { traceId, body } = await tracedQuery('query Bad { regions(level: CITY) { nameThatDoesNotExist } }', {}, 'Bad');
     expect(body.errors?.[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
     const spans = await receiver.trace(traceId, (found) => found.some((s) => s.kind === SERVER));
     const execute = spans.find((s) => s.name === 'graphql.execute');
     expect(execute?.attributes['graphql.error.codes']).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     expect(execute?.status?.code).toBe(2);
+
+    const token = await mintToken(LOCAL_JWT_SECRET, { sub: `tracing-${hex(4)}`, scope: '' });
+    const limited: Array<{ traceId: string; status: number }> = [];
+    for (let i = 0; i < 2; i++) limited.push({ ...(await tracedQuery('query Limited { regions(level: CITY) { name } }', {}, 'Limited', token)) });
+    expect(limited.map((l) => l.status)).toEqual([200, 429]);
+    const limitedSpans = await receiver.trace(limited[1].traceId, (found) => found.some((s) => s.kind === SERVER));
+    expect(limitedSpans.find((s) => s.name === 'graphql.execute')?.attributes['graphql.error.codes']).toEqual(['RATE_LIMITED']);
+    expect(limitedSpans.find((s) => s.kind === SERVER)?.attributes['http.response.status_code']).toBe(429);
 
     const refused = await tracedQuery(`query Deep { ${'regions(level: CITY) { children { '.repeat(14)}name${' } }'.repeat(14)} }`, {}, 'Deep');
     expect(refused.status).toBe(400);

@@ -52,6 +52,8 @@ export interface Shortcut {
   status?: number;
   /** More response headers for the answer. */
   headers?: Record<string, string>;
+  /** The codes of the answer's errors, for the request's span (a refusal's code). */
+  errorCodes?: string[];
   remember?: (status: number, text: string) => void;
 }
 
@@ -184,6 +186,7 @@ export function graphqlHttpHandler<C extends BaseContext>(options: GraphQLHttpOp
         const shortcut = await options.respond?.(req, body, url, requestId);
         if (shortcut?.answer !== undefined) {
           operationName ??= shortcut.operationName;
+          if (shortcut.errorCodes) recordErrorCodes(shortcut.errorCodes);
           res.writeHead(shortcut.status ?? 200, {
             ...shortcut.headers,
             'content-type': shortcut.contentType ?? 'application/json; charset=utf-8',

@@ -78,6 +78,7 @@ const HEALTHCHECK = { test: ['CMD', 'node', 'infra/docker/healthcheck.js'], inte
 const GATEWAY_PASS_THROUGH = [
   'JWKS_URL', 'JWT_ISSUER', 'JWT_AUDIENCE', 'ALLOW_ANONYMOUS_READS', 'CORS_ORIGINS', 'INTROSPECTION',
   'MAX_DEPTH', 'MAX_ALIASES', 'MAX_ROOT_FIELDS', 'MAX_TOKENS', 'MAX_COST', 'MAX_PAGE_SIZE', 'SUBGRAPH_TIMEOUT_MS',
+  'RATE_LIMITS', 'RATE_LIMIT_STORE', 'RATE_LIMIT_TRUSTED_PROXIES',
 ];
 
 export function composeFile(departments: Department[]): Commented {
