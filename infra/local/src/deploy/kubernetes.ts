@@ -29,6 +29,11 @@ const SUBGRAPH_SETTINGS = 'subgraph-settings';
 /** Per overlay, optional: the gateway's tunables (production: gateway.env). */
 const GATEWAY_SETTINGS = 'gateway-settings';
 const GATEWAY_ROUTING = 'gateway-routing';
+/**
+ * Optional, made by the operator: OTEL_EXPORTER_OTLP_ENDPOINT and the other OTEL_* variables for
+ * every process (README, *Traces*). Without it nothing is traced.
+ */
+const TRACING = 'tracing';
 
 const CONTAINER_SECURITY: SecurityContext = {
   allowPrivilegeEscalation: false,
@@ -177,6 +182,7 @@ function departmentDeployment(d: Department): Deployment {
             value('LOG_LEVEL', 'info'),
             value('NODE_OPTIONS', SUBGRAPH_NODE_OPTIONS),
           ],
+          envFrom: [{ configMapRef: { name: TRACING, optional: true } }],
           ...probes(),
           lifecycle: { preStop: { exec: { command: ['sleep', '5'] } } },
           resources: { requests: { cpu: '100m', memory: '160Mi' }, limits: { cpu: '1', memory: '320Mi' } },
@@ -252,7 +258,11 @@ function gatewayDeployment(): Deployment {
             secretEnv('REDIS_URL', SECRETS.gateway, 'redis-url', true),
             value('NODE_OPTIONS', GATEWAY_NODE_OPTIONS),
           ],
-          envFrom: [{ configMapRef: { name: GATEWAY_ROUTING } }, { configMapRef: { name: GATEWAY_SETTINGS, optional: true } }],
+          envFrom: [
+            { configMapRef: { name: GATEWAY_ROUTING } },
+            { configMapRef: { name: GATEWAY_SETTINGS, optional: true } },
+            { configMapRef: { name: TRACING, optional: true } },
+          ],
           ...probes(),
           lifecycle: { preStop: { exec: { command: ['sleep', '5'] } } },
           resources: { requests: { cpu: '200m', memory: '192Mi' }, limits: { cpu: '1', memory: '512Mi' } },
@@ -288,7 +298,7 @@ export function gatewayFile(): Commented[] {
         ['spec', 'template', 'spec', 'containers', 0, 'env', 3],
         '/metrics on its own port, not the public one (see README, *Deploying*, for the processes that honour it).',
       ],
-      [['spec', 'template', 'spec', 'containers', 0, 'envFrom'], 'SUBGRAPH_<NAME>_URL per department (generated), then the overlay\'s tunables.'],
+      [['spec', 'template', 'spec', 'containers', 0, 'envFrom'], 'SUBGRAPH_<NAME>_URL per department (generated), then the overlay\'s tunables, then the\noptional `tracing` ConfigMap (OTEL_EXPORTER_OTLP_ENDPOINT and friends; README, *Traces*).'],
       [
         ['spec', 'template', 'spec', 'containers', 0, 'volumeMounts', 0],
         'The directory, not a subPath: the kubelet swaps the files in place when the ConfigMap changes,\nand the gateway reloads the supergraph from there.',
