@@ -49,6 +49,10 @@ module.exports = {
   testTimeout: 60_000,
   // Test files share one Postgres server; two workers fill this machine's cores.
   maxWorkers: 2,
+  // A worker keeps some of every file's modules and servers it ran; past this it is replaced
+  // before its next file, so a file's memory checks (tests/reliability) measure that file's
+  // platform, not what the files before it left behind.
+  workerIdleMemoryLimit: '768MB',
   projects: [
     {
       ...common,

@@ -1,9 +1,9 @@
 import { createTestDatabase, type TestDatabase } from '@zigong/kit/testing';
-import { freePort, prepareDatabase, readRegistry, ROOT, type Service, spawnService, stopServices, waitUntilUp } from '@zigong/local';
+import { prepareDatabase, readRegistry, type Service, stopServices } from '@zigong/local';
 import { GANTANG } from '@zigong/reference';
 import { createHash, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { eventually, REDIS_URL, redisReachable } from '../support/redis';
+import { startProcess } from '../support/process';
 import { roundRobinProxy, type RoundRobinProxy } from '../support/round-robin-proxy';
 
 /**
@@ -19,20 +19,9 @@ let gatewayProxy: RoundRobinProxy;
 let gateways: Service[];
 let organizations: Service[];
 
-async function start(name: string, script: string, env: Record<string, string>, probePath: string): Promise<Service> {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const service = spawnService(name, join(ROOT, script), `${base}/graphql`, `${base}${probePath}`, {
-    ...process.env,
-    LOG_LEVEL: 'warn',
-    GATEWAY_SIGNING_SECRET: SECRET,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    GATEWAY_PORT: String(port),
-    ...env,
-  }, () => undefined);
+async function start(name: string, script: string, env: Record<string, string>): Promise<Service> {
+  const service = await startProcess(name, script, { GATEWAY_SIGNING_SECRET: SECRET, ...env });
   services.push(service);
-  await waitUntilUp(service);
   return service;
 }
 
@@ -47,18 +36,18 @@ beforeAll(async () => {
   await prepareDatabase(database.url, registry);
   const env = { DATABASE_URL: database.url, DB_POOL_SIZE: '4' };
   organizations = [
-    await start('organization-a', 'subgraphs/organization/dist/main.js', env, '/ready'),
-    await start('organization-b', 'subgraphs/organization/dist/main.js', env, '/ready'),
+    await start('organization-a', 'subgraphs/organization/dist/main.js', env),
+    await start('organization-b', 'subgraphs/organization/dist/main.js', env),
   ];
   const organizationProxy = await roundRobinProxy(organizations.map((s) => new URL(s.url).origin));
   proxies.push(organizationProxy);
   const urls: Record<string, string> = { SUBGRAPH_ORGANIZATION_URL: `${organizationProxy.url}/graphql` };
   for (const entry of registry.filter((r) => r.name !== 'organization')) {
-    const service = await start(entry.name, `subgraphs/${entry.name}/dist/main.js`, env, '/ready');
+    const service = await start(entry.name, `subgraphs/${entry.name}/dist/main.js`, env);
     urls[`SUBGRAPH_${entry.name.toUpperCase()}_URL`] = service.url;
   }
   const gatewayEnv = { ...urls, REDIS_URL: (await redisReachable()) ? REDIS_URL : '', SUBGRAPH_TIMEOUT_MS: '3000' };
-  gateways = [await start('gateway-a', 'gateway/dist/main.js', gatewayEnv, '/ready'), await start('gateway-b', 'gateway/dist/main.js', gatewayEnv, '/ready')];
+  gateways = [await start('gateway-a', 'gateway/dist/main.js', gatewayEnv), await start('gateway-b', 'gateway/dist/main.js', gatewayEnv)];
   gatewayProxy = await roundRobinProxy(gateways.map((s) => new URL(s.url).origin));
   proxies.push(gatewayProxy);
 }, 120_000);
@@ -103,7 +92,7 @@ describe('replicas on one machine', () => {
       return;
     }
     const [, survivor] = gateways;
-    const other = await start('gateway-c', 'gateway/dist/main.js', { REDIS_URL, SUBGRAPH_ORGANIZATION_URL: organizations[1].url }, '/ready');
+    const other = await start('gateway-c', 'gateway/dist/main.js', { REDIS_URL, SUBGRAPH_ORGANIZATION_URL: organizations[1].url });
     const text = `query Replica { regions(level: CITY) { name } } # ${randomUUID()}`;
     const hash = createHash('sha256').update(text).digest('hex');
     const persisted = { extensions: { persistedQuery: { version: 1, sha256Hash: hash } } };

@@ -1,11 +1,12 @@
 import { LOCAL_JWT_SECRET, mintToken } from '@zigong/gateway';
 import { createTestDatabase, type TestDatabase } from '@zigong/kit/testing';
-import { freePort, prepareDatabase, readRegistry, ROOT, type Service, spawnService, stopServices, waitUntilUp } from '@zigong/local';
+import { prepareDatabase, readRegistry, ROOT, type Service, stopServices } from '@zigong/local';
 import { GANTANG } from '@zigong/reference';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../support/otlp-receiver';
+import { startProcess } from '../support/process';
 
 /**
  * Every department and the gateway as real processes exporting spans (OTLP/JSON) to a receiver
@@ -21,23 +22,15 @@ const services: Service[] = [];
 let gatewayUrl: string;
 
 async function start(name: string, script: string, env: Record<string, string>): Promise<Service> {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const service = spawnService(name, join(ROOT, script), `${base}/graphql`, `${base}/ready`, {
-    ...process.env,
-    LOG_LEVEL: 'warn',
+  const service = await startProcess(name, script, {
     GATEWAY_SIGNING_SECRET: SECRET,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    GATEWAY_PORT: String(port),
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     // Export within a tick of a span ending, so the test waits milliseconds, not the default 5 s.
     OTEL_BSP_SCHEDULE_DELAY: '20',
     ...env,
-  }, () => undefined);
+  });
   services.push(service);
-  await waitUntilUp(service);
   return service;
 }
 
