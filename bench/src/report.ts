@@ -302,8 +302,8 @@ export interface Lever {
   /** with ÷ without, req/s, per round. */
   rps: Spread;
   gatewayCpu: { with: number; without: number };
-  /** Gateway and subgraphs together. */
-  nodeCpu: { with: number; without: number };
+  /** Gateway and subgraphs together (absent from results written before it was measured). */
+  nodeCpu?: { with: number; without: number };
   sql: { with: number; without: number };
 }
 
