@@ -1,15 +1,16 @@
-import { type Draw, redisRateStore } from '@zigong/gateway';
+import { type Draw, mintToken, redisRateStore } from '@zigong/gateway';
 import { GANTANG } from '@zigong/reference';
-import { freePort } from '@zigong/local';
+import { freePort, type Service, stopServices } from '@zigong/local';
 import { createHash, randomUUID } from 'node:crypto';
 import { createConnection } from 'node:net';
 import { startExtraGateway, type ExtraGateway } from '../support/extra-gateway';
-import { startPlatform, type TestPlatform } from '../support/platform';
+import { SIGNING_SECRET, startPlatform, type TestPlatform } from '../support/platform';
+import { startProcess } from '../support/process';
 import { REDIS_URL, redisReachable } from '../support/redis';
 
 /**
  * Fair use per caller (gateway/src/rate-limit.ts): gateways with small budgets over the test
- * platform's subgraphs. A budget of N a minute refills one unit every 60/N s, so the tests that
+ * platform's subgraphs (the replicas sharing Redis as processes of their own). A budget of N a minute refills one unit every 60/N s, so the tests that
  * need a refusal to stand for the next request use N of a few (15 s a unit), and those that wait
  * for Retry-After use 60 a minute (1 s).
  */
@@ -48,16 +49,16 @@ interface Answer {
   body: { data?: any; errors?: Array<{ message: string; extensions: Record<string, any> }>; extensions?: any };
 }
 
-async function post(gateway: ExtraGateway | string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+async function post(gateway: { url: string } | string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
   const url = typeof gateway === 'string' ? gateway : gateway.url;
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   return { status: response.status, headers: response.headers, body: (await response.json()) as Answer['body'] };
 }
 
-const as = async (gateway: ExtraGateway, sub: string, scope = '') => ({ authorization: `Bearer ${await gateway.token(scope, { sub })}` });
+const as = async (gateway: Pick<ExtraGateway, 'token'>, sub: string, scope = '') => ({ authorization: `Bearer ${await gateway.token(scope, { sub })}` });
 
-async function metric(gateway: ExtraGateway, pattern: RegExp): Promise<number> {
-  const text = await (await fetch(gateway.gateway.metricsUrl)).text();
+async function metric(gateway: ExtraGateway | Replica, pattern: RegExp): Promise<number> {
+  const text = await (await fetch('gateway' in gateway ? gateway.gateway.metricsUrl : gateway.metricsUrl)).text();
   return Number(pattern.exec(text)?.[1] ?? 0);
 }
 const directAnswered = /gateway_direct_route_total\{subgraph="organization",outcome="answered"\} (\d+)/;
@@ -197,16 +198,39 @@ function redisCommand(...args: string[]): Promise<string> {
   });
 }
 
+/** A gateway replica as its own process (gateway/dist/main.js) over the test platform's subgraphs. */
+interface Replica {
+  url: string;
+  metricsUrl: string;
+  token: ExtraGateway['token'];
+}
+
+const REPLICA_JWT_SECRET = 'rate-limit-replicas-test-secret-of-32-bytes-or-more';
+
 describe('rate limits shared by replicas through Redis', () => {
-  let replicas: ExtraGateway[] = [];
+  let replicas: Replica[] = [];
+  const processes: Service[] = [];
   const prefix = `zigong:rate-test:${randomUUID()}:`;
   let reachable = false;
   beforeAll(async () => {
     reachable = await redisReachable();
     if (!reachable) return;
-    const env = { REDIS_URL, RATE_LIMIT_REDIS_PREFIX: prefix, RATE_LIMITS: 'authenticated: reads=4; quick: reads=60' };
-    replicas = [await gatewayWith(env), await gatewayWith(env)];
-  });
+    const env = {
+      ...Object.fromEntries(Object.entries(subgraphs).map(([name, url]) => [`SUBGRAPH_${name.toUpperCase()}_URL`, url])),
+      GATEWAY_SIGNING_SECRET: SIGNING_SECRET,
+      JWT_SECRET: REPLICA_JWT_SECRET,
+      REDIS_URL,
+      RATE_LIMIT_REDIS_PREFIX: prefix,
+      RATE_LIMITS: 'authenticated: reads=4; quick: reads=60',
+    };
+    for (const name of ['replica-a', 'replica-b']) processes.push(await startProcess(name, 'gateway/dist/main.js', env));
+    replicas = processes.map((service) => ({
+      url: service.url,
+      metricsUrl: new URL('/metrics', service.url).toString(),
+      token: (scope, { sub = 'tester', expiresIn = '10m' } = {}) => mintToken(REPLICA_JWT_SECRET, { sub, scope, expiresIn }),
+    }));
+  }, 60_000);
+  afterAll(() => stopServices(processes));
 
   it('refuse on either replica a caller that spent half its budget on each, while another caller passes', async () => {
     if (!reachable) return console.warn(`Redis not reachable at ${REDIS_URL}: the shared rate-limit checks did not run.`);
