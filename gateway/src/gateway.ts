@@ -265,10 +265,21 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
       },
     }),
   );
-  const port = await listen(httpServer, config.port, config.host, 'gateway').catch(async (error) => {
+  /** Stops Apollo (and so the public server) and closes every connection the gateway holds. */
+  const release = async () => {
     await apollo.stop();
+    authenticate.close();
+    await Promise.all(dataSources.map((d) => d.close()));
+    await redis?.close();
+    await cache?.close();
+    await limiter?.close();
+  };
+  // A port that is taken must not leave Redis connections (and so the process) behind.
+  const failed = async (error: unknown): Promise<never> => {
+    await release();
     throw error;
-  });
+  };
+  const port = await listen(httpServer, config.port, config.host, 'gateway').catch(failed);
   const local = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   const url = `http://${local}:${port}/graphql`;
   let metricsServer: Server | undefined;
@@ -278,22 +289,14 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
       if (new URL(req.url ?? '/', 'http://x').pathname === '/metrics') void serveMetrics(req, res);
       else sendError(res, 404, 'NOT_FOUND', 'Only /metrics is served on this port.');
     });
-    const servedOn = await listen(metricsServer, config.metricsPort, config.host, 'gateway metrics').catch(async (error) => {
-      await apollo.stop();
-      throw error;
-    });
+    const servedOn = await listen(metricsServer, config.metricsPort, config.host, 'gateway metrics').catch(failed);
     metricsUrl = `http://${local}:${servedOn}/metrics`;
   }
   logger.info({ url, metrics: metricsUrl, mode: config.mode }, 'gateway ready');
 
   let stopping: Promise<void> | undefined;
   const stop = async () => {
-    await apollo.stop();
-    authenticate.close();
-    await Promise.all(dataSources.map((d) => d.close()));
-    await redis?.close();
-    await cache?.close();
-    await limiter?.close();
+    await release();
     if (metricsServer) await new Promise((done) => metricsServer!.close(done));
   };
   return { url, port, metricsUrl, stop: () => (stopping ??= stop()) };

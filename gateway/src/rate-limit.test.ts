@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { buildSchema } from 'graphql';
 import { queryParser } from './documents';
 import {
+  addressKey,
   clientAddress,
   type Draw,
   limitSetOf,
@@ -129,6 +130,19 @@ describe('the caller’s address', () => {
 
   it('is the peer unless proxies are trusted, whatever X-Forwarded-For says', () => {
     expect(clientAddress(req('::ffff:10.0.0.9', '1.2.3.4'), 0)).toBe('10.0.0.9');
+  });
+
+  it('spends an IPv4 address’s budget, or the /64 of an IPv6 one', () => {
+    expect(addressKey('203.0.113.7')).toBe('203.0.113.7');
+    const network = addressKey('2001:db8:1:2:aaaa::1');
+    expect(network).toBe('2001:db8:1:2::/64');
+    for (const same of ['2001:db8:1:2:bbbb:cccc:dddd:2', '2001:0DB8:0001:0002::ffff', '2001:db8:1:2::1%eth0', '2001:db8:1:2:0:0:192.0.2.1']) {
+      expect([same, addressKey(same)]).toEqual([same, network]);
+    }
+    expect(addressKey('2001:db8:1:3::1')).toBe('2001:db8:1:3::/64');
+    expect(addressKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('::1')).toBe('0:0:0:0::/64');
+    expect(addressKey('64:ff9b::192.0.2.1')).toBe('64:ff9b:0:0::/64');
   });
 
   it('with n trusted proxies, is the address the farthest of them saw', () => {

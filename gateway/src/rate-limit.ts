@@ -3,6 +3,7 @@ import { getOperationAST, type GraphQLSchema } from 'graphql';
 import Redis from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { IncomingMessage } from 'node:http';
+import { isIPv6 } from 'node:net';
 import { type DemandLimits, estimateCost } from './demand-control';
 import { type ParsedQuery, queryText } from './documents';
 
@@ -98,6 +99,21 @@ export function clientAddress(req: Pick<IncomingMessage, 'headers' | 'socket'>, 
     address = chain[Math.max(0, chain.length - 1 - trustedProxies)];
   }
   return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/**
+ * Whose budget an anonymous request spends: its IPv4 address, or the /64 of its IPv6 address,
+ * because one host is commonly given a whole /64 and could take a new address per request.
+ */
+export function addressKey(address: string): string {
+  if (!isIPv6(address)) return address;
+  const [head, tail] = address.split('%')[0].split('::');
+  const groups = (part: string | undefined) => (part ? part.split(':') : []);
+  // An IPv4 tail (64:ff9b::192.0.2.1) fills two groups.
+  const width = (list: string[]) => list.reduce((n, group) => n + (group.includes('.') ? 2 : 1), 0);
+  const written = groups(head);
+  const full = tail === undefined ? written : [...written, ...Array<string>(8 - width(written) - width(groups(tail))).fill('0'), ...groups(tail)];
+  return `${full.slice(0, 4).map((group) => parseInt(group, 16).toString(16)).join(':')}::/64`;
 }
 
 /** One class's bucket as a request draws on it: its size per minute and what the request needs. */
@@ -364,7 +380,7 @@ export function rateLimiter(options: RateLimiterOptions) {
     const request = await classify(body, url, set.limits.cost !== undefined);
     const needs: Record<RateClass, number> = { reads: request.writes ? 0 : 1, writes: request.writes ? 1 : 0, cost: request.cost };
     const draws: Draw[] = RATE_CLASSES.filter((c) => set.limits[c] !== undefined).map((c) => ({ rateClass: c, capacity: set.limits[c]!, need: needs[c] }));
-    const who = identity ? `sub:${identity.sub}` : `address:${clientAddress(req, config.trustedProxies)}`;
+    const who = identity ? `sub:${identity.sub}` : `address:${addressKey(clientAddress(req, config.trustedProxies))}`;
 
     const never = draws.find((d) => d.need > d.capacity);
     if (never) {

@@ -2,7 +2,8 @@ import { type Draw, mintToken, redisRateStore } from '@zigong/gateway';
 import { GANTANG } from '@zigong/reference';
 import { freePort, type Service, stopServices } from '@zigong/local';
 import { createHash, randomUUID } from 'node:crypto';
-import { createConnection } from 'node:net';
+import { createServer } from 'node:http';
+import { type AddressInfo, createConnection } from 'node:net';
 import { startExtraGateway, type ExtraGateway } from '../support/extra-gateway';
 import { SIGNING_SECRET, startPlatform, type TestPlatform } from '../support/platform';
 import { startProcess } from '../support/process';
@@ -246,6 +247,22 @@ describe('rate limits shared by replicas through Redis', () => {
     expect(ttl).toBeGreaterThan(55_000);
     expect(ttl).toBeLessThanOrEqual(61_000);
     for (const replica of replicas) expect(await metric(replica, /gateway_rate_limit_fallback_total (\d+)/)).toBe(0);
+  });
+
+  it('leave no Redis connection behind when a gateway cannot take its port', async () => {
+    if (!reachable) return console.warn(`Redis not reachable at ${REDIS_URL}: the shared rate-limit checks did not run.`);
+    const taken = createServer();
+    await new Promise<void>((done) => taken.listen(0, '127.0.0.1', done));
+    const sockets = () => process.getActiveResourcesInfo().filter((kind) => kind === 'TCPSocketWrap').length;
+    const before = sockets();
+    try {
+      const port = String((taken.address() as AddressInfo).port);
+      await expect(startExtraGateway(subgraphs, { GATEWAY_PORT: port, REDIS_URL, RATE_LIMIT_REDIS_PREFIX: prefix, RATE_LIMITS: 'authenticated: reads=4' })).rejects.toThrow(/already in use/);
+      await sleep(200);
+      expect(sockets()).toBeLessThanOrEqual(before);
+    } finally {
+      taken.close();
+    }
   });
 
   it('take all or nothing in one script, on the arithmetic of the in-memory buckets', async () => {
