@@ -41,6 +41,7 @@ import {
   OURS_AA,
   OURS_NO_DEDUPE,
   OURS_TRACED,
+  OURS_TRACED_SHARE,
   type ScenarioInfo,
   STOCK,
   writeReport,
@@ -89,6 +90,8 @@ runMain(async () => {
       connections: { type: 'string', default: '16' },
       'large-scale': { type: 'string', default: '100' },
       'no-hive': { type: 'boolean', default: false },
+      // The traced contender samples this share of requests instead of every one.
+      'trace-ratio': { type: 'string' },
       note: { type: 'string' },
     },
   });
@@ -182,10 +185,13 @@ runMain(async () => {
       SUPERGRAPH_PATH: supergraph,
     }, capture(STOCK));
     const hives = values['no-hive'] ? [] : startHive(gatewayEnv, supergraph, capture, contenderInfo);
-    const tracing = await startTraced(registry, url1, gatewayEnv, capture);
-    const traced = ourGateway(OURS_TRACED, PORTS.traced, { ...tracing.env, ...tracing.subgraphUrls });
-    const tracedInfo = contenderInfo.find((c) => c.name === OURS_TRACED)!;
-    tracedInfo.note = `with subgraphs of its own, traced the same way (OTEL_TRACES_SAMPLER=${tracing.env.OTEL_TRACES_SAMPLER}), exporting OTLP protobuf to a sink process that stands in for a collector elsewhere (its CPU is not charged)`;
+    const ratio = values['trace-ratio'];
+    if (ratio !== undefined && !(Number(ratio) > 0 && Number(ratio) < 1)) throw new Error(`--trace-ratio must be a share between 0 and 1, got "${ratio}"`);
+    const tracedName = ratio === undefined ? OURS_TRACED : OURS_TRACED_SHARE;
+    const tracing = await startTraced(registry, url1, gatewayEnv, capture, ratio);
+    const traced = ourGateway(tracedName, PORTS.traced, { ...tracing.env, ...tracing.subgraphUrls });
+    const tracedInfo = contenderInfo.find((c) => c.name === tracedName)!;
+    tracedInfo.note = `with subgraphs of its own, traced the same way (${Object.entries(tracing.env).filter(([k]) => k.startsWith('OTEL_TRACES')).map(([k, v]) => `${k}=${v}`).join(' ')}), exporting OTLP protobuf to a sink process that stands in for a collector elsewhere (its CPU is not charged)`;
     services = [launched.gateway, noDedupe, cached, traced, stock, ...hives.map((h) => h.service), ...launched.subgraphs, ...tracing.services];
     for (const service of [noDedupe, cached, traced, stock, ...hives.map((h) => h.service)]) await waitForGraphQL(service.url, service);
     const subgraphPids = Object.fromEntries(launched.subgraphs.map((s) => [s.name, s.child.pid!]));
@@ -195,7 +201,7 @@ runMain(async () => {
     const contenders = (scenario: Scenario): Contender[] => [
       ours,
       { name: OURS_NO_DEDUPE, url: noDedupe.url, pids: () => [noDedupe.child.pid!], writer: bearer },
-      { name: OURS_TRACED, url: traced.url, pids: () => [traced.child.pid!], writer: bearer, subgraphPids: tracing.pids },
+      { name: tracedName, url: traced.url, pids: () => [traced.child.pid!], writer: bearer, subgraphPids: tracing.pids },
       { name: STOCK, url: stock.url, pids: () => [stock.child.pid!], writer: identity },
       ...hives.map((hive) => ({ name: hive.name, url: hive.service.url, pids: () => processTree(hive.service.child.pid!), writer: identity })),
       { name: CACHED, url: cached.url, pids: () => [cached.child.pid!], writer: bearer },
@@ -276,7 +282,7 @@ runMain(async () => {
     }
     const exported = await tracing.exported();
     tracedInfo.note += `; the sink received ${exported.exports} exports, ${(exported.bytes / 1e6).toFixed(1)} MB`;
-    if (!exported.exports) oddities.push(`${OURS_TRACED}: the sink received no spans, so tracing was not on`);
+    if (!exported.exports) oddities.push(`${tracedName}: the sink received no spans, so tracing was not on`);
     await stopServices(services);
     services = [];
 
@@ -316,13 +322,23 @@ runMain(async () => {
 
 /**
  * The traced contender's own subgraphs (tracing is per process, and the shared ones stay untraced
- * for the others), each exporting to one sink process, every request sampled: tracing's full
- * cost, at its most. The traced gateway is started by the caller with `env` and `subgraphUrls`.
+ * for the others), each exporting to one sink process, every request sampled (tracing's full
+ * cost, at its most) or, with `ratio`, that share of them. The traced gateway is started by the
+ * caller with `env` and `subgraphUrls`.
  */
-async function startTraced(registry: ReturnType<typeof readRegistry>, databaseUrl: string, gatewayEnv: NodeJS.ProcessEnv, capture: (name: string) => (line: string) => void) {
+async function startTraced(
+  registry: ReturnType<typeof readRegistry>,
+  databaseUrl: string,
+  gatewayEnv: NodeJS.ProcessEnv,
+  capture: (name: string) => (line: string) => void,
+  ratio?: string,
+) {
   const sinkPort = await freePort();
   const sink = spawnService('otlp-sink', resolve(__dirname, 'otlp-sink.js'), `http://127.0.0.1:${sinkPort}/stats`, '', { ...process.env, PORT: String(sinkPort) }, capture('otlp-sink'));
-  const env = { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinkPort}`, OTEL_TRACES_SAMPLER: 'always_on' };
+  const env: Record<string, string> = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinkPort}`,
+    ...(ratio === undefined ? { OTEL_TRACES_SAMPLER: 'always_on' } : { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: ratio }),
+  };
   const services: Service[] = [sink];
   const subgraphUrls: Record<string, string> = {};
   const pids: Record<string, number> = {};

@@ -9,6 +9,8 @@ export const OURS = 'zigong';
 export const OURS_AA = 'zigong (A/A repeat)';
 export const OURS_NO_DEDUPE = 'zigong, DEDUPE=false';
 export const OURS_TRACED = 'zigong, traced (every request, OTLP)';
+/** The same with `--trace-ratio`: a share of the requests sampled, the rest still carrying the context. */
+export const OURS_TRACED_SHARE = 'zigong, traced (a share sampled, OTLP)';
 export const CACHED = 'zigong + response cache (not judged)';
 export const STOCK = 'stock @apollo/gateway';
 export const HIVE = 'Hive Gateway';
@@ -16,7 +18,7 @@ export const HIVE_NO_DEDUPE = 'Hive Gateway, no dedupe';
 export const HIVE_RUST = 'Hive Gateway, Rust planner';
 export const DIRECT = 'subgraph direct';
 /** Every row that is our gateway: its errors fail "no errors", its memory counts against the RSS target. */
-const OUR_ROWS = [OURS, OURS_AA, OURS_NO_DEDUPE, OURS_TRACED, CACHED];
+const OUR_ROWS = [OURS, OURS_AA, OURS_NO_DEDUPE, OURS_TRACED, OURS_TRACED_SHARE, CACHED];
 
 /** One load run of one contender on one scenario (round 0: the warm-up, counted only for errors). */
 export interface Measurement extends LoadResult {
@@ -101,7 +103,7 @@ export interface Summary {
 }
 
 /** The order rows are reported in: ours and its variants, then the rivals. */
-const ROW_ORDER = [OURS, OURS_AA, OURS_NO_DEDUPE, OURS_TRACED, STOCK, HIVE, HIVE_NO_DEDUPE, HIVE_RUST, CACHED, DIRECT];
+const ROW_ORDER = [OURS, OURS_AA, OURS_NO_DEDUPE, OURS_TRACED, OURS_TRACED_SHARE, STOCK, HIVE, HIVE_NO_DEDUPE, HIVE_RUST, CACHED, DIRECT];
 
 export function summarize(measurements: Measurement[]): Summary[] {
   const scenarios = [...new Set(measurements.map((m) => m.scenario))];
@@ -312,6 +314,7 @@ export function levers(measurements: Measurement[]): Lever[] {
   const pairs: Array<[string, string, string]> = [
     ['in-flight dedupe of identical subgraph reads (ours vs DEDUPE=false)', OURS, OURS_NO_DEDUPE],
     ['the cost of tracing every request: gateway, subgraphs and SQL spans (traced vs ours)', OURS_TRACED, OURS],
+    ['the cost of tracing a share of the requests (--trace-ratio; traced vs ours)', OURS_TRACED_SHARE, OURS],
     ['response cache, 2 s (opt-in; not judged)', CACHED, OURS],
     ['for comparison: Hive Gateway’s Rust planner vs its default runtime', HIVE_RUST, HIVE],
   ];
