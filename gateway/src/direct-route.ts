@@ -9,7 +9,6 @@ import {
   inSpanSync,
   isJsonBody,
   plainGraphQLBody,
-  recordErrorCodes,
   REQUEST_ID_HEADER,
   type Shortcut,
 } from '@zigong/platform';
@@ -256,13 +255,11 @@ export function directRoute(options: DirectRouteOptions) {
       return undefined;
     }
     const errors = written.errors?.map((error) => downstreamError(error, route.subgraph));
-    if (errors?.length) {
-      options.onErrors(name, errors);
-      recordErrorCodes(errors.map((error) => String(error.extensions.code)));
-    }
+    if (errors?.length) options.onErrors(name, errors);
     options.metrics.directRoute.inc({ subgraph: route.subgraph, outcome: 'answered' });
     const json = JSON.stringify({ errors: errors?.length ? errors : undefined, data: written.data, extensions: costed });
-    return { answer: `${json}\n`, operationName: name, contentType };
+    const errorCodes = errors?.length ? errors.map((error) => String(error.extensions.code)) : undefined;
+    return { answer: `${json}\n`, operationName: name, contentType, errorCodes };
   };
 
   return {

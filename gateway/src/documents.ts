@@ -40,6 +40,17 @@ export function queryText(body: unknown, url: URL): string | null {
   return typeof query === 'string' ? query : url.searchParams.get('query');
 }
 
+/** The sha256 an automatic persisted query names (in the body's extensions, else the URL's), unchecked. */
+export function persistedQueryHash(body: unknown, url: URL): unknown {
+  const hash = (body as { extensions?: { persistedQuery?: { sha256Hash?: unknown } } })?.extensions?.persistedQuery?.sha256Hash;
+  if (hash !== undefined || !url.searchParams.has('extensions')) return hash;
+  try {
+    return JSON.parse(url.searchParams.get('extensions')!)?.persistedQuery?.sha256Hash;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The fragment definitions of a document, by name. */
 export function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
   const fragments = new Map<string, FragmentDefinitionNode>();

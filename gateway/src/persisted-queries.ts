@@ -3,6 +3,7 @@ import type { Logger, Refusal } from '@zigong/platform';
 import type { SavedOperation } from '@zigong/platform';
 import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
+import { persistedQueryHash, queryText } from './documents';
 
 /** Apollo Server keeps persisted queries under this prefix in the cache it is given. */
 const APQ_PREFIX = 'apq:';
@@ -80,16 +81,8 @@ export function withRegisteredOperations(cache: KeyValueCache<string>, trusted: 
 /** Trusted-documents mode: only a registered operation, by its text or its hash, may run. */
 export function trustedDocumentsGuard(trusted: Map<string, string>) {
   return (_req: unknown, _raw: string, body: unknown, url: URL): Refusal | null => {
-    const request = (body ?? {}) as { query?: unknown; extensions?: { persistedQuery?: { sha256Hash?: unknown } } };
-    let query = typeof request.query === 'string' ? request.query : url.searchParams.get('query') ?? undefined;
-    let hash = request.extensions?.persistedQuery?.sha256Hash;
-    if (hash === undefined && url.searchParams.has('extensions')) {
-      try {
-        hash = JSON.parse(url.searchParams.get('extensions')!)?.persistedQuery?.sha256Hash;
-      } catch {
-        hash = undefined;
-      }
-    }
+    const query = queryText(body, url) ?? undefined;
+    const hash = persistedQueryHash(body, url);
     if (query !== undefined ? trusted.has(sha256(query)) : typeof hash === 'string' && trusted.has(hash)) return null;
     if (query === undefined && hash === undefined) return null; // not a GraphQL request; Apollo answers it
     return {

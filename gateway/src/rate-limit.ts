@@ -5,7 +5,7 @@ import { LRUCache } from 'lru-cache';
 import type { IncomingMessage } from 'node:http';
 import { isIPv6 } from 'node:net';
 import { type DemandLimits, estimateCost } from './demand-control';
-import { type ParsedQuery, queryText } from './documents';
+import { type ParsedQuery, persistedQueryHash, queryText } from './documents';
 
 /** What a request spends: one query (`reads`) or one mutation (`writes`), and its estimated cost. */
 export const RATE_CLASSES = ['reads', 'writes', 'cost'] as const;
@@ -319,7 +319,7 @@ export function rateLimiter(options: RateLimiterOptions) {
   const persisted = new LRUCache<string, string>({ max: 2_000 });
 
   const requestOf = (body: unknown, url: URL) => {
-    const request = (body ?? {}) as { operationName?: unknown; variables?: unknown; extensions?: { persistedQuery?: { sha256Hash?: unknown } } };
+    const request = (body ?? {}) as { operationName?: unknown; variables?: unknown };
     const json = (name: string) => {
       try {
         return JSON.parse(url.searchParams.get(name) ?? 'null');
@@ -329,7 +329,7 @@ export function rateLimiter(options: RateLimiterOptions) {
     };
     const operationName = typeof request.operationName === 'string' ? request.operationName : url.searchParams.get('operationName') ?? undefined;
     const variables = request.variables ?? json('variables');
-    const hash = (request.extensions ?? json('extensions'))?.persistedQuery?.sha256Hash;
+    const hash = persistedQueryHash(body, url);
     return { operationName, variables: typeof variables === 'object' && variables !== null ? (variables as Record<string, unknown>) : {}, hash };
   };
 
