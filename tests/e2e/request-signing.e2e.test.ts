@@ -96,6 +96,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gateway?.stop();
+  proxy?.closeAllConnections();
   await new Promise((done) => proxy?.close(done));
   await Promise.all(replicas.map((r) => r.stop()));
   await pg?.end();
