@@ -8,13 +8,9 @@
 // checks that it is in use from the line this config logs when Hive builds its unified graph with
 // it, and from the subgraph requests of a probe request (`x-bench-probe`), which differ from the
 // default (stitching) runtime's.
-import { createHmac } from 'node:crypto';
+import { signatureFor } from '@zigong/platform/dist/signing.js';
 
 const secret = process.env.GATEWAY_SIGNING_SECRET;
-const sign = (body) => {
-  const t = Date.now();
-  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
-};
 
 const routerRuntime = process.env.HIVE_RUNTIME === 'router' ? await import('@graphql-hive/router-runtime') : undefined;
 
@@ -41,7 +37,7 @@ export const gatewayConfig = {
         if (!secret || typeof options.body !== 'string') return;
         const given = options.headers ?? {};
         const headers = typeof given.entries === 'function' ? Object.fromEntries(given.entries()) : { ...given };
-        setOptions({ ...options, headers: { ...headers, 'x-zigong-signature': sign(options.body) } });
+        setOptions({ ...options, headers: { ...headers, ...signatureFor(secret, url, { ...options, headers }) } });
       },
     },
   ],

@@ -1,5 +1,5 @@
 import { LOCAL_JWT_SECRET, mintToken } from '@zigong/gateway';
-import { encodeIdentity, IDENTITY_HEADER, runMain, SIGNATURE_HEADER, signRequest } from '@zigong/kit';
+import { encodeIdentity, IDENTITY_HEADER, runMain, signatureFor } from '@zigong/kit';
 import {
   API_SCHEMA_PATH,
   ensureDatabase,
@@ -500,7 +500,7 @@ function load(options: LoadOptions): Promise<LoadResult> {
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}, signingSecret?: string): Promise<{ status: number; json: any; text: string }> {
   const text = JSON.stringify(body);
-  const signature: Record<string, string> = signingSecret ? { [SIGNATURE_HEADER]: signRequest(signingSecret, text) } : {};
+  const signature: Record<string, string> = signingSecret ? signatureFor(signingSecret, url, { body: text, headers }) : {};
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers, ...signature }, body: text });
   const answer = await response.text();
   let json: any;

@@ -1,19 +1,10 @@
+// The platform's signing module alone, not the kit, which would add a second to every load
+// process's start. A wrong signature would show: the subgraph answers 401, which the run counts.
+import { signRequest } from '@zigong/platform/dist/signing';
 import autocannon from 'autocannon';
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type BenchData, citySummaryVariables, SCENARIOS, type Variables } from './scenarios';
 import { zipfSampler } from './traffic';
-
-/**
- * A gateway's request signature (`@zigong/kit`'s signRequest: `t=<ms>,v1=<HMAC-SHA256 of "t.body">`),
- * written out here because loading the kit would add a second to every load process's start.
- * A wrong signature would show: the subgraph answers 401, which the run counts.
- */
-const SIGNATURE_HEADER = 'x-zigong-signature';
-function signRequest(secret: string, body: string): string {
-  const t = Date.now();
-  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
-}
 
 /** What one load run sends and to whom: argv[2] of this process, as JSON. */
 export interface LoadOptions {
@@ -85,6 +76,9 @@ async function main() {
     errorExamples[code] ??= example.slice(0, 300);
   };
 
+  const { pathname, search } = new URL(options.url);
+  const signed = { method: 'POST', target: pathname + search, identity: options.headers?.['x-zigong-identity'] };
+
   const result = await autocannon({
     url: options.url,
     connections: options.connections,
@@ -97,7 +91,7 @@ async function main() {
           const index = draw();
           context.index = index;
           const body = bodyOf(index);
-          const signature: Record<string, string> = options.signingSecret ? { [SIGNATURE_HEADER]: signRequest(options.signingSecret, body) } : {};
+          const signature: Record<string, string> = options.signingSecret ? signRequest(options.signingSecret, { ...signed, body }) : {};
           return { ...request, body, headers: { ...request.headers, ...signature } };
         },
         onResponse: (status, body, context) => {

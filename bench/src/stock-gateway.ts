@@ -1,7 +1,7 @@
 import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import { IDENTITY_HEADER, SIGNATURE_HEADER, signRequest } from '@zigong/kit';
+import { IDENTITY_HEADER, signatureFor } from '@zigong/kit';
 import { readFileSync } from 'node:fs';
 
 /**
@@ -14,8 +14,8 @@ class SignedDataSource extends RemoteGraphQLDataSource {
     super({ url });
     const fetcher = this.fetcher;
     if (secret) {
-      this.fetcher = ((input: string, init: { body: string; headers: Record<string, string> }) =>
-        fetcher(input, { ...init, headers: { ...init.headers, [SIGNATURE_HEADER]: signRequest(secret, init.body) } })) as typeof fetcher;
+      this.fetcher = ((input: string, init: { method?: string; body: string; headers: Record<string, string> }) =>
+        fetcher(input, { ...init, headers: { ...init.headers, ...signatureFor(secret, input, init) } })) as typeof fetcher;
     }
   }
 

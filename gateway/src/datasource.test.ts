@@ -1,4 +1,4 @@
-import { IDENTITY_HEADER, REQUEST_ID_HEADER, SIGNATURE_HEADER, verifySignature } from '@zigong/platform';
+import { IDENTITY_HEADER, MemoryNonceStore, type Refusal, REQUEST_ID_HEADER, signatureGuard } from '@zigong/platform';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DepartmentDataSource, type GatewayContext } from './datasource';
@@ -12,15 +12,16 @@ import { createMetrics } from './metrics';
 const SECRET = 'datasource-test-signing-secret-long-enough';
 let server: Server;
 let answer: { status: number; body: string; headers?: Record<string, string> };
-let received: Array<{ headers: IncomingHttpHeaders; body: string }>;
+let received: Array<{ headers: IncomingHttpHeaders; body: string; refusal: Refusal | null }>;
 let source: DepartmentDataSource;
 
 beforeAll(async () => {
+  const guard = signatureGuard(SECRET, new MemoryNonceStore());
   server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body });
+    req.on('end', async () => {
+      received.push({ headers: req.headers, body, refusal: await guard(req, body) });
       res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
       res.end(answer.body);
     });
@@ -54,9 +55,11 @@ function call(query = 'query Q($a: Int) { x(a: $a) }', hints: unknown[] = []) {
 describe('DepartmentDataSource', () => {
   it('sends the operation signed, with the caller’s identity and the request id', async () => {
     expect(await call()).toEqual({ data: { x: 1 } });
-    const [{ headers, body }] = received;
+    const [{ headers, body, refusal }] = received;
     expect(JSON.parse(body)).toEqual({ query: 'query Q($a: Int) { x(a: $a) }', variables: { a: 1 }, operationName: 'Q' });
-    expect(verifySignature(SECRET, headers[SIGNATURE_HEADER] as string, body)).toBeNull();
+    // As a subgraph checks it: method, path, identity and body signed, the nonce new.
+    expect(refusal).toBeNull();
+    expect(headers['signature-input']).toMatch(/^zigong=\("@method" "@path" "@query" "content-digest" "x-zigong-identity"\);created=\d+;nonce="/);
     expect(headers[REQUEST_ID_HEADER]).toBe('req-1');
     expect(JSON.parse(Buffer.from(headers[IDENTITY_HEADER] as string, 'base64url').toString())).toMatchObject({ sub: 'alice' });
     expect(headers['content-type']).toBe('application/json');

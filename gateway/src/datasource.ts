@@ -6,7 +6,6 @@ import {
   injectTraceContext,
   inSpan,
   REQUEST_ID_HEADER,
-  SIGNATURE_HEADER,
   signRequest,
   type Span,
   SpanKind,
@@ -57,7 +56,7 @@ export interface SubgraphAnswer {
 /**
  * HTTP to one subgraph: an undici connection pool (keep-alive, no WHATWG streams: Node's fetch
  * cost the gateway more CPU than the rest of a request), a deadline, the gateway's signature over
- * the exact body sent, per-subgraph metrics, and in-flight deduplication of identical reads.
+ * the method, path, identity and exact body sent (a new nonce for each request), per-subgraph metrics, and in-flight deduplication of identical reads.
  */
 export class SubgraphClient {
   private readonly pool: Pool;
@@ -99,7 +98,9 @@ export class SubgraphClient {
 
   private async sendTraced(body: string, headers: Record<string, string>, span: Span | undefined): Promise<SubgraphAnswer> {
     const { name, timeoutMs, signingSecret, metrics } = this.options;
-    const signed = signingSecret ? { ...headers, [SIGNATURE_HEADER]: signRequest(signingSecret, body) } : headers;
+    const signed = signingSecret
+      ? { ...headers, ...signRequest(signingSecret, { method: 'POST', target: this.path, body, identity: headers[IDENTITY_HEADER] }) }
+      : headers;
     injectTraceContext(signed);
     const stop = metrics.subgraphDuration.startTimer({ subgraph: name });
     try {

@@ -1,4 +1,4 @@
-import { type RunningSubgraph, SIGNATURE_HEADER, signRequest, startSubgraph } from '@zigong/kit';
+import { type RunningSubgraph, signatureFor, startSubgraph } from '@zigong/kit';
 import { createTestDatabase, type TestDatabase, testSubgraphConfig } from '@zigong/kit/testing';
 import { loadDepartment, prepareDatabase } from '@zigong/local';
 import { GANTANG } from '@zigong/reference';
@@ -36,7 +36,7 @@ async function send(subgraph: RunningSubgraph, body: unknown, headers: Record<st
   const text = JSON.stringify(body);
   const response = await fetch(subgraph.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signRequest(SECRET, text), ...headers },
+    headers: { 'content-type': 'application/json', ...signatureFor(SECRET, subgraph.url, { body: text, headers }), ...headers },
     body: text,
   });
   // Every header but those that differ per request or connection.

@@ -1,4 +1,4 @@
-import { signRequest } from '@zigong/kit';
+import { signatureFor } from '@zigong/kit';
 import { GANTANG } from '@zigong/reference';
 import { startExtraGateway } from '../support/extra-gateway';
 import { startPlatform, type TestPlatform } from '../support/platform';
@@ -63,13 +63,13 @@ describe('only the gateway reaches subgraphs', () => {
     const body = JSON.stringify(query);
     const wrong = await fetch(platform.subgraphs[0].url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-zigong-signature': signRequest('not-the-gateway-secret-but-32-bytes-long', body) },
+      headers: { 'content-type': 'application/json', ...signatureFor('not-the-gateway-secret-but-32-bytes-long', platform.subgraphs[0].url, { body }) },
       body,
     });
     expect(wrong.status).toBe(401);
     const stale = await fetch(platform.subgraphs[0].url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-zigong-signature': signRequest('test-signing-secret-shared-by-gateway-and-subgraphs', body, Date.now() - 300_000) },
+      headers: { 'content-type': 'application/json', ...signatureFor('test-signing-secret-shared-by-gateway-and-subgraphs', platform.subgraphs[0].url, { body }, Date.now() - 300_000) },
       body,
     });
     expect(stale.status).toBe(401);

@@ -1,4 +1,4 @@
-import { signRequest } from '@zigong/kit';
+import { signatureFor } from '@zigong/kit';
 import { serverAudits } from 'graphql-http';
 import { startExtraGateway, type ExtraGateway } from '../support/extra-gateway';
 import { SIGNING_SECRET, startPlatform, type TestPlatform } from '../support/platform';
@@ -43,10 +43,12 @@ afterAll(async () => {
 });
 
 type Fetch = typeof fetch;
-const withHeaders = (extra: (body: string) => Promise<Record<string, string>>): Fetch =>
+const withHeaders = (extra: (request: { url: string; method: string; body: string; headers: Headers }) => Promise<Record<string, string>>): Fetch =>
   (async (input: Parameters<Fetch>[0], init: RequestInit = {}) => {
     const headers = new Headers(init.headers);
-    for (const [key, value] of Object.entries(await extra(typeof init.body === 'string' ? init.body : ''))) headers.set(key, value);
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const request = { url, method: init.method ?? 'GET', body: typeof init.body === 'string' ? init.body : '', headers };
+    for (const [key, value] of Object.entries(await extra(request))) headers.set(key, value);
     return fetch(input, { ...init, headers });
   }) as Fetch;
 
@@ -57,7 +59,7 @@ const servers: Array<[string, () => string, Fetch]> = [
     () => productionIntrospecting.url,
     withHeaders(async () => ({ authorization: `Bearer ${await productionIntrospecting.token('')}` })),
   ],
-  ['a subgraph, signed as the gateway signs', () => platform.subgraphs[0].url, withHeaders(async (body) => ({ 'x-zigong-signature': signRequest(SIGNING_SECRET, body) }))],
+  ['a subgraph, signed as the gateway signs', () => platform.subgraphs[0].url, withHeaders(async ({ url, method, body, headers }) => signatureFor(SIGNING_SECRET, url, { method, body, headers: Object.fromEntries(headers) }))],
 ];
 
 describe.each(servers)('GraphQL over HTTP: %s', (_, url, fetchFn) => {

@@ -1,4 +1,4 @@
-import { signRequest } from '@zigong/kit';
+import { signatureFor } from '@zigong/kit';
 import { rawRequest, streamOf, type RawResponse } from '../support/raw-http';
 import type { HostileCase, Target } from './hostile-corpus';
 
@@ -29,13 +29,16 @@ export async function sendHostileCase(hostile: HostileCase, targets: CorpusTarge
     headers.authorization = `Bearer ${await targets.gateways[hostile.target].token(request.token.scope, { expiresIn: request.token.expiresIn })}`;
   }
   if (request.sign) {
-    const text = Buffer.isBuffer(body) ? body.toString('utf8') : (body ?? '');
-    headers['x-zigong-signature'] = {
-      valid: () => signRequest(targets.signingSecret, text),
-      'wrong-secret': () => signRequest('not-the-gateway-secret-but-32-bytes-long', text),
-      stale: () => signRequest(targets.signingSecret, text, Date.now() - 5 * 60_000),
-      malformed: () => 't=yesterday,v1=deadbeef',
-    }[request.sign]();
+    const signed = { method: request.method ?? 'POST', body: Buffer.isBuffer(body) ? body.toString('utf8') : (body ?? ''), headers };
+    Object.assign(
+      headers,
+      {
+        valid: () => signatureFor(targets.signingSecret, url, signed),
+        'wrong-secret': () => signatureFor('not-the-gateway-secret-but-32-bytes-long', url, signed),
+        stale: () => signatureFor(targets.signingSecret, url, signed, Date.now() - 5 * 60_000),
+        malformed: () => ({ 'signature-input': 'zigong=("@method");created=yesterday', signature: 'zigong=:deadbeef:' }),
+      }[request.sign](),
+    );
   }
   return rawRequest({
     url: url.toString(),

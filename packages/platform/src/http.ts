@@ -22,7 +22,7 @@ export interface GraphQLHttpOptions<C extends BaseContext> {
   routes?: Record<string, Route>;
   bodyLimitBytes: number;
   /** Checks a GraphQL request before Apollo sees it; a refusal is answered as it says. */
-  guard?: (req: IncomingMessage, rawBody: string, body: unknown, url: URL) => Refusal | null;
+  guard?: (req: IncomingMessage, rawBody: string, body: unknown, url: URL) => Refusal | null | Promise<Refusal | null>;
   /**
    * Answers a request without Apollo where it can (a cached response); otherwise `remember` is
    * given Apollo's complete answer.
@@ -176,7 +176,7 @@ export function graphqlHttpHandler<C extends BaseContext>(options: GraphQLHttpOp
           }
         } else body = text;
       } else operationName = url.searchParams.get('operationName')?.slice(0, 100);
-      const refusal = options.guard?.(req, text, body, url);
+      const refusal = await options.guard?.(req, text, body, url);
       if (refusal) {
         if (span) recordErrorCodes([refusal.code]);
         return sendError(res, refusal.status, refusal.code, refusal.message);

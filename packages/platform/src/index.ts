@@ -11,3 +11,4 @@ export * from './public-secrets';
 export * from './scalars';
 export * from './signing';
 export * from './tracing';
+export * from './replay';

@@ -1,4 +1,4 @@
-import { encodeIdentity, IDENTITY_HEADER, type RunningSubgraph, SIGNATURE_HEADER, signRequest, startSubgraph } from '@zigong/kit';
+import { encodeIdentity, IDENTITY_HEADER, type RunningSubgraph, signatureFor, startSubgraph } from '@zigong/kit';
 import { type DepartmentHarness, departmentHarness, testSubgraphConfig } from '@zigong/kit/testing';
 import { GANTANG } from '@zigong/reference';
 import { CITY_FUND } from './finance.seed';
@@ -31,13 +31,10 @@ afterAll(async () => {
 /** A request as the gateway sends it: signed, with the caller's identity. */
 async function asGateway(query: string, vars?: Record<string, unknown>) {
   const body = JSON.stringify({ query, variables: vars });
+  const identity = { [IDENTITY_HEADER]: encodeIdentity({ sub: 'gateway-caller', scopes: ['finance:write'] }) };
   const response = await fetch(subgraph.url, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      [SIGNATURE_HEADER]: signRequest(SECRET, body),
-      [IDENTITY_HEADER]: encodeIdentity({ sub: 'gateway-caller', scopes: ['finance:write'] }),
-    },
+    headers: { 'content-type': 'application/json', ...identity, ...signatureFor(SECRET, subgraph.url, { body, headers: identity }) },
     body,
   });
   return { status: response.status, ...((await response.json()) as object) } as { status: number; errors?: any[]; data?: any };

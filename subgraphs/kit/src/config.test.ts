@@ -66,4 +66,11 @@ describe('subgraph configuration', () => {
       expect(() => loadSubgraphConfig({ DATABASE_URL, SUBGRAPH_MODE: 'staging' })).toThrow(/SUBGRAPH_MODE must be one of local, production/);
     });
   });
+
+  it('reads REDIS_URL for the shared replay cache, and names a wrong one', () => {
+    const DATABASE_URL = 'postgres://u@localhost/db';
+    expect(loadSubgraphConfig({ DATABASE_URL }, 4001).redisUrl).toBeUndefined();
+    expect(loadSubgraphConfig({ DATABASE_URL, REDIS_URL: 'redis://redis:6379' }, 4001).redisUrl).toBe('redis://redis:6379');
+    expect(() => loadSubgraphConfig({ DATABASE_URL, REDIS_URL: 'http://redis:6379' }, 4001)).toThrow(/REDIS_URL/);
+  });
 });

@@ -20,6 +20,11 @@ export interface SubgraphConfig {
    * and the identity it forwards is trusted; when unset, requests are served as anonymous.
    */
   signingSecret?: string;
+  /**
+   * Redis for the replay cache of signature nonces, shared by the replicas of every subgraph that
+   * uses it; without it each process remembers the nonces it saw itself.
+   */
+  redisUrl?: string;
   /** Hot queries run as graphql-jit compiled code instead of through Apollo's pipeline (default on). */
   compiledQueries?: boolean;
 }
@@ -41,6 +46,7 @@ export function loadSubgraphConfig(env: NodeJS.ProcessEnv = process.env, default
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     signingSecret: read.secret('GATEWAY_SIGNING_SECRET'),
     compiledQueries: read.bool('COMPILED_QUERIES', true),
+    redisUrl: read.optionalUrl('REDIS_URL', ['redis:', 'rediss:']),
   };
   if (defaultPort === undefined && read.optional('PORT') === undefined) read.problem('PORT is required but not set.');
   if (mode === 'production') {

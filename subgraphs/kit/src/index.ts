@@ -21,3 +21,4 @@ export * from './selection';
 export * from './seed';
 export * from './server';
 export * from './stubs';
+export * from './replay-redis';

@@ -10,7 +10,8 @@ import { createServer, graphqlHttpHandler, listen, sendJson } from '@zigong/plat
 import { createApollo, platformErrorFormatter } from '@zigong/platform';
 import { compiledQueryResponder } from './compiled-queries';
 import { identityFrom } from '@zigong/platform';
-import { signatureGuard } from '@zigong/platform';
+import { MemoryNonceStore, type NonceStore, signatureGuard } from '@zigong/platform';
+import { redisNonceStore, type SharedNonceStore } from './replay-redis';
 import { createLogger, type Logger } from '@zigong/platform';
 
 /** What Apollo's cache-control plugin answered on every subgraph response; the gateway reads it. */
@@ -24,6 +25,8 @@ export interface RunningSubgraph {
   logger: Logger;
   /** What the compiled-query path holds and has answered; zeros when it is off. */
   compiledQueries(): { compiled: number; answered: number };
+  /** Where signature nonces are remembered, and how many requests were checked locally because Redis was down. */
+  replayCache(): { store: 'redis' | 'memory' | 'none'; fallbacks: number };
   /** Stops taking requests, finishes those in flight, closes the pool. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -38,6 +41,10 @@ export async function startSubgraph(
   const db = createDataSource(department, config.databaseUrl, { poolSize: config.poolSize, ...dbOptions });
   await db.initialize();
   const { schema } = await buildDepartmentSchema(department);
+
+  const shared: SharedNonceStore | undefined =
+    config.signingSecret && config.redisUrl ? redisNonceStore({ url: config.redisUrl, logger }) : undefined;
+  const nonces: NonceStore | undefined = config.signingSecret ? (shared ?? new MemoryNonceStore()) : undefined;
 
   const httpServer = createServer();
   // Inline traces are for Apollo's hosted studio, which this platform does not report to.
@@ -65,7 +72,7 @@ export async function startSubgraph(
       headers: () => UNCACHEABLE,
       context,
       respond: compiled?.respond,
-      guard: config.signingSecret ? signatureGuard(config.signingSecret) : undefined,
+      guard: config.signingSecret && nonces ? signatureGuard(config.signingSecret, nonces) : undefined,
       onError: (error) => logger.error({ err: error }, 'request failed'),
       onResponse: (record) => logger.info(record, 'request'),
       routes: {
@@ -84,6 +91,7 @@ export async function startSubgraph(
   } catch (error) {
     await apollo.stop();
     await db.destroy();
+    await shared?.close();
     throw error;
   }
   const url = `http://${config.host}:${port}/graphql`;
@@ -94,8 +102,10 @@ export async function startSubgraph(
     (stopping ??= (async () => {
       await apollo.stop();
       if (db.isInitialized) await db.destroy();
+      await shared?.close();
       logger.info('subgraph stopped');
     })());
   const compiledQueries = () => compiled?.stats() ?? { compiled: 0, answered: 0 };
-  return { name: department.name, url, port, db, logger, compiledQueries, stop };
+  const replayCache = () => ({ store: shared ? ('redis' as const) : nonces ? ('memory' as const) : ('none' as const), fallbacks: shared?.fallbacks() ?? 0 });
+  return { name: department.name, url, port, db, logger, compiledQueries, replayCache, stop };
 }
