@@ -130,6 +130,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
     cache: withRegisteredOperations(redis ?? new InMemoryLRUCache<string>(), trusted),
     ttl: config.persistedQueryTtlSeconds,
   };
+  const persistedQuery = (hash: string) => persistedQueries.cache.get(`apq:${hash}`);
   const rateStore =
     config.rateLimits.sets.length === 0
       ? undefined
@@ -143,7 +144,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
       limits: config.limits,
       parseQuery,
       identity: identityOf,
-      persistedQuery: (hash) => persistedQueries.cache.get(`apq:${hash}`),
+      persistedQuery,
       store: rateStore,
       onRefused: (rateClass, scope) => metrics.rateLimited.inc({ class: rateClass, scope }),
       logger,
@@ -170,9 +171,12 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
           ttlMs: config.responseCacheTtlMs,
           maxEntries: 10_000,
           parseQuery,
+          persistedQuery,
+          supergraph: () => source.current(),
           redisUrl: config.redisUrl,
           logger,
-          mayRead: async (req) => config.auth.allowAnonymousReads || (await identityOf(req).catch(() => null)) !== null,
+          identity: identityOf,
+          allowAnonymousReads: config.auth.allowAnonymousReads,
         })
       : undefined;
   const apollo = createApollo<GatewayContext>({
@@ -231,7 +235,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
         const cached = await cache?.respond(req, body, url);
         if (cached?.answer !== undefined || !config.directRoute) return cached;
         const answered = await direct.respond(req, body, requestId);
-        if (answered) cached?.remember?.(200, answered.answer!);
+        if (answered) cached?.remember?.(answered.status ?? 200, answered.answer!);
         return answered ?? cached;
       },
       context: async (req, requestId) => {

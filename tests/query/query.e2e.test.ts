@@ -1,11 +1,11 @@
-import { DISTRICTS } from '@zigong/reference';
+import { DISTRICTS, GANTANG } from '@zigong/reference';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCsv } from './read-csv';
+import { HOSTILE_CELLS, readCsv, startsFormula } from './read-csv';
 import { startPlatform, type TestPlatform } from '../support/platform';
 
 const REPO = join(__dirname, '../..');
@@ -48,7 +48,7 @@ describe('the compiled command against a running platform', () => {
     expect(run.code).toBe(0);
     const [header, ...rows] = readCsv(run.stdout);
     expect(header).toEqual([
-      '@list',
+      "'@list",
       'id',
       'name',
       'level',
@@ -65,6 +65,42 @@ describe('the compiled command against a running platform', () => {
     // The six parts add up, to the cent, to the city's F5 total.
     expect(rows.reduce((sum, row) => sum + cents(row[5]), 0n)).toBe(cents('153962418.36'));
     expect(rows.reduce((sum, row) => sum + Number(row[4]), 0)).toBe(703);
+  });
+
+  it('escapes formula cells a department writer planted through mutations, in the CSV for Excel (--bom)', async () => {
+    const authorization = `Bearer ${await platform.token('finance:write')}`;
+    const fund = await platform.query<any>(
+      `mutation($input: CreateFundInput!) { createFund(input: $input) { id } }`,
+      { input: { name: HOSTILE_CELLS[0], sourceDepartment: HOSTILE_CELLS[1], totalAmount: '1000.00' } },
+      { authorization },
+    );
+    expect(fund.errors).toBeUndefined();
+    for (const purpose of HOSTILE_CELLS) {
+      const allocation = await platform.query(
+        `mutation($input: AllocateFundInput!) { allocateFund(input: $input) { id } }`,
+        { input: { fundId: fund.data!.createFund.id, villageId: GANTANG, amount: '1.00', purpose } },
+        { authorization },
+      );
+      expect(allocation.errors).toBeUndefined();
+    }
+    // As the department stored them (it trims surrounding white space, so `\t=1` is kept as `=1`): each still opens a formula.
+    const stored = (await platform.query<any>(`query($id: ID!) { fund(id: $id) { allocations { purpose } } }`, { id: fund.data!.createFund.id })).data!.fund.allocations.map(
+      (allocation: { purpose: string }) => allocation.purpose,
+    );
+    expect(stored).toHaveLength(HOSTILE_CELLS.length);
+    expect(stored.filter(startsFormula)).toEqual(stored);
+    const run = await runCli(join(OPERATIONS, 'FundsAndAllocations.graphql'), '--format', 'csv', '--bom', '--url', platform.gatewayUrl);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout.startsWith('\uFEFF')).toBe(true);
+    const [header, ...rows] = readCsv(run.stdout.slice(1));
+    const column = (name: string) => header.indexOf(name);
+    const planted = rows.filter((row) => row[column('name')] === `'${HOSTILE_CELLS[0]}`);
+    expect(planted.map((row) => row[column('allocations.purpose')]).sort()).toEqual(stored.map((cell: string) => `'${cell}`).sort());
+    expect(planted.every((row) => row[column('sourceDepartment')] === `'${HOSTILE_CELLS[1]}`)).toBe(true);
+    // No cell of the whole export, header included, opens a formula; the amounts stay numbers.
+    expect([header, ...rows].flat().filter(startsFormula)).toEqual([]);
+    expect(planted.map((row) => row[column('allocations.amount')])).toEqual(HOSTILE_CELLS.map(() => '1.00'));
   });
 
   it('prints CityIncomeSummary as JSON with its default variables, and as a table with --variables', async () => {

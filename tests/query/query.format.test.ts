@@ -1,5 +1,5 @@
-import { displayWidth, formatData, toCsv, toTextTable } from '../../infra/local/src/query.format';
-import { readCsv } from './read-csv';
+import { displayWidth, formatData, spreadsheetCell, toCsv, toTextTable } from '../../infra/local/src/query.format';
+import { HOSTILE_CELLS, readCsv, startsFormula } from './read-csv';
 
 /** Unit tier: the csv, table and json outputs, without a gateway or a build. */
 
@@ -14,9 +14,9 @@ describe('CSV', () => {
     expect(Buffer.from(csv, 'utf8').includes(Buffer.from('干塘村', 'utf8'))).toBe(true);
   });
 
-  it('keeps dotted and @list column names as they are, and Decimal strings exact', () => {
+  it('keeps dotted column names as they are, and Decimal strings exact (the @list column is escaped, below)', () => {
     const csv = toCsv({ columns: ['@list', 'town.name', 'collectiveIncomeSummary.total'], rows: [['districts', '荣边镇', '153962418.36'], ['counties', '', '-0.10']] });
-    expect(csv).toBe('@list,town.name,collectiveIncomeSummary.total\r\ndistricts,荣边镇,153962418.36\r\ncounties,,-0.10\r\n');
+    expect(csv).toBe(`"'@list",town.name,collectiveIncomeSummary.total\r\ndistricts,荣边镇,153962418.36\r\ncounties,,-0.10\r\n`);
   });
 
   it('starts with a UTF-8 byte order mark with bom, so Excel reads 汉字 as UTF-8', () => {
@@ -30,6 +30,45 @@ describe('CSV', () => {
   it('writes nothing for no columns', () => {
     expect(toCsv({ columns: [], rows: [] })).toBe('');
     expect(toCsv({ columns: [], rows: [] }, { bom: true })).toBe('');
+  });
+});
+
+describe('CSV formula injection (OWASP)', () => {
+  it('prefixes every formula-leading cell with a quote and quotes the field, so a spreadsheet shows it as text', () => {
+    const table = { columns: ['name', 'purpose'], rows: HOSTILE_CELLS.map((cell) => [cell, `${cell} again`]) };
+    const csv = toCsv(table, { bom: true });
+    const [header, ...rows] = readCsv(csv.slice(1));
+    expect(header).toEqual(['name', 'purpose']);
+    expect(rows).toEqual(HOSTILE_CELLS.map((cell) => [`'${cell}`, `'${cell} again`]));
+    expect(rows.flat().filter(startsFormula)).toEqual([]);
+    // Quoted as OWASP asks: each escaped field opens with a double quote.
+    for (const cell of HOSTILE_CELLS) expect(csv).toContain(`"'${cell.replace(/"/g, '""')}"`);
+    expect(csv.split('\r\n')[1]).toBe(`"'=HYPERLINK(""http://evil"",""x"")","'=HYPERLINK(""http://evil"",""x"") again"`);
+  });
+
+  it('leaves plain numbers, negative ones included, as numbers, and text that only contains a formula sign as it is', () => {
+    for (const number of ['-12.5', '-0.10', '-1e5', '0', '153962418.36']) expect(spreadsheetCell(number)).toBe(number);
+    for (const text of ['a=1', 'HYPERLINK', '荣县 -2+3', "'quoted", '']) expect(spreadsheetCell(text)).toBe(text);
+    expect(toCsv({ columns: ['total', 'growthRate'], rows: [['-0.10', '-0.0512']] })).toBe('total,growthRate\r\n-0.10,-0.0512\r\n');
+  });
+
+  it('escapes the header like any cell: a column named @list would be an Excel formula', () => {
+    expect(toCsv({ columns: ['@list', 'name'], rows: [['districts', '荣县']] })).toBe(`"'@list",name\r\ndistricts,荣县\r\n`);
+  });
+
+  it('quotes a semicolon, so Excel splitting on it (comma-decimal locales) cannot start a new formula cell', () => {
+    const csv = toCsv({ columns: ['purpose'], rows: [['seed;=1+1'], ['a; b']] });
+    expect(csv).toBe('purpose\r\n"seed;=1+1"\r\n"a; b"\r\n');
+    // Read as Excel would with ';' as the separator: no field starts a formula.
+    const fields = csv.split('\r\n').flatMap((line) => (line.startsWith('"') ? [line] : line.split(';')));
+    expect(fields.filter(startsFormula)).toEqual([]);
+  });
+
+  it('escapes hostile values through formatData, while a JSON number stays a number', () => {
+    const data = { allocations: HOSTILE_CELLS.map((purpose, i) => ({ purpose, amount: -i - 0.5 })) };
+    const [header, ...rows] = readCsv(formatData(data, 'csv'));
+    expect(header).toEqual(['purpose', 'amount']);
+    expect(rows).toEqual(HOSTILE_CELLS.map((purpose, i) => [`'${purpose}`, String(-i - 0.5)]));
   });
 });
 

@@ -19,3 +19,9 @@ export function readCsv(text: string): string[][] {
   if (field || record.length) throw new Error(`CSV does not end with CRLF: ${JSON.stringify(text.slice(-20))}`);
   return records;
 }
+
+/** Cells a department writer could plant in a name or a purpose, as the CSV-injection attack used them. */
+export const HOSTILE_CELLS = ['=HYPERLINK("http://evil","x")', "+1+cmd|' /C calc'!A0", '-2+3', '@SUM(A1)', '\t=1', '\r=1'];
+
+/** Would a spreadsheet read this cell (as a CSV reader gives it) as a formula? A plain number is a number. */
+export const startsFormula = (cell: string) => /^[=+\-@\t\r]/.test(cell) && !/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(cell);

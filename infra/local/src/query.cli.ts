@@ -26,7 +26,10 @@ Options:
   --variables '<json>'   a JSON object overriding the file's default variables
   --format json|csv|table
                          json (default): the data, pretty-printed; csv: RFC 4180 rows with
-                         dotted column names, UTF-8; table: the same rows aligned for a terminal
+                         dotted column names, UTF-8, a cell that would start a spreadsheet
+                         formula (=, +, -, @, tab, CR; not a plain number) gets a leading
+                         single quote, so it shows as text;
+                         table: the same rows aligned for a terminal
   --bom                  with --format csv: begin with a UTF-8 byte order mark (BOM), so Excel
                          opens the file as UTF-8 and shows Chinese correctly; leave it out for
                          scripts that read the CSV

@@ -13,22 +13,44 @@ export interface FormatOptions {
   bom?: boolean;
 }
 
+const NUMBER = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
+
+/** What makes a spreadsheet read a cell as a formula (OWASP's CSV injection list). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * A cell as a spreadsheet may safely read it (OWASP's rule): text that would start a formula is
+ * prefixed with a single quote, so Excel, LibreOffice and Google Sheets show it as text and run
+ * nothing. A plain number such as `-12.5` (a Decimal string, a negative growth rate) is left as
+ * it is: spreadsheets read it as a number, never as a formula, and quoting it would turn every
+ * negative amount into text that sums skip. `-2+3` is not a plain number, so it is escaped.
+ */
+export function spreadsheetCell(text: string): string {
+  return FORMULA_START.test(text) && !NUMBER.test(text) ? `'${text}` : text;
+}
+
+/**
+ * Quoted besides RFC 4180's cases: an escaped cell, as OWASP asks, and a semicolon, the separator
+ * Excel splits on in locales whose decimal mark is a comma, where `a;=cmd` would become a formula cell.
+ */
+const ALSO_QUOTED = [/^'/, /;/];
+
 /**
  * RFC 4180 CSV: a header line, then the rows, each line ending in CRLF; a field is quoted when it
- * holds a comma, a quote or a line break (CR or LF), quotes doubled. Nothing at all for no columns.
+ * holds a comma, a semicolon, a quote or a line break (CR or LF), quotes doubled. Every cell,
+ * header included, is made safe for spreadsheets (spreadsheetCell). Nothing at all for no columns.
  */
 export function toCsv(table: Table, { bom = false }: FormatOptions = {}): string {
   if (table.columns.length === 0) return '';
+  const lines = [table.columns, ...table.rows].map((line) => line.map(spreadsheetCell));
   // Rows as arrays, not objects: csv-stringify would read the dots of `town.name` as paths.
-  return stringify([table.columns, ...table.rows], { record_delimiter: '\r\n', quote_record_delimiter: true, bom });
+  return stringify(lines, { record_delimiter: '\r\n', quote_record_delimiter: true, quoted_match: ALSO_QUOTED, bom });
 }
 
 /** Columns a terminal gives a text: two for East Asian wide and full-width characters (汉字, ，), none for combining marks. */
 export function displayWidth(text: string): number {
   return stringWidth(text);
 }
-
-const NUMBER = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
 
 /** The rows as an aligned text table; numeric columns are right-aligned, line breaks shown as ↵. */
 export function toTextTable(table: Table): string {
