@@ -5,6 +5,7 @@ import {
   ensureDatabase,
   freePort,
   GATEWAY_NODE_OPTIONS,
+  LOCAL_MODES,
   launchServices,
   prepareDatabase,
   readRegistry,
@@ -141,7 +142,8 @@ runMain(async () => {
     const supergraph = join(workDir, 'supergraph.graphql');
     copyFileSync(SUPERGRAPH_PATH, supergraph);
     const nodeOptions = process.env.NODE_OPTIONS ?? GATEWAY_NODE_OPTIONS;
-    const common = { NODE_ENV: 'production', LOG_LEVEL: 'warn', NODE_OPTIONS: nodeOptions };
+    // Local mode, as npm start runs it: the bench's development token and per-run secret.
+    const common = { ...LOCAL_MODES, NODE_ENV: 'production', LOG_LEVEL: 'warn', NODE_OPTIONS: nodeOptions };
     const gatewayEnv = { ...process.env, ...common, GATEWAY_SIGNING_SECRET: signingSecret };
     const output = new Map<string, string[]>();
     const capture = (name: string) => (line: string) => {

@@ -29,10 +29,40 @@ describe('bearer tokens', () => {
     ['a wrongly signed token', async () => `Bearer ${await mintToken('another-secret-of-at-least-32-bytes!!', { sub: 'a', scope: '' })}`, /signature does not verify/],
     ['a malformed token', async () => 'Bearer not.a.jwt', /UNAUTHENTICATED 401: The token is malformed/],
     ['another scheme', async () => 'Basic YWxpY2U6c2VjcmV0', /must be "Bearer <token>"/],
-    ['a token without sub', async () => `Bearer ${await new SignJWT({ scope: 'x' }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET))}`, /no "sub" claim/],
+    ['a token without sub', async () => `Bearer ${await new SignJWT({ scope: 'x' }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('5m').sign(new TextEncoder().encode(SECRET))}`, /no "sub" claim/],
     ['alg none', async () => `Bearer ${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"a"}').toString('base64url')}.`, /not accepted here|malformed/],
   ])('refuses %s with 401', async (_, header, expected) => {
     expect(await codeOf(authenticate(await header()))).toMatch(expected);
+  });
+
+  describe('lifetime (exp required, JWT_MAX_TOKEN_AGE on iat)', () => {
+    const key = new TextEncoder().encode(SECRET);
+    const now = Math.floor(Date.now() / 1000);
+    const hs256 = (claims: { iat?: number; exp?: number }) => {
+      const token = new SignJWT({ scope: 'finance:write' }).setProtectedHeader({ alg: 'HS256' }).setSubject('mallory');
+      if (claims.iat !== undefined) token.setIssuedAt(claims.iat);
+      if (claims.exp !== undefined) token.setExpirationTime(claims.exp);
+      return token.sign(key);
+    };
+    const YEAR_2200 = Date.UTC(2200, 0, 1) / 1000;
+
+    it.each([
+      ['a token without exp', { iat: now }, 'UNAUTHENTICATED 401: The token has no "exp" claim: tokens must say when they were issued and when they expire.'],
+      ['a token without iat', { exp: now + 600 }, 'UNAUTHENTICATED 401: The token has no "iat" claim: tokens must say when they were issued and when they expire.'],
+      ['a token with exp in 2200', { iat: now, exp: YEAR_2200 }, `UNAUTHENTICATED 401: The token lives ${YEAR_2200 - now} s, longer than the 86400 s allowed (JWT_MAX_TOKEN_AGE); get a shorter-lived one.`],
+      ['a token issued 2 days ago, still unexpired', { iat: now - 2 * 86_400, exp: now + 600 }, 'UNAUTHENTICATED 401: The token was issued more than 86400 s ago (JWT_MAX_TOKEN_AGE); get a new one.'],
+      ['a token issued in the future', { iat: now + 3_600, exp: now + 7_200 }, 'UNAUTHENTICATED 401: The token’s "iat" claim is in the future.'],
+    ])('refuses %s', async (_, claims, expected) => {
+      expect(await codeOf(authenticate(`Bearer ${await hs256(claims)}`))).toBe(expected);
+    });
+
+    it('accepts a lifetime up to the maximum, and a clock a little ahead', async () => {
+      expect(await authenticate(`Bearer ${await hs256({ iat: now, exp: now + 86_400 })}`)).toEqual({ sub: 'mallory', scopes: ['finance:write'] });
+      expect(await authenticate(`Bearer ${await hs256({ iat: now + 30, exp: now + 600 })}`)).toMatchObject({ sub: 'mallory' });
+      const strict = createAuthenticator({ jwtSecret: SECRET, allowAnonymousReads: true, maxTokenAgeSeconds: 900 });
+      expect(await codeOf(strict(`Bearer ${await hs256({ iat: now, exp: now + 3_600 })}`))).toMatch(/lives 3600 s, longer than the 900 s allowed/);
+      expect(await codeOf(strict(`Bearer ${await mintToken(SECRET, { sub: 'a', scope: '', expiresIn: '15m' })}`))).toBe('accepted');
+    });
   });
 
   describe('through a JWKS (RS256/ES256)', () => {
@@ -52,9 +82,26 @@ describe('bearer tokens', () => {
     it('verifies ES256 tokens with issuer and audience', async () => {
       const viaJwks = createAuthenticator({ jwksUrl: url, issuer: 'https://idp.example', audience: 'zigong', allowAnonymousReads: false });
       const sign = (issuer: string) =>
-        new SignJWT({ scope: 'tourism:write' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject('bob').setIssuer(issuer).setAudience('zigong').setExpirationTime('5m').sign(privateKey);
+        new SignJWT({ scope: 'tourism:write' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject('bob').setIssuer(issuer).setAudience('zigong').setIssuedAt().setExpirationTime('5m').sign(privateKey);
       expect(await viaJwks(`Bearer ${await sign('https://idp.example')}`)).toEqual({ sub: 'bob', scopes: ['tourism:write'] });
       expect(await codeOf(viaJwks(`Bearer ${await sign('https://evil.example')}`))).toMatch(/"iss" claim is not acceptable/);
+    });
+
+    it('refuses the identity provider’s tokens for another application, and ones without exp or living for ever', async () => {
+      const viaJwks = createAuthenticator({ jwksUrl: url, issuer: 'https://idp.example', audience: 'zigong', allowAnonymousReads: false });
+      const idpToken = (audience: string, lifetime: (token: SignJWT) => SignJWT) =>
+        lifetime(new SignJWT({ scope: 'finance:write' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject('bob').setIssuer('https://idp.example').setAudience(audience).setIssuedAt()).sign(privateKey);
+      const fiveMinutes = (token: SignJWT) => token.setExpirationTime('5m');
+      try {
+        expect(await codeOf(viaJwks(`Bearer ${await idpToken('payroll-app', fiveMinutes)}`))).toBe('UNAUTHENTICATED 401: The token’s "aud" claim is not acceptable.');
+        expect(await codeOf(viaJwks(`Bearer ${await idpToken('zigong', (token) => token)}`))).toMatch(/^UNAUTHENTICATED 401: The token has no "exp" claim/);
+        expect(await codeOf(viaJwks(`Bearer ${await idpToken('zigong', (token) => token.setExpirationTime(Date.UTC(2200, 0, 1) / 1000))}`))).toMatch(
+          /^UNAUTHENTICATED 401: The token lives \d+ s, longer than the 86400 s allowed/,
+        );
+        expect(await viaJwks(`Bearer ${await idpToken('zigong', fiveMinutes)}`)).toEqual({ sub: 'bob', scopes: ['finance:write'] });
+      } finally {
+        viaJwks.close();
+      }
     });
   });
 });
@@ -97,7 +144,14 @@ async function es256() {
   const pair = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
   const sign = (sub = 'carol', kid = 'k1') =>
-    new SignJWT({ scope: 'finance:write' }).setProtectedHeader({ alg: 'ES256', kid }).setSubject(sub).setExpirationTime('5m').sign(pair.privateKey);
+    new SignJWT({ scope: 'finance:write' })
+      .setProtectedHeader({ alg: 'ES256', kid })
+      .setSubject(sub)
+      .setIssuer('https://idp.example/')
+      .setAudience('zigong-graph')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(pair.privateKey);
   return { jwks: { keys: [jwk] }, sign };
 }
 
@@ -218,6 +272,9 @@ describe('a gateway whose JWKS is down at start', () => {
       GATEWAY_PORT: '0',
       HOST: '127.0.0.1',
       JWKS_URL: endpoint.url,
+      JWT_ISSUER: 'https://idp.example/',
+      JWT_AUDIENCE: 'zigong-graph',
+      METRICS_PUBLIC: 'true',
       GATEWAY_SIGNING_SECRET: 'a-signing-secret-of-this-test-at-least-32-bytes',
       LOG_LEVEL: 'silent',
     });

@@ -26,6 +26,11 @@ export interface AuthenticatorOptions {
 
 const JWKS_ALGORITHMS = ['RS256', 'ES256'];
 
+/** JWT_MAX_TOKEN_AGE's default: a stolen token is worth a day at most. */
+export const DEFAULT_MAX_TOKEN_AGE_SECONDS = 24 * 60 * 60;
+/** How far apart the identity provider's clock and ours may be when `iat` and `exp` are judged. */
+export const CLOCK_SKEW_SECONDS = 60;
+
 function unauthenticated(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 }
@@ -112,7 +117,16 @@ export function createAuthenticator(config: AuthConfig, options: AuthenticatorOp
     options.logger?.warn('JWT_SECRET is ignored: with JWKS_URL set, only RS256/ES256 tokens signed by the identity provider are accepted (HS256 is off).');
   }
   const secret = config.jwtSecret && !jwks ? new TextEncoder().encode(config.jwtSecret) : undefined;
-  const verifyOptions = { issuer: config.issuer, audience: config.audience };
+  const maxAge = config.maxTokenAgeSeconds ?? DEFAULT_MAX_TOKEN_AGE_SECONDS;
+  // A token without `exp` would be good forever, and one without `iat` could not be aged: both
+  // are required, and jose refuses an `iat` older than maxAge or later than now (give or take skew).
+  const verifyOptions = {
+    issuer: config.issuer,
+    audience: config.audience,
+    requiredClaims: ['exp', 'iat'],
+    maxTokenAge: maxAge,
+    clockTolerance: CLOCK_SKEW_SECONDS,
+  };
 
   const authenticate = async (authorization: string | undefined): Promise<Identity | null> => {
     if (authorization === undefined || authorization === '') return null;
@@ -128,11 +142,22 @@ export function createAuthenticator(config: AuthConfig, options: AuthenticatorOp
     } catch (error) {
       if (error instanceof GraphQLError) throw error;
       if (error instanceof KeysUnavailable) throw authUnavailable();
+      if (error instanceof errors.JWTExpired && error.claim === 'iat') {
+        throw unauthenticated(`The token was issued more than ${maxAge} s ago (JWT_MAX_TOKEN_AGE); get a new one.`);
+      }
       if (error instanceof errors.JWTExpired) throw unauthenticated('The token has expired; get a new one.');
+      if (error instanceof errors.JWTClaimValidationFailed && error.reason === 'missing' && (error.claim === 'exp' || error.claim === 'iat')) {
+        throw unauthenticated(`The token has no "${error.claim}" claim: tokens must say when they were issued and when they expire.`);
+      }
+      if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'iat') throw unauthenticated('The token’s "iat" claim is in the future.');
       if (error instanceof errors.JWSSignatureVerificationFailed) throw unauthenticated('The token’s signature does not verify.');
       if (error instanceof errors.JWTClaimValidationFailed) throw unauthenticated(`The token’s "${error.claim}" claim is not acceptable.`);
       if (error instanceof errors.JWKSNoMatchingKey) throw unauthenticated('The token is signed with a key the identity provider does not publish.');
       throw unauthenticated('The token is malformed.');
+    }
+    // A fresh `iat` with `exp` in 2200 would still live forever: the lifetime itself is bounded.
+    if (payload.exp! - payload.iat! > maxAge) {
+      throw unauthenticated(`The token lives ${payload.exp! - payload.iat!} s, longer than the ${maxAge} s allowed (JWT_MAX_TOKEN_AGE); get a shorter-lived one.`);
     }
     if (typeof payload.sub !== 'string' || !payload.sub) throw unauthenticated('The token has no "sub" claim.');
     const scope = typeof payload.scope === 'string' ? payload.scope : '';
@@ -141,12 +166,19 @@ export function createAuthenticator(config: AuthConfig, options: AuthenticatorOp
   return Object.assign(authenticate, { ready: () => jwks?.ready() ?? true, close: () => jwks?.close() });
 }
 
+export interface MintOptions {
+  sub: string;
+  scope: string;
+  expiresIn?: string | number;
+  /** JWT_ISSUER and JWT_AUDIENCE where the gateway checks them. */
+  issuer?: string;
+  audience?: string;
+}
+
 /** Mints an HS256 token, as `npm run token` does; for local use and tests. */
-export function mintToken(secret: string, { sub, scope, expiresIn = '1h' }: { sub: string; scope: string; expiresIn?: string | number }): Promise<string> {
-  return new SignJWT({ scope })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setIssuedAt()
-    .setExpirationTime(expiresIn)
-    .sign(new TextEncoder().encode(secret));
+export function mintToken(secret: string, { sub, scope, expiresIn = '1h', issuer, audience }: MintOptions): Promise<string> {
+  const token = new SignJWT({ scope }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime(expiresIn);
+  if (issuer) token.setIssuer(issuer);
+  if (audience) token.setAudience(audience);
+  return token.sign(new TextEncoder().encode(secret));
 }

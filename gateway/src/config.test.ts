@@ -4,7 +4,9 @@ import { DEFAULT_RATE_LIMITS, parseRateLimits } from './rate-limit';
 
 const JWT = 'a-jwt-secret-of-our-own-at-least-32-bytes';
 const SIGNING = 'a-signing-secret-of-our-own-at-least-32-bytes';
-const PRODUCTION = { GATEWAY_MODE: 'production', JWT_SECRET: JWT, GATEWAY_SIGNING_SECRET: SIGNING };
+const PRODUCTION = { GATEWAY_MODE: 'production', JWT_SECRET: JWT, GATEWAY_SIGNING_SECRET: SIGNING, JWT_ISSUER: 'https://idp.example/', JWT_AUDIENCE: 'zigong-graph' };
+/** What the local runner (npm start) and the tests say. */
+const LOCAL = { GATEWAY_MODE: 'local' };
 
 /** The problems a configuration is refused with, all of them. */
 function problemsOf(env: Record<string, string>): string[] {
@@ -19,18 +21,64 @@ function problemsOf(env: Record<string, string>): string[] {
 
 describe('gateway configuration', () => {
   it('uses the public development secret only in local mode, and not beside a JWKS', () => {
-    expect(loadGatewayConfig({}).auth).toMatchObject({ jwtSecret: LOCAL_JWT_SECRET, allowAnonymousReads: true });
-    expect(loadGatewayConfig({ JWKS_URL: 'http://127.0.0.1:1/jwks.json' }).auth.jwtSecret).toBeUndefined();
+    expect(loadGatewayConfig(LOCAL).auth).toMatchObject({ jwtSecret: LOCAL_JWT_SECRET, allowAnonymousReads: true });
+    expect(loadGatewayConfig({ ...LOCAL, JWKS_URL: 'http://127.0.0.1:1/jwks.json' }).auth.jwtSecret).toBeUndefined();
     const production = loadGatewayConfig(PRODUCTION);
     expect([production.auth.jwtSecret, production.signingSecret, production.auth.allowAnonymousReads, production.introspection]).toEqual([JWT, SIGNING, false, false]);
   });
 
-  it('in production needs a way to verify tokens and a signing secret, and says both at once', () => {
+  it('in production needs a way to verify tokens, a signing secret, an issuer and an audience, and says all at once', () => {
     expect(problemsOf({ GATEWAY_MODE: 'production' })).toEqual([
       'GATEWAY_MODE=production needs JWKS_URL or JWT_SECRET.',
       'GATEWAY_MODE=production needs GATEWAY_SIGNING_SECRET, shared with the subgraphs.',
+      'GATEWAY_MODE=production needs JWT_ISSUER: tokens are accepted only when their "iss" claim names it.',
+      'GATEWAY_MODE=production needs JWT_AUDIENCE: tokens are accepted only when their "aud" claim names it.',
     ]);
     expect(() => loadGatewayConfig({ GATEWAY_MODE: 'production', JWT_SECRET: JWT })).toThrow(/needs GATEWAY_SIGNING_SECRET/);
+  });
+
+  it('with an identity provider, refuses to start without JWT_AUDIENCE or JWT_ISSUER (compose once left both empty)', () => {
+    const idp = { ...PRODUCTION, JWKS_URL: 'https://idp.example/jwks.json' };
+    expect(problemsOf({ ...idp, JWT_AUDIENCE: '', JWT_ISSUER: '' })).toEqual([
+      'GATEWAY_MODE=production needs JWT_ISSUER: tokens are accepted only when their "iss" claim names it.',
+      'GATEWAY_MODE=production needs JWT_AUDIENCE: tokens are accepted only when their "aud" claim names it.',
+    ]);
+    expect(loadGatewayConfig(idp).auth).toMatchObject({ issuer: 'https://idp.example/', audience: 'zigong-graph' });
+  });
+
+  it('is production when GATEWAY_MODE is not set: no development secret, no anonymous reads, and how to run on a laptop', () => {
+    expect(problemsOf({})).toEqual([
+      'GATEWAY_MODE=production needs JWKS_URL or JWT_SECRET.',
+      'GATEWAY_MODE=production needs GATEWAY_SIGNING_SECRET, shared with the subgraphs.',
+      'GATEWAY_MODE=production needs JWT_ISSUER: tokens are accepted only when their "iss" claim names it.',
+      'GATEWAY_MODE=production needs JWT_AUDIENCE: tokens are accepted only when their "aud" claim names it.',
+      'GATEWAY_MODE is not set, so the gateway runs in production mode; on a laptop, set GATEWAY_MODE=local (npm start does).',
+    ]);
+    const { GATEWAY_MODE: _, ...unset } = PRODUCTION;
+    const config = loadGatewayConfig(unset);
+    expect([config.mode, config.auth.allowAnonymousReads, config.introspection, config.publicMetrics]).toEqual(['production', false, false, false]);
+  });
+
+  it('reads JWT_MAX_TOKEN_AGE as seconds or with a unit, 24 h by default, and names a bad value', () => {
+    expect(loadGatewayConfig(LOCAL).auth.maxTokenAgeSeconds).toBe(86_400);
+    expect(loadGatewayConfig({ ...LOCAL, JWT_MAX_TOKEN_AGE: '900' }).auth.maxTokenAgeSeconds).toBe(900);
+    expect(loadGatewayConfig({ ...LOCAL, JWT_MAX_TOKEN_AGE: '8h' }).auth.maxTokenAgeSeconds).toBe(28_800);
+    expect(loadGatewayConfig({ ...LOCAL, JWT_MAX_TOKEN_AGE: '2d' }).auth.maxTokenAgeSeconds).toBe(172_800);
+    for (const bad of ['forever', '-1h', '10', '1y', '31d']) {
+      expect(problemsOf({ ...LOCAL, JWT_MAX_TOKEN_AGE: bad })).toEqual([
+        `JWT_MAX_TOKEN_AGE must be a duration from 60 s to 2592000 s, written as seconds or with s, m, h or d (e.g. 24h), got "${bad}".`,
+      ]);
+    }
+  });
+
+  it('serves /metrics on the public port in production only with METRICS_PUBLIC=true', () => {
+    expect(loadGatewayConfig(PRODUCTION).publicMetrics).toBe(false);
+    expect(loadGatewayConfig({ ...PRODUCTION, METRICS_PUBLIC: 'true' }).publicMetrics).toBe(true);
+    expect(loadGatewayConfig({ ...PRODUCTION, METRICS_PORT: '9464' }).publicMetrics).toBe(false);
+    expect(loadGatewayConfig(LOCAL).publicMetrics).toBe(true);
+    expect(problemsOf({ ...PRODUCTION, METRICS_PUBLIC: 'true', METRICS_PORT: '9464' })).toEqual([
+      'METRICS_PUBLIC=true and METRICS_PORT are both set: /metrics is served on one port; unset one of them.',
+    ]);
   });
 
   describe.each(['JWT_SECRET', 'GATEWAY_SIGNING_SECRET'])('in production, %s', (name) => {
@@ -86,21 +134,21 @@ describe('gateway configuration', () => {
   it('lets local mode use the public values, as npm start and docker compose do', () => {
     for (const { value } of PUBLISHED_SECRETS) {
       if (Buffer.byteLength(value) < 32) continue;
-      expect(loadGatewayConfig({ JWT_SECRET: value, GATEWAY_SIGNING_SECRET: value }).signingSecret).toBe(value);
+      expect(loadGatewayConfig({ ...LOCAL, JWT_SECRET: value, GATEWAY_SIGNING_SECRET: value }).signingSecret).toBe(value);
     }
   });
 
   it('reads subgraph URL overrides by name', () => {
-    expect(loadGatewayConfig({ SUBGRAPH_FINANCE_URL: 'http://finance:4003/graphql' }).subgraphUrls).toEqual({ finance: 'http://finance:4003/graphql' });
-    expect(() => loadGatewayConfig({ SUBGRAPH_FINANCE_URL: 'ftp://x' })).toThrow(/SUBGRAPH_FINANCE_URL must be a http: or https: URL/);
+    expect(loadGatewayConfig({ ...LOCAL, SUBGRAPH_FINANCE_URL: 'http://finance:4003/graphql' }).subgraphUrls).toEqual({ finance: 'http://finance:4003/graphql' });
+    expect(() => loadGatewayConfig({ ...LOCAL, SUBGRAPH_FINANCE_URL: 'ftp://x' })).toThrow(/SUBGRAPH_FINANCE_URL must be a http: or https: URL/);
   });
 
   describe('rate limits', () => {
     it('are on in production with the defaults, off locally unless RATE_LIMITS is set, and off with RATE_LIMITS=off', () => {
       expect(loadGatewayConfig(PRODUCTION).rateLimits).toEqual({ sets: parseRateLimits(DEFAULT_RATE_LIMITS).sets, store: 'memory', trustedProxies: 0, redisPrefix: 'zigong:rate:' });
       expect(loadGatewayConfig(PRODUCTION).rateLimits.sets.map((set) => set.name)).toEqual(['anonymous', 'authenticated']);
-      expect(loadGatewayConfig({}).rateLimits.sets).toEqual([]);
-      expect(loadGatewayConfig({ RATE_LIMITS: 'analyst: cost=1000' }).rateLimits.sets).toEqual([{ name: 'analyst', limits: { cost: 1000 } }]);
+      expect(loadGatewayConfig(LOCAL).rateLimits.sets).toEqual([]);
+      expect(loadGatewayConfig({ ...LOCAL, RATE_LIMITS: 'analyst: cost=1000' }).rateLimits.sets).toEqual([{ name: 'analyst', limits: { cost: 1000 } }]);
       expect(loadGatewayConfig({ ...PRODUCTION, RATE_LIMITS: 'off' }).rateLimits.sets).toEqual([]);
     });
 
@@ -110,13 +158,13 @@ describe('gateway configuration', () => {
     });
 
     it('report every problem with the other variables’, each naming its variable', () => {
-      expect(problemsOf({ RATE_LIMITS: 'authenticated: reads=lots', RATE_LIMIT_STORE: 'redis', RATE_LIMIT_TRUSTED_PROXIES: '-1', MAX_COST: '0' })).toEqual([
+      expect(problemsOf({ ...LOCAL, RATE_LIMITS: 'authenticated: reads=lots', RATE_LIMIT_STORE: 'redis', RATE_LIMIT_TRUSTED_PROXIES: '-1', MAX_COST: '0' })).toEqual([
         'MAX_COST must be a whole number from 1 to 9007199254740991, got "0".',
         'RATE_LIMITS: reads for "authenticated" must be a whole number per minute, got "lots".',
         'RATE_LIMIT_STORE=redis needs REDIS_URL.',
         'RATE_LIMIT_TRUSTED_PROXIES must be a whole number from 0 to 10, got "-1".',
       ]);
-      expect(problemsOf({ RATE_LIMIT_STORE: 'postgres' })).toEqual(['RATE_LIMIT_STORE must be one of memory, redis, got "postgres".']);
+      expect(problemsOf({ ...LOCAL, RATE_LIMIT_STORE: 'postgres' })).toEqual(['RATE_LIMIT_STORE must be one of memory, redis, got "postgres".']);
     });
   });
 });

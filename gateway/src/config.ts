@@ -1,5 +1,6 @@
 import { EnvReader, LOCAL_JWT_SECRET, LOG_LEVELS, type LogLevel, publicSecretProblem } from '@zigong/platform';
 import { resolve } from 'node:path';
+import { DEFAULT_MAX_TOKEN_AGE_SECONDS } from './auth';
 import type { DemandLimits } from './demand-control';
 import { DEFAULT_RATE_LIMITS, parseRateLimits, type RateLimitConfig } from './rate-limit';
 
@@ -10,8 +11,11 @@ export interface AuthConfig {
   jwtSecret?: string;
   /** JWKS endpoint for RS256/ES256 tokens from an identity provider; with it, HS256 is off. */
   jwksUrl?: string;
+  /** Required in production: without them any token the identity provider issues, to any application, would do. */
   issuer?: string;
   audience?: string;
+  /** JWT_MAX_TOKEN_AGE: the longest a token may live (exp - iat), and the oldest its `iat` may be. */
+  maxTokenAgeSeconds?: number;
   /** Whether queries without a token are served; mutations always need one. */
   allowAnonymousReads: boolean;
 }
@@ -42,8 +46,12 @@ export interface GatewayConfig {
   dedupe: boolean;
   host: string;
   port: number;
-  /** Where /metrics is served instead of the public port (never exposed by the Service); undefined: on the public port. */
+  /** Where /metrics is served instead of the public port (never exposed by the Service). */
   metricsPort?: number;
+  /** /metrics on the public port: locally by default, in production only with METRICS_PUBLIC=true. */
+  publicMetrics: boolean;
+  /** METRICS_OPERATION_NAMES: how many names besides the registered operations' may be metric labels (the first seen succeeding for signed-in callers); the rest are `other`. */
+  metricsOperationNames: number;
   /** Path of the composed supergraph (schema/supergraph.graphql), watched for changes. */
   supergraphPath: string;
   /** A URL to poll for the supergraph instead of the file. */
@@ -66,7 +74,9 @@ const SUBGRAPH_URL = /^SUBGRAPH_([A-Z0-9]+)_URL$/;
 /** Reads the gateway's environment once; `SUBGRAPH_<NAME>_URL` overrides where a subgraph lives. */
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const read = new EnvReader(env);
-  const mode = read.oneOf<GatewayMode>('GATEWAY_MODE', ['local', 'production'], 'local');
+  // Production unless told otherwise: a gateway started without GATEWAY_MODE must not sign with the
+  // development secret and serve anonymous reads. The local runner and the tests say `local`.
+  const mode = read.oneOf<GatewayMode>('GATEWAY_MODE', ['local', 'production'], 'production');
   const production = mode === 'production';
   const subgraphUrls: Record<string, string> = {};
   for (const key of Object.keys(env)) {
@@ -103,6 +113,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     host: read.string('HOST', production ? '0.0.0.0' : '127.0.0.1'),
     port: read.port('GATEWAY_PORT', 4000),
     metricsPort: read.optional('METRICS_PORT') === undefined ? undefined : read.port('METRICS_PORT', 9464),
+    publicMetrics: read.bool('METRICS_PUBLIC', !production) && read.optional('METRICS_PORT') === undefined,
+    metricsOperationNames: read.int('METRICS_OPERATION_NAMES', 100, { min: 0, max: 10_000 }),
     supergraphPath: resolve(read.string('SUPERGRAPH_PATH', resolve(__dirname, '../../schema/supergraph.graphql'))),
     supergraphUrl: read.optionalUrl('SUPERGRAPH_URL', ['http:', 'https:']),
     supergraphPollMs: read.int('SUPERGRAPH_POLL_MS', 2_000, { min: 50 }),
@@ -113,20 +125,33 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       jwksUrl,
       issuer: read.optional('JWT_ISSUER'),
       audience: read.optional('JWT_AUDIENCE'),
+      maxTokenAgeSeconds: read.durationSeconds('JWT_MAX_TOKEN_AGE', DEFAULT_MAX_TOKEN_AGE_SECONDS, { min: 60, max: 30 * 86_400 }),
       allowAnonymousReads: read.bool('ALLOW_ANONYMOUS_READS', !production),
     },
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 1_000_000, { min: 1_000 }),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
   };
+  if (read.bool('METRICS_PUBLIC', false) && config.metricsPort !== undefined) {
+    read.problem('METRICS_PUBLIC=true and METRICS_PORT are both set: /metrics is served on one port; unset one of them.');
+  }
   if (production) {
     // Every problem at once, each naming its variable: a public secret lets anyone mint tokens
     // (JWT_SECRET, even one a JWKS_URL makes unused) or sign subgraph requests as the gateway.
-    if (!jwtSecret && !jwksUrl) read.problem('GATEWAY_MODE=production needs JWKS_URL or JWT_SECRET.');
-    if (!config.signingSecret) read.problem('GATEWAY_MODE=production needs GATEWAY_SIGNING_SECRET, shared with the subgraphs.');
+    const problems: string[] = [];
+    if (!jwtSecret && !jwksUrl) problems.push('GATEWAY_MODE=production needs JWKS_URL or JWT_SECRET.');
+    if (!config.signingSecret) problems.push('GATEWAY_MODE=production needs GATEWAY_SIGNING_SECRET, shared with the subgraphs.');
     for (const [name, value] of [['JWT_SECRET', jwtSecret], ['GATEWAY_SIGNING_SECRET', config.signingSecret]] as const) {
       const problem = value === undefined ? undefined : publicSecretProblem(name, value);
-      if (problem) read.problem(problem);
+      if (problem) problems.push(problem);
     }
+    // Without them, any token the identity provider issues to any of its applications would do here.
+    for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE']) {
+      if (read.optional(name) === undefined) problems.push(`GATEWAY_MODE=production needs ${name}: tokens are accepted only when their "${name === 'JWT_ISSUER' ? 'iss' : 'aud'}" claim names it.`);
+    }
+    if (problems.length && read.optional('GATEWAY_MODE') === undefined) {
+      problems.push('GATEWAY_MODE is not set, so the gateway runs in production mode; on a laptop, set GATEWAY_MODE=local (npm start does).');
+    }
+    problems.forEach((problem) => read.problem(problem));
   }
   read.done();
   return config;

@@ -24,7 +24,7 @@ import { directRoute } from './direct-route';
 import { queryParser } from './documents';
 import { responseCache } from './response-cache';
 import { resultShapingSupport, shapeResultsOf } from './result-shaping';
-import { createMetrics, operationLabel } from './metrics';
+import { createMetrics, operationLabels } from './metrics';
 import { RedisCache, trustedDocuments, trustedDocumentsGuard, withRegisteredOperations } from './persisted-queries';
 import { memoryRateStore, rateLimiter, redisRateStore } from './rate-limit';
 import { supergraphHash, supergraphSource } from './supergraph-source';
@@ -111,6 +111,8 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
     if (!identity) identities.set(req, (identity = authenticate(req.headers.authorization)));
     return identity;
   };
+  const savedOperations = loadSavedOperations(config.operationsDir);
+  const labels = operationLabels(savedOperations.map((operation) => operation.name), config.metricsOperationNames);
   const direct = directRoute({
     parseQuery,
     limits: config.limits,
@@ -119,12 +121,12 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
     allowAnonymousReads: config.auth.allowAnonymousReads,
     metrics,
     onErrors: (name, errors) => {
-      for (const error of errors) metrics.errors.inc({ operation: operationLabel(name), code: String(error.extensions.code) });
+      for (const error of errors) metrics.errors.inc({ operation: labels.known(name), code: String(error.extensions.code) });
     },
     rule: hooks.directRouteRule,
   });
 
-  const trusted = trustedDocuments(loadSavedOperations(config.operationsDir));
+  const trusted = trustedDocuments(savedOperations);
   const redis = config.redisUrl ? new RedisCache(config.redisUrl, logger) : undefined;
   const persistedQueries = {
     cache: withRegisteredOperations(redis ?? new InMemoryLRUCache<string>(), trusted),
@@ -196,7 +198,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
             },
             async didEncounterErrors({ errors, operationName }) {
               for (const error of errors) {
-                metrics.errors.inc({ operation: operationLabel(operationName), code: String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
+                metrics.errors.inc({ operation: labels.known(operationName), code: String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
               }
             },
           };
@@ -248,11 +250,21 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
         return { identity, requestId, operation: {}, failed: direct.failuresOf(req) };
       },
       onError: (error) => logger.error({ err: error }, 'request failed'),
-      onResponse: (record, context) => {
+      onResponse: (record, context, req) => {
         if (context?.operation.name) record.operationName = context.operation.name;
-        const operation = operationLabel(record.operationName);
-        metrics.requests.inc({ operation, status: String(record.status) });
-        metrics.duration.observe({ operation }, record.durationMs / 1000);
+        const count = (operation: string) => {
+          metrics.requests.inc({ operation, status: String(record.status) });
+          metrics.duration.observe({ operation }, record.durationMs / 1000);
+        };
+        const name = record.operationName;
+        // A refusal (401, 429, a guard's 400) never lends its name a label; a signed-in caller's
+        // success may. Cached and direct answers make no context: ask who the caller was.
+        if (record.status === 200 && labels.mayLearn(name)) {
+          void identityOf(req).then(
+            (identity) => count(labels.of(name, { learn: identity !== null })),
+            () => count(labels.of(name)),
+          );
+        } else count(labels.of(name, { refused: record.status >= 400 && record.status < 500 }));
         logger.info(record, 'request');
       },
       routes: {
@@ -264,8 +276,8 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
           authenticate.ready()
             ? sendJson(res, 200, { status: 'ready', supergraph: source.current() })
             : sendJson(res, 503, { status: 'not ready', reason: 'the JWKS_URL key set has not been fetched yet' }),
-        // With METRICS_PORT, only on that port: the public one says nothing about the process.
-        ...(config.metricsPort === undefined ? { '/metrics': serveMetrics } : {}),
+        // With METRICS_PORT, only on that port; in production without it, only if METRICS_PUBLIC says so.
+        ...(config.publicMetrics ? { '/metrics': serveMetrics } : {}),
       },
     }),
   );
@@ -296,7 +308,11 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
     const servedOn = await listen(metricsServer, config.metricsPort, config.host, 'gateway metrics').catch(failed);
     metricsUrl = `http://${local}:${servedOn}/metrics`;
   }
-  logger.info({ url, metrics: metricsUrl, mode: config.mode }, 'gateway ready');
+  if (config.metricsPort === undefined && !config.publicMetrics) {
+    // Not a refusal: the gateway serves without metrics; the operator learns why none are scraped.
+    logger.warn('/metrics is not served: set METRICS_PORT to serve it on a port of its own, or METRICS_PUBLIC=true to serve it on the public port');
+  }
+  logger.info({ url, metrics: config.metricsPort === undefined && !config.publicMetrics ? undefined : metricsUrl, mode: config.mode }, 'gateway ready');
 
   let stopping: Promise<void> | undefined;
   const stop = async () => {

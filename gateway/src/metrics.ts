@@ -71,7 +71,39 @@ export function createMetrics() {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-/** Operation names are client-chosen: bound the label's length so they cannot bloat the registry. */
-export function operationLabel(name: string | null | undefined): string {
-  return name ? name.slice(0, 60) : 'anonymous';
+/** A GraphQL name short enough to be a label; anything else a client sends is `other`. */
+const LABEL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,59}$/;
+export const OTHER_OPERATION = 'other';
+
+/**
+ * Operation names are client-chosen, and every distinct label value is a series kept for the life
+ * of the process: the values come from a bounded set. The registered operations' names, then the
+ * first `learnable` distinct names of requests a signed-in caller made successfully, then `other`.
+ */
+export function operationLabels(registered: Iterable<string>, learnable: number) {
+  const known = new Set(registered);
+  const learned = new Set<string>();
+  const mayLearn = (name: string | null | undefined): name is string =>
+    !!name && !known.has(name) && !learned.has(name) && learned.size < learnable && LABEL_NAME.test(name);
+  const label = (name: string | null | undefined, { refused = false, learn = false } = {}): string => {
+    if (!name) return 'anonymous';
+    if (known.has(name)) return name;
+    // A refused request's name says nothing anyone vouched for: even a learned one is not repeated.
+    if (refused) return OTHER_OPERATION;
+    if (learned.has(name)) return name;
+    if (learn && mayLearn(name)) {
+      learned.add(name);
+      return name;
+    }
+    return OTHER_OPERATION;
+  };
+  return {
+    /** The label of a request answered: `learn` where a signed-in caller's request succeeded. */
+    of: label,
+    /** Whether a successful request with this name could add it: only then is its caller worth asking about. */
+    mayLearn,
+    /** The label of a request's errors, counted before its outcome is known: never learns. */
+    known: (name: string | null | undefined) => label(name),
+  };
 }
+export type OperationLabels = ReturnType<typeof operationLabels>;

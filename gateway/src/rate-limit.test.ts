@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { buildSchema } from 'graphql';
+import { buildSchema, GraphQLError } from 'graphql';
+import { createAuthenticator, mintToken } from './auth';
 import { queryParser } from './documents';
 import {
   addressKey,
@@ -154,6 +155,8 @@ describe('the caller’s address', () => {
 });
 
 describe('the rate limiter', () => {
+  const SECRET = 'a-secret-of-the-rate-limit-test-of-32-bytes';
+  const authenticate = createAuthenticator({ jwtSecret: SECRET, allowAnonymousReads: true });
   const schema = buildSchema('type Query { regions: [Region] region(id: ID): Region } type Region { name: String villages(first: Int): [Region] } type Mutation { rename(name: String): Region }');
   const limiter = (sets: string, persisted: Record<string, string> = {}) => {
     const config: RateLimitConfig = { sets: parseRateLimits(sets).sets, store: 'memory', trustedProxies: 0, redisPrefix: '' };
@@ -164,7 +167,8 @@ describe('the rate limiter', () => {
       parseQuery: queryParser(1_000),
       identity: async (req) => {
         const authorization = req.headers.authorization;
-        if (authorization === 'bad') throw new Error('does not verify');
+        if (authorization?.startsWith('Bearer ')) return authenticate(authorization);
+        if (authorization === 'unverifiable') throw new GraphQLError('keys not fetched', { extensions: { code: 'AUTH_UNAVAILABLE' } });
         return authorization ? { sub: authorization, scopes: [] } : null;
       },
       persistedQuery: async (hash) => persisted[hash],
@@ -212,13 +216,24 @@ describe('the rate limiter', () => {
     });
   });
 
-  it('leaves to Apollo what it refuses anyway: unparsable, unknown operations, too costly, bad tokens (cost 0)', async () => {
+  it('spends the requests of a token that does not verify from its address’s anonymous budget: a stream of `Bearer junk` gets 429', async () => {
+    const { ask, refused } = limiter('anonymous: reads=3; authenticated: reads=100');
+    const answers = [];
+    for (let i = 0; i < 10; i++) answers.push((await ask({ query: `query Junk${i} { regions { name } }` }, 'Bearer junk'))?.status);
+    expect(answers).toEqual([undefined, undefined, undefined, 429, 429, 429, 429, 429, 429, 429]);
+    expect(new Set(refused)).toEqual(new Set(['anonymous/reads']));
+    // The same address without a token has spent its budget too; a valid token has its own.
+    expect(await ask({ query: '{ regions { name } }' })).toMatchObject({ status: 429 });
+    expect(await ask({ query: '{ regions { name } }' }, `Bearer ${await mintToken(SECRET, { sub: 'alice', scope: '' })}`)).toBeUndefined();
+  });
+
+  it('leaves to Apollo what it refuses anyway: unparsable, unknown operations, too costly, tokens it cannot check now (cost 0)', async () => {
     const { ask } = limiter('authenticated: reads=100 cost=2; anonymous: reads=100 cost=2');
     expect(await ask({ query: '{ regions { name ' }, 'alice')).toBeUndefined();
     expect(await ask({ query: 'query A { regions { name } } query B { regions { name } }' }, 'alice')).toBeUndefined();
     expect(await ask({ query: '{ regions { villages(first: 101) { name } } }' }, 'alice')).toBeUndefined();
     expect(await ask({ query: '{ regions { villages(first: 99) { villages(first: 99) { name } } } }' }, 'alice')).toBeUndefined();
-    expect(await ask({ query: '{ regions { name } }' }, 'bad')).toBeUndefined();
+    expect(await ask({ query: '{ regions { name } }' }, 'unverifiable')).toBeUndefined();
     expect(await ask({ query: '{ region(id: 1) { name } }' }, 'alice')).toBeUndefined(); // cost 2: the whole budget
     expect(await ask({ query: '{ region(id: 1) { name } }' }, 'alice')).toMatchObject({ status: 429 });
   });

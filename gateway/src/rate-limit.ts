@@ -296,7 +296,7 @@ export interface RateLimiterOptions {
   config: RateLimitConfig;
   limits: Pick<DemandLimits, 'maxCost' | 'defaultListSize' | 'maxPageSize'>;
   parseQuery: (query: string) => ParsedQuery | null;
-  /** Who is asking; throws for a token that does not verify (not limited here: Apollo answers 401). */
+  /** Who is asking; throws for a token that does not verify (UNAUTHENTICATED) or cannot be checked now. */
   identity: (req: IncomingMessage) => Promise<Identity | null>;
   /** The text of a persisted query by its sha256, where the gateway knows it. */
   persistedQuery: (hash: string) => Promise<string | undefined>;
@@ -372,8 +372,12 @@ export function rateLimiter(options: RateLimiterOptions) {
     let identity: Identity | null;
     try {
       identity = await options.identity(req);
-    } catch {
-      return undefined;
+    } catch (error) {
+      // A token that does not verify buys nothing: its request spends its address's anonymous
+      // budget, or a stream of junk tokens would be answered 401 without limit. A token that
+      // cannot be checked now (AUTH_UNAVAILABLE) is not the caller's fault: not charged.
+      if ((error as { extensions?: { code?: unknown } })?.extensions?.code !== 'UNAUTHENTICATED') return undefined;
+      identity = null;
     }
     const set = limitSetOf(config.sets, identity);
     if (!set || !RATE_CLASSES.some((c) => set.limits[c] !== undefined)) return undefined;

@@ -394,6 +394,7 @@ withKubectl('every Kubernetes overlay, rendered by kustomize', () => {
     expect([gateway.mode, gateway.port, gateway.introspection, gateway.auth.allowAnonymousReads]).toEqual(['production', 4000, false, false]);
     expect(gateway.supergraphPath).toBe('/etc/zigong/supergraph/supergraph.graphql');
     expect(gateway.auth.jwksUrl).toMatch(/^https:\/\//);
+    expect([gateway.auth.issuer, gateway.auth.audience]).toEqual([expect.stringMatching(/^https:\/\//), 'zigong-graph']);
     expect(gateway.subgraphUrls).toEqual(Object.fromEntries(departments().map((d) => [d.name, d.serviceUrl])));
   });
 });
@@ -541,6 +542,9 @@ describe('docker-compose.yml', () => {
     }
     const gateway = loadGatewayConfig(environment(services.gateway, shell));
     expect([gateway.mode, gateway.port, gateway.host, gateway.signingSecret]).toEqual(['production', 4000, '0.0.0.0', shell.GATEWAY_SIGNING_SECRET]);
+    // A production gateway needs both: no token of another application of the identity provider passes.
+    expect([gateway.auth.issuer, gateway.auth.audience]).toEqual(['zigong', 'zigong-graph']);
+    expect(loadGatewayConfig(environment(services.gateway, { ...shell, JWT_ISSUER: 'https://idp.example/', JWT_AUDIENCE: 'ours' })).auth).toMatchObject({ issuer: 'https://idp.example/', audience: 'ours' });
     expect(gateway.subgraphUrls).toEqual(Object.fromEntries(departments().map((d) => [d.name, d.serviceUrl])));
     const maxConnections = Number((services.postgres.command as string[]).find((a) => a.startsWith('max_connections='))!.split('=')[1]);
     const pool = Number(environment(services[departments()[0].name], shell).DB_POOL_SIZE);
@@ -713,7 +717,7 @@ describe('Apollo Router configuration (experimental)', () => {
   });
 
   it("enforces the gateway's default limits and subgraph timeout", () => {
-    const gateway = loadGatewayConfig({});
+    const gateway = loadGatewayConfig({ GATEWAY_MODE: 'local' });
     const config = router();
     expect(config.limits).toEqual(
       expect.objectContaining({

@@ -100,6 +100,7 @@ export const VARIANTS: Variant[] = [
 /** Our gateway, in this process, on the fixture's supergraph (the subgraph URLs are its routing URLs). */
 export function startVariant(supergraphSdl: string, variant: Variant, env: Record<string, string> = {}): Promise<RunningGateway> {
   const config = loadGatewayConfig({
+    GATEWAY_MODE: 'local',
     GATEWAY_PORT: '0',
     LOG_LEVEL: 'silent',
     MAX_DEPTH: '50',

@@ -107,8 +107,10 @@ describe('observability', () => {
     const read = async () => (await fetch(new URL('/metrics', platform.gatewayUrl))).text();
     const count = (text: string, pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
     const before = await read();
-    await platform.query('query DistrictList { regions(level: DISTRICT) { id } }');
-    await platform.query('query DistrictList { regions(level: DISTRICT) { id } }');
+    // A name not registered becomes a label only once a signed-in caller's request with it succeeded.
+    const authorization = `Bearer ${await platform.token('')}`;
+    await platform.query('query DistrictList { regions(level: DISTRICT) { id } }', undefined, { authorization });
+    await platform.query('query DistrictList { regions(level: DISTRICT) { id } }', undefined, { authorization });
     await platform.query('{ village(id: "nope") { id } }');
     const after = await read();
     const requests = /graphql_requests_total\{operation="DistrictList",status="200"\} (\d+)/;
@@ -125,7 +127,7 @@ describe('observability', () => {
     const separate = await startExtraGateway(Object.fromEntries(platform.subgraphs.map((s) => [s.name, s.url])), { METRICS_PORT: '0' });
     try {
       expect(new URL(separate.gateway.metricsUrl).port).not.toBe(new URL(separate.url).port);
-      await post(separate.url, { query: 'query OnPublic { regions(level: DISTRICT) { id } }' });
+      await post(separate.url, { query: 'query OnPublic { regions(level: DISTRICT) { id } }' }, { authorization: `Bearer ${await separate.token('')}` });
       expect((await fetch(new URL('/metrics', separate.url))).status).toBe(404);
       const metrics = await fetch(separate.gateway.metricsUrl);
       expect(metrics.status).toBe(200);

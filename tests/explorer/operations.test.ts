@@ -44,7 +44,7 @@ describe('schema/operations', () => {
     });
 
     it("passes the gateway's default demand control with its default variables", () => {
-      const { limits } = loadGatewayConfig({ GATEWAY_SIGNING_SECRET: 'a-signing-secret-of-at-least-32-bytes' });
+      const { limits } = loadGatewayConfig({ GATEWAY_MODE: 'local', GATEWAY_SIGNING_SECRET: 'a-signing-secret-of-at-least-32-bytes' });
       const document = parse(read(file));
       const [operation] = operationsOf(file);
       const variables = Object.fromEntries(

@@ -42,6 +42,7 @@ export async function spawnSubgraph(name: string, databaseUrl: string, { port, e
         DATABASE_URL: databaseUrl,
         PORT: String(boundPort),
         HOST: '127.0.0.1',
+        SUBGRAPH_MODE: 'local',
         GATEWAY_SIGNING_SECRET: SIGNING_SECRET,
         LOG_LEVEL: 'error',
         DB_POOL_SIZE: '5',

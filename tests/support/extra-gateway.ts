@@ -1,6 +1,6 @@
 import { loadGatewayConfig, mintToken, startGateway, type RunningGateway } from '@zigong/gateway';
 import { SUPERGRAPH_PATH } from '@zigong/local';
-import { SIGNING_SECRET } from './platform';
+import { SIGNING_SECRET, TEST_AUDIENCE, TEST_ISSUER } from './platform';
 
 /** A secret of this helper's own: tokens minted for one test gateway do not open another. */
 const EXTRA_JWT_SECRET = 'extra-gateway-test-secret-at-least-32-bytes';
@@ -19,7 +19,10 @@ export interface ExtraGateway {
  */
 export async function startExtraGateway(subgraphUrls: Record<string, string>, env: Record<string, string> = {}): Promise<ExtraGateway> {
   const config = loadGatewayConfig({
+    GATEWAY_MODE: 'local',
     GATEWAY_PORT: '0',
+    JWT_ISSUER: TEST_ISSUER,
+    JWT_AUDIENCE: TEST_AUDIENCE,
     HOST: '127.0.0.1',
     JWT_SECRET: EXTRA_JWT_SECRET,
     GATEWAY_SIGNING_SECRET: SIGNING_SECRET,
@@ -31,7 +34,7 @@ export async function startExtraGateway(subgraphUrls: Record<string, string>, en
   return {
     url: gateway.url,
     gateway,
-    token: (scope, { sub = 'tester', expiresIn = '10m' } = {}) => mintToken(EXTRA_JWT_SECRET, { sub, scope, expiresIn }),
+    token: (scope, { sub = 'tester', expiresIn = '10m' } = {}) => mintToken(EXTRA_JWT_SECRET, { sub, scope, expiresIn, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
     stop: () => gateway.stop(),
   };
 }

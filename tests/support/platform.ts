@@ -6,6 +6,9 @@ import { composeRegistry, loadDepartment, prepareDatabase, readRegistry, SUPERGR
 
 const TEST_SECRET = 'test-secret-that-is-at-least-32-bytes-long';
 export const SIGNING_SECRET = 'test-signing-secret-shared-by-gateway-and-subgraphs';
+/** Production needs both; every test gateway checks them, and every test token carries them. */
+export const TEST_ISSUER = 'https://idp.zigong.test/';
+export const TEST_AUDIENCE = 'zigong-test';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
@@ -51,7 +54,16 @@ export async function startPlatform({
       await startSubgraph(loadDepartment(entry.name), testSubgraphConfig(database.url, { signingSecret: SIGNING_SECRET })),
     );
   }
-  const config = loadGatewayConfig({ GATEWAY_PORT: '0', JWT_SECRET: TEST_SECRET, GATEWAY_SIGNING_SECRET: SIGNING_SECRET, LOG_LEVEL: 'silent', ...gatewayEnv });
+  const config = loadGatewayConfig({
+    GATEWAY_MODE: 'local',
+    GATEWAY_PORT: '0',
+    JWT_SECRET: TEST_SECRET,
+    JWT_ISSUER: TEST_ISSUER,
+    JWT_AUDIENCE: TEST_AUDIENCE,
+    GATEWAY_SIGNING_SECRET: SIGNING_SECRET,
+    LOG_LEVEL: 'silent',
+    ...gatewayEnv,
+  });
   const gateway = await startGateway(
     { ...config, supergraphPath: supergraphFile ?? SUPERGRAPH_PATH, subgraphUrls: Object.fromEntries(subgraphs.map((s) => [s.name, s.url])) },
     supergraphSdl,
@@ -72,7 +84,7 @@ export async function startPlatform({
     subgraphs,
     gateway,
     query,
-    token: (scope, { sub = 'tester', expiresIn = '10m' } = {}) => mintToken(TEST_SECRET, { sub, scope, expiresIn }),
+    token: (scope, { sub = 'tester', expiresIn = '10m' } = {}) => mintToken(TEST_SECRET, { sub, scope, expiresIn, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
     stop: async () => {
       await gateway.stop();
       await Promise.all(subgraphs.map((s) => s.stop()));

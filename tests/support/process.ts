@@ -11,6 +11,9 @@ export async function startProcess(name: string, script: string, env: Record<str
   const base = `http://127.0.0.1:${port}`;
   const service = spawnService(name, join(ROOT, script), `${base}/graphql`, `${base}/ready`, {
     ...process.env,
+    // As the local runner starts them; a test that wants production says so in `env`.
+    GATEWAY_MODE: 'local',
+    SUBGRAPH_MODE: 'local',
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
     PORT: String(port),

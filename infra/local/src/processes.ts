@@ -34,9 +34,15 @@ export interface LaunchOptions {
 export const GATEWAY_NODE_OPTIONS = '--max-old-space-size=384 --max-semi-space-size=32';
 export const SUBGRAPH_NODE_OPTIONS = '--max-old-space-size=200 --max-semi-space-size=32';
 
+/**
+ * What the local runner says, unless its caller's environment says otherwise: without it the
+ * gateway and the subgraphs run in production mode and refuse the development defaults.
+ */
+export const LOCAL_MODES = { GATEWAY_MODE: 'local', SUBGRAPH_MODE: 'local' } as const;
+
 /** Every department as its own process at its `routing_url` port, then the gateway; resolves when all answer. */
 export async function launchServices(options: LaunchOptions): Promise<{ gateway: Service; subgraphs: Service[] }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, DATABASE_URL: options.databaseUrl };
+  const env: NodeJS.ProcessEnv = { ...LOCAL_MODES, ...process.env, ...options.env, DATABASE_URL: options.databaseUrl };
   if (options.signingSecret) env.GATEWAY_SIGNING_SECRET = options.signingSecret;
   const subgraphs: Service[] = [];
   try {

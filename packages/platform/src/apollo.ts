@@ -16,8 +16,12 @@ export function createApollo<C extends BaseContext>(
   options: ApolloServerOptions<C> & { httpServer: Server; logger: Logger; service?: string },
 ): ApolloServer<C> {
   const { httpServer, logger, service, plugins = [], ...rest } = options;
+  // Apollo's own default: introspection unless NODE_ENV=production.
+  const introspection = rest.introspection ?? process.env.NODE_ENV !== 'production';
   return new ApolloServer<C>({
     ...(rest as ApolloServerOptions<C>),
+    // "Did you mean …?" names fields and types: with introspection off it would hand out the schema anyway.
+    hideSchemaDetailsFromClientErrors: rest.hideSchemaDetailsFromClientErrors ?? !introspection,
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false,
     logger,

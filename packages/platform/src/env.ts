@@ -9,6 +9,8 @@ export class ConfigError extends Error {
   }
 }
 
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400 };
+
 export class EnvReader {
   private readonly problems: string[] = [];
 
@@ -34,6 +36,19 @@ export class EnvReader {
     const value = Number(raw);
     if (!Number.isInteger(value) || value < min || value > max) {
       this.problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}".`);
+      return fallback;
+    }
+    return value;
+  }
+
+  /** Seconds, written as a whole number of seconds or with a unit: `90`, `90s`, `15m`, `24h`, `7d`. */
+  durationSeconds(name: string, fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    const match = /^(\d+)\s*(s|m|h|d)?$/i.exec(raw);
+    const value = match ? Number(match[1]) * DURATION_UNITS[(match[2] ?? 's').toLowerCase()] : NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      this.problems.push(`${name} must be a duration from ${min} s to ${max} s, written as seconds or with s, m, h or d (e.g. 24h), got "${raw}".`);
       return fallback;
     }
     return value;

@@ -32,7 +32,7 @@ export interface GraphQLHttpOptions<C extends BaseContext> {
   headers?: (req: IncomingMessage) => Record<string, string>;
   onError?: (error: unknown) => void;
   /** Called when a GraphQL response is sent, with the request's context if one was made. */
-  onResponse?: (record: RequestRecord, context: C | undefined) => void;
+  onResponse?: (record: RequestRecord, context: C | undefined, req: IncomingMessage) => void;
 }
 
 /** Why a request is refused before it runs, and with which status and code. */
@@ -148,6 +148,7 @@ export function graphqlHttpHandler<C extends BaseContext>(options: GraphQLHttpOp
       options.onResponse?.(
         { requestId, method: req.method ?? 'GET', operationName, status: res.statusCode, durationMs: performance.now() - started },
         contextValue,
+        req,
       );
     });
     try {

@@ -2,22 +2,25 @@ import { loadSubgraphConfig } from './config';
 import { ConfigError } from '@zigong/platform';
 import { PUBLISHED_SECRETS } from '@zigong/platform';
 
+/** The local runner's settings: npm start says SUBGRAPH_MODE=local. */
+const LOCAL = { SUBGRAPH_MODE: 'local' };
+
 describe('subgraph configuration', () => {
   it('reads defaults and the required database URL', () => {
-    const config = loadSubgraphConfig({ DATABASE_URL: 'postgres://u@localhost/db' }, 4002);
+    const config = loadSubgraphConfig({ ...LOCAL, DATABASE_URL: 'postgres://u@localhost/db' }, 4002);
     expect(config).toMatchObject({ port: 4002, host: '127.0.0.1', databaseUrl: 'postgres://u@localhost/db', poolSize: 10, logLevel: 'info' });
   });
 
   it('needs PORT where no default port is given (serveDepartment gives the registry’s)', () => {
-    expect(() => loadSubgraphConfig({ DATABASE_URL: 'postgres://u@localhost/db' })).toThrow(/PORT is required but not set/);
-    expect(loadSubgraphConfig({ DATABASE_URL: 'postgres://u@localhost/db', PORT: '4100' }).port).toBe(4100);
-    expect(loadSubgraphConfig({ DATABASE_URL: 'postgres://u@localhost/db', PORT: '4100' }, 4002).port).toBe(4100);
+    expect(() => loadSubgraphConfig({ ...LOCAL, DATABASE_URL: 'postgres://u@localhost/db' })).toThrow(/PORT is required but not set/);
+    expect(loadSubgraphConfig({ ...LOCAL, DATABASE_URL: 'postgres://u@localhost/db', PORT: '4100' }).port).toBe(4100);
+    expect(loadSubgraphConfig({ ...LOCAL, DATABASE_URL: 'postgres://u@localhost/db', PORT: '4100' }, 4002).port).toBe(4100);
   });
 
   it('reports every problem at once', () => {
     let error: unknown;
     try {
-      loadSubgraphConfig({ PORT: '70000', DB_POOL_SIZE: 'many', LOG_LEVEL: 'loud' });
+      loadSubgraphConfig({ ...LOCAL, PORT: '70000', DB_POOL_SIZE: 'many', LOG_LEVEL: 'loud' });
     } catch (e) {
       error = e;
     }
@@ -29,7 +32,7 @@ describe('subgraph configuration', () => {
   });
 
   it('rejects a database URL that is not Postgres', () => {
-    expect(() => loadSubgraphConfig({ DATABASE_URL: 'mysql://localhost/db' })).toThrow(/DATABASE_URL must be a postgres: or postgresql: URL/);
+    expect(() => loadSubgraphConfig({ ...LOCAL, DATABASE_URL: 'mysql://localhost/db' })).toThrow(/DATABASE_URL must be a postgres: or postgresql: URL/);
   });
 
   describe('SUBGRAPH_MODE=production', () => {
@@ -60,9 +63,20 @@ describe('subgraph configuration', () => {
       expect(problemsOf({ GATEWAY_SIGNING_SECRET: 'short' })).toEqual(['GATEWAY_SIGNING_SECRET must be at least 32 bytes long.']);
     });
 
-    it('is not the default: local mode serves with the public defaults, as docker compose does', () => {
+    it('is the default: without SUBGRAPH_MODE the example secret is refused, with how to run on a laptop', () => {
       const example = PUBLISHED_SECRETS.find((s) => s.value.startsWith('dev-only-signing'))!.value;
-      expect(loadSubgraphConfig({ DATABASE_URL, GATEWAY_SIGNING_SECRET: example }, 4001)).toMatchObject({ mode: 'local', signingSecret: example });
+      let problems: string[] = [];
+      try {
+        loadSubgraphConfig({ DATABASE_URL, GATEWAY_SIGNING_SECRET: example }, 4001);
+      } catch (error) {
+        problems = (error as ConfigError).problems;
+      }
+      expect(problems).toEqual([
+        expect.stringMatching(/^GATEWAY_SIGNING_SECRET is a published example value/),
+        'SUBGRAPH_MODE is not set, so the subgraph runs in production mode; on a laptop, set SUBGRAPH_MODE=local (npm start does).',
+      ]);
+      expect(() => loadSubgraphConfig({ DATABASE_URL }, 4001)).toThrow(/needs GATEWAY_SIGNING_SECRET[^]*set SUBGRAPH_MODE=local/);
+      expect(loadSubgraphConfig({ ...LOCAL, DATABASE_URL, GATEWAY_SIGNING_SECRET: example }, 4001)).toMatchObject({ mode: 'local', signingSecret: example });
       expect(() => loadSubgraphConfig({ DATABASE_URL, SUBGRAPH_MODE: 'staging' })).toThrow(/SUBGRAPH_MODE must be one of local, production/);
     });
   });

@@ -35,7 +35,8 @@ export interface SubgraphConfig {
  */
 export function loadSubgraphConfig(env: NodeJS.ProcessEnv = process.env, defaultPort?: number): SubgraphConfig {
   const read = new EnvReader(env);
-  const mode = read.oneOf<SubgraphMode>('SUBGRAPH_MODE', ['local', 'production'], 'local');
+  // Production unless told otherwise: the local runner and the tests say `local`.
+  const mode = read.oneOf<SubgraphMode>('SUBGRAPH_MODE', ['local', 'production'], 'production');
   const config: SubgraphConfig = {
     mode,
     host: read.string('HOST', '127.0.0.1'),
@@ -52,10 +53,14 @@ export function loadSubgraphConfig(env: NodeJS.ProcessEnv = process.env, default
   if (mode === 'production') {
     // Without a secret anyone who reaches the subgraph reads as anonymous; with a public one,
     // anyone can sign as the gateway and forward any identity.
-    if (!config.signingSecret) read.problem('SUBGRAPH_MODE=production needs GATEWAY_SIGNING_SECRET, shared with the gateway.');
-    else {
-      const published = publicSecretProblem('GATEWAY_SIGNING_SECRET', config.signingSecret);
-      if (published) read.problem(published);
+    const problem = config.signingSecret
+      ? publicSecretProblem('GATEWAY_SIGNING_SECRET', config.signingSecret)
+      : 'SUBGRAPH_MODE=production needs GATEWAY_SIGNING_SECRET, shared with the gateway.';
+    if (problem) {
+      read.problem(problem);
+      if (read.optional('SUBGRAPH_MODE') === undefined) {
+        read.problem('SUBGRAPH_MODE is not set, so the subgraph runs in production mode; on a laptop, set SUBGRAPH_MODE=local (npm start does).');
+      }
     }
   }
   read.done();

@@ -137,7 +137,7 @@ export async function departmentHarness(department: AnyDepartment, options: Harn
 
 /** A subgraph's configuration for a test: any free port on loopback, silent, the rest as given. */
 export function testSubgraphConfig(databaseUrl: string, overrides: Partial<SubgraphConfig> = {}): SubgraphConfig {
-  return { host: '127.0.0.1', port: 0, databaseUrl, poolSize: 5, bodyLimitBytes: 1_000_000, logLevel: 'silent', ...overrides };
+  return { mode: 'local', host: '127.0.0.1', port: 0, databaseUrl, poolSize: 5, bodyLimitBytes: 1_000_000, logLevel: 'silent', ...overrides };
 }
 
 /**

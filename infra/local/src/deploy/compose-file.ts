@@ -76,7 +76,7 @@ const HEALTHCHECK = { test: ['CMD', 'node', 'infra/docker/healthcheck.js'], inte
 
 /** Gateway settings passed through when set; empty means the gateway's own default. */
 const GATEWAY_PASS_THROUGH = [
-  'JWKS_URL', 'JWT_ISSUER', 'JWT_AUDIENCE', 'ALLOW_ANONYMOUS_READS', 'CORS_ORIGINS', 'INTROSPECTION',
+  'JWKS_URL', 'JWT_MAX_TOKEN_AGE', 'ALLOW_ANONYMOUS_READS', 'CORS_ORIGINS', 'INTROSPECTION',
   'MAX_DEPTH', 'MAX_ALIASES', 'MAX_ROOT_FIELDS', 'MAX_TOKENS', 'MAX_COST', 'MAX_PAGE_SIZE', 'SUBGRAPH_TIMEOUT_MS',
   'RATE_LIMITS', 'RATE_LIMIT_STORE', 'RATE_LIMIT_TRUSTED_PROXIES',
 ];
@@ -160,6 +160,10 @@ export function composeFile(departments: Department[]): Commented {
           GATEWAY_SIGNING_SECRET: SIGNING_SECRET,
           // Required even with JWKS_URL (which turns HS256 off): no public development secret can stand in.
           JWT_SECRET: required('JWT_SECRET', 'set JWT_SECRET (at least 32 bytes; unused when JWKS_URL is set)'),
+          // Never empty: a production gateway refuses to start without them. With JWKS_URL, set them to
+          // what the identity provider writes in "iss" and "aud" for this application.
+          JWT_ISSUER: optional('JWT_ISSUER', 'zigong'),
+          JWT_AUDIENCE: optional('JWT_AUDIENCE', 'zigong-graph'),
           REDIS_URL: optional('REDIS_URL', 'redis://redis:6379'),
           ...Object.fromEntries(GATEWAY_PASS_THROUGH.map((v) => [v, `\${${v}:-}`])),
           LOG_LEVEL: optional('LOG_LEVEL', 'info'),
