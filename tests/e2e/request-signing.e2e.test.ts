@@ -90,7 +90,7 @@ beforeAll(async () => {
   replicas.push(...finance);
   proxy = await recordingProxy(finance[0].url);
   const proxied = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql`;
-  const gatewayConfig = loadGatewayConfig({ GATEWAY_PORT: '0', JWT_SECRET, GATEWAY_SIGNING_SECRET: SIGNING_SECRET, LOG_LEVEL: 'silent' });
+  const gatewayConfig = loadGatewayConfig({ GATEWAY_MODE: 'local', GATEWAY_PORT: '0', JWT_SECRET, GATEWAY_SIGNING_SECRET: SIGNING_SECRET, LOG_LEVEL: 'silent' });
   gateway = await startGateway({ ...gatewayConfig, supergraphPath: SUPERGRAPH_PATH, subgraphUrls: { ...others, finance: proxied } });
 }, 120_000);
 
