@@ -97,7 +97,9 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       maxRootFields: read.int('MAX_ROOT_FIELDS', 20, { min: 1 }),
       maxTokens: read.int('MAX_TOKENS', 50_000, { min: 10 }),
       maxCost: read.int('MAX_COST', 50_000, { min: 1 }),
-      defaultListSize: read.int('DEFAULT_LIST_SIZE', 10, { min: 1 }),
+      // Only for a list the supergraph declares no @listSize for (tests/schema/list-size keeps ours
+      // declared): the kit's default page, what a list that pages answers when `first` is omitted.
+      defaultListSize: read.int('DEFAULT_LIST_SIZE', 20, { min: 1 }),
       maxPageSize: read.int('MAX_PAGE_SIZE', 100, { min: 1 }),
     },
     rateLimits: readRateLimits(read, production, redisUrl),

@@ -2,6 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { Refusal } from '@zigong/platform';
 import { fragmentsOf, type ParsedQuery, queryText, TooManyTokens } from './documents';
 import {
+  type DirectiveNode,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -14,6 +15,7 @@ import {
   type GraphQLSchema,
   isCompositeType,
   Kind,
+  parse,
   type OperationDefinitionNode,
   type SelectionSetNode,
   valueFromASTUntyped,
@@ -25,7 +27,7 @@ export interface DemandLimits {
   maxRootFields: number;
   maxTokens: number;
   maxCost: number;
-  /** Assumed length of a list field that has no `first` argument. */
+  /** Assumed length of a list field the supergraph declares no `@listSize` for, and that has no `first`. */
   defaultListSize: number;
   /** Largest `first` any field may be asked for. */
   maxPageSize: number;
@@ -111,10 +113,108 @@ export function shapeGuard(limits: DemandLimits, parseQuery: (query: string) => 
   };
 }
 
+/** Apollo's demand-control `@listSize`, as composition carries it into the supergraph. */
+export interface ListSizeRule {
+  assumedSize?: number;
+  slicingArguments?: string[];
+  sizedFields?: string[];
+  requireOneSlicingArgument: boolean;
+}
+
 /**
- * Estimated cost of a validated operation: every field costs 1, and what is below a list is
- * multiplied by its length — the `first` argument where there is one (a connection's `edges`
- * then counts once), otherwise the default list size.
+ * What the supergraph declares about cost: `@cost` weights of fields (`Type.field`), of types and
+ * of arguments (`Type.field(argument)`), and `@listSize` of list fields.
+ */
+export interface CostModel {
+  fieldWeights: ReadonlyMap<string, number>;
+  typeWeights: ReadonlyMap<string, number>;
+  argumentWeights: ReadonlyMap<string, number>;
+  listSizes: ReadonlyMap<string, ListSizeRule>;
+}
+
+export const EMPTY_COST_MODEL: CostModel = { fieldWeights: new Map(), typeWeights: new Map(), argumentWeights: new Map(), listSizes: new Map() };
+
+const COST_SPEC = /^https:\/\/specs\.apollo\.dev\/cost\/v0\.\d+$/;
+
+/**
+ * The names `@cost` and `@listSize` have in a supergraph: as its `@link` to the cost spec imports
+ * them (possibly renamed), or namespaced (`@cost__listSize`) where it does not import them.
+ */
+function costDirectiveNames(document: DocumentNode): { cost: string; listSize: string } | null {
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.SCHEMA_DEFINITION && definition.kind !== Kind.SCHEMA_EXTENSION) continue;
+    for (const link of definition.directives ?? []) {
+      if (link.name.value !== 'link') continue;
+      const args = Object.fromEntries((link.arguments ?? []).map((arg) => [arg.name.value, valueFromASTUntyped(arg.value)]));
+      if (typeof args.url !== 'string' || !COST_SPEC.test(args.url)) continue;
+      const namespace = typeof args.as === 'string' ? args.as : 'cost';
+      const names = { cost: `${namespace}__cost`, listSize: `${namespace}__listSize` };
+      for (const entry of (args.import ?? []) as Array<string | { name: string; as?: string }>) {
+        const [name, as] = typeof entry === 'string' ? [entry, entry] : [entry.name, entry.as ?? entry.name];
+        if (name === '@cost') names.cost = as.replace(/^@/, '');
+        if (name === '@listSize') names.listSize = as.replace(/^@/, '');
+      }
+      return names;
+    }
+  }
+  return null;
+}
+
+/**
+ * The cost model a supergraph declares with Apollo's demand-control directives, which the API
+ * schema no longer carries. Read once per supergraph.
+ */
+export function costModelOf(supergraphSdl: string): CostModel {
+  const document = parse(supergraphSdl);
+  const names = costDirectiveNames(document);
+  if (!names) return EMPTY_COST_MODEL;
+  const fieldWeights = new Map<string, number>();
+  const typeWeights = new Map<string, number>();
+  const argumentWeights = new Map<string, number>();
+  const listSizes = new Map<string, ListSizeRule>();
+  const argsOf = (directive: DirectiveNode) => Object.fromEntries((directive.arguments ?? []).map((arg) => [arg.name.value, valueFromASTUntyped(arg.value)]));
+  const weightOf = (directives: readonly DirectiveNode[] | undefined) => {
+    const cost = directives?.find((d) => d.name.value === names.cost);
+    return cost ? Number(argsOf(cost).weight) : undefined;
+  };
+  for (const definition of document.definitions) {
+    if (!('name' in definition) || !definition.name || !('directives' in definition)) continue;
+    const typeName = definition.name.value;
+    const typeWeight = weightOf(definition.directives);
+    if (typeWeight !== undefined) typeWeights.set(typeName, typeWeight);
+    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_EXTENSION) continue;
+    for (const field of definition.fields ?? []) {
+      const key = `${typeName}.${field.name.value}`;
+      const weight = weightOf(field.directives);
+      if (weight !== undefined) fieldWeights.set(key, weight);
+      for (const argument of field.arguments ?? []) {
+        const argumentWeight = weightOf(argument.directives);
+        if (argumentWeight !== undefined) argumentWeights.set(`${key}(${argument.name.value})`, argumentWeight);
+      }
+      const listSize = field.directives?.find((d) => d.name.value === names.listSize);
+      if (!listSize) continue;
+      const { assumedSize, slicingArguments, sizedFields, requireOneSlicingArgument } = argsOf(listSize) as Partial<Record<string, unknown>>;
+      listSizes.set(key, {
+        assumedSize: typeof assumedSize === 'number' ? assumedSize : undefined,
+        slicingArguments: Array.isArray(slicingArguments) ? (slicingArguments as string[]) : undefined,
+        sizedFields: Array.isArray(sizedFields) ? (sizedFields as string[]) : undefined,
+        // The spec's default.
+        requireOneSlicingArgument: requireOneSlicingArgument !== false,
+      });
+    }
+  }
+  return { fieldWeights, typeWeights, argumentWeights, listSizes };
+}
+
+/**
+ * Estimated cost of a validated operation, after Apollo's demand-control model: every object
+ * returned costs its weight (1, or its field's or type's `@cost`), times the length of the list
+ * it is in; every leaf field costs its weight once (Apollo counts leaves as 0: here they count,
+ * so the estimate is never below the number of objects and fields an answer holds). A list's
+ * length is, by its `@listSize`: the largest slicing argument given, else the slicing argument's
+ * default, else its assumed size; `sizedFields` hand that length to the named fields (a
+ * connection's `edges`). A list with no `@listSize` counts `first` where it has one, else
+ * `defaultListSize`. Arguments with a `@cost` add their weight where given.
  */
 export function estimateCost(
   schema: GraphQLSchema,
@@ -122,6 +222,7 @@ export function estimateCost(
   operation: OperationDefinitionNode,
   variables: Record<string, unknown>,
   { defaultListSize, maxPageSize }: Pick<DemandLimits, 'defaultListSize' | 'maxPageSize'>,
+  model: CostModel,
 ): number {
   const fragments = fragmentsOf(document);
   const rootType = schema.getRootType(operation.operation);
@@ -142,26 +243,65 @@ export function estimateCost(
     return found;
   };
 
-  const cost = (set: SelectionSetNode, type: GraphQLCompositeType, sizedByParent: boolean): number => {
+  /** The values of `names` the field is given, or else their defaults; null (no limit) is left out. */
+  const sliceValues = (node: FieldNode, field: GraphQLField<unknown, unknown>, names: readonly string[]) => {
+    const given: number[] = [];
+    const defaults: number[] = [];
+    for (const name of names) {
+      const argument = node.arguments?.find((arg) => arg.name.value === name);
+      const value = argument ? valueFromASTUntyped(argument.value, variables) : undefined;
+      if (value !== undefined && value !== null) given.push(Number(value));
+      else if (!argument || value === undefined) {
+        const fallback = field.args.find((arg) => arg.name === name)?.defaultValue;
+        if (typeof fallback === 'number') defaults.push(fallback);
+      }
+    }
+    for (const [i, value] of given.entries()) {
+      if (value > maxPageSize) throw limitError('PAGE_SIZE_TOO_LARGE', `\`${names[i] ?? 'first'}\` is ${value} on ${node.name.value}; at most ${maxPageSize} items fit in one page.`);
+    }
+    return { given: given.filter((v) => Number.isFinite(v) && v >= 0), defaults };
+  };
+
+  /**
+   * `sized`: lengths the parent's `@listSize(sizedFields:)` gives fields of this selection;
+   * `inherited`: the `first` of an undeclared parent (a connection), which sizes its lists.
+   */
+  const cost = (set: SelectionSetNode, type: GraphQLCompositeType, sized: ReadonlyMap<string, number>, inherited: number | undefined): number => {
     let total = 0;
     for (const [node, parent] of fieldsOf(set, type, new Set())) {
       if (node.name.value.startsWith('__')) continue;
       const field = 'getFields' in parent ? (parent.getFields() as Record<string, GraphQLField<unknown, unknown>>)[node.name.value] : undefined;
       if (!field) continue;
-      const firstArg = node.arguments?.find((arg) => arg.name.value === 'first');
-      const first = firstArg ? Number(valueFromASTUntyped(firstArg.value, variables)) : NaN;
-      if (first > maxPageSize) {
-        throw limitError('PAGE_SIZE_TOO_LARGE', `\`first\` is ${first} on ${node.name.value}; at most ${maxPageSize} items fit in one page.`);
-      }
-      const isList = getNullableType(field.type) instanceof GraphQLList;
-      const size = Number.isFinite(first) && first >= 0 ? first : isList && !sizedByParent ? defaultListSize : 1;
+      const key = `${parent.name}.${field.name}`;
       const named = getNamedType(field.type);
-      const below = node.selectionSet && isCompositeType(named) ? cost(node.selectionSet, named, Number.isFinite(first)) : 0;
-      total += 1 + size * below;
+      const isList = getNullableType(field.type) instanceof GraphQLList;
+      const rule = model.listSizes.get(key);
+      let size = 1;
+      let childSized: ReadonlyMap<string, number> = new Map();
+      let childInherited: number | undefined;
+      if (rule) {
+        const { given, defaults } = sliceValues(node, field, rule.slicingArguments ?? []);
+        if (rule.requireOneSlicingArgument && rule.slicingArguments?.length && given.length !== 1) {
+          throw limitError('SLICING_ARGUMENT_REQUIRED', `${node.name.value} needs exactly one of ${rule.slicingArguments.map((a) => `\`${a}\``).join(', ')}.`);
+        }
+        const declared = given.length ? Math.max(...given) : defaults.length ? Math.max(...defaults) : (rule.assumedSize ?? defaultListSize);
+        if (rule.sizedFields?.length) childSized = new Map(rule.sizedFields.map((name) => [name, declared]));
+        else if (isList) size = declared;
+      } else {
+        const { given, defaults } = sliceValues(node, field, ['first']);
+        const first = given[0] ?? defaults[0];
+        if (isList) size = first ?? inherited ?? defaultListSize;
+        else childInherited = first;
+      }
+      size = sized.get(field.name) ?? size;
+      let weight = model.fieldWeights.get(key) ?? model.typeWeights.get(named.name) ?? 1;
+      for (const argument of node.arguments ?? []) weight += model.argumentWeights.get(`${key}(${argument.name.value})`) ?? 0;
+      if (node.selectionSet && isCompositeType(named)) total += size * (weight + cost(node.selectionSet, named, childSized, childInherited));
+      else total += weight;
     }
     return total;
   };
-  return cost(operation.selectionSet, rootType, false);
+  return cost(operation.selectionSet, rootType, new Map(), undefined);
 }
 
 /** What every answer says of its accepted cost, in `extensions`. */
@@ -171,7 +311,8 @@ export const costExtension = (estimated: number, limits: Pick<DemandLimits, 'max
  * Demand control for ad-hoc queries: shape limits before validation, the cost limit once the
  * operation and its variables are known, and the accepted cost reported in `extensions.cost`.
  */
-export function demandControlPlugin(limits: DemandLimits): ApolloServerPlugin {
+/** `costModel`: the current supergraph's, as the gateway last loaded it. */
+export function demandControlPlugin(limits: DemandLimits, costModel: () => CostModel): ApolloServerPlugin {
   return {
     async requestDidStart() {
       let estimated: number | undefined;
@@ -188,7 +329,7 @@ export function demandControlPlugin(limits: DemandLimits): ApolloServerPlugin {
           if (operation.operation === 'subscription') {
             throw new GraphQLError('This graph has no subscriptions.', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
           }
-          estimated = estimateCost(schema, document, operation, request.variables ?? {}, limits);
+          estimated = estimateCost(schema, document, operation, request.variables ?? {}, limits, costModel());
           if (estimated > limits.maxCost) {
             throw limitError('QUERY_TOO_COSTLY', `The query’s estimated cost is ${estimated}; at most ${limits.maxCost} is allowed. Ask for smaller pages or fewer fields.`);
           }

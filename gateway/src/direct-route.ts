@@ -29,7 +29,7 @@ import {
 import { LRUCache } from 'lru-cache';
 import type { IncomingMessage } from 'node:http';
 import { errorFromAnswer, type SubgraphClient } from './datasource';
-import { costExtension, type DemandLimits, estimateCost } from './demand-control';
+import { costExtension, type CostModel, type DemandLimits, EMPTY_COST_MODEL, estimateCost } from './demand-control';
 import { fragmentsOf, type ParsedQuery } from './documents';
 import type { Metrics } from './metrics';
 import { fetchIsClientOperation } from './operation-match';
@@ -141,6 +141,7 @@ function operationText(query: string, document: DocumentNode, operation: Operati
 export function directRoute(options: DirectRouteOptions) {
   const capacity = options.capacity ?? 2_000;
   let api: GraphQLSchema | undefined;
+  let costModel: CostModel = EMPTY_COST_MODEL;
   let planner: QueryPlanner | undefined;
   // The API schema as the planner reads it (federation-internals' own schema type).
   let plannerApi: ReturnType<Supergraph['apiSchema']> | undefined;
@@ -200,7 +201,7 @@ export function directRoute(options: DirectRouteOptions) {
     if (getVariableValues(api, route.operation.variableDefinitions ?? [], given).errors) return undefined;
     let cost: number;
     try {
-      cost = estimateCost(api, route.document, route.operation, given, options.limits);
+      cost = estimateCost(api, route.document, route.operation, given, options.limits, costModel);
     } catch {
       return undefined;
     }
@@ -267,8 +268,9 @@ export function directRoute(options: DirectRouteOptions) {
     /** Subgraphs this route already saw fail for the request, for the gateway's context. */
     failuresOf: (req: IncomingMessage) => failures.get(req),
     /** A new supergraph: its planner, and nothing planned for the old one. */
-    update(apiSchema: GraphQLSchema, supergraphSdl: string) {
+    update(apiSchema: GraphQLSchema, supergraphSdl: string, model: CostModel) {
       routes.clear();
+      costModel = model;
       // @inaccessible values could leak through an unparsed answer: such graphs take Apollo's route.
       if (/@inaccessible\b/.test(supergraphSdl)) {
         api = planner = plannerApi = undefined;

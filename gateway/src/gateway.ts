@@ -19,7 +19,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createAuthenticator } from './auth';
 import type { GatewayConfig } from './config';
 import { DepartmentDataSource, type GatewayContext } from './datasource';
-import { demandControlPlugin, shapeGuard } from './demand-control';
+import { costModelOf, demandControlPlugin, EMPTY_COST_MODEL, shapeGuard } from './demand-control';
 import { directRoute } from './direct-route';
 import { queryParser } from './documents';
 import { responseCache } from './response-cache';
@@ -152,10 +152,13 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
       logger,
     });
 
+  // The API schema drops the supergraph's @cost and @listSize: read them once per supergraph.
+  let costModel = EMPTY_COST_MODEL;
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
     installKitScalars(apiSchema);
-    direct.update(apiSchema, coreSupergraphSdl);
-    limiter?.update(apiSchema);
+    costModel = costModelOf(coreSupergraphSdl);
+    direct.update(apiSchema, coreSupergraphSdl, costModel);
+    limiter?.update(apiSchema, costModel);
     // The schema Apollo's executeQueryPlan hands computeResponse: ours shapes this gateway's operations only.
     if (config.resultShaping && shaping.supported) shapeResultsOf((gateway as unknown as { apiSchema: object }).apiSchema);
   });
@@ -189,7 +192,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
     persistedQueries,
     parseOptions: { maxTokens: config.limits.maxTokens },
     plugins: [
-      demandControlPlugin(config.limits),
+      demandControlPlugin(config.limits, () => costModel),
       {
         async requestDidStart() {
           return {

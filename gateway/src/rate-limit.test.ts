@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { buildSchema, GraphQLError } from 'graphql';
 import { createAuthenticator, mintToken } from './auth';
 import { queryParser } from './documents';
+import { EMPTY_COST_MODEL } from './demand-control';
 import {
   addressKey,
   clientAddress,
@@ -176,7 +177,7 @@ describe('the rate limiter', () => {
       onRefused: (rateClass, scope) => refused.push(`${scope}/${rateClass}`),
       logger: { debug: () => undefined },
     });
-    limited.update(schema);
+    limited.update(schema, EMPTY_COST_MODEL);
     return { refused, ask: (body: unknown, who?: string, url = 'http://x/graphql') => limited.respond({ headers: who ? { authorization: who } : {}, socket: { remoteAddress: '127.0.0.1' } } as IncomingMessage, body, new URL(url)) };
   };
 
@@ -202,17 +203,18 @@ describe('the rate limiter', () => {
   });
 
   it('spends the estimated cost, with the variables, and refuses a cost larger than the whole budget with 400', async () => {
-    const { ask } = limiter('authenticated: cost=250');
-    const query = 'query($n: Int) { regions { villages(first: $n) { name } } }'; // 1 + 10 × (1 + n)
-    expect(await ask({ query, variables: { n: 9 } }, 'alice')).toBeUndefined(); // 101
-    expect(await ask({ query, variables: { n: 9 } }, 'alice')).toBeUndefined(); // 202
+    const { ask } = limiter('authenticated: cost=500');
+    // Each region object, and each village object under it with its one leaf: 10 × (1 + n × (1 + 1)).
+    const query = 'query($n: Int) { regions { villages(first: $n) { name } } }';
+    expect(await ask({ query, variables: { n: 9 } }, 'alice')).toBeUndefined(); // 190
+    expect(await ask({ query, variables: { n: 9 } }, 'alice')).toBeUndefined(); // 380
     expect(await ask({ query, variables: { n: 9 } }, 'alice')).toMatchObject({ status: 429 });
-    expect(await ask({ query, variables: { n: 3 } }, 'alice')).toBeUndefined(); // 41 fits in the 48 left
-    const never = await ask({ query, variables: { n: 30 } }, 'bob'); // 311
+    expect(await ask({ query, variables: { n: 3 } }, 'alice')).toBeUndefined(); // 70 fits in the 120 left
+    const never = await ask({ query, variables: { n: 30 } }, 'bob'); // 610
     expect(never).toMatchObject({ status: 400, headers: {} });
     expect(JSON.parse(never!.answer!).errors[0]).toMatchObject({
-      message: expect.stringMatching(/estimated cost, 311, is more than the whole budget of an estimated cost of 250 a minute .* can never pass/),
-      extensions: { code: 'EXCEEDS_RATE_LIMIT', class: 'cost', limit: 250, needed: 311 },
+      message: expect.stringMatching(/estimated cost, 610, is more than the whole budget of an estimated cost of 500 a minute .* can never pass/),
+      extensions: { code: 'EXCEEDS_RATE_LIMIT', class: 'cost', limit: 500, needed: 610 },
     });
   });
 

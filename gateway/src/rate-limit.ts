@@ -4,7 +4,7 @@ import Redis from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { IncomingMessage } from 'node:http';
 import { isIPv6 } from 'node:net';
-import { type DemandLimits, estimateCost } from './demand-control';
+import { type CostModel, type DemandLimits, EMPTY_COST_MODEL, estimateCost } from './demand-control';
 import { type ParsedQuery, persistedQueryHash, queryText } from './documents';
 
 /** What a request spends: one query (`reads`) or one mutation (`writes`), and its estimated cost. */
@@ -315,6 +315,7 @@ export interface RateLimiterOptions {
 export function rateLimiter(options: RateLimiterOptions) {
   const { config, limits, store } = options;
   let schema: GraphQLSchema | undefined;
+  let costModel: CostModel = EMPTY_COST_MODEL;
   // A sha256 names one text forever: a hash looked up once need not be looked up again.
   const persisted = new LRUCache<string, string>({ max: 2_000 });
 
@@ -359,7 +360,7 @@ export function rateLimiter(options: RateLimiterOptions) {
     let cost = 0;
     if (withCost && schema) {
       try {
-        cost = estimateCost(schema, parsed.document, operation, variables, limits);
+        cost = estimateCost(schema, parsed.document, operation, variables, limits, costModel);
       } catch {
         cost = 0;
       }
@@ -411,8 +412,9 @@ export function rateLimiter(options: RateLimiterOptions) {
   return {
     respond,
     /** The API schema costs are estimated against (the gateway's current one). */
-    update(apiSchema: GraphQLSchema) {
+    update(apiSchema: GraphQLSchema, model: CostModel) {
       schema = apiSchema;
+      costModel = model;
     },
     close: () => store.close(),
   };

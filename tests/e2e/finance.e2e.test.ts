@@ -1,7 +1,7 @@
 import { centsToDecimal, decimalToCents } from '@zigong/kit';
 import { CAOTANG, CITY, GANTANG, parkProjectId, taskForceId, VILLAGE_COUNT, zigongDivisions, ZILIUJING } from '@zigong/reference';
 import { Client } from 'pg';
-import { startPlatform, type TestPlatform } from '../support/platform';
+import { type GraphQLResponse, startPlatform, type TestPlatform } from '../support/platform';
 
 let platform: TestPlatform;
 let pg: Client;
@@ -230,11 +230,20 @@ describe(`allocateFund under 200 concurrent calls through the gateway`, () => {
     expect(new Set(ids).size).toBe(ids.length);
 
     // The ledger as the gateway serves it and as Postgres holds it.
-    const { data } = await platform.query(`query($id: ID!) { fund(id: $id) { totalAmount allocatedAmount balance allocations { id amount } } }`, { id: fundId });
+    const { data } = await platform.query(`query($id: ID!) { fund(id: $id) { totalAmount allocatedAmount balance } }`, { id: fundId });
     const fund = data!.fund;
     const rows = await sql(`SELECT id, amount::text AS amount FROM finance.fund_allocation WHERE fund_id = $1`, [fundId]);
     expect(rows.map((r) => r.id).sort()).toEqual([...ids].sort());
-    expect(fund.allocations.map((a: any) => a.id).sort()).toEqual([...ids].sort());
+    // The ledger comes in pages: follow them to the end.
+    const ledger: string[] = [];
+    for (let after: string | null = null; ; ) {
+      const page: GraphQLResponse = await platform.query(`query($id: ID!, $after: ID) { fund(id: $id) { allocations(first: 100, after: $after) { id } } }`, { id: fundId, after });
+      const allocations: string[] = page.data!.fund.allocations.map((a: { id: string }) => a.id);
+      ledger.push(...allocations);
+      if (allocations.length < 100) break;
+      after = allocations[allocations.length - 1];
+    }
+    expect(ledger.sort()).toEqual([...ids].sort());
     const sum = rows.reduce((total, r) => total + decimalToCents(r.amount), 0n);
     expect(sum).toBe(acknowledged.reduce((total, { i }) => total + amountOf(i), 0n));
     expect(decimalToCents(fund.allocatedAmount)).toBe(sum);

@@ -45,8 +45,10 @@ describe('demand control', () => {
     const response = await post(platform.gatewayUrl, { query: '{ villages(first: 10) { edges { node { name partyBranch { officers { name } } } } } }' });
     const body = await response.json();
     expect(body.data.villages.edges).toHaveLength(10);
-    // villages: 1 + 10 × (edges 1 + node (1 + name 1 + partyBranch (1 + officers (1 + 10 × name 1))))
-    expect(body.extensions.cost).toEqual({ estimated: 1 + 10 * (1 + 1 + 1 + (1 + (1 + 10 * 1))), limit: 50_000 });
+    // The connection once; its edges by `first` (@listSize sizedFields); each object 1, each leaf 1;
+    // officers at their declared assumedSize of 10:
+    // 1 + 10 × (edge 1 + node (1 + name 1 + partyBranch (1 + 10 × (officer 1 + name 1))))
+    expect(body.extensions.cost).toEqual({ estimated: 1 + 10 * (1 + (1 + 1 + (1 + 10 * (1 + 1)))), limit: 50_000 });
   });
 });
 

@@ -1,4 +1,4 @@
-import { type DepartmentContext, ErrorCode, notFound, parseDivisionCode, QueryById, userError, Village, written } from '@zigong/kit';
+import { type DepartmentContext, ErrorCode, notFound, parseDivisionCode, QueryById, userError, Village, written, ListSize } from '@zigong/kit';
 import { randomUUID } from 'node:crypto';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { DataSource } from 'typeorm';
@@ -15,6 +15,8 @@ export const WRITE_SCOPE = 'agriculture:write';
 @Resolver(() => IndustrialPark)
 export class IndustrialParkResolver extends QueryById(IndustrialPark, 'industrialPark', (loaders: AgricultureLoaders) => loaders.park, 'An industrial park by id.') {
 
+  // Every park of the city when regionId is omitted; grows with createIndustrialPark. Assumed, not enforced.
+  @ListSize({ assumedSize: 500 })
   @Query(() => [IndustrialPark], {
     description: 'The parks of every village at or below a region (any division code, city to village), or every park; by village, then name.',
   })
@@ -32,11 +34,13 @@ export class IndustrialParkResolver extends QueryById(IndustrialPark, 'industria
     return { id: park.villageId };
   }
 
+  @ListSize({ assumedSize: 20 })
   @FieldResolver(() => [ParkProject], { description: 'Its projects, by phase.' })
   projects(@Root() park: IndustrialPark, @Ctx() { loaders }: Context): Promise<ParkProject[]> {
     return loaders.projectsOfPark.load(park.id);
   }
 
+  @ListSize({ assumedSize: 20 })
   @FieldResolver(() => [SupplyChain])
   supplyChains(@Root() park: IndustrialPark, @Ctx() { loaders }: Context): Promise<SupplyChain[]> {
     return loaders.supplyChainsOfPark.load(park.id);

@@ -6,6 +6,7 @@ import { CollectiveIncome, IncomeSummary } from './income.entity';
 import { incomeBreakdowns } from './income.breakdown';
 import { incomeSeries, type YearRange } from './income.series';
 import { incomeSummaries } from './income.summary';
+import { ledgerPages } from './ledger.page';
 
 /** Loader key for things asked per (id, year), e.g. a village's income in 2024. */
 export const yearKey = (id: string, year: number) => `${id}@${year}`;
@@ -25,12 +26,12 @@ const INCOME_COLUMNS = selectColumns(CollectiveIncome, { alias: 'i' });
 
 /** One batched statement per loader per request tick, whatever the number of parents. */
 export function createLoaders(db: DataSource) {
-  const byLedgerOrder = { allocatedOn: 'ASC', id: 'ASC' } as const;
   return {
     fund: entityById(db, Fund),
     fundsOfTaskForce: entitiesBy(db, Fund, 'coordinatedByTaskForceId', { id: 'ASC' }),
-    allocationsOfFund: entitiesBy(db, FundAllocation, 'fundId', byLedgerOrder),
-    allocationsOfVillage: entitiesBy(db, FundAllocation, 'villageId', byLedgerOrder),
+    allocation: entityById(db, FundAllocation),
+    ledgerOfFund: ledgerPages(db, 'fund_id'),
+    ledgerOfVillage: ledgerPages(db, 'village_id'),
     /** Keyed by `yearKey(villageId, year)`: a district's villages for a year are one statement. */
     incomeOfVillage: oneByKey(
       (keys) => {

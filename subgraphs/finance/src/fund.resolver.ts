@@ -1,12 +1,13 @@
-import { type DepartmentContext, ErrorCode, ParkProject, QueryById, requireText, selectColumns, TaskForce, userError, Village } from '@zigong/kit';
+import { type DepartmentContext, ErrorCode, ListSize, ParkProject, QueryById, requireText, selectColumns, TaskForce, userError, Village,  } from '@zigong/kit';
 import { randomUUID } from 'node:crypto';
-import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { allocateFund } from './allocation.service';
 import { requirePositiveAmount } from './amount';
 import type { FinanceLoaders } from './finance.loaders';
 import { Fund, FundAllocation } from './fund.entity';
 import { AllocateFundInput, CreateFundInput } from './fund.inputs';
 import { requireTaskForceId } from './ids';
+import { LEDGER_LIST_SIZE, ledgerPage, LedgerPageArgs } from './ledger.page';
 
 type Context = DepartmentContext<FinanceLoaders>;
 
@@ -18,6 +19,8 @@ const FUND_COLUMNS = selectColumns(Fund);
 @Resolver(() => Fund)
 export class FundResolver extends QueryById(Fund, 'fund', (loaders: FinanceLoaders) => loaders.fund) {
 
+  // Funds are created by hand, a few a year. Assumed, not enforced.
+  @ListSize({ assumedSize: 100 })
   @Query(() => [Fund], { description: 'Every fund, by id.' })
   async funds(@Ctx() { db, loaders }: Context): Promise<Fund[]> {
     const funds = await db.getRepository(Fund).find({ order: { id: 'ASC' } });
@@ -31,9 +34,10 @@ export class FundResolver extends QueryById(Fund, 'fund', (loaders: FinanceLoade
     return fund.coordinatedByTaskForceId ? { id: fund.coordinatedByTaskForceId } : null;
   }
 
-  @FieldResolver(() => [FundAllocation], { description: 'The ledger of this fund, oldest first.' })
-  allocations(@Root() fund: Fund, @Ctx() { loaders }: Context): Promise<FundAllocation[]> {
-    return loaders.allocationsOfFund.load(fund.id);
+  @ListSize(LEDGER_LIST_SIZE)
+  @FieldResolver(() => [FundAllocation], { description: 'The ledger of this fund, oldest first, in pages.' })
+  allocations(@Root() fund: Fund, @Args() page: LedgerPageArgs, @Ctx() { loaders }: Context): Promise<FundAllocation[]> {
+    return ledgerPage({ allocation: loaders.allocation, pages: loaders.ledgerOfFund }, fund.id, (a) => a.fundId, page);
   }
 
   @Authorized(WRITE)

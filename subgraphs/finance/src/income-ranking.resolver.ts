@@ -1,4 +1,4 @@
-import { type DepartmentContext, Village } from '@zigong/kit';
+import { type DepartmentContext, Village, ListSize, pagedListSize } from '@zigong/kit';
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import type { FinanceLoaders } from './finance.loaders';
 import { IncomeRankingOrder, VillageIncomeRank, VillageIncomeRankingConnection } from './income-ranking.connection';
@@ -8,6 +8,7 @@ type Context = DepartmentContext<FinanceLoaders>;
 
 @Resolver(() => VillageIncomeRankingConnection)
 export class VillageIncomeRankingResolver {
+  @ListSize(pagedListSize(RANKING_PAGE, ['edges']))
   @Query(() => VillageIncomeRankingConnection, {
     description: 'The villages of a region ranked by collective income, or by its growth, for a year: highest first, ties by village code, in pages.',
   })

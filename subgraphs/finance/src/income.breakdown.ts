@@ -2,6 +2,12 @@ import type { DataSource } from 'typeorm';
 import type { IncomeSummary } from './income.entity';
 import { summariesPerKey } from './income.summary';
 
+/**
+ * The most children a region has (a district's towns, a town's villages: 21 in the reference
+ * data), with room to spare; the divisions change by migration only.
+ */
+export const BREAKDOWN_ROWS = 30;
+
 export const BREAKDOWN =
   "The same year's summary of each child region: a city's districts and counties, a district's or county's towns, a town's villages " +
   '(one row per village: ask for `village` there, as `region` then holds a village code, which is no region of the organization). ' +

@@ -1,12 +1,12 @@
-import { type DepartmentContext, ErrorCode, parseDivisionCode, Region, requireVillageCode, selectColumns, userError, Village } from '@zigong/kit';
+import { type DepartmentContext, ErrorCode, parseDivisionCode, Region, requireVillageCode, selectColumns, userError, Village, ListSize } from '@zigong/kit';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requireNonNegativeAmount, requireYear } from './amount';
 import { type FinanceLoaders, seriesKey, yearKey } from './finance.loaders';
 import { WRITE } from './fund.resolver';
 import { CollectiveIncome, IncomeSummary } from './income.entity';
 import { RecordCollectiveIncomeInput } from './income.inputs';
-import { BREAKDOWN } from './income.breakdown';
-import { requireYearRange, SERIES_FROM, SERIES_TO } from './income.series';
+import { BREAKDOWN, BREAKDOWN_ROWS } from './income.breakdown';
+import { requireYearRange, SERIES_FROM, SERIES_TO, SERIES_YEARS } from './income.series';
 
 type Context = DepartmentContext<FinanceLoaders>;
 
@@ -49,6 +49,7 @@ export class IncomeSummaryResolver {
     return loaders.incomeSummary.load(yearKey(regionId, requireYear(year)));
   }
 
+  @ListSize({ assumedSize: SERIES_YEARS })
   @Query(() => [IncomeSummary], {
     description:
       "A region's collective-economy income summary for every year with records in a range, oldest first; growthRate compares each year with the year before, as collectiveIncomeSummary does.",
@@ -76,6 +77,7 @@ export class IncomeSummaryResolver {
     return parseDivisionCode(summary.regionId).level === 'VILLAGE' ? { id: summary.regionId } : null;
   }
 
+  @ListSize({ assumedSize: BREAKDOWN_ROWS })
   @FieldResolver(() => [IncomeSummary], { description: BREAKDOWN })
   breakdown(@Root() summary: IncomeSummary, @Ctx() { loaders }: Context): Promise<IncomeSummary[]> {
     return loaders.incomeBreakdown.load(yearKey(summary.regionId, summary.year));

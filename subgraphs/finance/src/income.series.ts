@@ -7,6 +7,9 @@ import { summariesPerKey } from './income.summary';
 /** The longest series one field may ask for when it names both ends. */
 export const MAX_SERIES_YEARS = 50;
 
+/** The longest series there can be (one end omitted): one summary per year the ledger may hold. */
+export const SERIES_YEARS = YEARS.max - YEARS.min + 1;
+
 export const SERIES_FROM = `First year of the series, from ${YEARS.min} to ${YEARS.max}; from the earliest year with records when omitted.`;
 export const SERIES_TO =
   `Last year of the series, from ${YEARS.min} to ${YEARS.max} and not before fromYear; to the latest year with records when omitted. ` +

@@ -1,10 +1,10 @@
-import { type DepartmentContext, parseDivisionCode, Region } from '@zigong/kit';
+import { type DepartmentContext, parseDivisionCode, Region, ListSize } from '@zigong/kit';
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import { requireYear } from './amount';
 import { type FinanceLoaders, seriesKey, yearKey } from './finance.loaders';
 import { IncomeSummary } from './income.entity';
-import { BREAKDOWN } from './income.breakdown';
-import { requireYearRange, SERIES_FROM, SERIES_TO } from './income.series';
+import { BREAKDOWN, BREAKDOWN_ROWS } from './income.breakdown';
+import { requireYearRange, SERIES_FROM, SERIES_TO, SERIES_YEARS } from './income.series';
 
 type Context = DepartmentContext<FinanceLoaders>;
 
@@ -17,6 +17,7 @@ export class RegionFinanceResolver {
     return loaders.incomeSummary.load(yearKey(region.id, requireYear(year)));
   }
 
+  @ListSize({ assumedSize: SERIES_YEARS })
   @FieldResolver(() => [IncomeSummary], {
     description: "This region's collective-economy income summary for every year with records in a range, oldest first; growthRate compares each year with the year before.",
   })
@@ -30,6 +31,7 @@ export class RegionFinanceResolver {
     return loaders.incomeSeries.load(seriesKey(region.id, requireYearRange(fromYear, toYear)));
   }
 
+  @ListSize({ assumedSize: BREAKDOWN_ROWS })
   @FieldResolver(() => [IncomeSummary], { description: BREAKDOWN })
   collectiveIncomeBreakdown(
     @Root() region: Region,

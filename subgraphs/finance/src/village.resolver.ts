@@ -1,9 +1,10 @@
-import { type DepartmentContext, Village } from '@zigong/kit';
-import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
+import { type DepartmentContext, ListSize, Village } from '@zigong/kit';
+import { Arg, Args, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import { requireYear } from './amount';
 import { type FinanceLoaders, yearKey } from './finance.loaders';
 import { FundAllocation } from './fund.entity';
 import { CollectiveIncome } from './income.entity';
+import { LEDGER_LIST_SIZE, ledgerPage, LedgerPageArgs } from './ledger.page';
 
 type Context = DepartmentContext<FinanceLoaders>;
 
@@ -14,8 +15,9 @@ export class VillageFinanceResolver {
     return loaders.incomeOfVillage.load(yearKey(village.id, requireYear(year)));
   }
 
-  @FieldResolver(() => [FundAllocation], { description: 'Project funds allocated to this village, oldest first.' })
-  fundAllocations(@Root() village: Village, @Ctx() { loaders }: Context): Promise<FundAllocation[]> {
-    return loaders.allocationsOfVillage.load(village.id);
+  @ListSize(LEDGER_LIST_SIZE)
+  @FieldResolver(() => [FundAllocation], { description: 'Project funds allocated to this village, oldest first, in pages.' })
+  fundAllocations(@Root() village: Village, @Args() page: LedgerPageArgs, @Ctx() { loaders }: Context): Promise<FundAllocation[]> {
+    return ledgerPage({ allocation: loaders.allocation, pages: loaders.ledgerOfVillage }, village.id, (a) => a.villageId, page);
   }
 }

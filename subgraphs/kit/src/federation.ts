@@ -7,10 +7,13 @@ import { refId, type AnyDepartment } from './department';
 import { DateScalar, DecimalScalar } from '@zigong/platform';
 import { scopeChecker } from './auth';
 
-/** Federation 2 directives any department may use in `@Directive(...)`. */
+/**
+ * Federation 2 directives any department may use in `@Directive(...)`; 2.9 brings demand
+ * control's `@cost` and `@listSize` (the kit's `Cost` and `ListSize`).
+ */
 const FEDERATION_LINK =
-  'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", ' +
-  'import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible", "@tag", "@override"])\n\n';
+  'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", ' +
+  'import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible", "@tag", "@override", "@cost", "@listSize"])\n\n';
 
 export interface SubgraphSchema {
   schema: GraphQLSchema;

@@ -6,6 +6,7 @@ export * from './auth';
 export * from './columns';
 export * from './config';
 export * from './database';
+export * from './demand';
 export * from './department';
 export * from './division-code';
 export * from './entity';

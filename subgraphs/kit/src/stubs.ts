@@ -1,6 +1,7 @@
 import type DataLoader from 'dataloader';
 import { Ctx, Directive, Field, FieldResolver, ID, ObjectType, Resolver, Root } from 'type-graphql';
 import type { DepartmentContext } from './department';
+import { ListSize, type ListSizeOptions } from './demand';
 
 /*
  * Other departments' entities as a department that only points at them sees them: a federation
@@ -59,6 +60,8 @@ export const STUBS: readonly Stub[] = [Village, Region, TaskForce, ParkProject];
 export interface StubFieldOptions {
   description?: string;
   nullable?: boolean;
+  /** A list field's size for demand control (see `ListSize`). */
+  listSize?: ListSizeOptions;
 }
 
 /**
@@ -71,7 +74,7 @@ export function stubField<Loaders extends object>(
   name: string,
   type: () => object,
   loader: (loaders: Loaders) => DataLoader<string, unknown>,
-  options: StubFieldOptions = {},
+  { listSize, ...options }: StubFieldOptions = {},
 ): Function {
   @Resolver(() => stub)
   class StubFieldResolver {
@@ -80,6 +83,7 @@ export function stubField<Loaders extends object>(
       return loader(loaders).load(entity.id);
     }
   }
+  if (listSize) ListSize(listSize)(StubFieldResolver.prototype, 'resolve', Object.getOwnPropertyDescriptor(StubFieldResolver.prototype, 'resolve')!);
   Object.defineProperty(StubFieldResolver, 'name', { value: `${stub.name}${name[0].toUpperCase()}${name.slice(1)}Resolver` });
   return StubFieldResolver;
 }

@@ -1,3 +1,4 @@
+import { ListSize } from '@zigong/kit';
 import type { DepartmentContext } from '@zigong/kit';
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { BranchWithOfficers, OfficerRow, OrganizationLoaders, Row } from './organization.loaders';
@@ -13,6 +14,7 @@ export class PartyBranchResolver {
     return loaders.village.load(branch.villageId);
   }
 
+  @ListSize({ assumedSize: 10 })
   @FieldResolver(() => [PartyOfficer])
   officers(@Root() branch: Row<BranchWithOfficers>): readonly OfficerRow[] {
     return branch.officers;

@@ -1,4 +1,4 @@
-import { type DepartmentContext, parseDivisionCode, QueryById } from '@zigong/kit';
+import { type DepartmentContext, parseDivisionCode, QueryById, ListSize } from '@zigong/kit';
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { knownRegion, type OrganizationLoaders, type Row, TASK_FORCE_COLUMNS } from './organization.loaders';
 import { Region } from './region.entity';
@@ -9,6 +9,7 @@ type Context = DepartmentContext<OrganizationLoaders>;
 @Resolver(() => TaskForce)
 export class TaskForceResolver extends QueryById(TaskForce, 'taskForce', (loaders: OrganizationLoaders) => loaders.taskForce) {
 
+  @ListSize({ assumedSize: 20 })
   @Query(() => [TaskForce], { description: 'Task forces, by level and by the region they serve.' })
   taskForces(
     @Arg('level', () => TaskForceLevel, { nullable: true }) level: TaskForceLevel | null,
@@ -30,11 +31,14 @@ export class TaskForceResolver extends QueryById(TaskForce, 'taskForce', (loader
     return knownRegion(loaders, taskForce.regionId);
   }
 
+  @ListSize({ assumedSize: 30 })
   @FieldResolver(() => [TaskForceMember])
   members(@Root() taskForce: Row<TaskForce>, @Ctx() { loaders }: Context): Promise<TaskForceMember[]> {
     return loaders.members.load(taskForce.id);
   }
 
+  // One per kind: (task force, kind) is unique.
+  @ListSize({ assumedSize: 3 })
   @FieldResolver(() => [WorkingGroup])
   workingGroups(@Root() taskForce: Row<TaskForce>, @Ctx() { loaders }: Context): Promise<WorkingGroup[]> {
     return loaders.workingGroups.load(taskForce.id);
@@ -43,6 +47,7 @@ export class TaskForceResolver extends QueryById(TaskForce, 'taskForce', (loader
 
 @Resolver(() => WorkingGroup)
 export class WorkingGroupResolver {
+  @ListSize({ assumedSize: 30 })
   @FieldResolver(() => [TaskForceMember])
   members(@Root() group: Row<WorkingGroup>, @Ctx() { loaders }: Context): Promise<TaskForceMember[]> {
     return loaders.groupMembers.load(group.id);

@@ -1,4 +1,4 @@
-import { type DepartmentContext, districtOf, parseDivisionCode } from '@zigong/kit';
+import { type DepartmentContext, districtOf, parseDivisionCode, ListSize, pagedListSize } from '@zigong/kit';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import { type BranchWithOfficers, knownRegion, type OrganizationLoaders, type Row } from './organization.loaders';
@@ -7,7 +7,7 @@ import { Region } from './region.entity';
 import { PageArgs } from './region.resolver';
 import { VillageConnection } from './village.connection';
 import { Village } from './village.entity';
-import { pageAhead, villagePage } from './village.page';
+import { pageAhead, VILLAGE_PAGE, villagePage } from './village.page';
 
 type Context = DepartmentContext<OrganizationLoaders>;
 
@@ -19,6 +19,7 @@ export class VillageResolver {
     return loaders.village.load(id);
   }
 
+  @ListSize(pagedListSize(VILLAGE_PAGE, ['edges']))
   @Query(() => VillageConnection, { description: 'Villages, ordered by name; filtered by region and by part of the name.' })
   villages(
     @Arg('regionId', () => ID, { nullable: true }) regionId: string | null,

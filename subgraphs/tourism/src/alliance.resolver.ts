@@ -1,4 +1,4 @@
-import { DecimalScalar, type DepartmentContext, parseDivisionCode, QueryById, Village } from '@zigong/kit';
+import { DecimalScalar, type DepartmentContext, parseDivisionCode, QueryById, Village, ListSize } from '@zigong/kit';
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { AllianceIncomeContribution, TourismAlliance, TourismPlatform } from './alliance.entity';
 import { ALLIANCE_COLUMNS, type TourismLoaders } from './tourism.loaders';
@@ -8,6 +8,8 @@ type Context = DepartmentContext<TourismLoaders>;
 @Resolver(() => TourismAlliance)
 export class TourismAllianceResolver extends QueryById(TourismAlliance, 'tourismAlliance', (loaders: TourismLoaders) => loaders.alliance, 'An alliance by id; null when there is none.') {
 
+  // Alliances are formed by hand, a few a year. Assumed, not enforced.
+  @ListSize({ assumedSize: 50 })
   @Query(() => [TourismAlliance], {
     description:
       'Alliances with at least one member village at or below the region (a city, district, county, town or village code); ' +
@@ -31,11 +33,13 @@ export class TourismAllianceResolver extends QueryById(TourismAlliance, 'tourism
     return { id: alliance.leadVillageId };
   }
 
+  @ListSize({ assumedSize: 50 })
   @FieldResolver(() => [Village], { description: 'Every member village, the lead village first, then by division code.' })
   async memberVillages(@Root() alliance: TourismAlliance, @Ctx() { loaders }: Context): Promise<Village[]> {
     return (await loaders.members.load(alliance.id)).map((m) => ({ id: m.villageId }));
   }
 
+  @ListSize({ assumedSize: 10 })
   @FieldResolver(() => [TourismPlatform], { description: 'The cultural-tourism platforms the alliance runs, by name.' })
   platforms(@Root() alliance: TourismAlliance, @Ctx() { loaders }: Context): Promise<TourismPlatform[]> {
     return loaders.platforms.load(alliance.id);
@@ -54,6 +58,8 @@ export class TourismAllianceResolver extends QueryById(TourismAlliance, 'tourism
     return recorded?.amount ?? null;
   }
 
+  // One per year, 2000–2100.
+  @ListSize({ assumedSize: 101 })
   @FieldResolver(() => [AllianceIncomeContribution], { description: 'Every recorded yearly contribution, oldest first.' })
   incomeContributions(@Root() alliance: TourismAlliance, @Ctx() { loaders }: Context): Promise<AllianceIncomeContribution[]> {
     return loaders.contributions.load(alliance.id);
