@@ -95,6 +95,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       maxDepth: read.int('MAX_DEPTH', 12, { min: 1 }),
       maxAliases: read.int('MAX_ALIASES', 50, { min: 0 }),
       maxRootFields: read.int('MAX_ROOT_FIELDS', 20, { min: 1 }),
+      maxFields: read.int('MAX_FIELDS', 2_000, { min: 1 }),
       maxTokens: read.int('MAX_TOKENS', 50_000, { min: 10 }),
       maxCost: read.int('MAX_COST', 50_000, { min: 1 }),
       // Only for a list the supergraph declares no @listSize for (tests/schema/list-size keeps ours

@@ -1,5 +1,5 @@
 import { buildSchema, type GraphQLError, Kind, type OperationDefinitionNode, parse } from 'graphql';
-import { costModelOf, EMPTY_COST_MODEL, estimateCost } from './demand-control';
+import { checkShape, costModelOf, EMPTY_COST_MODEL, estimateCost, measureShape } from './demand-control';
 
 /** A supergraph's cost declarations as composition writes them (the join directives left out). */
 const SUPERGRAPH = `
@@ -108,5 +108,47 @@ describe('estimating with the cost model', () => {
   it('counts a list no @listSize declares at DEFAULT_LIST_SIZE, and an object whose only selection is __typename', () => {
     expect(estimate('{ undeclared { __typename } }')).toBe(10 * 1);
     expect(estimate('{ funds { id } }', {}, EMPTY_COST_MODEL)).toBe(10 * 2);
+  });
+
+  it('counts what execution returns: a field written 500 times once, fields of one response key merged', () => {
+    const once = estimate('{ funds { id allocations { id } } }');
+    expect(estimate(`{ funds { ${'id '.repeat(500)} } }`)).toBe(estimate('{ funds { id } }'));
+    expect(estimate('{ funds { allocations { id } id allocations { id } } }')).toBe(once);
+    // Two aliases are two answers, and cost twice.
+    expect(estimate('{ funds { a: id b: id } }')).toBe(7 * 3);
+  });
+
+  it('spreads a named fragment once per selection, so fragments fanning out 10^6 times cost one field', () => {
+    const levels = 6;
+    const fragments = Array.from({ length: levels }, (_, i) =>
+      i === levels - 1 ? `fragment F${i} on Fund { id }` : `fragment F${i} on Fund { ${`...F${i + 1} `.repeat(10)} }`,
+    ).join(' ');
+    expect(estimate(`{ funds { ...F0 } } ${fragments}`)).toBe(estimate('{ funds { id } }'));
+  });
+});
+
+describe('the shape of a document, before validation', () => {
+  const fanOut = (levels: number, leaf: string) =>
+    `{ funds { ...F0 } } ${Array.from({ length: levels }, (_, i) => (i === levels - 1 ? `fragment F${i} on Fund { ${leaf} }` : `fragment F${i} on Fund { ${`...F${i + 1} `.repeat(10)} }`)).join(' ')}`;
+
+  it('measures each fragment once: fragments fanning out 10⁹ times are measured like the field they end in', () => {
+    expect(measureShape(parse(fanOut(10, 'id')))).toEqual({ depth: 2, aliases: 0, rootFields: 1, fields: 1 + 10 ** 9 });
+  });
+
+  it('still counts an alias once per path through the fragments, as execution would answer it', () => {
+    expect(measureShape(parse(fanOut(3, 'a: id'))).aliases).toBe(100);
+  });
+
+  it('counts depth below fragments and stops at cycles and unknown fragments', () => {
+    expect(measureShape(parse('{ funds { ...A } } fragment A on Fund { allocations { ...B ...Z } } fragment B on Allocation { id ...A }'))).toEqual({ depth: 3, aliases: 0, rootFields: 1, fields: 3 });
+  });
+});
+
+describe('the shape limits', () => {
+  const limits = { maxDepth: 12, maxAliases: 50, maxRootFields: 20, maxTokens: 50_000, maxCost: 50_000, defaultListSize: 20, maxPageSize: 100, maxFields: 2_000 };
+  it('refuses a document selecting more fields than MAX_FIELDS once fragments are followed, and admits 500 copies of one field', () => {
+    const fanOut = `{ funds { ...F0 } } ${Array.from({ length: 5 }, (_, i) => (i === 4 ? 'fragment F4 on Fund { id }' : `fragment F${i} on Fund { ${`...F${i + 1} `.repeat(10)} }`)).join(' ')}`;
+    expect(checkShape(measureShape(parse(fanOut)), limits)).toMatchObject({ status: 400, code: 'TOO_MANY_FIELDS' });
+    expect(checkShape(measureShape(parse(`{ funds { ${'id '.repeat(500)} } }`)), limits)).toBeNull();
   });
 });

@@ -17,6 +17,7 @@ import {
   Kind,
   parse,
   type OperationDefinitionNode,
+  type SelectionNode,
   type SelectionSetNode,
   valueFromASTUntyped,
 } from 'graphql';
@@ -25,6 +26,8 @@ export interface DemandLimits {
   maxDepth: number;
   maxAliases: number;
   maxRootFields: number;
+  /** Fields selected, counted once per path through the fragments (what planning and execution walk). */
+  maxFields: number;
   maxTokens: number;
   maxCost: number;
   /** Assumed length of a list field the supergraph declares no `@listSize` for, and that has no `first`. */
@@ -37,6 +40,8 @@ export interface Shape {
   depth: number;
   aliases: number;
   rootFields: number;
+  /** Fields once per path through the fragments. */
+  fields: number;
 }
 
 function limitError(code: string, message: string): GraphQLError {
@@ -47,43 +52,69 @@ function limitError(code: string, message: string): GraphQLError {
 /**
  * Depth, aliases and root fields of every operation, counted before validation (which is
  * quadratic in the worst case) and safe on documents validation has not yet seen: fragment
- * cycles and unknown fragments are simply not followed.
+ * cycles and unknown fragments are simply not followed. Each fragment is measured once and its
+ * figures reused wherever it is spread, so a document whose fragments fan out (ten spreads of a
+ * fragment that spreads another ten times, nine levels down) costs time linear in its length, not
+ * in the 10⁹ paths through it. Aliases count once per path, as execution would answer them.
  */
 export function measureShape(document: DocumentNode): Shape {
   const fragments = fragmentsOf(document);
-  let aliases = 0;
-  let depth = 0;
-  let rootFields = 0;
+  /** Levels of fields below and including this set; aliases and fields on every path through it; its own fields. */
+  type Measure = { depth: number; aliases: number; fields: number; own: number };
+  const measured = new Map<string, Measure>();
+  const measuring = new Set<string>();
   // Introspection is deep by nature (type references nest), so its depth is graphql-js's to
   // limit; its aliases count like any others.
-  const visit = (set: SelectionSetNode, level: number, path: Set<string>, root: boolean, introspection: boolean) => {
+  const measure = (set: SelectionSetNode, introspection: boolean): Measure => {
+    const total: Measure = { depth: 0, aliases: 0, fields: 0, own: 0 };
+    const add = (part: Measure) => {
+      total.depth = Math.max(total.depth, part.depth);
+      total.aliases += part.aliases;
+      total.fields += part.fields;
+      total.own += part.own;
+    };
     for (const selection of set.selections) {
       if (selection.kind === Kind.FIELD) {
-        if (selection.alias) aliases++;
-        if (root) rootFields++;
         const inside = introspection || selection.name.value.startsWith('__');
-        if (!inside) depth = Math.max(depth, level);
-        if (selection.selectionSet) visit(selection.selectionSet, level + 1, path, false, inside);
+        const below = selection.selectionSet ? measure(selection.selectionSet, inside) : { depth: 0, aliases: 0, fields: 0 };
+        add({ depth: inside ? 0 : 1 + below.depth, aliases: (selection.alias ? 1 : 0) + below.aliases, fields: 1 + below.fields, own: 1 });
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        visit(selection.selectionSet, level, path, root, introspection);
+        add(measure(selection.selectionSet, introspection));
       } else {
-        const name = selection.name.value;
-        const fragment = fragments.get(name);
-        if (!fragment || path.has(name)) continue;
-        visit(fragment.selectionSet, level, new Set(path).add(name), root, introspection);
+        const key = `${introspection}:${selection.name.value}`;
+        const fragment = fragments.get(selection.name.value);
+        if (!fragment || measuring.has(key)) continue;
+        let known = measured.get(key);
+        if (!known) {
+          measuring.add(key);
+          known = measure(fragment.selectionSet, introspection);
+          measuring.delete(key);
+          measured.set(key, known);
+        }
+        add(known);
       }
     }
+    return total;
   };
+  const shape: Shape = { depth: 0, aliases: 0, rootFields: 0, fields: 0 };
   for (const definition of document.definitions) {
-    if (definition.kind === Kind.OPERATION_DEFINITION) visit(definition.selectionSet, 1, new Set(), true, false);
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    const operation = measure(definition.selectionSet, false);
+    shape.depth = Math.max(shape.depth, operation.depth);
+    shape.aliases += operation.aliases;
+    shape.rootFields += operation.own;
+    shape.fields += operation.fields;
   }
-  return { depth, aliases, rootFields };
+  return shape;
 }
 
 export function checkShape(shape: Shape, limits: DemandLimits): Refusal | null {
   const refuse = (code: string, message: string): Refusal => ({ status: 400, code, message });
   if (shape.depth > limits.maxDepth) return refuse('QUERY_TOO_DEEP', `The query is ${shape.depth} levels deep; at most ${limits.maxDepth} are allowed.`);
   if (shape.aliases > limits.maxAliases) return refuse('TOO_MANY_ALIASES', `The query uses ${shape.aliases} aliases; at most ${limits.maxAliases} are allowed.`);
+  if (shape.fields > limits.maxFields) {
+    return refuse('TOO_MANY_FIELDS', `The query selects ${shape.fields} fields, counting each path through its fragments; at most ${limits.maxFields} are allowed.`);
+  }
   if (shape.rootFields > limits.maxRootFields) {
     return refuse('TOO_MANY_ROOT_FIELDS', `The query asks for ${shape.rootFields} root fields; at most ${limits.maxRootFields} are allowed.`);
   }
@@ -228,19 +259,39 @@ export function estimateCost(
   const rootType = schema.getRootType(operation.operation);
   if (!rootType) return 0;
 
-  const fieldsOf = (set: SelectionSetNode, type: GraphQLCompositeType, path: Set<string>): Array<[FieldNode, GraphQLCompositeType]> => {
-    const found: Array<[FieldNode, GraphQLCompositeType]> = [];
-    for (const selection of set.selections) {
-      if (selection.kind === Kind.FIELD) found.push([selection, type]);
-      else {
+  /**
+   * The fields of a selection set as execution sees them (graphql-js's collectFields): a named
+   * fragment is spread once however often it is written, and the fields of one response key on one
+   * type are one field, their selections together. So 500 copies of a field, or fragments fanning
+   * out 10 × 10 × 10 times, cost what they return, and the walk stays linear in the document.
+   */
+  const fieldsOf = (set: SelectionSetNode, type: GraphQLCompositeType): Array<[FieldNode, GraphQLCompositeType]> => {
+    const byKey = new Map<string, { node: FieldNode; parent: GraphQLCompositeType; selections: SelectionNode[] }>();
+    const visited = new Set<string>();
+    const collect = (selections: readonly SelectionNode[], within: GraphQLCompositeType) => {
+      for (const selection of selections) {
+        if (selection.kind === Kind.FIELD) {
+          const key = `${within.name}.${(selection.alias ?? selection.name).value}`;
+          const seen = byKey.get(key);
+          if (!seen) byKey.set(key, { node: selection, parent: within, selections: [...(selection.selectionSet?.selections ?? [])] });
+          else if (selection.selectionSet) seen.selections.push(...selection.selectionSet.selections);
+          continue;
+        }
+        if (selection.kind === Kind.FRAGMENT_SPREAD) {
+          if (visited.has(selection.name.value)) continue;
+          visited.add(selection.name.value);
+        }
         const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
-        if (!fragment || (selection.kind === Kind.FRAGMENT_SPREAD && path.has(selection.name.value))) continue;
-        const condition = fragment.typeCondition ? schema.getType(fragment.typeCondition.name.value) : type;
-        const nextPath = selection.kind === Kind.FRAGMENT_SPREAD ? new Set(path).add(selection.name.value) : path;
-        if (condition && isCompositeType(condition)) found.push(...fieldsOf(fragment.selectionSet, condition, nextPath));
+        if (!fragment) continue;
+        const condition = fragment.typeCondition ? schema.getType(fragment.typeCondition.name.value) : within;
+        if (condition && isCompositeType(condition)) collect(fragment.selectionSet.selections, condition);
       }
-    }
-    return found;
+    };
+    collect(set.selections, type);
+    return [...byKey.values()].map(({ node, parent, selections }) => [
+      node.selectionSet ? { ...node, selectionSet: { ...node.selectionSet, selections } } : node,
+      parent,
+    ]);
   };
 
   /** The values of `names` the field is given, or else their defaults; null (no limit) is left out. */
@@ -268,7 +319,7 @@ export function estimateCost(
    */
   const cost = (set: SelectionSetNode, type: GraphQLCompositeType, sized: ReadonlyMap<string, number>, inherited: number | undefined): number => {
     let total = 0;
-    for (const [node, parent] of fieldsOf(set, type, new Set())) {
+    for (const [node, parent] of fieldsOf(set, type)) {
       if (node.name.value.startsWith('__')) continue;
       const field = 'getFields' in parent ? (parent.getFields() as Record<string, GraphQLField<unknown, unknown>>)[node.name.value] : undefined;
       if (!field) continue;

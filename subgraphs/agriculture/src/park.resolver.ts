@@ -34,13 +34,13 @@ export class IndustrialParkResolver extends QueryById(IndustrialPark, 'industria
     return { id: park.villageId };
   }
 
-  @ListSize({ assumedSize: 20 })
+  @ListSize({ assumedSize: 10 })
   @FieldResolver(() => [ParkProject], { description: 'Its projects, by phase.' })
   projects(@Root() park: IndustrialPark, @Ctx() { loaders }: Context): Promise<ParkProject[]> {
     return loaders.projectsOfPark.load(park.id);
   }
 
-  @ListSize({ assumedSize: 20 })
+  @ListSize({ assumedSize: 10 })
   @FieldResolver(() => [SupplyChain])
   supplyChains(@Root() park: IndustrialPark, @Ctx() { loaders }: Context): Promise<SupplyChain[]> {
     return loaders.supplyChainsOfPark.load(park.id);

@@ -82,9 +82,9 @@ describe('subgraph configuration', () => {
   });
 
   it('reads REDIS_URL for the shared replay cache, and names a wrong one', () => {
-    const DATABASE_URL = 'postgres://u@localhost/db';
-    expect(loadSubgraphConfig({ DATABASE_URL }, 4001).redisUrl).toBeUndefined();
-    expect(loadSubgraphConfig({ DATABASE_URL, REDIS_URL: 'redis://redis:6379' }, 4001).redisUrl).toBe('redis://redis:6379');
-    expect(() => loadSubgraphConfig({ DATABASE_URL, REDIS_URL: 'http://redis:6379' }, 4001)).toThrow(/REDIS_URL/);
+    const env = { DATABASE_URL: 'postgres://u@localhost/db', SUBGRAPH_MODE: 'local' };
+    expect(loadSubgraphConfig(env, 4001).redisUrl).toBeUndefined();
+    expect(loadSubgraphConfig({ ...env, REDIS_URL: 'redis://redis:6379' }, 4001).redisUrl).toBe('redis://redis:6379');
+    expect(() => loadSubgraphConfig({ ...env, REDIS_URL: 'http://redis:6379' }, 4001)).toThrow(/REDIS_URL/);
   });
 });
