@@ -1,4 +1,4 @@
-import { EnvReader, LOCAL_JWT_SECRET, LOG_LEVELS, type LogLevel, publicSecretProblem } from '@zigong/platform';
+import { EnvReader, LOCAL_JWT_SECRET, LOG_LEVELS, type LogLevel, productionSecretProblems } from '@zigong/platform';
 import { resolve } from 'node:path';
 import type { DemandLimits } from './demand-control';
 import { DEFAULT_RATE_LIMITS, parseRateLimits, type RateLimitConfig } from './rate-limit';
@@ -119,14 +119,16 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
   };
   if (production) {
-    // Every problem at once, each naming its variable: a public secret lets anyone mint tokens
-    // (JWT_SECRET, even one a JWKS_URL makes unused) or sign subgraph requests as the gateway.
+    // Every problem at once, each naming its variable: a public or guessable secret lets anyone
+    // mint tokens (JWT_SECRET, even one a JWKS_URL makes unused) or sign subgraph requests as the
+    // gateway, and one value in both roles gives away the second with the first.
     if (!jwtSecret && !jwksUrl) read.problem('GATEWAY_MODE=production needs JWKS_URL or JWT_SECRET.');
     if (!config.signingSecret) read.problem('GATEWAY_MODE=production needs GATEWAY_SIGNING_SECRET, shared with the subgraphs.');
-    for (const [name, value] of [['JWT_SECRET', jwtSecret], ['GATEWAY_SIGNING_SECRET', config.signingSecret]] as const) {
-      const problem = value === undefined ? undefined : publicSecretProblem(name, value);
-      if (problem) read.problem(problem);
-    }
+    const secrets = [
+      { name: 'JWT_SECRET', value: jwtSecret },
+      { name: 'GATEWAY_SIGNING_SECRET', value: config.signingSecret },
+    ];
+    for (const problem of productionSecretProblems(secrets)) read.problem(problem);
   }
   read.done();
   return config;

@@ -4,6 +4,7 @@ import { readRegistry, ROOT } from '@zigong/local';
 import { loadTracingConfig } from '@zigong/platform';
 import { connectionBudget, departmentsOf, EXTRA_PODS, OVERLAYS } from '../../infra/local/src/deploy/model';
 import { readCurrent, render, staleFiles } from '../../infra/local/src/deploy/render';
+import { loadBootstrapConfig } from '../../infra/local/src/bootstrap';
 import { MIGRATE_POOL_SIZE } from '../../infra/local/src/migrate';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -373,10 +374,15 @@ withKubectl('every Kubernetes overlay, rendered by kustomize', () => {
       expect.stringMatching(/^GATEWAY_SIGNING_SECRET is a published example value \(infra\/k8s\/secret\.example\.yaml/),
     ]);
     for (const d of departments()) {
-      const [subgraph] = find(objects, 'Deployment', d.name)!.spec.template.spec.containers;
+      const { containers: [subgraph], initContainers: [bootstrap] } = find(objects, 'Deployment', d.name)!.spec.template.spec;
       expect(problemsOf(() => loadSubgraphConfig(containerEnv(subgraph, objects, example)))).toEqual([
         expect.stringMatching(/^GATEWAY_SIGNING_SECRET is a published example value/),
+        'the password in DATABASE_URL is a published example value (infra/k8s/secret.example.yaml); set a secret of your own.',
       ]);
+      expect(() => loadBootstrapConfig([d.name], containerEnv(bootstrap, objects, example))).toThrow(
+        new RegExp(`the password in DATABASE_URL is a published example value[^]*the password in ${d.databaseUrlVariable} is a published example value`),
+      );
+      expect(loadBootstrapConfig([d.name], containerEnv(bootstrap, objects, operatorSecrets())).logins).toHaveLength(1);
     }
   });
 

@@ -1,7 +1,7 @@
 import { signRequest } from '@zigong/kit';
 import { GANTANG } from '@zigong/reference';
 import { startExtraGateway } from '../support/extra-gateway';
-import { startPlatform, type TestPlatform } from '../support/platform';
+import { SIGNING_SECRET, startPlatform, type TestPlatform } from '../support/platform';
 
 let platform: TestPlatform;
 beforeAll(async () => {
@@ -69,7 +69,7 @@ describe('only the gateway reaches subgraphs', () => {
     expect(wrong.status).toBe(401);
     const stale = await fetch(platform.subgraphs[0].url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-zigong-signature': signRequest('test-signing-secret-shared-by-gateway-and-subgraphs', body, Date.now() - 300_000) },
+      headers: { 'content-type': 'application/json', 'x-zigong-signature': signRequest(SIGNING_SECRET, body, Date.now() - 300_000) },
       body,
     });
     expect(stale.status).toBe(401);

@@ -1,5 +1,4 @@
-import { EnvReader, LOG_LEVELS, LogLevel, POSTGRES_PROTOCOLS } from '@zigong/platform';
-import { publicSecretProblem } from '@zigong/platform';
+import { EnvReader, LOG_LEVELS, LogLevel, POSTGRES_PROTOCOLS, productionSecretProblems } from '@zigong/platform';
 
 export type SubgraphMode = 'local' | 'production';
 
@@ -47,11 +46,25 @@ export function loadSubgraphConfig(env: NodeJS.ProcessEnv = process.env, default
     // Without a secret anyone who reaches the subgraph reads as anonymous; with a public one,
     // anyone can sign as the gateway and forward any identity.
     if (!config.signingSecret) read.problem('SUBGRAPH_MODE=production needs GATEWAY_SIGNING_SECRET, shared with the gateway.');
-    else {
-      const published = publicSecretProblem('GATEWAY_SIGNING_SECRET', config.signingSecret);
-      if (published) read.problem(published);
-    }
+    // The database password too: an example one opens the department's data to whoever reads
+    // the repository, and one equal to the signing secret gives that away with it.
+    const secrets = [
+      { name: 'GATEWAY_SIGNING_SECRET', value: config.signingSecret },
+      { name: 'the password in DATABASE_URL', value: passwordIn(config.databaseUrl) },
+      // What the driver logs in with when the URL carries no password.
+      { name: 'PGPASSWORD', value: read.optional('PGPASSWORD') },
+    ];
+    for (const problem of productionSecretProblems(secrets)) read.problem(problem);
   }
   read.done();
   return config;
+}
+
+/** The password a Postgres URL carries, decoded; undefined for none or a URL that does not parse (read.url reports that). */
+export function passwordIn(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
 }

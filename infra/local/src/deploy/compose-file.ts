@@ -135,6 +135,8 @@ export function composeFile(departments: Department[]): Commented {
         environment: {
           DATABASE_URL: ADMIN_URL,
           ...Object.fromEntries(departments.map((d) => [d.databaseUrlVariable, departmentUrl(d)])),
+          // The subgraphs' mode: production refuses example and guessable passwords.
+          SUBGRAPH_MODE: optional('SUBGRAPH_MODE', 'production'),
         },
         depends_on: { postgres: { condition: 'service_healthy' } },
         healthcheck: { disable: true },

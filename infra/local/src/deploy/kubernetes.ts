@@ -153,7 +153,8 @@ function departmentDeployment(d: Department): Deployment {
         {
           name: 'bootstrap',
           ...run('node', 'infra/local/dist/bootstrap.js', d.name),
-          env: [migrator, secretEnv(d.databaseUrlVariable, SECRETS.database, d.name)],
+          // SUBGRAPH_MODE: production refuses example and guessable passwords, local (its overlay) takes the examples.
+          env: [migrator, secretEnv(d.databaseUrlVariable, SECRETS.database, d.name), configEnv('SUBGRAPH_MODE', SUBGRAPH_SETTINGS)],
           resources: initResources,
           securityContext: CONTAINER_SECURITY,
           volumeMounts: [TMP_MOUNT],
