@@ -61,6 +61,8 @@ describe('gateway configuration', () => {
       expect.stringMatching(/^GATEWAY_SIGNING_SECRET is too easy to guess \(about \d+ bits estimated, 128 needed/),
     ]);
     expect(problemsOf({ ...PRODUCTION, JWT_SECRET: SIGNING })).toEqual(['GATEWAY_SIGNING_SECRET is the same value as JWT_SECRET; each role needs a secret of its own.']);
+    expect(problemsOf({ ...PRODUCTION, REDIS_URL: `redis://:${JWT}@redis:6379` })).toEqual(['the password in REDIS_URL is the same value as JWT_SECRET; each role needs a secret of its own.']);
+    expect(problemsOf({ ...PRODUCTION, REDIS_URL: 'redis://:changeme@redis:6379' })).toEqual(['the password in REDIS_URL must be at least 32 bytes long.']);
     expect(loadGatewayConfig({ JWT_SECRET: 'a'.repeat(32), GATEWAY_SIGNING_SECRET: 'a'.repeat(32) }).mode).toBe('local');
   });
 

@@ -1,4 +1,4 @@
-import { EnvReader, LOCAL_JWT_SECRET, LOG_LEVELS, type LogLevel, productionSecretProblems } from '@zigong/platform';
+import { EnvReader, LOCAL_JWT_SECRET, LOG_LEVELS, type LogLevel, passwordIn, productionSecretProblems } from '@zigong/platform';
 import { resolve } from 'node:path';
 import type { DemandLimits } from './demand-control';
 import { DEFAULT_RATE_LIMITS, parseRateLimits, type RateLimitConfig } from './rate-limit';
@@ -127,6 +127,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     const secrets = [
       { name: 'JWT_SECRET', value: jwtSecret },
       { name: 'GATEWAY_SIGNING_SECRET', value: config.signingSecret },
+      { name: 'the password in REDIS_URL', value: redisUrl && passwordIn(redisUrl) },
     ];
     for (const problem of productionSecretProblems(secrets)) read.problem(problem);
   }

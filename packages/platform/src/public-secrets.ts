@@ -79,6 +79,15 @@ function estimateBits(values: string[]): Map<string, number> {
   return new Map(values.map((value) => [value, estimates.get(value)!]));
 }
 
+/** The password a URL carries (Postgres, Redis), decoded; undefined for none or a URL that does not parse (EnvReader.url reports that). */
+export function passwordIn(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Every reason the production secrets `secrets` (the unset ones skipped) cannot be used, each
  * naming its variable: a published or dev-only value, one under 32 bytes, an estimated strength under

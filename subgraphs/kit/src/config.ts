@@ -1,4 +1,4 @@
-import { EnvReader, LOG_LEVELS, LogLevel, POSTGRES_PROTOCOLS, productionSecretProblems } from '@zigong/platform';
+import { EnvReader, LOG_LEVELS, LogLevel, passwordIn, POSTGRES_PROTOCOLS, productionSecretProblems } from '@zigong/platform';
 
 export type SubgraphMode = 'local' | 'production';
 
@@ -58,13 +58,4 @@ export function loadSubgraphConfig(env: NodeJS.ProcessEnv = process.env, default
   }
   read.done();
   return config;
-}
-
-/** The password a Postgres URL carries, decoded; undefined for none or a URL that does not parse (read.url reports that). */
-export function passwordIn(url: string): string | undefined {
-  try {
-    return decodeURIComponent(new URL(url).password) || undefined;
-  } catch {
-    return undefined;
-  }
 }
