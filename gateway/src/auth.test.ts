@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -275,7 +276,7 @@ describe('a gateway whose JWKS is down at start', () => {
       JWT_ISSUER: 'https://idp.example/',
       JWT_AUDIENCE: 'zigong-graph',
       METRICS_PUBLIC: 'true',
-      GATEWAY_SIGNING_SECRET: 'a-signing-secret-of-this-test-at-least-32-bytes',
+      GATEWAY_SIGNING_SECRET: randomBytes(32).toString('hex'), // production refuses a guessable one
       LOG_LEVEL: 'silent',
     });
     const gateway = await startGateway(config, readFileSync(config.supergraphPath, 'utf8'));

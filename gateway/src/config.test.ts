@@ -1,9 +1,11 @@
 import { ConfigError, LOCAL_JWT_SECRET, PUBLISHED_SECRETS } from '@zigong/platform';
+import { randomBytes } from 'node:crypto';
 import { loadGatewayConfig } from './config';
 import { DEFAULT_RATE_LIMITS, parseRateLimits } from './rate-limit';
 
-const JWT = 'a-jwt-secret-of-our-own-at-least-32-bytes';
-const SIGNING = 'a-signing-secret-of-our-own-at-least-32-bytes';
+// As an operator makes them (openssl rand -hex 32): production refuses guessable ones.
+const JWT = randomBytes(32).toString('hex');
+const SIGNING = randomBytes(32).toString('hex');
 const PRODUCTION = { GATEWAY_MODE: 'production', JWT_SECRET: JWT, GATEWAY_SIGNING_SECRET: SIGNING, JWT_ISSUER: 'https://idp.example/', JWT_AUDIENCE: 'zigong-graph' };
 /** What the local runner (npm start) and the tests say. */
 const LOCAL = { GATEWAY_MODE: 'local' };
@@ -96,8 +98,20 @@ describe('gateway configuration', () => {
 
     it('refuses a value shorter than 32 bytes', () => {
       expect(problemsOf({ ...PRODUCTION, [name]: 'x'.repeat(31) })).toEqual([`${name} must be at least 32 bytes long.`]);
-      expect(problemsOf({ ...PRODUCTION, [name]: '秘'.repeat(11) })).toEqual([]); // 33 bytes
+      // Bytes, not characters: 33 bytes are long enough (and refused only as guessable).
+      expect(problemsOf({ ...PRODUCTION, [name]: '秘'.repeat(11) })).toEqual([expect.stringMatching(new RegExp(`^${name} is too easy to guess`))]);
     });
+  });
+
+  it('refuses guessable secrets and one secret in both roles, naming the variables', () => {
+    expect(problemsOf({ ...PRODUCTION, JWT_SECRET: 'a'.repeat(32), GATEWAY_SIGNING_SECRET: 'changeme'.repeat(4) })).toEqual([
+      expect.stringMatching(/^JWT_SECRET is too easy to guess \(about \d+ bits estimated, 128 needed/),
+      expect.stringMatching(/^GATEWAY_SIGNING_SECRET is too easy to guess \(about \d+ bits estimated, 128 needed/),
+    ]);
+    expect(problemsOf({ ...PRODUCTION, JWT_SECRET: SIGNING })).toEqual(['GATEWAY_SIGNING_SECRET is the same value as JWT_SECRET; each role needs a secret of its own.']);
+    expect(problemsOf({ ...PRODUCTION, REDIS_URL: `redis://:${JWT}@redis:6379` })).toEqual(['the password in REDIS_URL is the same value as JWT_SECRET; each role needs a secret of its own.']);
+    expect(problemsOf({ ...PRODUCTION, REDIS_URL: 'redis://:changeme@redis:6379' })).toEqual(['the password in REDIS_URL must be at least 32 bytes long.']);
+    expect(loadGatewayConfig({ ...LOCAL, JWT_SECRET: 'a'.repeat(32), GATEWAY_SIGNING_SECRET: 'a'.repeat(32) }).mode).toBe('local');
   });
 
   it('names every problem of every variable in one error', () => {

@@ -1,4 +1,4 @@
-import { EnvReader, LOCAL_JWT_SECRET, LOG_LEVELS, type LogLevel, publicSecretProblem } from '@zigong/platform';
+import { EnvReader, LOCAL_JWT_SECRET, LOG_LEVELS, type LogLevel, passwordIn, productionSecretProblems } from '@zigong/platform';
 import { resolve } from 'node:path';
 import { DEFAULT_MAX_TOKEN_AGE_SECONDS } from './auth';
 import type { DemandLimits } from './demand-control';
@@ -138,15 +138,18 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     read.problem('METRICS_PUBLIC=true and METRICS_PORT are both set: /metrics is served on one port; unset one of them.');
   }
   if (production) {
-    // Every problem at once, each naming its variable: a public secret lets anyone mint tokens
-    // (JWT_SECRET, even one a JWKS_URL makes unused) or sign subgraph requests as the gateway.
+    // Every problem at once, each naming its variable: a public or guessable secret lets anyone
+    // mint tokens (JWT_SECRET, even one a JWKS_URL makes unused) or sign subgraph requests as the
+    // gateway, and one value in both roles gives away the second with the first.
     const problems: string[] = [];
     if (!jwtSecret && !jwksUrl) problems.push('GATEWAY_MODE=production needs JWKS_URL or JWT_SECRET.');
     if (!config.signingSecret) problems.push('GATEWAY_MODE=production needs GATEWAY_SIGNING_SECRET, shared with the subgraphs.');
-    for (const [name, value] of [['JWT_SECRET', jwtSecret], ['GATEWAY_SIGNING_SECRET', config.signingSecret]] as const) {
-      const problem = value === undefined ? undefined : publicSecretProblem(name, value);
-      if (problem) problems.push(problem);
-    }
+    const secrets = [
+      { name: 'JWT_SECRET', value: jwtSecret },
+      { name: 'GATEWAY_SIGNING_SECRET', value: config.signingSecret },
+      { name: 'the password in REDIS_URL', value: redisUrl && passwordIn(redisUrl) },
+    ];
+    problems.push(...productionSecretProblems(secrets));
     // Without them, any token the identity provider issues to any of its applications would do here.
     for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE']) {
       if (read.optional(name) === undefined) problems.push(`GATEWAY_MODE=production needs ${name}: tokens are accepted only when their "${name === 'JWT_ISSUER' ? 'iss' : 'aud'}" claim names it.`);

@@ -43,8 +43,12 @@ const urlAs = (user: string, password: string) => {
   url.password = password;
   return url.toString();
 };
-/** The environment compose and Kubernetes give the bootstrap: the admin URL and each subgraph's own URL. */
-const bootstrapEnv = () => ({
+/**
+ * The environment compose and Kubernetes give the bootstrap: the admin URL and each subgraph's own
+ * URL. Local mode, as the test server's admin password is not an operator's secret.
+ */
+const bootstrapEnv = (): Record<string, string> => ({
+  SUBGRAPH_MODE: 'local',
   DATABASE_URL: database.url,
   ...Object.fromEntries(departments.map((d) => [`${d.toUpperCase()}_DATABASE_URL`, urlAs(loginOf(d), passwords[d])])),
 });
@@ -163,6 +167,36 @@ describe('bootstrap.js, the database roles before any migration', () => {
     expect(refused.stderr).toContain(`FINANCE_DATABASE_URL and AGRICULTURE_DATABASE_URL both connect as ${loginOf('finance')}`);
     expect(refused.stderr).toContain('TOURISM_DATABASE_URL is required but not set');
     expect(await memberships(loginOf('finance'))).toEqual(['finance_rw']);
+  });
+
+  it('in production (its default) refuses example, guessable and shared passwords, naming each variable, before it changes anything', async () => {
+    const strong = () => randomBytes(32).toString('hex');
+    const shared = strong();
+    const env: Record<string, string> = {
+      ...bootstrapEnv(),
+      DATABASE_URL: urlAs(new URL(database.url).username, 'changeme'.repeat(4)),
+      ORGANIZATION_DATABASE_URL: urlAs(`org_${suffix}_prod`, 'dev-only-postgres-password'),
+      AGRICULTURE_DATABASE_URL: urlAs(`agri_${suffix}_prod`, 'a'.repeat(32)),
+      FINANCE_DATABASE_URL: urlAs(`fina_${suffix}_prod`, shared),
+      TOURISM_DATABASE_URL: urlAs(`tour_${suffix}_prod`, shared),
+    };
+    delete env.SUBGRAPH_MODE;
+    const refused = await run(BOOTSTRAP, [], env);
+    expect([refused.code, refused.stdout]).toEqual([1, '']);
+    expect(refused.stderr).toContain('BOOTSTRAP_CONFIG');
+    expect(refused.stderr).toMatch(/the password in DATABASE_URL is too easy to guess/);
+    expect(refused.stderr).toContain('the password in ORGANIZATION_DATABASE_URL is a published example value (infra/k8s/secret.example.yaml)');
+    expect(refused.stderr).toMatch(/the password in AGRICULTURE_DATABASE_URL is too easy to guess/);
+    expect(refused.stderr).toContain('the password in TOURISM_DATABASE_URL is the same value as the password in FINANCE_DATABASE_URL');
+    expect(await query(database.url, `SELECT rolname FROM pg_roles WHERE rolname LIKE $1`, [`%\\_${suffix}\\_prod`])).toEqual([]);
+
+    // The same in explicit production mode; the example password is accepted only in local mode.
+    const local = await run(BOOTSTRAP, ['organization'], { ...bootstrapEnv(), ORGANIZATION_DATABASE_URL: urlAs(loginOf('organization'), 'dev-only-postgres-password') });
+    expect([local.code, local.stderr]).toEqual([0, '']);
+    const production = await run(BOOTSTRAP, ['organization'], { ...bootstrapEnv(), SUBGRAPH_MODE: 'production', ORGANIZATION_DATABASE_URL: urlAs(loginOf('organization'), 'dev-only-postgres-password') });
+    expect(production.code).toBe(1);
+    expect(production.stderr).toContain('the password in ORGANIZATION_DATABASE_URL is a published example value');
+    await run(BOOTSTRAP, ['organization'], bootstrapEnv()); // the run's own password again, for the tests after
   });
 
   it('refuses to hand a department a superuser login, and names unknown departments', async () => {

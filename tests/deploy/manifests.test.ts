@@ -4,12 +4,15 @@ import { readRegistry, ROOT } from '@zigong/local';
 import { loadTracingConfig } from '@zigong/platform';
 import { connectionBudget, departmentsOf, EXTRA_PODS, OVERLAYS } from '../../infra/local/src/deploy/model';
 import { readCurrent, render, staleFiles } from '../../infra/local/src/deploy/render';
+import { loadBootstrapConfig } from '../../infra/local/src/bootstrap';
 import { MIGRATE_POOL_SIZE } from '../../infra/local/src/migrate';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Redis from 'ioredis';
 import semver from 'semver';
 import { parse, parseAllDocuments } from 'yaml';
 
@@ -314,6 +317,97 @@ withKubectl('every Kubernetes overlay, rendered by kustomize', () => {
     }
   });
 
+  /**
+   * What the rendered NetworkPolicies let through, by the API's rules (no cluster here enforces
+   * them): a connection needs an egress rule of the source and an ingress rule of the destination,
+   * each from a policy that selects the pod and names that direction (a pod no such policy
+   * selects is open that way); a rule without peers or ports matches all; a named port is the
+   * destination container's.
+   */
+  interface Endpoint {
+    labels?: Record<string, string>;
+    namespace?: string;
+    ip?: string;
+    ports?: Record<string, number>;
+  }
+  function allows(objects: Obj[], from: Endpoint, to: Endpoint, port: number, protocol = 'TCP'): boolean {
+    const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+    const inNamespace = (e: Endpoint) => !!e.labels && (e.namespace ?? 'zigong') === 'zigong';
+    const selects = (selector: Obj | undefined, labels: Record<string, string> = {}) =>
+      Object.entries<string>(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+    const peerMatches = (peer: Obj, e: Endpoint) => {
+      if (peer.ipBlock) return !!e.ip; // every ipBlock here is open to any address it names
+      if (!e.labels) return false;
+      const namespace = e.namespace ?? 'zigong';
+      if (peer.namespaceSelector) return selects(peer.namespaceSelector, { 'kubernetes.io/metadata.name': namespace }) && selects(peer.podSelector, e.labels);
+      return namespace === 'zigong' && selects(peer.podSelector, e.labels);
+    };
+    const portMatches = (rulePorts: Obj[] | undefined) =>
+      !rulePorts || rulePorts.some((p) => (p.protocol ?? 'TCP') === protocol && (typeof p.port === 'string' ? to.ports?.[p.port] === port : p.port === undefined || p.port === port));
+    const side = (pod: Endpoint, type: 'Ingress' | 'Egress', peer: Endpoint) => {
+      if (!inNamespace(pod)) return true; // governed by no policy of ours
+      const applying = policies.filter((policy) => policy.spec.policyTypes.includes(type) && selects(policy.spec.podSelector, pod.labels));
+      if (!applying.length) return true;
+      const rules = applying.flatMap((policy) => policy.spec[type === 'Ingress' ? 'ingress' : 'egress'] ?? []);
+      return rules.some((rule: Obj) => {
+        const peers = rule[type === 'Ingress' ? 'from' : 'to'];
+        return (!peers || peers.some((p: Obj) => peerMatches(p, peer))) && portMatches(rule.ports);
+      });
+    };
+    return side(from, 'Egress', to) && side(to, 'Ingress', from);
+  }
+  const podOf = (objects: Obj[], name: string): Endpoint => {
+    const template = find(objects, 'Deployment', name)!.spec.template;
+    const ports = Object.fromEntries(template.spec.containers.flatMap((c: Obj) => (c.ports ?? []).map((p: Obj) => [p.name, p.containerPort])));
+    return { labels: template.metadata.labels, ports };
+  };
+
+  it.each(overlays)('%s: NetworkPolicies deny by default, both ways, and open only what the platform needs', (overlay) => {
+    const objects = renderOverlay(overlay);
+    const deny = find(objects, 'NetworkPolicy', 'default-deny')!;
+    expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    const gateway = podOf(objects, 'gateway');
+    const subgraphs = departments().map((d) => ({ d, pod: podOf(objects, d.name) }));
+    const internet: Endpoint = { ip: '203.0.113.7' };
+    const dns: Endpoint = { labels: { 'k8s-app': 'kube-dns' }, namespace: 'kube-system' };
+    const stranger: Endpoint = { labels: { app: 'something-else' }, ports: { http: 8080 } };
+    const postgres: Endpoint = overlay === 'local' ? podOf(objects, 'postgres') : { ip: '198.51.100.5' };
+    const redis: Endpoint = overlay === 'local' ? podOf(objects, 'redis') : { ip: '198.51.100.6' };
+
+    expect(allows(objects, internet, gateway, gateway.ports!.http)).toBe(true);
+    expect(allows(objects, internet, gateway, gateway.ports!.metrics)).toBe(false);
+    expect(allows(objects, gateway, redis, 6379)).toBe(true);
+    expect(allows(objects, gateway, internet, 443)).toBe(true); // the identity provider's JWKS
+    expect(allows(objects, gateway, internet, 80)).toBe(false);
+    expect(allows(objects, gateway, postgres, 5432)).toBe(false);
+    for (const { d, pod } of subgraphs) {
+      expect([d.name, allows(objects, gateway, pod, d.port)]).toEqual([d.name, true]);
+      expect([d.name, allows(objects, internet, pod, d.port)]).toEqual([d.name, false]);
+      expect([d.name, allows(objects, pod, postgres, 5432)]).toEqual([d.name, true]);
+      expect([d.name, allows(objects, pod, redis, 6379)]).toEqual([d.name, false]);
+      expect([d.name, allows(objects, pod, internet, 443)]).toEqual([d.name, false]);
+      expect([d.name, allows(objects, pod, gateway, gateway.ports!.http)]).toEqual([d.name, false]);
+      for (const other of subgraphs.filter((o) => o.d !== d)) expect([d.name, other.d.name, allows(objects, pod, other.pod, other.d.port)]).toEqual([d.name, other.d.name, false]);
+    }
+    for (const pod of [gateway, ...subgraphs.map((s) => s.pod)]) {
+      expect(allows(objects, pod, dns, 53, 'UDP')).toBe(true);
+      expect(allows(objects, pod, internet, 53, 'UDP')).toBe(false);
+    }
+    // A pod nobody wrote a policy for reaches nothing but DNS (and traces), not even the gateway, and nothing reaches it.
+    expect(allows(objects, stranger, dns, 53, 'UDP')).toBe(true);
+    expect(allows(objects, stranger, gateway, gateway.ports!.http)).toBe(false);
+    for (const { d, pod } of subgraphs) expect([d.name, allows(objects, stranger, pod, d.port)]).toEqual([d.name, false]);
+    expect(allows(objects, stranger, postgres, 5432)).toBe(false);
+    expect(allows(objects, stranger, internet, 443)).toBe(false);
+    expect(allows(objects, gateway, stranger, 8080)).toBe(false);
+    expect(allows(objects, internet, stranger, 8080)).toBe(false);
+    if (overlay === 'local') {
+      expect(allows(objects, internet, postgres, 5432)).toBe(false);
+      expect(allows(objects, postgres, internet, 443)).toBe(false);
+      expect(allows(objects, internet, redis, 6379)).toBe(false);
+    }
+  });
+
   it.each(overlays)('%s: workloads run as non-root, without privileges, on a read-only root filesystem, without service links', (overlay) => {
     for (const workload of podsOf(renderOverlay(overlay))) {
       const pod = workload.spec.template.spec;
@@ -373,10 +467,15 @@ withKubectl('every Kubernetes overlay, rendered by kustomize', () => {
       expect.stringMatching(/^GATEWAY_SIGNING_SECRET is a published example value \(infra\/k8s\/secret\.example\.yaml/),
     ]);
     for (const d of departments()) {
-      const [subgraph] = find(objects, 'Deployment', d.name)!.spec.template.spec.containers;
+      const { containers: [subgraph], initContainers: [bootstrap] } = find(objects, 'Deployment', d.name)!.spec.template.spec;
       expect(problemsOf(() => loadSubgraphConfig(containerEnv(subgraph, objects, example)))).toEqual([
         expect.stringMatching(/^GATEWAY_SIGNING_SECRET is a published example value/),
+        'the password in DATABASE_URL is a published example value (infra/k8s/secret.example.yaml); set a secret of your own.',
       ]);
+      expect(() => loadBootstrapConfig([d.name], containerEnv(bootstrap, objects, example))).toThrow(
+        new RegExp(`the password in DATABASE_URL is a published example value[^]*the password in ${d.databaseUrlVariable} is a published example value`),
+      );
+      expect(loadBootstrapConfig([d.name], containerEnv(bootstrap, objects, operatorSecrets())).logins).toHaveLength(1);
     }
   });
 
@@ -475,7 +574,7 @@ describe('docker-compose.yml', () => {
         const text = String(raw);
         const secretParts = SECRET_NAME.test(variable) && variable !== 'REDIS_URL' ? [text] : [];
         // A URL's password part is a secret wherever it appears.
-        const password = /^postgres:\/\/[^:]+:([^@]+)@/.exec(text)?.[1];
+        const password = /^(?:postgres|redis):\/\/[^:]*:([^@]+)@/.exec(text)?.[1];
         if (password) secretParts.push(password);
         for (const part of secretParts) {
           const references = [...part.matchAll(/\$\{([A-Z0-9_]+)(:?[-?])?([^}]*)\}/g)];
@@ -491,7 +590,7 @@ describe('docker-compose.yml', () => {
       }
     }
     expect([...required].sort()).toEqual(
-      ['GATEWAY_SIGNING_SECRET', 'JWT_SECRET', 'POSTGRES_PASSWORD', ...departments().map((d) => d.passwordVariable)].sort(),
+      ['GATEWAY_SIGNING_SECRET', 'JWT_SECRET', 'POSTGRES_PASSWORD', 'REDIS_PASSWORD', ...departments().map((d) => d.passwordVariable)].sort(),
     );
     // Without them compose stops, naming the variable and the way to set it.
     expect(() => environment(compose().services.gateway, {})).toThrow(/GATEWAY_SIGNING_SECRET: set GATEWAY_SIGNING_SECRET .*compose-env\.sh/);
@@ -551,6 +650,44 @@ describe('docker-compose.yml', () => {
     expect(departments().length * (1 + EXTRA_PODS) * Math.max(pool, MIGRATE_POOL_SIZE)).toBeLessThanOrEqual(maxConnections - 3 - 10);
   });
 
+  it('starts Redis with a password, which the gateway and the healthcheck give: a real redis-server refuses anyone without it', async () => {
+    const shell = composeEnv();
+    const { services } = compose();
+    const [server, flag, password] = (services.redis.command as string[]).map((part) => interpolate(part, shell));
+    expect([server, flag, password]).toEqual(['redis-server', '--requirepass', shell.REDIS_PASSWORD]);
+    expect(() => interpolate(services.redis.command[2], {})).toThrow(/REDIS_PASSWORD: set REDIS_PASSWORD/);
+    expect(environment(services.redis, shell).REDISCLI_AUTH).toBe(shell.REDIS_PASSWORD);
+    const redisUrl = environment(services.gateway, shell).REDIS_URL;
+    expect(loadGatewayConfig(environment(services.gateway, shell)).redisUrl).toBe(redisUrl);
+    expect(decodeURIComponent(new URL(redisUrl).password)).toBe(shell.REDIS_PASSWORD);
+
+    const redisServer = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
+    if (!redisServer) return; // the configuration is checked above; the server where it is installed
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const child = spawn(redisServer, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', flag, password], { stdio: 'ignore' });
+    const connect = (url: string) => new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      const url = new URL(redisUrl);
+      url.host = `127.0.0.1:${port}`;
+      const authenticated = connect(url.toString());
+      for (let i = 0; i < 50 && (await authenticated.connect().then(() => false, () => true)); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await authenticated.ping()).toBe('PONG');
+      authenticated.disconnect();
+      // Another container on the network, without the password: the protocol's own answer.
+      const anonymous = await new Promise<string>((resolve, reject) => {
+        const socket = createConnection({ host: '127.0.0.1', port }, () => socket.write('GET zigong:rate:x\r\n'));
+        socket.once('data', (data) => {
+          resolve(data.toString());
+          socket.destroy();
+        });
+        socket.once('error', reject);
+      });
+      expect(anonymous).toMatch(/^-NOAUTH Authentication required/);
+    } finally {
+      child.kill();
+    }
+  });
+
   it('checks the health of every long-running service, runs hardened, and builds from the repository root', () => {
     for (const [name, service] of Object.entries<Obj>(compose().services)) {
       if (['migrate', 'db-bootstrap'].includes(name)) {
@@ -588,7 +725,7 @@ describe('the published secrets', () => {
     let checked = 0;
     for (const [name, service] of Object.entries<Obj>(parse(read('infra/docker-compose.yml')).services)) {
       for (const [variable, value] of Object.entries<string>(service.environment ?? {})) {
-        if (!SECRET_NAME.test(variable) || variable === 'REDIS_URL') continue;
+        if (!SECRET_NAME.test(variable)) continue;
         checked++;
         const withDefaults = String(value).replace(/\$\{[A-Z0-9_]+(?::?-([^}]*))?\}/g, (_m, fallback?: string) => fallback ?? '');
         const secret = /\$\{[A-Z0-9_]+:\?/.test(withDefaults) ? undefined : secretIn(withDefaults);

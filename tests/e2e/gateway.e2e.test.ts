@@ -1,7 +1,7 @@
 import { signatureFor } from '@zigong/kit';
 import { GANTANG } from '@zigong/reference';
 import { startExtraGateway } from '../support/extra-gateway';
-import { startPlatform, type TestPlatform } from '../support/platform';
+import { SIGNING_SECRET, startPlatform, type TestPlatform } from '../support/platform';
 
 let platform: TestPlatform;
 beforeAll(async () => {
@@ -71,7 +71,7 @@ describe('only the gateway reaches subgraphs', () => {
     expect(wrong.status).toBe(401);
     const stale = await fetch(platform.subgraphs[0].url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...signatureFor('test-signing-secret-shared-by-gateway-and-subgraphs', platform.subgraphs[0].url, { body }, Date.now() - 300_000) },
+      headers: { 'content-type': 'application/json', ...signatureFor(SIGNING_SECRET, platform.subgraphs[0].url, { body }, Date.now() - 300_000) },
       body,
     });
     expect(stale.status).toBe(401);

@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { loadGatewayConfig, mintToken, startGateway, type RunningGateway } from '@zigong/gateway';
 import { SUPERGRAPH_PATH } from '@zigong/local';
 import { SIGNING_SECRET, TEST_AUDIENCE, TEST_ISSUER } from './platform';
 
 /** A secret of this helper's own: tokens minted for one test gateway do not open another. */
-const EXTRA_JWT_SECRET = 'extra-gateway-test-secret-at-least-32-bytes';
+// Random, as production mode (which some extra gateways run in) refuses guessable secrets.
+const EXTRA_JWT_SECRET = randomBytes(32).toString('hex');
 
 export interface ExtraGateway {
   url: string;

@@ -1,11 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { gatewayPages } from '@zigong/explorer';
 import { loadGatewayConfig, mintToken, startGateway, type RunningGateway } from '@zigong/gateway';
 import { startSubgraph, type RunningSubgraph } from '@zigong/kit';
 import { createTestDatabase, type TestDatabase, testSubgraphConfig } from '@zigong/kit/testing';
 import { composeRegistry, loadDepartment, prepareDatabase, readRegistry, SUPERGRAPH_PATH } from '@zigong/local';
 
-const TEST_SECRET = 'test-secret-that-is-at-least-32-bytes-long';
-export const SIGNING_SECRET = 'test-signing-secret-shared-by-gateway-and-subgraphs';
+// Random, as production mode (which some tests run the gateway in) refuses guessable secrets.
+const TEST_SECRET = randomBytes(32).toString('hex');
+export const SIGNING_SECRET = randomBytes(32).toString('hex');
 /** Production needs both; every test gateway checks them, and every test token carries them. */
 export const TEST_ISSUER = 'https://idp.zigong.test/';
 export const TEST_AUDIENCE = 'zigong-test';

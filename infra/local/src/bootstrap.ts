@@ -1,4 +1,4 @@
-import { departmentRole, EnvReader, POSTGRES_PROTOCOLS } from '@zigong/kit';
+import { departmentRole, EnvReader, passwordIn, POSTGRES_PROTOCOLS, productionSecretProblems } from '@zigong/kit';
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { readRegistry } from './registry';
@@ -19,6 +19,10 @@ import { readRegistry } from './registry';
  * changes nothing but the password, set again from the URL (so a rotated secret takes effect), and
  * it undoes a membership in another department's group. The password is sent as a SCRAM-SHA-256
  * verifier computed here, so the clear text never reaches the server's logs or statistics.
+ *
+ * It runs only where the platform is deployed (compose, Kubernetes; `npm start` prepares its
+ * database without it), so production is its default: SUBGRAPH_MODE=local, as the local overlay
+ * sets, is needed to accept the published example passwords and guessable ones.
  */
 
 const USAGE = 'usage: node infra/local/dist/bootstrap.js [<department>...]';
@@ -67,6 +71,7 @@ export function loadBootstrapConfig(departments: string[], env: NodeJS.ProcessEn
   }
   const chosen = departments.length ? departments : registered;
   const read = new EnvReader(env);
+  const production = read.oneOf('SUBGRAPH_MODE', ['local', 'production'], 'production') === 'production';
   const adminUrl = read.url('DATABASE_URL', POSTGRES_PROTOCOLS);
   const adminUser = adminUrl ? safeUrl(adminUrl)?.username : undefined;
   const logins: DepartmentLogin[] = [];
@@ -94,6 +99,13 @@ export function loadBootstrapConfig(departments: string[], env: NodeJS.ProcessEn
     const twin = logins.find((other) => other.login === login);
     if (twin) read.problem(`${variable} and ${departmentUrlVariable(twin.department)} both connect as ${login}: one login role per department.`);
     logins.push({ department, group, login, password });
+  }
+  if (production) {
+    const passwords = [
+      { name: 'the password in DATABASE_URL', value: adminUrl ? passwordIn(adminUrl) : undefined },
+      ...logins.map((d) => ({ name: `the password in ${departmentUrlVariable(d.department)}`, value: d.password })),
+    ];
+    for (const problem of productionSecretProblems(passwords)) read.problem(problem);
   }
   try {
     read.done();

@@ -19,7 +19,7 @@ export async function prepareDatabase(
     const db = createDataSource(department, databaseUrl, { poolSize: 2 });
     await db.initialize();
     try {
-      const migrations = await migrate(db, department.name);
+      const migrations = await migrate(db, department);
       const seeded = seed && department.seed ? (await department.seed(db, { scale })).inserted : 0;
       prepared.push({ name: department.name, migrations, seeded });
     } finally {

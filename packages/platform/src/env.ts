@@ -10,6 +10,8 @@ export class ConfigError extends Error {
 }
 
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400 };
+/** The one wording of a too-short secret, so that EnvReader can tell the same problem found twice. */
+export const secretLengthProblem = (name: string, minBytes: number) => `${name} must be at least ${minBytes} bytes long.`;
 
 export class EnvReader {
   private readonly problems: string[] = [];
@@ -100,14 +102,15 @@ export class EnvReader {
   secret(name: string, minBytes = 32): string | undefined {
     const value = this.optional(name);
     if (value !== undefined && Buffer.byteLength(value) < minBytes) {
-      this.problems.push(`${name} must be at least ${minBytes} bytes long.`);
+      this.problem(secretLengthProblem(name, minBytes));
     }
     return value;
   }
 
   /** Records a problem found by the caller (a rule across variables), to be reported with the rest. */
   problem(message: string): void {
-    this.problems.push(message);
+    // A rule checked twice (a secret's length, by `secret` and by productionSecretProblems) is reported once.
+    if (!this.problems.includes(message)) this.problems.push(message);
   }
 
   /** Throws one ConfigError listing everything that was wrong. */

@@ -14,6 +14,12 @@ export const agriculture = defineDepartment<AgricultureLoaders>({
   resolvers: [IndustrialParkResolver, ParkProjectResolver, SupplyChainResolver, VillageResolver],
   entities: [IndustrialPark, ParkProject, SupplyChain],
   migrations: [AgricultureInitial1764200000000],
+  // createIndustrialPark, addParkProject, addSupplyChain and setSupplyChainVolume; nothing is deleted.
+  writes: {
+    industrial_park: ['INSERT'],
+    park_project: ['INSERT'],
+    supply_chain: ['INSERT', 'UPDATE (daily_volume)'],
+  },
   createLoaders,
   references: {
     IndustrialPark: (ref, { loaders }) => loaders.park.load(refId(ref)),

@@ -92,12 +92,13 @@ export class ParkProjectResolver {
 
 /**
  * Inserts a row that belongs to a park (`INSERT … RETURNING`: the row, or none where a conflict
- * left it out) in a transaction that first fails with NOT_FOUND unless the park exists; the
- * key-share lock keeps the park from going away before the row is committed.
+ * left it out) in a transaction that first fails with NOT_FOUND unless the park exists. No row
+ * lock (FOR KEY SHARE needs UPDATE, which the login does not hold): it cannot delete parks, and
+ * the foreign key refuses a row whose park another role deleted meanwhile.
  */
 export function insertIntoPark<T>(db: DataSource, parkId: string, sql: string, parameters: unknown[]): Promise<T | undefined> {
   return db.transaction(async (tx) => {
-    const parks: unknown[] = await tx.query(`SELECT 1 FROM agriculture.industrial_park WHERE id = $1 FOR KEY SHARE`, [parkId]);
+    const parks: unknown[] = await tx.query(`SELECT 1 FROM agriculture.industrial_park WHERE id = $1`, [parkId]);
     if (!parks.length) throw notFound('Industrial park', parkId);
     const [row]: T[] = await tx.query(sql, parameters);
     return row;

@@ -13,6 +13,8 @@ import { requireProjectId } from './ids';
  * fund queue up, each sees the balance the previous one left, and all of it commits or none.
  * With an idempotency key (migration FinanceIdempotentAllocation), a retry of the same request
  * returns the allocation the first attempt made, whether or not its answer ever reached the caller.
+ * The only way in: finance's login may not write the fund, the ledger or the idempotency records
+ * itself; the function does, as their owner (migration FinanceLeastPrivilege).
  */
 export async function allocateFund(db: DataSource, input: AllocateFundInput, allocatedBy: string): Promise<FundAllocation> {
   const fundId = requireText(input.fundId, 'fundId', 100);

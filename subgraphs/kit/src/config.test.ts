@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { loadSubgraphConfig } from './config';
 import { ConfigError } from '@zigong/platform';
 import { PUBLISHED_SECRETS } from '@zigong/platform';
@@ -48,7 +49,7 @@ describe('subgraph configuration', () => {
 
     it('needs a signing secret of its own', () => {
       expect(problemsOf({})).toEqual(['SUBGRAPH_MODE=production needs GATEWAY_SIGNING_SECRET, shared with the gateway.']);
-      expect(problemsOf({ GATEWAY_SIGNING_SECRET: 'a-signing-secret-of-our-own-at-least-32-bytes' })).toEqual([]);
+      expect(problemsOf({ GATEWAY_SIGNING_SECRET: randomBytes(32).toString('hex') })).toEqual([]);
     });
 
     it.each(PUBLISHED_SECRETS.map((s) => [s.value, s.where]))('refuses the published %p as GATEWAY_SIGNING_SECRET', (value, where) => {
@@ -61,6 +62,23 @@ describe('subgraph configuration', () => {
         'GATEWAY_SIGNING_SECRET starts with "dev-only", the mark of a public default for laptops; set a secret of your own.',
       ]);
       expect(problemsOf({ GATEWAY_SIGNING_SECRET: 'short' })).toEqual(['GATEWAY_SIGNING_SECRET must be at least 32 bytes long.']);
+    });
+
+    it('refuses the published example Postgres password, guessable ones, and one shared with the signing secret', () => {
+      const SIGNING = randomBytes(32).toString('hex');
+      const withPassword = (password: string) => `postgres://finance_app:${encodeURIComponent(password)}@postgres:5432/zigong`;
+      expect(problemsOf({ GATEWAY_SIGNING_SECRET: SIGNING, DATABASE_URL: withPassword('dev-only-postgres-password') })).toEqual([
+        'the password in DATABASE_URL is a published example value (infra/k8s/secret.example.yaml); set a secret of your own.',
+      ]);
+      expect(problemsOf({ GATEWAY_SIGNING_SECRET: SIGNING, DATABASE_URL: withPassword('changeme'.repeat(4)), PGPASSWORD: 'a'.repeat(32) })).toEqual([
+        expect.stringMatching(/^the password in DATABASE_URL is too easy to guess/),
+        expect.stringMatching(/^PGPASSWORD is too easy to guess/),
+      ]);
+      expect(problemsOf({ GATEWAY_SIGNING_SECRET: 'a'.repeat(32) })).toEqual([expect.stringMatching(/^GATEWAY_SIGNING_SECRET is too easy to guess/)]);
+      expect(problemsOf({ GATEWAY_SIGNING_SECRET: SIGNING, DATABASE_URL: withPassword(SIGNING) })).toEqual([
+        'the password in DATABASE_URL is the same value as GATEWAY_SIGNING_SECRET; each role needs a secret of its own.',
+      ]);
+      expect(loadSubgraphConfig({ ...LOCAL, DATABASE_URL: withPassword('dev-only-postgres-password') }, 4001).mode).toBe('local');
     });
 
     it('is the default: without SUBGRAPH_MODE the example secret is refused, with how to run on a laptop', () => {

@@ -1,5 +1,4 @@
-import { EnvReader, LOG_LEVELS, LogLevel, POSTGRES_PROTOCOLS } from '@zigong/platform';
-import { publicSecretProblem } from '@zigong/platform';
+import { EnvReader, LOG_LEVELS, LogLevel, passwordIn, POSTGRES_PROTOCOLS, productionSecretProblems } from '@zigong/platform';
 
 export type SubgraphMode = 'local' | 'production';
 
@@ -53,15 +52,21 @@ export function loadSubgraphConfig(env: NodeJS.ProcessEnv = process.env, default
   if (mode === 'production') {
     // Without a secret anyone who reaches the subgraph reads as anonymous; with a public one,
     // anyone can sign as the gateway and forward any identity.
-    const problem = config.signingSecret
-      ? publicSecretProblem('GATEWAY_SIGNING_SECRET', config.signingSecret)
-      : 'SUBGRAPH_MODE=production needs GATEWAY_SIGNING_SECRET, shared with the gateway.';
-    if (problem) {
-      read.problem(problem);
-      if (read.optional('SUBGRAPH_MODE') === undefined) {
-        read.problem('SUBGRAPH_MODE is not set, so the subgraph runs in production mode; on a laptop, set SUBGRAPH_MODE=local (npm start does).');
-      }
+    const problems: string[] = [];
+    if (!config.signingSecret) problems.push('SUBGRAPH_MODE=production needs GATEWAY_SIGNING_SECRET, shared with the gateway.');
+    // The database password too: an example one opens the department's data to whoever reads
+    // the repository, and one equal to the signing secret gives that away with it.
+    const secrets = [
+      { name: 'GATEWAY_SIGNING_SECRET', value: config.signingSecret },
+      { name: 'the password in DATABASE_URL', value: passwordIn(config.databaseUrl) },
+      // What the driver logs in with when the URL carries no password.
+      { name: 'PGPASSWORD', value: read.optional('PGPASSWORD') },
+    ];
+    problems.push(...productionSecretProblems(secrets));
+    if (problems.length && read.optional('SUBGRAPH_MODE') === undefined) {
+      problems.push('SUBGRAPH_MODE is not set, so the subgraph runs in production mode; on a laptop, set SUBGRAPH_MODE=local (npm start does).');
     }
+    problems.forEach((problem) => read.problem(problem));
   }
   read.done();
   return config;

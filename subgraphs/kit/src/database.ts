@@ -1,5 +1,5 @@
 import { DataSource, type Logger } from 'typeorm';
-import type { AnyDepartment } from './department';
+import type { AnyDepartment, Department } from './department';
 
 export interface DataSourceOptions {
   poolSize?: number;
@@ -36,20 +36,35 @@ export const departmentRole = (schema: string) => `${schema}_rw`;
  * then grants the department's role what its subgraph needs in its own schema, and nothing in
  * any other: a department connects as a login role that is a member of `<schema>_rw`.
  */
-export async function migrate(db: DataSource, schema: string): Promise<string[]> {
-  await db.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+export async function migrate(db: DataSource, department: Pick<Department, 'name' | 'writes'>): Promise<string[]> {
+  await db.query(`CREATE SCHEMA IF NOT EXISTS "${department.name}"`);
   const applied = await db.runMigrations({ transaction: 'each' });
-  await grantDepartmentRole(db, schema);
+  await grantDepartmentRole(db, department);
   return applied.map((m) => m.name);
 }
 
-async function grantDepartmentRole(db: DataSource, schema: string): Promise<void> {
+/**
+ * Reading every table of its schema, the writes the department declares and nothing more; its
+ * schema's functions, which only it may call. Converges: what an earlier release granted (every
+ * write on every table) is revoked first, in the same transaction, so running replicas never
+ * see their reads refused.
+ */
+async function grantDepartmentRole(db: DataSource, { name: schema, writes = {} }: Pick<Department, 'name' | 'writes'>): Promise<void> {
   const role = departmentRole(schema);
   // Roles belong to the whole server, and several databases may be migrated at once.
   await db.query(`DO $$ BEGIN CREATE ROLE "${role}" NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`);
-  await db.query(`GRANT USAGE ON SCHEMA "${schema}" TO "${role}"`);
-  await db.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "${schema}" TO "${role}"`);
-  await db.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "${schema}" TO "${role}"`);
+  await db.transaction(async (tx) => {
+    await tx.query(`GRANT USAGE ON SCHEMA "${schema}" TO "${role}"`);
+    await tx.query(`REVOKE ALL ON ALL TABLES IN SCHEMA "${schema}" FROM "${role}"`);
+    await tx.query(`GRANT SELECT ON ALL TABLES IN SCHEMA "${schema}" TO "${role}"`);
+    for (const [table, privileges] of Object.entries(writes)) {
+      await tx.query(`GRANT ${privileges.join(', ')} ON "${schema}"."${table}" TO "${role}"`);
+    }
+    await tx.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "${schema}" TO "${role}"`);
+    // Every role may call a new function by default; another department's login must not.
+    await tx.query(`REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA "${schema}" FROM PUBLIC`);
+    await tx.query(`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA "${schema}" TO "${role}"`);
+  });
 }
 
 /** True when the database answers and every migration of this build is applied. */

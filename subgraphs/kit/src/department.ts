@@ -61,11 +61,24 @@ export interface Department<Loaders extends object = object> {
    * Composition takes them from the owners either way.
    */
   describeStubs?: boolean;
+  /**
+   * What the department's login may change, per table of its schema; every table is readable,
+   * nothing else writable (`migrate` grants exactly this). E.g. `{ fund: ['INSERT'], income:
+   * ['INSERT', 'UPDATE (amount)'] }`. Whatever must never be changed directly (a running total, an
+   * append-only ledger) goes through a SECURITY DEFINER function its migrations make instead.
+   * `SELECT … FOR KEY SHARE` and the like need UPDATE too: rely on foreign keys instead.
+   */
+  writes?: Record<string, readonly TableWrite[]>;
   /** Builds this request's DataLoaders. */
   createLoaders(db: DataSource): Loaders;
   /** Loads the reference data (times `scale`); must be idempotent. */
   seed?(db: DataSource, options?: SeedOptions): Promise<SeedReport>;
 }
+
+/** A privilege a department's login may hold on one of its tables: whole rows, or some columns. */
+export type TableWrite = 'INSERT' | 'DELETE' | 'UPDATE' | `UPDATE (${string})`;
+const TABLE_WRITE = /^(INSERT|DELETE|UPDATE|UPDATE \([a-z_][a-z0-9_]*(, [a-z_][a-z0-9_]*)*\))$/;
+const TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** One lower-case word: it names a folder, a subgraph, a Postgres schema and a package. */
 export const DEPARTMENT_NAME = /^[a-z][a-z0-9]{1,30}$/;
@@ -78,6 +91,13 @@ export function defineDepartment<Loaders extends object>(department: Department<
     if (!STUBS.includes(stub)) throw new Error(`${department.name}: stubs must be the kit's stub classes (${STUBS.map((s) => s.name).join(', ')}); ${stub.name} is not.`);
     if (department.references?.[stub.name]) {
       throw new Error(`${department.name}: ${stub.name} is a stub, whose reference resolver comes from the kit; take it out of references.`);
+    }
+  }
+  // Spliced into GRANT statements by `migrate`: only plain names and the privileges above.
+  for (const [table, writes] of Object.entries(department.writes ?? {})) {
+    const bad = writes.filter((write) => !TABLE_WRITE.test(write));
+    if (!TABLE_NAME.test(table) || bad.length) {
+      throw new Error(`${department.name}: writes.${table} must name a table of lower-case letters, digits and _ and grant INSERT, DELETE, UPDATE or UPDATE (column, …); got ${JSON.stringify(writes)}.`);
     }
   }
   return department;

@@ -88,7 +88,7 @@ export async function migrateDepartment(department: AnyDepartment, config: Migra
   try {
     await lock.connect();
     await acquireLock(lock, department.name, config.lockTimeoutMs);
-    const migrations = await migrate(db, department.name);
+    const migrations = await migrate(db, department);
     const seeded = seed && department.seed ? (await department.seed(db)).inserted : null;
     return { department: department.name, migrations, seeded };
   } catch (error) {

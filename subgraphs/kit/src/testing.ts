@@ -59,7 +59,7 @@ export async function migratedDepartment(department: AnyDepartment, url: string,
   const statements: string[] = [];
   const db = createDataSource(department, url, { onQuery: (sql) => statements.push(sql), poolSize: 5 });
   await db.initialize();
-  await migrate(db, department.name);
+  await migrate(db, department);
   if (seed) await department.seed?.(db);
   statements.length = 0;
   return { db, statements, close: () => db.destroy() };

@@ -107,9 +107,13 @@ export class TourismMutationResolver {
   }
 }
 
+/**
+ * No row lock (FOR KEY SHARE needs UPDATE, which the login does not hold): it cannot delete
+ * alliances, and the foreign keys refuse a row whose alliance another role deleted meanwhile.
+ */
 async function existingAlliance(tx: EntityManager, id: string): Promise<TourismAlliance> {
   const [alliance] = await tx.query(
-    `SELECT ${ALLIANCE_COLUMNS} FROM tourism.alliance a WHERE a.id = $1 FOR KEY SHARE`,
+    `SELECT ${ALLIANCE_COLUMNS} FROM tourism.alliance a WHERE a.id = $1`,
     [id],
   );
   if (!alliance) throw notFound('Tourism alliance', id);

@@ -13,6 +13,13 @@ export const tourism = defineDepartment<TourismLoaders>({
   resolvers: [TourismAllianceResolver, TourismPlatformResolver, AllianceIncomeContributionResolver, VillageResolver, TourismMutationResolver],
   entities: [TourismAlliance, AllianceMember, TourismPlatform, AllianceIncomeContribution],
   migrations: [TourismInitial1764400000000],
+  // The alliance mutations; nothing is deleted, and a contribution's figure is the one thing replaced.
+  writes: {
+    alliance: ['INSERT'],
+    alliance_member: ['INSERT'],
+    platform: ['INSERT'],
+    income_contribution: ['INSERT', 'UPDATE (amount, generated)'],
+  },
   createLoaders,
   references: {
     TourismAlliance: (ref, { loaders }) => loaders.alliance.load(refId(ref)),

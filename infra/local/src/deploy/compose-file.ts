@@ -44,6 +44,8 @@ const ADMIN_URL = `postgres://${optional('POSTGRES_USER', 'zigong')}:${required(
 const departmentUrl = (d: Department) =>
   `postgres://${d.login}:${required(d.passwordVariable, `set ${d.passwordVariable}, the ${d.name} login role's password`)}@postgres:5432/${POSTGRES_DB}`;
 const SIGNING_SECRET = required('GATEWAY_SIGNING_SECRET', 'set GATEWAY_SIGNING_SECRET (at least 32 bytes)');
+/** Hex from compose-env.sh: nothing to escape inside the gateway's REDIS_URL. */
+const REDIS_PASSWORD = required('REDIS_PASSWORD', "set REDIS_PASSWORD, the password of the gateway's Redis");
 
 /** Compose's Postgres: what the budget below assumes. */
 const POSTGRES_LIMITS = { maxConnections: 100, reserved: 3, headroom: 10 };
@@ -118,6 +120,11 @@ export function composeFile(departments: Department[]): Commented {
       },
       redis: {
         image: 'redis:7-bookworm',
+        // Any container on the network could otherwise read and rewrite the rate-limit buckets and the
+        // persisted queries. The command starts with redis-server, so the image still drops root.
+        command: ['redis-server', '--requirepass', REDIS_PASSWORD],
+        // redis-cli (the healthcheck) authenticates with it.
+        environment: { REDISCLI_AUTH: REDIS_PASSWORD },
         healthcheck: { test: ['CMD', 'redis-cli', 'ping'], interval: '5s', timeout: '3s', retries: 20 },
         restart: 'unless-stopped',
       },
@@ -135,6 +142,8 @@ export function composeFile(departments: Department[]): Commented {
         environment: {
           DATABASE_URL: ADMIN_URL,
           ...Object.fromEntries(departments.map((d) => [d.databaseUrlVariable, departmentUrl(d)])),
+          // The subgraphs' mode: production refuses example and guessable passwords.
+          SUBGRAPH_MODE: optional('SUBGRAPH_MODE', 'production'),
         },
         depends_on: { postgres: { condition: 'service_healthy' } },
         healthcheck: { disable: true },
@@ -164,7 +173,7 @@ export function composeFile(departments: Department[]): Commented {
           // what the identity provider writes in "iss" and "aud" for this application.
           JWT_ISSUER: optional('JWT_ISSUER', 'zigong'),
           JWT_AUDIENCE: optional('JWT_AUDIENCE', 'zigong-graph'),
-          REDIS_URL: optional('REDIS_URL', 'redis://redis:6379'),
+          REDIS_URL: `redis://:${REDIS_PASSWORD}@redis:6379`,
           ...Object.fromEntries(GATEWAY_PASS_THROUGH.map((v) => [v, `\${${v}:-}`])),
           LOG_LEVEL: optional('LOG_LEVEL', 'info'),
           ...TRACING,

@@ -137,6 +137,51 @@ function pdb(name: string, component: string): PodDisruptionBudget {
 /** Prometheus in a namespace labelled as such may scrape the metrics port; nothing else reaches it. */
 const MONITORING = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
 
+/** Ports the platform's pods talk to outside themselves (egress rules name them). */
+const POSTGRES_PORT = 5432;
+const REDIS_PORT = 6379;
+const HTTPS_PORT = 443;
+/** OTLP over HTTP, what the image's exporters speak (README, *Traces*). */
+const OTLP_HTTP_PORT = 4318;
+const tcp = (port: number | string) => ({ port, protocol: 'TCP' as const });
+const policy = (name: string, component: string, spec: NetworkPolicy['spec']): NetworkPolicy => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name, labels: labels(name, component) },
+  spec,
+});
+
+/**
+ * Default deny for every pod of the namespace, both ways: each workload's own policy then opens
+ * exactly what it needs, so a pod nobody wrote a policy for (or a compromised one) reaches nothing
+ * and is reached by nothing. DNS for all, as every connection starts with a name. OTLP egress for
+ * all, which carries traces only where the `tracing` ConfigMap names a collector.
+ */
+export function namespacePolicies(): Commented[] {
+  const all = { podSelector: {} };
+  return [
+    commented(policy('default-deny', 'network', { ...all, policyTypes: ['Ingress', 'Egress'] }), [
+      [[], 'Nothing in, nothing out, for every pod of the namespace, unless a policy below or beside its\nworkload allows it (policies add up).'],
+    ]),
+    commented(
+      policy('dns', 'network', {
+        ...all,
+        policyTypes: ['Egress'],
+        egress: [
+          {
+            to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+            ports: [{ port: 53, protocol: 'UDP' }, tcp(53)],
+          },
+        ],
+      }),
+      [[[], 'Name lookups, to the cluster DNS (CoreDNS and kube-dns both carry k8s-app=kube-dns in kube-system).']],
+    ),
+    commented(policy('tracing', 'network', { ...all, policyTypes: ['Egress'], egress: [{ ports: [tcp(OTLP_HTTP_PORT)] }] }), [
+      [[], 'Spans to the OpenTelemetry collector the optional `tracing` ConfigMap names (OTLP over HTTP);\nnarrow `to` to the collector, or delete this policy where nothing is traced.'],
+    ]),
+  ];
+}
+
 /** The image's processes run under tini (its ENTRYPOINT): containers set `args`, never `command`. */
 const run = (...argv: string[]) => ({ image: IMAGE, args: argv });
 
@@ -153,7 +198,8 @@ function departmentDeployment(d: Department): Deployment {
         {
           name: 'bootstrap',
           ...run('node', 'infra/local/dist/bootstrap.js', d.name),
-          env: [migrator, secretEnv(d.databaseUrlVariable, SECRETS.database, d.name)],
+          // SUBGRAPH_MODE: production refuses example and guessable passwords, local (its overlay) takes the examples.
+          env: [migrator, secretEnv(d.databaseUrlVariable, SECRETS.database, d.name), configEnv('SUBGRAPH_MODE', SUBGRAPH_SETTINGS)],
           resources: initResources,
           securityContext: CONTAINER_SECURITY,
           volumeMounts: [TMP_MOUNT],
@@ -196,16 +242,12 @@ function departmentDeployment(d: Department): Deployment {
 }
 
 function departmentNetworkPolicy(d: Department): NetworkPolicy {
-  return {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'NetworkPolicy',
-    metadata: { name: d.name, labels: labels(d.name, 'subgraph') },
-    spec: {
-      podSelector: { matchLabels: { [NAME]: d.name } },
-      policyTypes: ['Ingress'],
-      ingress: [{ from: [{ podSelector: { matchLabels: { [NAME]: 'gateway' } } }], ports: [{ port: 'http', protocol: 'TCP' }] }],
-    },
-  };
+  return policy(d.name, 'subgraph', {
+    podSelector: { matchLabels: { [NAME]: d.name } },
+    policyTypes: ['Ingress', 'Egress'],
+    ingress: [{ from: [{ podSelector: { matchLabels: { [NAME]: 'gateway' } } }], ports: [tcp('http')] }],
+    egress: [{ ports: [tcp(POSTGRES_PORT)] }],
+  });
 }
 
 export function departmentFile(d: Department): Commented[] {
@@ -225,7 +267,13 @@ export function departmentFile(d: Department): Commented[] {
     commented(service(d.name, 'subgraph', d.port)),
     commented(hpa(d.name, 'subgraph', { min: 2, max: 4 }), [[['spec', 'minReplicas'], 'Overlays set the range; the connection budget is computed from their maximum.']]),
     commented(pdb(d.name, 'subgraph')),
-    commented(departmentNetworkPolicy(d), [[[], 'Only the gateway calls a subgraph (its requests are also signed).']]),
+    commented(departmentNetworkPolicy(d), [
+      [[], 'Only the gateway calls a subgraph (its requests are also signed).'],
+      [
+        ['spec', 'egress'],
+        'Postgres only (the subgraph, its bootstrap and its migrations). Any address: production\'s database\nis the operator\'s, outside the cluster; add `to: [{ipBlock: {cidr: <its address>/32}}]` to pin it.',
+      ],
+    ]),
   ];
 }
 
@@ -276,16 +324,16 @@ function gatewayDeployment(): Deployment {
 }
 
 function gatewayNetworkPolicy(): NetworkPolicy {
-  return {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'NetworkPolicy',
-    metadata: { name: 'gateway', labels: labels('gateway', 'gateway') },
-    spec: {
-      podSelector: { matchLabels: { [NAME]: 'gateway' } },
-      policyTypes: ['Ingress'],
-      ingress: [{ ports: [{ port: 'http', protocol: 'TCP' }] }, { from: [MONITORING], ports: [{ port: 'metrics', protocol: 'TCP' }] }],
-    },
-  };
+  return policy('gateway', 'gateway', {
+    podSelector: { matchLabels: { [NAME]: 'gateway' } },
+    policyTypes: ['Ingress', 'Egress'],
+    ingress: [{ ports: [tcp('http')] }, { from: [MONITORING], ports: [tcp('metrics')] }],
+    egress: [
+      { to: [{ podSelector: { matchLabels: { [COMPONENT]: 'subgraph' } } }], ports: [tcp('http')] },
+      { ports: [tcp(REDIS_PORT)] },
+      { ports: [tcp(HTTPS_PORT)] },
+    ],
+  });
 }
 
 export function gatewayFile(): Commented[] {
@@ -309,6 +357,14 @@ export function gatewayFile(): Commented[] {
     commented(pdb('gateway', 'gateway')),
     commented(gatewayNetworkPolicy(), [
       [[], 'Anyone may reach the GraphQL port; only a namespace named `monitoring` may reach the metrics port.'],
+      [
+        ['spec', 'egress'],
+        [
+          'The subgraphs (their pods\' http port); Redis (REDIS_URL: the operator\'s, or local\'s pod); HTTPS, for',
+          'the identity provider\'s JWKS_URL (and SUPERGRAPH_URL where one is polled). Pin the last two with',
+          '`to: [{ipBlock: …}]` where their addresses are known.',
+        ].join('\n'),
+      ],
     ]),
   ];
 }
@@ -331,7 +387,7 @@ export function baseKustomization(departments: Department[]): Commented {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
     labels: [{ pairs: { 'app.kubernetes.io/part-of': 'zigong' }, includeSelectors: false, includeTemplates: true }],
-    resources: ['gateway.yaml', ...departments.map((d) => `departments/${d.name}.yaml`)],
+    resources: ['network-policies.yaml', 'gateway.yaml', ...departments.map((d) => `departments/${d.name}.yaml`)],
     configMapGenerator: [{ name: GATEWAY_ROUTING, literals: departments.map((d) => `${d.urlVariable}=${d.serviceUrl}`) }],
   };
   return commented(k, [
@@ -467,6 +523,14 @@ export function localPostgres(overlay: OverlaySpec): Commented[] {
       [['spec', 'template', 'spec', 'containers', 0, 'args'], 'What the overlay\'s connection budget assumes (kustomization.yaml).'],
     ]),
     commented(localService('postgres', 'database', 5432, 'postgres')),
+    commented(
+      policy('postgres', 'database', {
+        podSelector: { matchLabels: { [NAME]: 'postgres' } },
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [{ podSelector: { matchLabels: { [COMPONENT]: 'subgraph' } } }], ports: [tcp('postgres')] }],
+      }),
+      [[[], 'Only the subgraphs\' pods (with their bootstrap and migrations) reach Postgres.']],
+    ),
   ];
 }
 
@@ -505,6 +569,14 @@ export function localRedis(): Commented[] {
   return [
     commented(redis, [[[], 'Redis 7 for the local overlay only (the gateway\'s shared APQ cache): nothing persisted.']]),
     commented(localService('redis', 'cache', 6379, 'redis')),
+    commented(
+      policy('redis', 'cache', {
+        podSelector: { matchLabels: { [NAME]: 'redis' } },
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [{ podSelector: { matchLabels: { [NAME]: 'gateway' } } }], ports: [tcp('redis')] }],
+      }),
+      [[[], 'Only the gateway reaches Redis.']],
+    ),
   ];
 }
 

@@ -11,6 +11,7 @@ import {
   K8S,
   localPostgres,
   localRedis,
+  namespacePolicies,
   overlayKustomization,
   secretExample,
   SUPERGRAPH_COPY,
@@ -38,6 +39,7 @@ export function readCurrent(root = ROOT): Current {
 export function render(registry: RegistryEntry[], current: Current): Map<string, string> {
   const departments = departmentsOf(registry);
   const files = new Map<string, string>();
+  files.set(`${K8S}/base/network-policies.yaml`, yamlFile(namespacePolicies()));
   files.set(`${K8S}/base/gateway.yaml`, yamlFile(gatewayFile()));
   for (const d of departments) files.set(`${DEPARTMENTS_DIR}/${d.name}.yaml`, yamlFile(departmentFile(d)));
   files.set(`${K8S}/base/kustomization.yaml`, yamlFile([baseKustomization(departments)]));

@@ -16,6 +16,8 @@ export const __name__ = defineDepartment<__Name__Loaders>({
   resolvers: [__Name__ItemResolver, __Name__MutationResolver, VillageResolver],
   entities: [__Name__Item],
   migrations: [__Name__Initial__TIMESTAMP__],
+  // What the login may change (create__Name__Item); every table is readable, nothing else writable.
+  writes: { item: ['INSERT'] },
   createLoaders,
   references: {
     __Name__Item: (ref, { loaders }) => loaders.item.load(refId(ref)),
