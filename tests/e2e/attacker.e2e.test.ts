@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import { randomBytes } from 'node:crypto';
 import { type ExtraGateway, startExtraGateway } from '../support/extra-gateway';
 import { startPlatform, TEST_AUDIENCE, TEST_ISSUER, type TestPlatform } from '../support/platform';
 
@@ -84,8 +85,9 @@ describe('metric labels cannot be grown by clients (finding 1)', () => {
 
 describe('tokens (finding 2), over HTTP', () => {
   it('refuses a token without exp, one living until 2200, and one issued 2 days ago, with UNAUTHENTICATED', async () => {
-    const gateway = await startExtraGateway(subgraphs, { GATEWAY_MODE: 'production', JWT_SECRET: 'attacker-test-jwt-secret-of-at-least-32-bytes' });
-    const key = new TextEncoder().encode('attacker-test-jwt-secret-of-at-least-32-bytes');
+    const secret = randomBytes(32).toString('hex');
+    const gateway = await startExtraGateway(subgraphs, { GATEWAY_MODE: 'production', JWT_SECRET: secret });
+    const key = new TextEncoder().encode(secret);
     const now = Math.floor(Date.now() / 1000);
     const token = (claims: { iat?: number; exp?: number }) => {
       const jwt = new SignJWT({ scope: 'finance:write' }).setProtectedHeader({ alg: 'HS256' }).setSubject('mallory').setIssuer(TEST_ISSUER).setAudience(TEST_AUDIENCE);
