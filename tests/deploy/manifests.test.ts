@@ -2,7 +2,7 @@ import { loadGatewayConfig } from '@zigong/gateway';
 import { ConfigError, loadSubgraphConfig, PUBLISHED_SECRETS } from '@zigong/kit';
 import { readRegistry, ROOT } from '@zigong/local';
 import { loadTracingConfig } from '@zigong/platform';
-import { connectionBudget, departmentsOf, EXTRA_PODS, OVERLAYS } from '../../infra/local/src/deploy/model';
+import { connectionBudget, departmentsOf, EXTRA_PODS, OVERLAYS, SECRETS } from '../../infra/local/src/deploy/model';
 import { readCurrent, render, staleFiles } from '../../infra/local/src/deploy/render';
 import { loadBootstrapConfig } from '../../infra/local/src/bootstrap';
 import { MIGRATE_POOL_SIZE } from '../../infra/local/src/migrate';
@@ -384,7 +384,8 @@ withKubectl('every Kubernetes overlay, rendered by kustomize', () => {
       expect([d.name, allows(objects, gateway, pod, d.port)]).toEqual([d.name, true]);
       expect([d.name, allows(objects, internet, pod, d.port)]).toEqual([d.name, false]);
       expect([d.name, allows(objects, pod, postgres, 5432)]).toEqual([d.name, true]);
-      expect([d.name, allows(objects, pod, redis, 6379)]).toEqual([d.name, false]);
+      // The replay cache of signed requests, shared by a subgraph's replicas.
+      expect([d.name, allows(objects, pod, redis, 6379)]).toEqual([d.name, true]);
       expect([d.name, allows(objects, pod, internet, 443)]).toEqual([d.name, false]);
       expect([d.name, allows(objects, pod, gateway, gateway.ports!.http)]).toEqual([d.name, false]);
       for (const other of subgraphs.filter((o) => o.d !== d)) expect([d.name, other.d.name, allows(objects, pod, other.pod, other.d.port)]).toEqual([d.name, other.d.name, false]);
@@ -487,6 +488,8 @@ withKubectl('every Kubernetes overlay, rendered by kustomize', () => {
       const config = loadSubgraphConfig(containerEnv(container, objects, secrets));
       expect([config.port, config.host, config.poolSize]).toEqual([d.port, '0.0.0.0', expect.any(Number)]);
       expect(new URL(config.databaseUrl).username).toBe(d.login);
+      // The signing Secret's redis-url: the department's replicas refuse a request replayed to any of them.
+      expect(config.redisUrl).toBe(secrets[SECRETS.signing]['redis-url']);
     }
     const [container] = find(objects, 'Deployment', 'gateway')!.spec.template.spec.containers;
     const gateway = loadGatewayConfig(containerEnv(container, objects, secrets));
@@ -633,6 +636,8 @@ describe('docker-compose.yml', () => {
     for (const d of departments()) {
       const config = loadSubgraphConfig(environment(services[d.name], shell));
       expect([config.port, config.host, config.signingSecret]).toEqual([d.port, '0.0.0.0', shell.GATEWAY_SIGNING_SECRET]);
+      // Replicas of a department share the replay cache of signed requests: the password-protected Redis.
+      expect(config.redisUrl).toBe(`redis://:${shell.REDIS_PASSWORD}@redis:6379`);
     }
     // Every process traces to the Jaeger service unless told otherwise.
     for (const name of ['gateway', ...departments().map((d) => d.name)]) {

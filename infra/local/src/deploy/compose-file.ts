@@ -44,8 +44,9 @@ const ADMIN_URL = `postgres://${optional('POSTGRES_USER', 'zigong')}:${required(
 const departmentUrl = (d: Department) =>
   `postgres://${d.login}:${required(d.passwordVariable, `set ${d.passwordVariable}, the ${d.name} login role's password`)}@postgres:5432/${POSTGRES_DB}`;
 const SIGNING_SECRET = required('GATEWAY_SIGNING_SECRET', 'set GATEWAY_SIGNING_SECRET (at least 32 bytes)');
-/** Hex from compose-env.sh: nothing to escape inside the gateway's REDIS_URL. */
-const REDIS_PASSWORD = required('REDIS_PASSWORD', "set REDIS_PASSWORD, the password of the gateway's Redis");
+/** Hex from compose-env.sh: nothing to escape inside REDIS_URL. */
+const REDIS_PASSWORD = required('REDIS_PASSWORD', "set REDIS_PASSWORD, the password of the platform's Redis");
+const REDIS_URL = `redis://:${REDIS_PASSWORD}@redis:6379`;
 
 /** Compose's Postgres: what the budget below assumes. */
 const POSTGRES_LIMITS = { maxConnections: 100, reserved: 3, headroom: 10 };
@@ -95,11 +96,13 @@ export function composeFile(departments: Department[]): Commented {
       DB_POOL_SIZE: optional('DB_POOL_SIZE', String(budget.poolSize)),
       SUBGRAPH_MODE: optional('SUBGRAPH_MODE', 'production'),
       GATEWAY_SIGNING_SECRET: SIGNING_SECRET,
+      // The replay cache of signed requests, shared should a department be scaled to several replicas.
+      REDIS_URL,
       LOG_LEVEL: optional('LOG_LEVEL', 'info'),
       NODE_OPTIONS: SUBGRAPH_NODE_OPTIONS,
       ...TRACING,
     },
-    depends_on: { migrate: { condition: 'service_completed_successfully' } },
+    depends_on: { migrate: { condition: 'service_completed_successfully' }, redis: { condition: 'service_healthy' } },
     healthcheck: HEALTHCHECK,
     restart: 'unless-stopped',
   });
@@ -173,7 +176,7 @@ export function composeFile(departments: Department[]): Commented {
           // what the identity provider writes in "iss" and "aud" for this application.
           JWT_ISSUER: optional('JWT_ISSUER', 'zigong'),
           JWT_AUDIENCE: optional('JWT_AUDIENCE', 'zigong-graph'),
-          REDIS_URL: `redis://:${REDIS_PASSWORD}@redis:6379`,
+          REDIS_URL,
           ...Object.fromEntries(GATEWAY_PASS_THROUGH.map((v) => [v, `\${${v}:-}`])),
           LOG_LEVEL: optional('LOG_LEVEL', 'info'),
           ...TRACING,

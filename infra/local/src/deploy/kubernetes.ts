@@ -225,6 +225,9 @@ function departmentDeployment(d: Department): Deployment {
             configEnv('DB_POOL_SIZE', SUBGRAPH_SETTINGS),
             configEnv('SUBGRAPH_MODE', SUBGRAPH_SETTINGS),
             secretEnv('GATEWAY_SIGNING_SECRET', SECRETS.signing, 'secret'),
+            // Where the replicas share the nonces of the signatures they accepted: without it a
+            // request captured on its way to one replica could be replayed to another within 60 s.
+            secretEnv('REDIS_URL', SECRETS.signing, 'redis-url', true),
             value('LOG_LEVEL', 'info'),
             value('NODE_OPTIONS', SUBGRAPH_NODE_OPTIONS),
           ],
@@ -246,7 +249,7 @@ function departmentNetworkPolicy(d: Department): NetworkPolicy {
     podSelector: { matchLabels: { [NAME]: d.name } },
     policyTypes: ['Ingress', 'Egress'],
     ingress: [{ from: [{ podSelector: { matchLabels: { [NAME]: 'gateway' } } }], ports: [tcp('http')] }],
-    egress: [{ ports: [tcp(POSTGRES_PORT)] }],
+    egress: [{ ports: [tcp(POSTGRES_PORT)] }, { ports: [tcp(REDIS_PORT)] }],
   });
 }
 
@@ -271,7 +274,7 @@ export function departmentFile(d: Department): Commented[] {
       [[], 'Only the gateway calls a subgraph (its requests are also signed).'],
       [
         ['spec', 'egress'],
-        'Postgres only (the subgraph, its bootstrap and its migrations). Any address: production\'s database\nis the operator\'s, outside the cluster; add `to: [{ipBlock: {cidr: <its address>/32}}]` to pin it.',
+        'Postgres (the subgraph, its bootstrap and its migrations) and Redis (the replay cache of signed\nrequests). Any address: production\'s database and Redis are the operator\'s, outside the cluster;\nadd `to: [{ipBlock: {cidr: <its address>/32}}]` to pin them.',
       ],
     ]),
   ];
@@ -567,15 +570,15 @@ export function localRedis(): Commented[] {
     },
   };
   return [
-    commented(redis, [[[], 'Redis 7 for the local overlay only (the gateway\'s shared APQ cache): nothing persisted.']]),
+    commented(redis, [[[], 'Redis 7 for the local overlay only (the gateway\'s shared caches and rate limits, the subgraphs\' replay cache): nothing persisted.']]),
     commented(localService('redis', 'cache', 6379, 'redis')),
     commented(
       policy('redis', 'cache', {
         podSelector: { matchLabels: { [NAME]: 'redis' } },
         policyTypes: ['Ingress'],
-        ingress: [{ from: [{ podSelector: { matchLabels: { [NAME]: 'gateway' } } }], ports: [tcp('redis')] }],
+        ingress: [{ from: [{ podSelector: { matchLabels: { [NAME]: 'gateway' } } }, { podSelector: { matchLabels: { [COMPONENT]: 'subgraph' } } }], ports: [tcp('redis')] }],
       }),
-      [[[], 'Only the gateway reaches Redis.']],
+      [[[], 'Only the gateway and the subgraphs reach Redis.']],
     ),
   ];
 }
@@ -618,8 +621,16 @@ export function secretExample(departments: Department[]): Commented[] {
         ].join('\n'),
       ],
     ]),
-    commented(secret(SECRETS.signing, { secret: EXAMPLE_SIGNING_SECRET }), [
-      [['stringData'], 'Shared by the gateway and every subgraph; at least 32 bytes (openssl rand -hex 32).'],
+    commented(secret(SECRETS.signing, { secret: EXAMPLE_SIGNING_SECRET, 'redis-url': 'redis://redis:6379' }), [
+      [
+        ['stringData'],
+        [
+          'secret: shared by the gateway and every subgraph; at least 32 bytes (openssl rand -hex 32).',
+          'redis-url (optional): where the replicas of each subgraph share the nonces of the signatures they',
+          'accepted, so that a request replayed to another replica is refused too; without it each replica',
+          'remembers only its own.',
+        ].join('\n'),
+      ],
     ]),
     commented(secret(SECRETS.gateway, { 'jwt-secret': EXAMPLE_JWT_SECRET, 'redis-url': 'redis://redis:6379' }), [
       [['stringData'], 'jwt-secret is optional when the production overlay\'s gateway.env sets JWKS_URL; at least 32 bytes.'],
