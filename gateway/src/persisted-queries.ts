@@ -1,5 +1,5 @@
 import type { KeyValueCache, KeyValueCacheSetOptions } from '@apollo/utils.keyvaluecache';
-import type { Logger, Refusal } from '@zigong/platform';
+import { type Logger, redisReady, type Refusal } from '@zigong/platform';
 import type { SavedOperation } from '@zigong/platform';
 import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
@@ -48,15 +48,8 @@ export class RedisCache implements KeyValueCache<string> {
   }
 
   /** Waits (bounded) for the first connection, so a fresh replica does not start with misses. */
-  async connected(timeoutMs = 2_000): Promise<boolean> {
-    if (this.redis.status === 'ready') return true;
-    return new Promise((done) => {
-      const timer = setTimeout(() => done(false), timeoutMs);
-      this.redis.once('ready', () => {
-        clearTimeout(timer);
-        done(true);
-      });
-    });
+  connected(timeoutMs?: number): Promise<boolean> {
+    return redisReady(this.redis, timeoutMs);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Identity, Logger, Shortcut } from '@zigong/platform';
+import { type Identity, type Logger, redisReady, type Shortcut } from '@zigong/platform';
 import { getOperationAST, type GraphQLSchema } from 'graphql';
 import Redis from 'ioredis';
 import { LRUCache } from 'lru-cache';
@@ -261,13 +261,7 @@ export function redisRateStore(options: RedisRateStoreOptions): RateStore & { co
         return fallback.takeNow(key, draws);
       }
     },
-    connected: (timeoutMs = 2_000) =>
-      redis.status === 'ready'
-        ? Promise.resolve(true)
-        : new Promise((done) => {
-            const timer = setTimeout(() => done(false), timeoutMs);
-            redis.once('ready', () => (clearTimeout(timer), done(true)));
-          }),
+    connected: (timeoutMs?: number) => redisReady(redis, timeoutMs),
     close: async () => {
       redis.disconnect();
       await fallback.close();

@@ -12,3 +12,4 @@ export * from './scalars';
 export * from './signing';
 export * from './tracing';
 export * from './replay';
+export * from './redis-ready';

@@ -1,4 +1,4 @@
-import { type Logger, MemoryNonceStore, type NonceStore } from '@zigong/platform';
+import { type Logger, MemoryNonceStore, type NonceStore, redisReady } from '@zigong/platform';
 import Redis from 'ioredis';
 
 export interface RedisNonceStoreOptions {
@@ -53,13 +53,7 @@ export function redisNonceStore(options: RedisNonceStoreOptions): SharedNonceSto
       }
     },
     fallbacks: () => fallbacks,
-    connected: (timeoutMs = 2_000) =>
-      redis.status === 'ready'
-        ? Promise.resolve(true)
-        : new Promise((done) => {
-            const timer = setTimeout(() => done(false), timeoutMs);
-            redis.once('ready', () => (clearTimeout(timer), done(true)));
-          }),
+    connected: (timeoutMs?: number) => redisReady(redis, timeoutMs),
     close: async () => {
       redis.disconnect();
     },
