@@ -78,8 +78,9 @@ beforeAll(async () => {
   await prepareDatabase(database.url, registry);
   const config = (redisUrl?: string) => testSubgraphConfig(database.url, { signingSecret: SIGNING_SECRET, redisUrl });
   const others: Record<string, string> = {};
+  // Every subgraph shares the one replay cache, as compose and Kubernetes deploy them.
   for (const entry of registry.filter((e) => e.name !== 'finance')) {
-    const subgraph = await startSubgraph(loadDepartment(entry.name), config());
+    const subgraph = await startSubgraph(loadDepartment(entry.name), config(redisUp ? REDIS_URL : undefined));
     replicas.push(subgraph);
     others[entry.name] = subgraph.url;
   }
@@ -158,6 +159,14 @@ describe('a request captured between the gateway and a subgraph (issue 25, findi
     if (!redisUp) throw new Error(`Redis at ${REDIS_URL} is needed for the replicas to share the replay cache.`);
     expect(replicas[replicas.length - 1].replayCache()).toEqual({ store: 'redis', fallbacks: 0 });
     expect(reasonOf(await replay(financeB(), mutation))).toEqual({ status: 401, code: 'UNAUTHENTICATED', message: 'Refused: replayed request: this signature was already used.' });
+  });
+
+  it('(f) replayed to another department sharing Redis, it is refused too: the signature names no destination, the nonce is spent everywhere', async () => {
+    if (!redisUp) throw new Error(`Redis at ${REDIS_URL} is needed for the subgraphs to share the replay cache.`);
+    // The first subgraph started: a department other than finance.
+    const other = replicas[0].url;
+    expect([other === financeA(), other === financeB()]).toEqual([false, false]);
+    expect(reasonOf(await replay(other, mutation))).toEqual({ status: 401, code: 'UNAUTHENTICATED', message: 'Refused: replayed request: this signature was already used.' });
   });
 });
 
