@@ -32,7 +32,7 @@ const common = {
     '^@zigong/gateway$': '<rootDir>/gateway/src/index.ts',
     '^@zigong/local$': '<rootDir>/infra/local/src/index.ts',
     '^@zigong/explorer$': '<rootDir>/infra/explorer/src/index.ts',
-    '^@zigong/reference$': '<rootDir>/infra/reference/src/index.ts',
+    '^@zigong/reference-data$': '<rootDir>/packages/reference-data/src/index.ts',
     '^@zigong/([a-z0-9]+)$': '<rootDir>/subgraphs/$1/src/index.ts',
   },
 };

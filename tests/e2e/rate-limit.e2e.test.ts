@@ -1,5 +1,5 @@
 import { type Draw, mintToken, redisRateStore } from '@zigong/gateway';
-import { GANTANG } from '@zigong/reference';
+import { GANTANG } from '@zigong/reference-data';
 import { freePort, type Service, stopServices } from '@zigong/local';
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';

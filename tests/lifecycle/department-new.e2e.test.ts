@@ -1,6 +1,6 @@
 import { LOCAL_JWT_SECRET, mintToken } from '@zigong/gateway';
 import { createTestDatabase, type TestDatabase } from '@zigong/kit/testing';
-import { GANTANG, ZILIUJING } from '@zigong/reference';
+import { GANTANG, ZILIUJING } from '@zigong/reference-data';
 import { readRegistry, type RegisteredSubgraph } from '@zigong/local';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-import { DISTRICTS, GANTANG } from '@zigong/reference';
+import { DISTRICTS, GANTANG } from '@zigong/reference-data';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';

@@ -1,6 +1,6 @@
 import type { Identity } from '@zigong/kit';
 import { type DepartmentHarness, departmentHarness } from '@zigong/kit/testing';
-import { CITY, GANTANG, ZILIUJING } from '@zigong/reference';
+import { CITY, GANTANG, ZILIUJING } from '@zigong/reference-data';
 import { __name__ } from './index';
 import { __name__ItemId, __name__ReferenceData, seed__Name__ } from './__name__.seed';
 

@@ -1,5 +1,5 @@
 import { type SeedReport, seedTransaction } from '@zigong/kit';
-import { DISTRICTS, GANTANG, seededRandom, zigongDivisions } from '@zigong/reference';
+import { DISTRICTS, GANTANG, seededRandom, zigongDivisions } from '@zigong/reference-data';
 import type { DataSource } from 'typeorm';
 
 /** Ids of the reference items: readable, and stable across runs and machines. */
