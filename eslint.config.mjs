@@ -7,7 +7,7 @@ export default tseslint.config(
   {
     ignores: ['**/dist/**', '**/node_modules/**', 'bench/contenders/**', 'bench/results/**', '**/*.js', '**/*.mjs', '**/*.cjs', 'infra/local/templates/**',
       // The explorer's GraphiQL app is bundled by esbuild and type-checked with it; its dashboard has a tsconfig.
-      'infra/explorer/src/app/*.ts'],
+      'packages/explorer/src/app/*.ts'],
   },
   {
     files: ['**/*.ts'],
@@ -21,7 +21,7 @@ export default tseslint.config(
           './subgraphs/*/tsconfig.json',
           './gateway/tsconfig.json',
           './infra/*/tsconfig.json',
-          './infra/explorer/tsconfig.dashboard.json',
+          './packages/explorer/tsconfig.dashboard.json',
           './bench/tsconfig.json',
           './tests/reliability/tsconfig.json',
         ],

@@ -796,7 +796,7 @@ describe('the image', () => {
     expect(instructions(finalStage).filter((l) => l.startsWith('COPY '))).toEqual(['COPY --from=build /runtime/ /app/']);
     const { runtimeFiles } = require('../../infra/docker/runtime-files.js') as { runtimeFiles(root: string): string[] };
     const files: string[] = runtimeFiles(ROOT);
-    for (const needed of ['package.json', 'supergraph.yaml', 'schema', 'node_modules', 'gateway/dist', 'infra/local/dist', 'infra/explorer/dist', 'infra/docker/healthcheck.js']) {
+    for (const needed of ['package.json', 'supergraph.yaml', 'schema', 'node_modules', 'gateway/dist', 'infra/local/dist', 'packages/explorer/dist', 'infra/docker/healthcheck.js']) {
       expect(files).toContain(needed);
     }
     for (const d of departments()) expect(files).toContain(`subgraphs/${d.name}/dist`);
