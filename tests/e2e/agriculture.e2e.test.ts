@@ -1,4 +1,4 @@
-import { composeRegistry, CONTRACT_PATH } from '@zigong/local';
+import { composeRegistry, CONTRACT_PATH } from '@zigong/cli';
 import { GANTANG, parkId, parkProjectId, ZILIUJING } from '@zigong/reference-data';
 import { buildSchema, findBreakingChanges, isObjectType, type GraphQLField, type GraphQLSchema } from 'graphql';
 import { readFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 import { type RunningSubgraph, signatureFor, startSubgraph } from '@zigong/kit';
 import { createTestDatabase, type TestDatabase, testSubgraphConfig } from '@zigong/kit/testing';
-import { loadDepartment, prepareDatabase } from '@zigong/local';
+import { loadDepartment, prepareDatabase } from '@zigong/cli';
 import { GANTANG } from '@zigong/reference-data';
 
 /*

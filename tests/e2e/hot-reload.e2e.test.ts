@@ -1,4 +1,4 @@
-import { composeRegistry, readRegistry } from '@zigong/local';
+import { composeRegistry, readRegistry } from '@zigong/cli';
 import { GANTANG } from '@zigong/reference-data';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '@zigong/kit/testing';
-import { prepareDatabase, readRegistry, type Service, stopServices } from '@zigong/local';
+import { prepareDatabase, readRegistry, type Service, stopServices } from '@zigong/cli';
 import { GANTANG } from '@zigong/reference-data';
 import { createHash, randomUUID } from 'node:crypto';
 import { eventually, REDIS_URL, redisReachable } from '../support/redis';

@@ -1,4 +1,4 @@
-import { composeRegistry, CONTRACT_PATH } from '@zigong/local';
+import { composeRegistry, CONTRACT_PATH } from '@zigong/cli';
 import { CAOTANG, ZILIUJING } from '@zigong/reference-data';
 import { buildSchema, findBreakingChanges } from 'graphql';
 import { readFileSync } from 'node:fs';

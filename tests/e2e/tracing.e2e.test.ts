@@ -1,6 +1,6 @@
 import { LOCAL_JWT_SECRET, mintToken } from '@zigong/gateway';
 import { createTestDatabase, type TestDatabase } from '@zigong/kit/testing';
-import { prepareDatabase, readRegistry, ROOT, type Service, stopServices } from '@zigong/local';
+import { prepareDatabase, readRegistry, ROOT, type Service, stopServices } from '@zigong/cli';
 import { GANTANG } from '@zigong/reference-data';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -19,8 +19,10 @@ const WRONG_WAY: Case[] = [
   ["the gateway's library code imports the explorer", 'gateway/src/planted.ts', "import { gatewayPages } from '@zigong/explorer';"],
   ['the explorer imports the gateway', 'packages/explorer/src/planted.ts', "import { startGateway } from '@zigong/gateway';"],
   ['the reference data imports the kit', 'packages/reference-data/src/planted.ts', "import { defineDepartment } from '@zigong/kit';"],
-  ['a department imports infra/local by name', 'subgraphs/finance/src/planted.ts', "import { migrate } from '@zigong/local';"],
-  ['the gateway imports infra/ by a relative path', 'gateway/src/planted.ts', "import { migrate } from '../../infra/local/src/migrate';"],
+  ['a department imports the cli', 'subgraphs/finance/src/planted.ts', "import { migrate } from '@zigong/cli';"],
+  ['the gateway imports the cli by a relative path', 'gateway/src/planted.ts', "import { migrate } from '../../packages/cli/src/migrate';"],
+  ['the gateway imports infra/ by a relative path', 'gateway/src/planted.ts', "import { runtimeFiles } from '../../infra/docker/runtime-files';"],
+  ['the cli imports infra/ by a relative path', 'packages/cli/src/planted.ts', "import { runtimeFiles } from '../../../infra/docker/runtime-files';"],
 ];
 
 const RIGHT_WAY: Case[] = [
@@ -30,6 +32,7 @@ const RIGHT_WAY: Case[] = [
   ['the gateway on the platform', 'gateway/src/planted.ts', "import { loadConfig } from '@zigong/platform';"],
   ["the gateway's main.ts mounting the explorer's pages", 'gateway/src/main.ts', "import { gatewayPages } from '@zigong/explorer';\nimport { startGateway } from './index';"],
   ['the explorer on the platform', 'packages/explorer/src/planted.ts', "import { loadConfig } from '@zigong/platform';"],
+  ['the cli on the kit and the gateway', 'packages/cli/src/planted.ts', "import { defineDepartment } from '@zigong/kit';\nimport { startGateway } from '@zigong/gateway';"],
 ];
 
 type Linted = { errors: string[] } | { fatal: string[] };

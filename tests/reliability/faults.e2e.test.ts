@@ -1,5 +1,5 @@
 import { supergraphHash } from '@zigong/gateway';
-import { SUPERGRAPH_PATH } from '@zigong/local';
+import { SUPERGRAPH_PATH } from '@zigong/cli';
 import { GANTANG } from '@zigong/reference-data';
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -125,7 +125,7 @@ export const OVERLAYS: readonly OverlaySpec[] = [
       '  kubectl apply -k infra/k8s/overlays/production       (or: infra/k8s/deploy.sh production)',
       'and set the image per release: kustomize edit set image zigong/platform=<registry>/zigong/platform:<tag>',
       'The connection budget assumes the operator\'s Postgres allows max_connections=100 (Postgres\'',
-      'default); with a larger server raise postgres.maxConnections in infra/local/src/deploy/model.ts',
+      'default); with a larger server raise postgres.maxConnections in packages/cli/src/deploy/model.ts',
       'and run `npm run deploy:generate`.',
     ],
     gatewayMode: 'production',
@@ -186,7 +186,7 @@ export function connectionBudget(
       `overlay ${overlay.name}: the connection budget does not fit: ${departmentCount} departments × ${podsPerDepartment} pods × ` +
         `${Math.max(MIN_POOL_SIZE, MIGRATE_POOL_SIZE)} connections = ${pods * Math.max(MIN_POOL_SIZE, MIGRATE_POOL_SIZE)} > ${available} ` +
         `(max_connections ${maxConnections} − ${reserved} reserved − ${headroom} headroom). Raise max_connections (postgres.maxConnections), ` +
-        'lower subgraphReplicas.max, or put PgBouncer in front of Postgres (infra/local/src/deploy/model.ts).',
+        'lower subgraphReplicas.max, or put PgBouncer in front of Postgres (packages/cli/src/deploy/model.ts).',
     );
   }
   return { poolSize, perPod, podsPerDepartment, peak, available, explanation };

@@ -2,7 +2,7 @@ import { MigrateError, parseMigrateArguments, type MigrateRequest, runMigrateCom
 import { loadDepartment, readRegistry } from './registry';
 
 /**
- * `node infra/local/dist/migrate.js <department> [--seed]`: one registered department's migration
+ * `node packages/cli/dist/migrate.js <department> [--seed]`: one registered department's migration
  * step (in Kubernetes, an init container of every pod of the department), the kit's
  * (`migrateDepartment`: migrations and, with --seed, reference data, under an advisory lock) for a
  * department named in supergraph.yaml. A department also migrates alone through its own entry,
@@ -11,7 +11,7 @@ import { loadDepartment, readRegistry } from './registry';
 
 export { MIGRATE_POOL_SIZE, lockKey, loadMigrateConfig, MigrateError, type MigrateConfig, type MigrateResult } from '@zigong/kit';
 
-const USAGE = 'usage: node infra/local/dist/migrate.js <department> [--seed]';
+const USAGE = 'usage: node packages/cli/dist/migrate.js <department> [--seed]';
 
 export function parseArguments(args: string[]): MigrateRequest {
   const { names, seed } = parseMigrateArguments(args, { usage: USAGE, names: 1 });

@@ -17,7 +17,7 @@ import { FORMATS, formatData, type Format } from './query.format';
  */
 
 export const USAGE = `Usage: npm run query -- <file.graphql> [options]
-       node infra/local/dist/query.js <file.graphql> [options]
+       node packages/cli/dist/query.js <file.graphql> [options]
 
 Runs the one operation of <file.graphql> (e.g. schema/operations/CityIncomeSummary.graphql)
 against the gateway and prints its data.
@@ -41,7 +41,7 @@ Exit codes: 0 answered without errors; 1 GraphQL errors (on stderr; partial data
 gateway unreachable or not answering JSON; 2 a wrong invocation or an unreadable file.
 
 npm prints its own "> …" lines on stdout: to save the output in a file, use \`npm run -s query -- …\`
-or node directly, e.g. node infra/local/dist/query.js q.graphql --format csv > q.csv`;
+or node directly, e.g. node packages/cli/dist/query.js q.graphql --format csv > q.csv`;
 
 /** A wrong invocation or an operation file that cannot be sent: exit 2 with its message. */
 export class UsageError extends Error {

@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { readRegistry } from './registry';
 
 /**
- * `node infra/local/dist/bootstrap.js [<department>...]`: the database roles, before any migration.
+ * `node packages/cli/dist/bootstrap.js [<department>...]`: the database roles, before any migration.
  *
  * For each department (every one in supergraph.yaml when none is named) it makes sure that:
  *   - the group role `<department>_rw` exists (NOLOGIN); the department's migrations grant it the
@@ -25,7 +25,7 @@ import { readRegistry } from './registry';
  * sets, is needed to accept the published example passwords and guessable ones.
  */
 
-const USAGE = 'usage: node infra/local/dist/bootstrap.js [<department>...]';
+const USAGE = 'usage: node packages/cli/dist/bootstrap.js [<department>...]';
 
 export class BootstrapError extends Error {
   constructor(

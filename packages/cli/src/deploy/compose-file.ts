@@ -141,7 +141,7 @@ export function composeFile(departments: Department[]): Commented {
         restart: 'unless-stopped',
       },
       'db-bootstrap': {
-        ...app(['node', 'infra/local/dist/bootstrap.js']),
+        ...app(['node', 'packages/cli/dist/bootstrap.js']),
         environment: {
           DATABASE_URL: ADMIN_URL,
           ...Object.fromEntries(departments.map((d) => [d.databaseUrlVariable, departmentUrl(d)])),
@@ -153,7 +153,7 @@ export function composeFile(departments: Department[]): Commented {
         restart: 'no',
       },
       migrate: {
-        ...app(['node', 'infra/local/dist/seed.js']),
+        ...app(['node', 'packages/cli/dist/seed.js']),
         environment: { DATABASE_URL: ADMIN_URL },
         depends_on: { 'db-bootstrap': { condition: 'service_completed_successfully' } },
         healthcheck: { disable: true },

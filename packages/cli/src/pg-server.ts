@@ -5,7 +5,7 @@ import { freePort, startEmbeddedPostgres } from './embedded';
 
 /**
  * A Postgres server that a test (or a person) can stop and start again on the same port and
- * data: `node infra/local/dist/pg-server.js --data-dir DIR [--port N]`. Prints one JSON line,
+ * data: `node packages/cli/dist/pg-server.js --data-dir DIR [--port N]`. Prints one JSON line,
  * `{"url":…,"port":…,"dataDir":…,"pid":…}`, once Postgres accepts connections; SIGTERM or SIGINT
  * stops it cleanly (fast shutdown), and so does the parent going away when it started us with an
  * IPC channel, so a crashed test leaves no server behind. Reuses the cluster when DIR already holds one.

@@ -197,7 +197,7 @@ function departmentDeployment(d: Department): Deployment {
       initContainers: [
         {
           name: 'bootstrap',
-          ...run('node', 'infra/local/dist/bootstrap.js', d.name),
+          ...run('node', 'packages/cli/dist/bootstrap.js', d.name),
           // SUBGRAPH_MODE: production refuses example and guessable passwords, local (its overlay) takes the examples.
           env: [migrator, secretEnv(d.databaseUrlVariable, SECRETS.database, d.name), configEnv('SUBGRAPH_MODE', SUBGRAPH_SETTINGS)],
           resources: initResources,
@@ -206,7 +206,7 @@ function departmentDeployment(d: Department): Deployment {
         },
         {
           name: 'migrate',
-          ...run('node', 'infra/local/dist/migrate.js', d.name, '--seed'),
+          ...run('node', 'packages/cli/dist/migrate.js', d.name, '--seed'),
           env: [migrator, value('MIGRATE_LOCK_TIMEOUT_SECONDS', '240')],
           resources: initResources,
           securityContext: CONTAINER_SECURITY,

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 
-/** The repository's root, from this package's compiled location (infra/local/dist). */
+/** The repository's root, from this package's compiled location (packages/cli/dist). */
 export const ROOT = resolve(__dirname, '../../..');
 export const SCHEMA_DIR = resolve(ROOT, 'schema');
 export const REGISTRY_PATH = resolve(ROOT, 'supergraph.yaml');

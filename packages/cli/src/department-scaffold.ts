@@ -48,7 +48,7 @@ export function scaffoldDepartment(name: string, { root, now = Date.now() }: Sca
 /** Same shape as every department's package.json; library versions are the kit's, so they stay one copy each. */
 function departmentPackage(name: string, root: string) {
   const kit = readPackage(join(root, 'subgraphs', 'kit'));
-  const reference = readPackage(join(root, 'infra', 'reference'));
+  const reference = readPackage(join(root, 'packages', 'reference-data'));
   const pinned = (dependency: string) => {
     const version = kit.dependencies?.[dependency];
     if (!version) throw new Error(`subgraphs/kit/package.json does not list ${dependency}, which a department needs.`);

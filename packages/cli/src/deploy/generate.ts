@@ -6,7 +6,7 @@ import { connectionBudget, OVERLAYS } from './model';
 import { readCurrent, render, staleFiles } from './render';
 
 /**
- * `npm run deploy:generate` (`node infra/local/dist/deploy/generate.js`): writes every deployment
+ * `npm run deploy:generate` (`node packages/cli/dist/deploy/generate.js`): writes every deployment
  * file that depends on the departments (supergraph.yaml) from typed objects:
  *   infra/k8s/base/gateway.yaml, base/departments/<name>.yaml, base/kustomization.yaml
  *   infra/k8s/components/supergraph/ (kustomization and the supergraph's copy)
