@@ -1,7 +1,7 @@
 import { runMain } from '@zigong/kit';
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { SUPERGRAPH_COPY } from './deploy/kubernetes';
+import { SUPERGRAPH_COPY } from './deploy/kubernetes/index';
 import { composeRegistry, CompositionError } from './composition';
 import { ROOT } from './paths';
 import { readRegistry } from './registry';

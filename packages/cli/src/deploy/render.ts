@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { isMap, parseDocument } from 'yaml';
 import { ROOT, SUPERGRAPH_PATH } from '../paths';
 import { composeFile } from './compose-file';
+// './kubernetes/index', not './kubernetes': the generator was one kubernetes.ts, and the
+// kubernetes.js an older build left in dist/ would be found before the folder.
 import {
   baseKustomization,
   DEPARTMENTS_DIR,
@@ -16,7 +18,7 @@ import {
   secretExample,
   SUPERGRAPH_COPY,
   supergraphComponent,
-} from './kubernetes';
+} from './kubernetes/index';
 import { type Department, departmentsOf, OVERLAYS, type RegistryEntry } from './model';
 import { yamlFile } from './yaml-output';
 
