@@ -30,9 +30,9 @@ const common = {
     '^@zigong/kit$': '<rootDir>/subgraphs/kit/src/index.ts',
     '^@zigong/kit/testing$': '<rootDir>/subgraphs/kit/src/testing.ts',
     '^@zigong/gateway$': '<rootDir>/gateway/src/index.ts',
-    '^@zigong/local$': '<rootDir>/infra/local/src/index.ts',
-    '^@zigong/explorer$': '<rootDir>/infra/explorer/src/index.ts',
-    '^@zigong/reference$': '<rootDir>/infra/reference/src/index.ts',
+    '^@zigong/cli$': '<rootDir>/packages/cli/src/index.ts',
+    '^@zigong/explorer$': '<rootDir>/packages/explorer/src/index.ts',
+    '^@zigong/reference-data$': '<rootDir>/packages/reference-data/src/index.ts',
     '^@zigong/([a-z0-9]+)$': '<rootDir>/subgraphs/$1/src/index.ts',
   },
 };

@@ -17,7 +17,7 @@ import {
   SUBGRAPH_NODE_OPTIONS,
   SUPERGRAPH_PATH,
   waitUntilUp,
-} from '@zigong/local';
+} from '@zigong/cli';
 import { buildSchema, getVariableValues, type OperationDefinitionNode, parse, validate } from 'graphql';
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -647,7 +647,7 @@ async function largeScaleChecks(serverUrl: string, registry: ReturnType<typeof r
 async function startupTime(pg: { stop(): Promise<void> }, dataDir: string, pgPort: number): Promise<number> {
   await pg.stop();
   const started = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, 'infra/local/dist/start.js')], {
+  const child = spawn(process.execPath, [join(ROOT, 'packages/cli/dist/start.js')], {
     env: { ...process.env, PG_DATA_DIR: dataDir, PG_PORT: String(pgPort), PG_DATABASE: 'bench_x1', LOG_LEVEL: 'warn' },
     stdio: 'ignore',
   });

@@ -1,4 +1,4 @@
-import { ROOT } from '@zigong/local';
+import { ROOT } from '@zigong/cli';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import {

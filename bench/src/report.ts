@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from '@zigong/local';
+import { ROOT } from '@zigong/cli';
 import type { LoadResult } from './load';
 
 /** The contenders, by the names the report and the targets use. */

@@ -1,4 +1,4 @@
-import { zigongDivisions } from '@zigong/reference';
+import { zigongDivisions } from '@zigong/reference-data';
 import { natural, rankByPopularity, type Ranked, seedOf, shuffled } from './traffic';
 
 export type Variables = Record<string, unknown>;

@@ -1,4 +1,4 @@
-import { seededRandom } from '@zigong/reference';
+import { seededRandom } from '@zigong/reference-data';
 
 /**
  * Traffic like a city's: each scenario has a universe of at least 1,000 distinct variable sets,

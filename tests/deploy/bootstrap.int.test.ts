@@ -1,5 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '@zigong/kit/testing';
-import { readRegistry, ROOT } from '@zigong/local';
+import { readRegistry, ROOT } from '@zigong/cli';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 
 /**
- * The bootstrap step (`node infra/local/dist/bootstrap.js`, compose's db-bootstrap service and the
+ * The bootstrap step (`node packages/cli/dist/bootstrap.js`, compose's db-bootstrap service and the
  * first init container of every subgraph pod in Kubernetes) on a real Postgres: the test run's own
  * server (tests/setup), a fresh database, and login roles with names unique to this run, dropped
  * afterwards. The group roles `<department>_rw` are fixed names shared by every database of the
  * server (the departments' migrations grant them), so they are left to the throw-away server.
  */
-const BOOTSTRAP = join(ROOT, 'infra/local/dist/bootstrap.js');
-const MIGRATE = join(ROOT, 'infra/local/dist/migrate.js');
+const BOOTSTRAP = join(ROOT, 'packages/cli/dist/bootstrap.js');
+const MIGRATE = join(ROOT, 'packages/cli/dist/migrate.js');
 
 interface Run {
   code: number | null;
@@ -76,7 +76,7 @@ const memberships = async (login: string) =>
 
 beforeAll(async () => {
   for (const script of [BOOTSTRAP, MIGRATE]) {
-    if (!existsSync(script)) throw new Error(`${script} is missing: compile it with \`npx tsc -p infra/local/tsconfig.json\`.`);
+    if (!existsSync(script)) throw new Error(`${script} is missing: compile it with \`npx tsc -p packages/cli/tsconfig.json\`.`);
   }
   database = await createTestDatabase();
 });

@@ -1,11 +1,11 @@
 import { loadGatewayConfig } from '@zigong/gateway';
 import { ConfigError, loadSubgraphConfig, PUBLISHED_SECRETS } from '@zigong/kit';
-import { readRegistry, ROOT } from '@zigong/local';
+import { readRegistry, ROOT } from '@zigong/cli';
 import { loadTracingConfig } from '@zigong/platform';
-import { connectionBudget, departmentsOf, EXTRA_PODS, OVERLAYS, SECRETS } from '../../infra/local/src/deploy/model';
-import { readCurrent, render, staleFiles } from '../../infra/local/src/deploy/render';
-import { loadBootstrapConfig } from '../../infra/local/src/bootstrap';
-import { MIGRATE_POOL_SIZE } from '../../infra/local/src/migrate';
+import { connectionBudget, departmentsOf, EXTRA_PODS, OVERLAYS, SECRETS } from '../../packages/cli/src/deploy/model';
+import { readCurrent, render, staleFiles } from '../../packages/cli/src/deploy/render';
+import { loadBootstrapConfig } from '../../packages/cli/src/bootstrap';
+import { MIGRATE_POOL_SIZE } from '../../packages/cli/src/migrate';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { parse, parseAllDocuments } from 'yaml';
 
 /**
  * The deployment files, checked without a Docker engine or a cluster:
- * - they are what the typed generator (infra/local/src/deploy) writes from supergraph.yaml;
+ * - they are what the typed generator (packages/cli/src/deploy) writes from supergraph.yaml;
  * - every Kubernetes overlay is rendered by the real kustomize (kubectl's built-in `kubectl
  *   kustomize`, with no flags, as `kubectl apply -k` renders it) and every object it produces is
  *   validated against the Kubernetes OpenAPI schemas (kubernetes-models), then checked for what
@@ -96,8 +96,8 @@ describe('the generated deployment files', () => {
     const deployment = find(objects, 'Deployment', 'housing')!;
     expect(deployment.spec.template.spec.containers[0].args).toEqual(['node', 'subgraphs/housing/dist/main.js']);
     expect(deployment.spec.template.spec.initContainers.map((c: Obj) => c.args)).toEqual([
-      ['node', 'infra/local/dist/bootstrap.js', 'housing'],
-      ['node', 'infra/local/dist/migrate.js', 'housing', '--seed'],
+      ['node', 'packages/cli/dist/bootstrap.js', 'housing'],
+      ['node', 'packages/cli/dist/migrate.js', 'housing', '--seed'],
     ]);
     expect(parse(files.get(`${K8S}/base/kustomization.yaml`)!).resources).toContain('departments/housing.yaml');
     const compose = parse(files.get('infra/docker-compose.yml')!);
@@ -234,8 +234,8 @@ withKubectl('every Kubernetes overlay, rendered by kustomize', () => {
     for (const d of departments()) {
       const deployment = find(objects, 'Deployment', d.name)!;
       const [bootstrap, migrate] = deployment.spec.template.spec.initContainers;
-      expect([bootstrap.name, bootstrap.args]).toEqual(['bootstrap', ['node', 'infra/local/dist/bootstrap.js', d.name]]);
-      expect([migrate.name, migrate.args]).toEqual(['migrate', ['node', 'infra/local/dist/migrate.js', d.name, '--seed']]);
+      expect([bootstrap.name, bootstrap.args]).toEqual(['bootstrap', ['node', 'packages/cli/dist/bootstrap.js', d.name]]);
+      expect([migrate.name, migrate.args]).toEqual(['migrate', ['node', 'packages/cli/dist/migrate.js', d.name, '--seed']]);
       // The bootstrap and the migrations run as the migration role; the bootstrap reads the
       // subgraph's own URL to know which login to make; the subgraph connects as that login only.
       expect(envOf(bootstrap).DATABASE_URL.valueFrom.secretKeyRef).toEqual({ name: 'zigong-migrate', key: d.name });
@@ -623,11 +623,11 @@ describe('docker-compose.yml', () => {
       expect(services[d.name].depends_on.migrate.condition).toBe('service_completed_successfully');
     }
     expect(logins.size).toBe(departments().length);
-    expect(services['db-bootstrap'].command).toEqual(['node', 'infra/local/dist/bootstrap.js']);
+    expect(services['db-bootstrap'].command).toEqual(['node', 'packages/cli/dist/bootstrap.js']);
     expect(environment(services['db-bootstrap'], shell).DATABASE_URL).toBe(admin.toString());
     expect(services['db-bootstrap'].depends_on.postgres.condition).toBe('service_healthy');
     expect(services.migrate.depends_on['db-bootstrap'].condition).toBe('service_completed_successfully');
-    expect(services.migrate.command).toEqual(['node', 'infra/local/dist/seed.js']);
+    expect(services.migrate.command).toEqual(['node', 'packages/cli/dist/seed.js']);
   });
 
   it('is accepted by every process with the secrets compose-env.sh writes, and keeps the connection budget', () => {
@@ -796,7 +796,7 @@ describe('the image', () => {
     expect(instructions(finalStage).filter((l) => l.startsWith('COPY '))).toEqual(['COPY --from=build /runtime/ /app/']);
     const { runtimeFiles } = require('../../infra/docker/runtime-files.js') as { runtimeFiles(root: string): string[] };
     const files: string[] = runtimeFiles(ROOT);
-    for (const needed of ['package.json', 'supergraph.yaml', 'schema', 'node_modules', 'gateway/dist', 'infra/local/dist', 'infra/explorer/dist', 'infra/docker/healthcheck.js']) {
+    for (const needed of ['package.json', 'supergraph.yaml', 'schema', 'node_modules', 'gateway/dist', 'packages/cli/dist', 'packages/explorer/dist', 'infra/docker/healthcheck.js']) {
       expect(files).toContain(needed);
     }
     for (const d of departments()) expect(files).toContain(`subgraphs/${d.name}/dist`);

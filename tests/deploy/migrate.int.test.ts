@@ -1,16 +1,16 @@
 import { createTestDatabase, type TestDatabase } from '@zigong/kit/testing';
-import { readRegistry, ROOT } from '@zigong/local';
+import { readRegistry, ROOT } from '@zigong/cli';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 
 /**
- * The deployment's per-department migration step (`node infra/local/dist/migrate.js <name> --seed`,
+ * The deployment's per-department migration step (`node packages/cli/dist/migrate.js <name> --seed`,
  * in Kubernetes an init container of every subgraph pod), run as the compiled CLI against a real
  * database, as the init container runs it.
  */
-const CLI = join(ROOT, 'infra/local/dist/migrate.js');
+const CLI = join(ROOT, 'packages/cli/dist/migrate.js');
 
 interface Run {
   code: number | null;
@@ -62,7 +62,7 @@ describe('migrate.js, the per-department migration step', () => {
   let database: TestDatabase;
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: compile it with \`npx tsc -p infra/local/tsconfig.json\`.`);
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: compile it with \`npx tsc -p packages/cli/tsconfig.json\`.`);
     database = await createTestDatabase();
   });
   afterAll(async () => {
@@ -123,7 +123,7 @@ describe('migrate.js, the per-department migration step', () => {
       const run = await runCli(args, { DATABASE_URL: database.url });
       expect(run.code).toBe(2);
       expect(run.stderr).toContain('MIGRATE_USAGE');
-      expect(run.stderr).toContain('usage: node infra/local/dist/migrate.js <department> [--seed]');
+      expect(run.stderr).toContain('usage: node packages/cli/dist/migrate.js <department> [--seed]');
     }
   });
 });

@@ -1,5 +1,5 @@
-import { composeRegistry, CONTRACT_PATH } from '@zigong/local';
-import { GANTANG, parkId, parkProjectId, ZILIUJING } from '@zigong/reference';
+import { composeRegistry, CONTRACT_PATH } from '@zigong/cli';
+import { GANTANG, parkId, parkProjectId, ZILIUJING } from '@zigong/reference-data';
 import { buildSchema, findBreakingChanges, isObjectType, type GraphQLField, type GraphQLSchema } from 'graphql';
 import { readFileSync } from 'node:fs';
 import { startPlatform, type GraphQLResponse, type TestPlatform } from '../support/platform';

@@ -1,4 +1,4 @@
-import { zigongDivisions } from '@zigong/reference';
+import { zigongDivisions } from '@zigong/reference-data';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';

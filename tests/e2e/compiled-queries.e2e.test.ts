@@ -1,7 +1,7 @@
 import { type RunningSubgraph, signatureFor, startSubgraph } from '@zigong/kit';
 import { createTestDatabase, type TestDatabase, testSubgraphConfig } from '@zigong/kit/testing';
-import { loadDepartment, prepareDatabase } from '@zigong/local';
-import { GANTANG } from '@zigong/reference';
+import { loadDepartment, prepareDatabase } from '@zigong/cli';
+import { GANTANG } from '@zigong/reference-data';
 
 /*
  * The subgraphs answer hot queries with graphql-jit compiled code instead of Apollo Server's

@@ -1,4 +1,4 @@
-import { CAOTANG, CITY, GANTANG, ZILIUJING } from '@zigong/reference';
+import { CAOTANG, CITY, GANTANG, ZILIUJING } from '@zigong/reference-data';
 import {
   buildSchema,
   getNamedType,

@@ -1,4 +1,4 @@
-import { GANTANG, ZILIUJING } from '@zigong/reference';
+import { GANTANG, ZILIUJING } from '@zigong/reference-data';
 import { startExtraGateway, type ExtraGateway } from '../support/extra-gateway';
 import { startPlatform, type TestPlatform } from '../support/platform';
 

@@ -1,5 +1,5 @@
 import { decimalToCents } from '@zigong/kit';
-import { CITY, DISTRICTS, GANTANG, RONGBIAN, ZILIUJING } from '@zigong/reference';
+import { CITY, DISTRICTS, GANTANG, RONGBIAN, ZILIUJING } from '@zigong/reference-data';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';

@@ -1,5 +1,5 @@
 import { centsToDecimal, decimalToCents } from '@zigong/kit';
-import { CAOTANG, CITY, GANTANG, parkProjectId, taskForceId, VILLAGE_COUNT, zigongDivisions, ZILIUJING } from '@zigong/reference';
+import { CAOTANG, CITY, GANTANG, parkProjectId, taskForceId, VILLAGE_COUNT, zigongDivisions, ZILIUJING } from '@zigong/reference-data';
 import { Client } from 'pg';
 import { type GraphQLResponse, startPlatform, type TestPlatform } from '../support/platform';
 

@@ -1,5 +1,5 @@
 import { signatureFor } from '@zigong/kit';
-import { GANTANG } from '@zigong/reference';
+import { GANTANG } from '@zigong/reference-data';
 import { startExtraGateway } from '../support/extra-gateway';
 import { SIGNING_SECRET, startPlatform, type TestPlatform } from '../support/platform';
 

@@ -1,5 +1,5 @@
-import { composeRegistry, readRegistry } from '@zigong/local';
-import { GANTANG } from '@zigong/reference';
+import { composeRegistry, readRegistry } from '@zigong/cli';
+import { GANTANG } from '@zigong/reference-data';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,7 +1,7 @@
 import { type AnyDepartment, buildDepartmentSchema, createDataSource, departmentRole, startSubgraph } from '@zigong/kit';
 import { createTestDatabase, type TestDatabase, testSubgraphConfig } from '@zigong/kit/testing';
-import { loadDepartment, prepareDatabase, readRegistry } from '@zigong/local';
-import { CAOTANG, GANTANG } from '@zigong/reference';
+import { loadDepartment, prepareDatabase, readRegistry } from '@zigong/cli';
+import { CAOTANG, GANTANG } from '@zigong/reference-data';
 import { graphql } from 'graphql';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';

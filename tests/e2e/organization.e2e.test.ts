@@ -1,4 +1,4 @@
-import { GANTANG } from '@zigong/reference';
+import { GANTANG } from '@zigong/reference-data';
 import { startPlatform, type TestPlatform } from '../support/platform';
 
 let platform: TestPlatform;

@@ -1,6 +1,6 @@
 import { type Draw, mintToken, redisRateStore } from '@zigong/gateway';
-import { GANTANG } from '@zigong/reference';
-import { freePort, type Service, stopServices } from '@zigong/local';
+import { GANTANG } from '@zigong/reference-data';
+import { freePort, type Service, stopServices } from '@zigong/cli';
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { type AddressInfo, createConnection } from 'node:net';

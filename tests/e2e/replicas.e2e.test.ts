@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@zigong/kit/testing';
-import { prepareDatabase, readRegistry, type Service, stopServices } from '@zigong/local';
-import { GANTANG } from '@zigong/reference';
+import { prepareDatabase, readRegistry, type Service, stopServices } from '@zigong/cli';
+import { GANTANG } from '@zigong/reference-data';
 import { createHash, randomUUID } from 'node:crypto';
 import { eventually, REDIS_URL, redisReachable } from '../support/redis';
 import { startProcess } from '../support/process';

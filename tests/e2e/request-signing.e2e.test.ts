@@ -1,7 +1,7 @@
 import { loadGatewayConfig, mintToken, type RunningGateway, startGateway } from '@zigong/gateway';
 import { encodeIdentity, type RunningSubgraph, signatureFor, startSubgraph } from '@zigong/kit';
 import { createTestDatabase, type TestDatabase, testSubgraphConfig } from '@zigong/kit/testing';
-import { loadDepartment, prepareDatabase, readRegistry, SUPERGRAPH_PATH } from '@zigong/local';
+import { loadDepartment, prepareDatabase, readRegistry, SUPERGRAPH_PATH } from '@zigong/cli';
 import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';

@@ -1,4 +1,4 @@
-import { CAOTANG, CITY, DISTRICTS, FEILONGXIA, GANTANG } from '@zigong/reference';
+import { CAOTANG, CITY, DISTRICTS, FEILONGXIA, GANTANG } from '@zigong/reference-data';
 import { buildClientSchema, getIntrospectionQuery, Kind, parse } from 'graphql';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-import { GANTANG } from '@zigong/reference';
+import { GANTANG } from '@zigong/reference-data';
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
 import { startExtraGateway, type ExtraGateway } from '../support/extra-gateway';

@@ -1,5 +1,5 @@
-import { composeRegistry, CONTRACT_PATH } from '@zigong/local';
-import { CAOTANG, ZILIUJING } from '@zigong/reference';
+import { composeRegistry, CONTRACT_PATH } from '@zigong/cli';
+import { CAOTANG, ZILIUJING } from '@zigong/reference-data';
 import { buildSchema, findBreakingChanges } from 'graphql';
 import { readFileSync } from 'node:fs';
 import { startPlatform, type TestPlatform } from '../support/platform';

@@ -1,7 +1,7 @@
 import { LOCAL_JWT_SECRET, mintToken } from '@zigong/gateway';
 import { createTestDatabase, type TestDatabase } from '@zigong/kit/testing';
-import { prepareDatabase, readRegistry, ROOT, type Service, stopServices } from '@zigong/local';
-import { GANTANG } from '@zigong/reference';
+import { prepareDatabase, readRegistry, ROOT, type Service, stopServices } from '@zigong/cli';
+import { GANTANG } from '@zigong/reference-data';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';

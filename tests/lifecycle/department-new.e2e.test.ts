@@ -1,7 +1,7 @@
 import { LOCAL_JWT_SECRET, mintToken } from '@zigong/gateway';
 import { createTestDatabase, type TestDatabase } from '@zigong/kit/testing';
-import { GANTANG, ZILIUJING } from '@zigong/reference';
-import { readRegistry, type RegisteredSubgraph } from '@zigong/local';
+import { GANTANG, ZILIUJING } from '@zigong/reference-data';
+import { readRegistry, type RegisteredSubgraph } from '@zigong/cli';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CopyPlatform, copyRepository, type RepositoryCopy, startCopyPlatform } from './support/repository-copy';
@@ -14,7 +14,7 @@ import { type CopyPlatform, copyRepository, type RepositoryCopy, startCopyPlatfo
  */
 const NAME = 'lifecycle';
 const PASCAL = 'Lifecycle';
-const CLI = join('infra', 'local', 'dist', 'department-new.js');
+const CLI = join('packages', 'cli', 'dist', 'department-new.js');
 
 let copy: RepositoryCopy;
 let database: TestDatabase | undefined;

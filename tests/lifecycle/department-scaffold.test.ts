@@ -1,4 +1,4 @@
-import { DepartmentNameError, nextRegistryPort, readRegistry, registerDepartment, validateDepartmentName } from '@zigong/local';
+import { DepartmentNameError, nextRegistryPort, readRegistry, registerDepartment, validateDepartmentName } from '@zigong/cli';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,7 +54,7 @@ describe('validateDepartmentName', () => {
     expect(refusal(name)).toEqual({ code: 'NAME_TAKEN', message: expect.stringMatching(message) });
   });
 
-  it.each(['kit', 'local', 'reference', 'explorer', 'tests', 'schema', 'infra', 'bench', 'federation', 'graphql', 'query', 'mutation', 'apollo', 'let', 'yield', 'select', 'public'])(
+  it.each(['kit', 'cli', 'local', 'reference', 'explorer', 'tests', 'schema', 'infra', 'bench', 'federation', 'graphql', 'query', 'mutation', 'apollo', 'let', 'yield', 'select', 'public'])(
     'refuses the reserved word %j',
     (name) => expect(refusal(name).code).toBe('RESERVED_NAME'),
   );

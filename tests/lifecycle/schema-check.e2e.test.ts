@@ -1,5 +1,5 @@
 import { buildDepartmentSchema } from '@zigong/kit';
-import { checkDepartmentSchema, formatSchemaCheckReport, loadDepartment, ROOT, type SchemaCheckReport } from '@zigong/local';
+import { checkDepartmentSchema, formatSchemaCheckReport, loadDepartment, ROOT, type SchemaCheckReport } from '@zigong/cli';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -153,7 +153,7 @@ type Village @key(fields: "id") {
 });
 
 describe('npm run schema:check', () => {
-  const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'infra/local/dist/schema-check-cli.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
+  const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'packages/cli/dist/schema-check-cli.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
 
   it('passes tourism in the repository as it is, exit code 0', () => {
     const result = cli('tourism');

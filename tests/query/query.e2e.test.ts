@@ -1,4 +1,4 @@
-import { DISTRICTS, GANTANG } from '@zigong/reference';
+import { DISTRICTS, GANTANG } from '@zigong/reference-data';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -9,7 +9,7 @@ import { HOSTILE_CELLS, readCsv, startsFormula } from './read-csv';
 import { startPlatform, type TestPlatform } from '../support/platform';
 
 const REPO = join(__dirname, '../..');
-const CLI = join(REPO, 'infra/local/dist/query.js');
+const CLI = join(REPO, 'packages/cli/dist/query.js');
 const OPERATIONS = join(REPO, 'schema/operations');
 
 /** Exact sum of Decimal strings, in cents. */
@@ -22,7 +22,7 @@ interface Run {
 }
 
 function runCli(...args: string[]): Promise<Run> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is not built; run \`npx tsc -p infra/local/tsconfig.json\` (or \`npm run build\`) first.`);
+  if (!existsSync(CLI)) throw new Error(`${CLI} is not built; run \`npx tsc -p packages/cli/tsconfig.json\` (or \`npm run build\`) first.`);
   return new Promise((resolve) => {
     execFile(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });

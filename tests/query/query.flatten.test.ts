@@ -1,4 +1,4 @@
-import { flattenResult } from '../../infra/local/src/query.flatten';
+import { flattenResult } from '../../packages/cli/src/query.flatten';
 
 /** Unit tier: how an answer's data becomes rows, without a gateway or a build. */
 describe('flattening a result into rows', () => {

@@ -1,4 +1,4 @@
-import { displayWidth, formatData, spreadsheetCell, toCsv, toTextTable } from '../../infra/local/src/query.format';
+import { displayWidth, formatData, spreadsheetCell, toCsv, toTextTable } from '../../packages/cli/src/query.format';
 import { HOSTILE_CELLS, readCsv, startsFormula } from './read-csv';
 
 /** Unit tier: the csv, table and json outputs, without a gateway or a build. */

@@ -1,6 +1,6 @@
 import { supergraphHash } from '@zigong/gateway';
-import { SUPERGRAPH_PATH } from '@zigong/local';
-import { GANTANG } from '@zigong/reference';
+import { SUPERGRAPH_PATH } from '@zigong/cli';
+import { GANTANG } from '@zigong/reference-data';
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

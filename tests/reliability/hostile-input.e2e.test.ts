@@ -1,4 +1,4 @@
-import { GANTANG } from '@zigong/reference';
+import { GANTANG } from '@zigong/reference-data';
 import { snapshotDepartments, type DatabaseSnapshot } from '../support/db-snapshot';
 import { startExtraGateway, type ExtraGateway } from '../support/extra-gateway';
 import { collectGarbage } from '../support/heap';

@@ -1,4 +1,4 @@
-import { startEmbeddedPostgres, freePort } from '@zigong/local';
+import { startEmbeddedPostgres, freePort } from '@zigong/cli';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 import { centsToDecimal, decimalToCents } from '@zigong/kit';
-import { zigongDivisions } from '@zigong/reference';
+import { zigongDivisions } from '@zigong/reference-data';
 import { randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
 import { Client } from 'pg';

@@ -1,4 +1,4 @@
-import { composeRegistry, API_SCHEMA_PATH, CONTRACT_PATH, readRegistry, SUPERGRAPH_PATH } from '@zigong/local';
+import { composeRegistry, API_SCHEMA_PATH, CONTRACT_PATH, readRegistry, SUPERGRAPH_PATH } from '@zigong/cli';
 import { buildSchema, findBreakingChanges } from 'graphql';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

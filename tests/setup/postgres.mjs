@@ -10,7 +10,7 @@ const require = createRequire(import.meta.url);
 
 export default async function startTestPostgres() {
   if (process.env.TEST_DATABASE_URL) return;
-  const { startEmbeddedPostgres, freePort } = require('../../infra/local/dist/embedded.js');
+  const { startEmbeddedPostgres, freePort } = require('../../packages/cli/dist/embedded.js');
   const dataDir = mkdtempSync(join(tmpdir(), 'zigong-test-pg-'));
   rmSync(dataDir, { recursive: true });
   const pg = await startEmbeddedPostgres({ dataDir, port: await freePort() });

@@ -1,4 +1,4 @@
-import { freePort, ROOT } from '@zigong/local';
+import { freePort, ROOT } from '@zigong/cli';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';

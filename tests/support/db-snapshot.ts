@@ -1,4 +1,4 @@
-import { readRegistry } from '@zigong/local';
+import { readRegistry } from '@zigong/cli';
 import { Client } from 'pg';
 
 /** Table (`schema.table`) → md5 of every row, ordered; equal snapshots mean equal contents. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { loadGatewayConfig, mintToken, startGateway, type RunningGateway } from '@zigong/gateway';
-import { SUPERGRAPH_PATH } from '@zigong/local';
+import { SUPERGRAPH_PATH } from '@zigong/cli';
 import { SIGNING_SECRET, TEST_AUDIENCE, TEST_ISSUER } from './platform';
 
 /** A secret of this helper's own: tokens minted for one test gateway do not open another. */

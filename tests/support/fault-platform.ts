@@ -1,6 +1,6 @@
 import { startSubgraph, type RunningSubgraph } from '@zigong/kit';
 import { testServerUrl, testSubgraphConfig } from '@zigong/kit/testing';
-import { loadDepartment, prepareDatabase, readRegistry } from '@zigong/local';
+import { loadDepartment, prepareDatabase, readRegistry } from '@zigong/cli';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { type ChildSubgraph, spawnSubgraph } from './child-subgraph';

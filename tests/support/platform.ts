@@ -3,7 +3,7 @@ import { gatewayPages } from '@zigong/explorer';
 import { loadGatewayConfig, mintToken, startGateway, type RunningGateway } from '@zigong/gateway';
 import { startSubgraph, type RunningSubgraph } from '@zigong/kit';
 import { createTestDatabase, type TestDatabase, testSubgraphConfig } from '@zigong/kit/testing';
-import { composeRegistry, loadDepartment, prepareDatabase, readRegistry, SUPERGRAPH_PATH } from '@zigong/local';
+import { composeRegistry, loadDepartment, prepareDatabase, readRegistry, SUPERGRAPH_PATH } from '@zigong/cli';
 
 // Random, as production mode (which some tests run the gateway in) refuses guessable secrets.
 const TEST_SECRET = randomBytes(32).toString('hex');

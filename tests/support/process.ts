@@ -1,4 +1,4 @@
-import { freePort, ROOT, type Service, spawnService, stopServices, waitUntilUp } from '@zigong/local';
+import { freePort, ROOT, type Service, spawnService, stopServices, waitUntilUp } from '@zigong/cli';
 import { join } from 'node:path';
 
 /**

@@ -18,7 +18,7 @@ export interface PublishedSecret {
  * Every secret value the repository's example and default configuration publishes: the one list
  * that configuration checks and tests share. `tests/deploy` fails when an example file holds a
  * secret that is missing here, so a new example value cannot slip into production unnoticed.
- * (The example files themselves are written by `npm run deploy:generate`, infra/local/src/deploy.)
+ * (The example files themselves are written by `npm run deploy:generate`, packages/cli/src/deploy.)
  */
 export const PUBLISHED_SECRETS: readonly PublishedSecret[] = [
   { value: LOCAL_JWT_SECRET, where: 'the local development secret, with which `npm run token` signs' },

@@ -1,6 +1,6 @@
 import type { Identity } from '@zigong/kit';
 import { type DepartmentHarness, departmentHarness } from '@zigong/kit/testing';
-import { GANTANG, parkId, parkProjectId, zigongDivisions } from '@zigong/reference';
+import { GANTANG, parkId, parkProjectId, zigongDivisions } from '@zigong/reference-data';
 import { agricultureData, GANTANG_PARK, seedAgriculture, supplyChainId } from './agriculture.seed';
 import { agriculture } from './index';
 

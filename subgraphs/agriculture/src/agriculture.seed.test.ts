@@ -1,4 +1,4 @@
-import { GANTANG, parkId, parkProjectId, VILLAGE_COUNT, zigongDivisions } from '@zigong/reference';
+import { GANTANG, parkId, parkProjectId, VILLAGE_COUNT, zigongDivisions } from '@zigong/reference-data';
 import { agricultureData, GANTANG_PARK, supplyChainId } from './agriculture.seed';
 
 const { villages } = zigongDivisions();

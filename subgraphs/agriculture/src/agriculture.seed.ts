@@ -1,5 +1,5 @@
 import { type SeedReport, seedTransaction } from '@zigong/kit';
-import { GANTANG, parkId, parkProjectId, pick, seededRandom, type VillageRecord, zigongDivisions } from '@zigong/reference';
+import { GANTANG, parkId, parkProjectId, pick, seededRandom, type VillageRecord, zigongDivisions } from '@zigong/reference-data';
 import type { DataSource } from 'typeorm';
 
 /** Supply chains are referred to by no other department, so their ids live here. */

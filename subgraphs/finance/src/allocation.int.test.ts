@@ -1,6 +1,6 @@
 import { centsToDecimal, decimalToCents, type Identity } from '@zigong/kit';
 import { type DepartmentHarness, departmentHarness } from '@zigong/kit/testing';
-import { zigongDivisions } from '@zigong/reference';
+import { zigongDivisions } from '@zigong/reference-data';
 import { finance } from './index';
 
 let fin: DepartmentHarness;

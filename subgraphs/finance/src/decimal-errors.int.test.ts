@@ -1,6 +1,6 @@
 import { encodeIdentity, IDENTITY_HEADER, type RunningSubgraph, signatureFor, startSubgraph } from '@zigong/kit';
 import { type DepartmentHarness, departmentHarness, testSubgraphConfig } from '@zigong/kit/testing';
-import { GANTANG } from '@zigong/reference';
+import { GANTANG } from '@zigong/reference-data';
 import { CITY_FUND } from './finance.seed';
 import { finance } from './index';
 

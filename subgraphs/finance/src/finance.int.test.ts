@@ -1,6 +1,6 @@
 import { decimalToCents, type Identity } from '@zigong/kit';
 import { type DepartmentHarness, departmentHarness } from '@zigong/kit/testing';
-import { CAOTANG, CITY, DISTRICTS, GANTANG, parkProjectId, taskForceId, VILLAGE_COUNT, zigongDivisions } from '@zigong/reference';
+import { CAOTANG, CITY, DISTRICTS, GANTANG, parkProjectId, taskForceId, VILLAGE_COUNT, zigongDivisions } from '@zigong/reference-data';
 import { CITY_FUND, GANTANG_PHASE2_ALLOCATION, SEED_AUTHOR, seedFinance, SOURCE_DEPARTMENTS } from './finance.seed';
 import { finance } from './index';
 

@@ -1,5 +1,5 @@
 import { centsToDecimal, type SeedOptions, type SeedReport, seedTransaction } from '@zigong/kit';
-import { CAOTANG, CITY, DISTRICTS, GANTANG, parkProjectId, seededRandom, taskForceId, zigongDivisions, ZILIUJING } from '@zigong/reference';
+import { CAOTANG, CITY, DISTRICTS, GANTANG, parkProjectId, seededRandom, taskForceId, zigongDivisions, ZILIUJING } from '@zigong/reference-data';
 import type { DataSource } from 'typeorm';
 import { distribute } from './income.math';
 

@@ -1,9 +1,9 @@
 import { ErrorCode, isDivisionCode, userError } from '@zigong/kit';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** `parkProjectId(village, phase, park)` of @zigong/reference: proj-<village code>-<park>-<phase>. */
+/** `parkProjectId(village, phase, park)` of @zigong/reference-data: proj-<village code>-<park>-<phase>. */
 const REFERENCE_PROJECT = /^proj-(\d{12})-\d{1,4}-\d{1,4}$/;
-/** `taskForceId(region)` of @zigong/reference: tf-<region code>. */
+/** `taskForceId(region)` of @zigong/reference-data: tf-<region code>. */
 const REFERENCE_TASK_FORCE = /^tf-(\d{12})$/;
 
 /**

@@ -1,4 +1,4 @@
-import { CAOTANG, GANTANG, VILLAGE_COUNT, zigongDivisions } from '@zigong/reference';
+import { CAOTANG, GANTANG, VILLAGE_COUNT, zigongDivisions } from '@zigong/reference-data';
 import { ARTICLE_INCOMES, INCOME_TOTALS, incomeRows } from './finance.seed';
 import { averageCents, distribute, growthRate } from './income.math';
 

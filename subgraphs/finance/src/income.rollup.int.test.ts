@@ -1,6 +1,6 @@
 import { createDataSource, type Identity } from '@zigong/kit';
 import { type DepartmentHarness, departmentHarness, migratedDepartment } from '@zigong/kit/testing';
-import { CITY, seededRandom, zigongDivisions } from '@zigong/reference';
+import { CITY, seededRandom, zigongDivisions } from '@zigong/reference-data';
 import { graphql } from 'graphql';
 import { Client } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';

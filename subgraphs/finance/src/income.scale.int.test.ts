@@ -1,6 +1,6 @@
 import { decimalToCents, parseDivisionCode } from '@zigong/kit';
 import { type DepartmentHarness, departmentHarness } from '@zigong/kit/testing';
-import { CITY, DISTRICTS, GANTANG, VILLAGE_COUNT, zigongDivisions } from '@zigong/reference';
+import { CITY, DISTRICTS, GANTANG, VILLAGE_COUNT, zigongDivisions } from '@zigong/reference-data';
 import { seedFinance } from './finance.seed';
 import { finance } from './index';
 import { IncomeRankingOrder } from './income-ranking.connection';

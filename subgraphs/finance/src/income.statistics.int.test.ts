@@ -1,6 +1,6 @@
 import { decimalToCents, encodeCursor, type Identity } from '@zigong/kit';
 import { type DepartmentHarness, departmentHarness } from '@zigong/kit/testing';
-import { CITY, DISTRICTS, GANTANG, RONGBIAN, VILLAGE_COUNT, YANTAN, zigongDivisions, ZILIUJING } from '@zigong/reference';
+import { CITY, DISTRICTS, GANTANG, RONGBIAN, VILLAGE_COUNT, YANTAN, zigongDivisions, ZILIUJING } from '@zigong/reference-data';
 import { finance } from './index';
 
 /**

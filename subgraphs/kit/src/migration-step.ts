@@ -6,7 +6,7 @@ import type { AnyDepartment } from './department';
  * The deployment's migration step for one department: its migrations (and, with --seed, its
  * idempotent reference data) on DATABASE_URL. Two entry points run it: the department's own
  * (`node subgraphs/<name>/dist/migrate.js [--seed]`, through migrateMain) and the registry's
- * (`node infra/local/dist/migrate.js <name> [--seed]`, which the deployment files use). It never
+ * (`node packages/cli/dist/migrate.js <name> [--seed]`, which the deployment files use). It never
  * starts a Postgres of its own. Re-runnable: it holds a Postgres advisory lock per department while
  * it works, so replicas starting together migrate one after the other (the later ones find nothing
  * to do), and it gives up after MIGRATE_LOCK_TIMEOUT_SECONDS (default 300) rather than hang behind a

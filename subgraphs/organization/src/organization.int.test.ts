@@ -1,5 +1,5 @@
 import { type DepartmentHarness, departmentHarness } from '@zigong/kit/testing';
-import { CAOTANG, GANTANG, RONGBIAN, VILLAGE_COUNT, ZILIUJING } from '@zigong/reference';
+import { CAOTANG, GANTANG, RONGBIAN, VILLAGE_COUNT, ZILIUJING } from '@zigong/reference-data';
 import { organization } from './index';
 import { seedOrganization } from './organization.seed';
 import { RegionCache, regionCache } from './region.cache';

@@ -10,7 +10,7 @@ import {
   YANTAN,
   ZILIUJING,
   zigongDivisions,
-} from '@zigong/reference';
+} from '@zigong/reference-data';
 import type { DataSource } from 'typeorm';
 
 const ALL_FOCUS = ['TALENT', 'INDUSTRY', 'SOCIAL_GOVERNANCE'];

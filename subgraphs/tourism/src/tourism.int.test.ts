@@ -1,6 +1,6 @@
 import type { Identity } from '@zigong/kit';
 import { type DepartmentHarness, departmentHarness } from '@zigong/kit/testing';
-import { CAOTANG, FEILONGXIA, YANTAN, ZILIUJING, zigongDivisions } from '@zigong/reference';
+import { CAOTANG, FEILONGXIA, YANTAN, ZILIUJING, zigongDivisions } from '@zigong/reference-data';
 import { tourism } from './index';
 import { FEILONGXIA_ALLIANCE, seedTourism, tourismReferenceData } from './tourism.seed';
 

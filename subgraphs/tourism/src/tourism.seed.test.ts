@@ -1,4 +1,4 @@
-import { CAOTANG, FEILONGXIA, ZILIUJING, zigongDivisions } from '@zigong/reference';
+import { CAOTANG, FEILONGXIA, ZILIUJING, zigongDivisions } from '@zigong/reference-data';
 import { FEILONGXIA_ALLIANCE, tourismReferenceData } from './tourism.seed';
 
 const data = tourismReferenceData();

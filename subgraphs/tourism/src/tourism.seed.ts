@@ -1,5 +1,5 @@
 import { type SeedReport, seedTransaction } from '@zigong/kit';
-import { CAOTANG, DISTRICTS, FEILONGXIA, seededRandom, TOWN_NAMES, zigongDivisions } from '@zigong/reference';
+import { CAOTANG, DISTRICTS, FEILONGXIA, seededRandom, TOWN_NAMES, zigongDivisions } from '@zigong/reference-data';
 import type { DataSource } from 'typeorm';
 
 /** Ids of the reference alliances and platforms: readable, and stable across runs and machines. */

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn, spawnSync, type SpawnSyncReturns } from 'node
 import { appendFileSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ROOT } from '@zigong/local';
+import { ROOT } from '@zigong/cli';
 
 /**
  * A throw-away copy of the repository, committed in a git repository of its own, so a lifecycle
@@ -32,7 +32,7 @@ export function copyRepository(): RepositoryCopy {
       mkdirSync(dirname(join(root, file)), { recursive: true });
       copyFileSync(source, join(root, file));
     }
-    for (const pkg of ['gateway', 'infra/local', ...readdirSync(join(ROOT, 'subgraphs')).map((name) => `subgraphs/${name}`)]) {
+    for (const pkg of ['gateway', 'packages/cli', ...readdirSync(join(ROOT, 'subgraphs')).map((name) => `subgraphs/${name}`)]) {
       if (existsSync(join(ROOT, pkg, 'dist')) && existsSync(join(root, pkg))) cpSync(join(ROOT, pkg, 'dist'), join(root, pkg, 'dist'), { recursive: true });
     }
     for (const folder of ['.', ...workspaceFolders()]) {

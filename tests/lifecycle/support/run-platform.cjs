@@ -1,4 +1,4 @@
-// Runs a repository copy's platform like `npm start` (infra/local/src/start.ts), but on a given
+// Runs a repository copy's platform like `npm start` (packages/cli/src/start.ts), but on a given
 // database and on free ports, so it can run beside anything else: argv is <root> <databaseUrl>.
 // Reports { gateway, subgraphs } over IPC when everything answers; SIGTERM, or the parent going
 // away, stops every service.
@@ -6,7 +6,7 @@ const { randomBytes } = require('node:crypto');
 const { join } = require('node:path');
 
 const [root, databaseUrl] = process.argv.slice(2);
-const local = require(join(root, 'infra', 'local', 'dist', 'index.js'));
+const local = require(join(root, 'packages', 'cli', 'dist', 'index.js'));
 
 let services = [];
 let stopping;

@@ -1,8 +1,0 @@
-import { main } from './query.cli';
-
-/**
- * The entry of `npm run query` (`node infra/local/dist/query.js <file.graphql> [options]`). The
- * command is in query.cli.ts (arguments, exit codes), query.client.ts (HTTP to the gateway),
- * query.flatten.ts (result → rows) and query.format.ts (json, csv, table).
- */
-if (require.main === module) main();

@@ -1,0 +1,216 @@
+import type { Deployment } from 'kubernetes-types/apps/v1';
+import type { PodTemplateSpec } from 'kubernetes-types/core/v1';
+import { GATEWAY_NODE_OPTIONS, SUBGRAPH_NODE_OPTIONS } from '../../processes';
+import { type Department, GATEWAY_PORT, MAX_SURGE, METRICS_PORT, type OverlaySpec, SECRETS, SUPERGRAPH_DIR } from '../model';
+import { GATEWAY_ROUTING, GATEWAY_SETTINGS, labels, NAME, SUBGRAPH_SETTINGS, TRACING } from './names';
+import { CONTAINER_SECURITY, configEnv, podBase, probes, run, secretEnv, spread, TMP_MOUNT, TMP_VOLUME, value } from './pod-spec';
+
+/** The Deployments: each department's, the gateway's, and the local overlay's Postgres and Redis. */
+
+/** A long-running Deployment's frame: the HPA owns replicas; one extra pod at a time, none taken early. */
+export function deployment(name: string, component: string, template: PodTemplateSpec): Deployment {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, labels: labels(name, component) },
+    spec: {
+      revisionHistoryLimit: 5,
+      // A rollout that makes no progress (an init container failing, say) is reported failed after this.
+      progressDeadlineSeconds: 300,
+      selector: { matchLabels: { [NAME]: name } },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: MAX_SURGE, maxUnavailable: 0 } },
+      template,
+    },
+  };
+}
+
+export function departmentDeployment(d: Department): Deployment {
+  const migrator = secretEnv('DATABASE_URL', SECRETS.migrate, d.name);
+  const initResources = { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '320Mi' } };
+  return deployment(d.name, 'subgraph', {
+    metadata: { labels: labels(d.name, 'subgraph') },
+    spec: {
+      ...podBase(),
+      terminationGracePeriodSeconds: 30,
+      topologySpreadConstraints: spread(d.name),
+      initContainers: [
+        {
+          name: 'bootstrap',
+          ...run('node', 'packages/cli/dist/bootstrap.js', d.name),
+          // SUBGRAPH_MODE: production refuses example and guessable passwords, local (its overlay) takes the examples.
+          env: [migrator, secretEnv(d.databaseUrlVariable, SECRETS.database, d.name), configEnv('SUBGRAPH_MODE', SUBGRAPH_SETTINGS)],
+          resources: initResources,
+          securityContext: CONTAINER_SECURITY,
+          volumeMounts: [TMP_MOUNT],
+        },
+        {
+          name: 'migrate',
+          ...run('node', 'packages/cli/dist/migrate.js', d.name, '--seed'),
+          env: [migrator, value('MIGRATE_LOCK_TIMEOUT_SECONDS', '240')],
+          resources: initResources,
+          securityContext: CONTAINER_SECURITY,
+          volumeMounts: [TMP_MOUNT],
+        },
+      ],
+      containers: [
+        {
+          name: d.name,
+          ...run('node', `subgraphs/${d.name}/dist/main.js`),
+          ports: [{ name: 'http', containerPort: d.port }],
+          env: [
+            value('PORT', String(d.port)),
+            value('HOST', '0.0.0.0'),
+            secretEnv('DATABASE_URL', SECRETS.database, d.name),
+            configEnv('DB_POOL_SIZE', SUBGRAPH_SETTINGS),
+            configEnv('SUBGRAPH_MODE', SUBGRAPH_SETTINGS),
+            secretEnv('GATEWAY_SIGNING_SECRET', SECRETS.signing, 'secret'),
+            // Where the replicas share the nonces of the signatures they accepted: without it a
+            // request captured on its way to one replica could be replayed to another within 60 s.
+            secretEnv('REDIS_URL', SECRETS.signing, 'redis-url', true),
+            value('LOG_LEVEL', 'info'),
+            value('NODE_OPTIONS', SUBGRAPH_NODE_OPTIONS),
+          ],
+          envFrom: [{ configMapRef: { name: TRACING, optional: true } }],
+          ...probes(),
+          lifecycle: { preStop: { exec: { command: ['sleep', '5'] } } },
+          resources: { requests: { cpu: '100m', memory: '160Mi' }, limits: { cpu: '1', memory: '320Mi' } },
+          securityContext: CONTAINER_SECURITY,
+          volumeMounts: [TMP_MOUNT],
+        },
+      ],
+      volumes: [TMP_VOLUME],
+    },
+  });
+}
+
+export function gatewayDeployment(): Deployment {
+  return deployment('gateway', 'gateway', {
+    metadata: {
+      labels: labels('gateway', 'gateway'),
+      annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(METRICS_PORT), 'prometheus.io/path': '/metrics' },
+    },
+    spec: {
+      ...podBase(),
+      terminationGracePeriodSeconds: 30,
+      topologySpreadConstraints: spread('gateway'),
+      containers: [
+        {
+          name: 'gateway',
+          ...run('node', 'gateway/dist/main.js'),
+          ports: [
+            { name: 'http', containerPort: GATEWAY_PORT },
+            { name: 'metrics', containerPort: METRICS_PORT },
+          ],
+          env: [
+            value('GATEWAY_MODE', 'production'),
+            value('HOST', '0.0.0.0'),
+            value('GATEWAY_PORT', String(GATEWAY_PORT)),
+            value('METRICS_PORT', String(METRICS_PORT)),
+            value('SUPERGRAPH_PATH', `${SUPERGRAPH_DIR}/supergraph.graphql`),
+            secretEnv('GATEWAY_SIGNING_SECRET', SECRETS.signing, 'secret'),
+            secretEnv('JWT_SECRET', SECRETS.gateway, 'jwt-secret', true),
+            secretEnv('REDIS_URL', SECRETS.gateway, 'redis-url', true),
+            value('NODE_OPTIONS', GATEWAY_NODE_OPTIONS),
+          ],
+          envFrom: [
+            { configMapRef: { name: GATEWAY_ROUTING } },
+            { configMapRef: { name: GATEWAY_SETTINGS, optional: true } },
+            { configMapRef: { name: TRACING, optional: true } },
+          ],
+          ...probes(),
+          lifecycle: { preStop: { exec: { command: ['sleep', '5'] } } },
+          resources: { requests: { cpu: '200m', memory: '192Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+          securityContext: CONTAINER_SECURITY,
+          volumeMounts: [{ name: 'supergraph', mountPath: SUPERGRAPH_DIR, readOnly: true }, TMP_MOUNT],
+        },
+      ],
+      volumes: [{ name: 'supergraph', configMap: { name: 'supergraph' } }, TMP_VOLUME],
+    },
+  });
+}
+
+/** Postgres 16 for the local overlay only: one pod, its data gone with it. */
+export function localPostgresDeployment(overlay: OverlaySpec): Deployment {
+  const pgIsReady = { exec: { command: ['pg_isready', '-U', 'zigong', '-d', 'zigong'] } };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'postgres', labels: labels('postgres', 'database') },
+    spec: {
+      replicas: 1,
+      strategy: { type: 'Recreate' },
+      selector: { matchLabels: { [NAME]: 'postgres' } },
+      template: {
+        metadata: { labels: labels('postgres', 'database') },
+        spec: {
+          enableServiceLinks: false,
+          automountServiceAccountToken: false,
+          securityContext: { runAsNonRoot: true, runAsUser: 999, runAsGroup: 999, fsGroup: 999, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: 'postgres',
+              image: 'postgres:16-bookworm',
+              args: ['-c', `max_connections=${overlay.postgres.maxConnections}`],
+              env: [
+                value('POSTGRES_USER', 'zigong'),
+                value('POSTGRES_DB', 'zigong'),
+                secretEnv('POSTGRES_PASSWORD', SECRETS.localPostgres, 'password'),
+                value('PGDATA', '/var/lib/postgresql/data/pgdata'),
+              ],
+              ports: [{ name: 'postgres', containerPort: 5432 }],
+              readinessProbe: { ...pgIsReady, periodSeconds: 5 },
+              livenessProbe: { ...pgIsReady, initialDelaySeconds: 30, periodSeconds: 10 },
+              resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+              securityContext: CONTAINER_SECURITY,
+              volumeMounts: [
+                { name: 'data', mountPath: '/var/lib/postgresql/data' },
+                { name: 'run', mountPath: '/var/run/postgresql' },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'data', emptyDir: {} },
+            { name: 'run', emptyDir: {} },
+            { name: 'tmp', emptyDir: {} },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** Redis 7 for the local overlay only: nothing persisted. */
+export function localRedisDeployment(): Deployment {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'redis', labels: labels('redis', 'cache') },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { [NAME]: 'redis' } },
+      template: {
+        metadata: { labels: labels('redis', 'cache') },
+        spec: {
+          enableServiceLinks: false,
+          automountServiceAccountToken: false,
+          securityContext: { runAsNonRoot: true, runAsUser: 999, runAsGroup: 999, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: 'redis',
+              image: 'redis:7-bookworm',
+              args: ['redis-server', '--save', '', '--appendonly', 'no'],
+              ports: [{ name: 'redis', containerPort: 6379 }],
+              readinessProbe: { exec: { command: ['redis-cli', 'ping'] }, periodSeconds: 5 },
+              livenessProbe: { tcpSocket: { port: 'redis' }, periodSeconds: 10 },
+              resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
+              securityContext: CONTAINER_SECURITY,
+              volumeMounts: [{ name: 'data', mountPath: '/data' }],
+            },
+          ],
+          volumes: [{ name: 'data', emptyDir: {} }],
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * The `zigong` binary (packages/cli/src/zigong.ts), as a user runs it, built: its help lists every
+ * verb, each verb's help has examples, a wrong invocation is a clear message and exit 2, and a
+ * right one runs the verb's program.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '../..');
+const ZIGONG = join(ROOT, 'packages/cli/dist/zigong.js');
+
+const zigong = (...args: string[]) => spawnSync(process.execPath, [ZIGONG, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+
+const VERBS = [['dev'], ['seed'], ['reset'], ['migrate'], ['bootstrap'], ['compose'], ['subgraph', 'check'], ['department', 'new'], ['data', 'generate'], ['query'], ['token'], ['deploy', 'generate']];
+
+beforeAll(() => {
+  if (!existsSync(ZIGONG)) throw new Error(`${ZIGONG} is not built; run \`npm run build\` first.`);
+});
+
+describe('zigong', () => {
+  it('lists every verb group in --help', () => {
+    const help = zigong('--help');
+    expect(help.status).toBe(0);
+    for (const [group] of VERBS) expect(help.stdout).toMatch(new RegExp(`^  ${group}\\b`, 'm'));
+    expect(zigong('subgraph', '--help').stdout).toMatch(/^  check\b/m);
+    expect(zigong('department', '--help').stdout).toMatch(/^  new\b/m);
+    expect(zigong('deploy', '--help').stdout).toMatch(/^  generate\b/m);
+  });
+
+  it.each(VERBS)('%s %s: --help shows examples', (...verb) => {
+    const help = zigong(...verb, '--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('Examples:');
+    expect(help.stdout).toContain(`$ zigong ${verb.join(' ')}`);
+  });
+
+  it.each([
+    [['migrate'], /missing required argument 'department'/],
+    [['migrate', 'nosuch'], /"nosuch" is not a department in supergraph\.yaml; registered: organization, agriculture, finance, tourism/],
+    [['migrate', 'Finance'], /"Finance" is not a department name/],
+    [['migrate', 'finance', '--sead'], /unknown option '--sead'/],
+    [['bootstrap', 'finance', 'nosuch'], /"nosuch" is not a department in supergraph\.yaml/],
+    [['subgraph', 'check'], /missing required argument 'department'/],
+    [['subgraph', 'check', 'nosuch'], /"nosuch" is not a department/],
+    [['department', 'new', 'finance'], /NAME_TAKEN/],
+    [['department', 'new', 'kit'], /RESERVED_NAME/],
+    [['department', 'new', 'two-words'], /INVALID_NAME/],
+    [['data', 'generate'], /required option '--scale <n>' not specified/],
+    [['data', 'generate', '--scale', '0'], /must be a whole number from 1 to 1000/],
+    [['query'], /missing required argument 'file'/],
+    [['query', 'q.graphql', '--format', 'xml'], /--format must be one of json, csv, table; got "xml"/],
+    [['query', 'q.graphql', '--bom'], /--bom goes with --format csv/],
+    [['query', 'q.graphql', '--variables', '[1]'], /--variables must be a JSON object/],
+    [['token'], /required option '--sub <who>' not specified/],
+    [['seed', 'extra'], /too many arguments/],
+    [['deploy'], /Usage: zigong deploy/],
+    [['serve'], /unknown command 'serve'/],
+  ])('refuses zigong %j with a clear message and exit 2', (args, message) => {
+    const run = zigong(...args);
+    expect(run.stderr).toMatch(message);
+    expect(run.status).toBe(2);
+  });
+
+  it('token: runs the gateway\'s token program with the options given', () => {
+    const run = zigong('token', '--sub', 'alice', '--scope', 'finance:write', '--expires', '5m');
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const [, payload] = run.stdout.trim().split('.');
+    expect(JSON.parse(Buffer.from(payload, 'base64url').toString())).toMatchObject({ sub: 'alice', scope: 'finance:write' });
+  });
+});
