@@ -28,6 +28,12 @@ describe('zigong', () => {
     expect(zigong('deploy', '--help').stdout).toMatch(/^  generate\b/m);
   });
 
+  it('is on the PATH of npm scripts and npx after npm ci: node_modules/.bin/zigong runs the built program', () => {
+    const linked = spawnSync(join(ROOT, 'node_modules/.bin/zigong'), ['--help'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(linked.status).toBe(0);
+    expect(linked.stdout).toMatch(/^Usage: zigong/);
+  });
+
   it.each(VERBS)('%s %s: --help shows examples', (...verb) => {
     const help = zigong(...verb, '--help');
     expect(help.status).toBe(0);
