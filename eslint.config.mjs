@@ -71,7 +71,6 @@ export default tseslint.config(
           './packages/*/tsconfig.json',
           './subgraphs/*/tsconfig.json',
           './gateway/tsconfig.json',
-          './infra/*/tsconfig.json',
           './packages/explorer/tsconfig.dashboard.json',
           './bench/tsconfig.json',
           './tests/reliability/tsconfig.json',
