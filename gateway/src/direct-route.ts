@@ -3,6 +3,7 @@ import { QueryPlanner } from '@apollo/query-planner';
 import {
   answerType,
   encodeIdentity,
+  fragmentsOf,
   IDENTITY_HEADER,
   type Identity,
   inSpan,
@@ -30,7 +31,7 @@ import { LRUCache } from 'lru-cache';
 import type { IncomingMessage } from 'node:http';
 import { errorFromAnswer, type SubgraphClient } from './datasource';
 import { costExtension, type CostModel, type DemandLimits, EMPTY_COST_MODEL, estimateCost } from './demand-control';
-import { fragmentsOf, type ParsedQuery } from './documents';
+import type { ParsedQuery } from './documents';
 import type { Metrics } from './metrics';
 import { fetchIsClientOperation } from './operation-match';
 

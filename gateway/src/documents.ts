@@ -1,4 +1,4 @@
-import { type DocumentNode, type FragmentDefinitionNode, Kind, parse } from 'graphql';
+import { type DocumentNode, Kind, parse } from 'graphql';
 import { LRUCache } from 'lru-cache';
 
 export interface ParsedQuery {
@@ -49,13 +49,4 @@ export function persistedQueryHash(body: unknown, url: URL): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** The fragment definitions of a document, by name. */
-export function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  }
-  return fragments;
 }

@@ -22,7 +22,7 @@ import {
   typeFromAST,
   type ValueNode,
 } from 'graphql';
-import { fragmentsOf } from './documents';
+import { fragmentsOf } from '@zigong/platform';
 
 /**
  * A selection set reduced to what decides the answer's shape: fields by response key in order of

@@ -1,4 +1,5 @@
 export * from './apollo';
+export * from './document-shape';
 export * from './env';
 export * from './errors';
 export * from './http';

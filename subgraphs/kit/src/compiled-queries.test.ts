@@ -2,8 +2,8 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { GraphQLError, GraphQLInt, GraphQLObjectType, GraphQLSchema, GraphQLString, parse } from 'graphql';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApollo, createLogger, graphqlHttpHandler, platformErrorFormatter } from '@zigong/platform';
-import { compiledQueryResponder, fieldsThroughFragments } from './compiled-queries';
+import { createApollo, createLogger, graphqlHttpHandler, measureShape, platformErrorFormatter } from '@zigong/platform';
+import { compiledQueryResponder } from './compiled-queries';
 
 /*
  * The compiled path against Apollo Server on a schema of its own, without a database: errors that
@@ -97,8 +97,8 @@ describe('documents whose fragments fan out', () => {
     `{ ...F0 } ${Array.from({ length: levels }, (_, i) => (i === levels - 1 ? `fragment F${i} on Query { hello }` : `fragment F${i} on Query { ${`...F${i + 1} `.repeat(10)} }`)).join(' ')}`;
 
   it('counts fields once per path, each fragment once', () => {
-    expect(fieldsThroughFragments(parse(fanOut(9)))).toBe(10 ** 8);
-    expect(fieldsThroughFragments(parse('{ hello ...A } fragment A on Query { count ...A }'))).toBe(2);
+    expect(measureShape(parse(fanOut(9))).fields).toBe(10 ** 8);
+    expect(measureShape(parse('{ hello ...A } fragment A on Query { count ...A }')).fields).toBe(2);
   });
 
   it('are answered by Apollo, never compiled: nine levels would take graphql-jit about 20 s', async () => {

@@ -1,21 +1,8 @@
 import { compileQuery, type CompiledQuery, isCompiledQuery } from 'graphql-jit';
-import {
-  BREAK,
-  type DocumentNode,
-  type FragmentDefinitionNode,
-  GraphQLError,
-  type GraphQLFormattedError,
-  type GraphQLSchema,
-  Kind,
-  parse,
-  type SelectionSetNode,
-  specifiedRules,
-  validate,
-  visit,
-} from 'graphql';
+import { BREAK, GraphQLError, type GraphQLFormattedError, type GraphQLSchema, Kind, parse, specifiedRules, validate, visit } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import type { IncomingMessage } from 'node:http';
-import { answerType, isJsonBody, plainGraphQLBody, type Shortcut } from '@zigong/platform';
+import { answerType, isJsonBody, measureShape, plainGraphQLBody, type Shortcut } from '@zigong/platform';
 
 /** Documents kept compiled: the gateway sends each subgraph a bounded set of query shapes. */
 const MAX_DOCUMENTS = 256;
@@ -97,7 +84,7 @@ function compile(schema: GraphQLSchema, query: string, operationName: string | u
   try {
     const document = parse(query);
     if (validate(schema, document, specifiedRules).length > 0 || !isPlainQuery(document, operationName)) return { declined: true };
-    if (fieldsThroughFragments(document) > MAX_COMPILED_FIELDS) return { declined: true };
+    if (measureShape(document).fields > MAX_COMPILED_FIELDS) return { declined: true };
     const compiled = compileQuery(schema, document, operationName);
     return isCompiledQuery(compiled) ? { compiled } : { declined: true };
   } catch {
@@ -121,36 +108,6 @@ function isPlainQuery(document: ReturnType<typeof parse>, operationName: string 
     },
   });
   return !introspects;
-}
-
-/** Fields of every operation counted once per path through the fragments (each fragment counted once, then reused). */
-export function fieldsThroughFragments(document: DocumentNode): number {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  const counted = new Map<string, number>();
-  const counting = new Set<string>();
-  const count = (set: SelectionSetNode): number => {
-    let total = 0;
-    for (const selection of set.selections) {
-      if (selection.kind === Kind.FIELD) total += 1 + (selection.selectionSet ? count(selection.selectionSet) : 0);
-      else if (selection.kind === Kind.INLINE_FRAGMENT) total += count(selection.selectionSet);
-      else {
-        const name = selection.name.value;
-        const fragment = fragments.get(name);
-        if (!fragment || counting.has(name)) continue;
-        if (!counted.has(name)) {
-          counting.add(name);
-          counted.set(name, count(fragment.selectionSet));
-          counting.delete(name);
-        }
-        total += counted.get(name)!;
-      }
-    }
-    return total;
-  };
-  let total = 0;
-  for (const definition of document.definitions) if (definition.kind === Kind.OPERATION_DEFINITION) total += count(definition.selectionSet);
-  return total;
 }
 
 /** The status and headers errors ask for through `extensions.http`, as Apollo merges them. */
