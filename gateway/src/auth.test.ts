@@ -3,12 +3,12 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
-import { createAuthenticator, mintToken } from './auth';
+import { createAuthenticator, mintToken } from '@zigong/platform';
 import { loadGatewayConfig } from './config';
 import { startGateway } from './gateway';
 
 const SECRET = 'a-secret-that-is-at-least-32-bytes-long!';
-const authenticate = createAuthenticator({ jwtSecret: SECRET, allowAnonymousReads: true });
+const authenticate = createAuthenticator({ jwtSecret: SECRET });
 const codeOf = (promise: Promise<unknown>) =>
   promise.then(
     () => 'accepted',
@@ -60,7 +60,7 @@ describe('bearer tokens', () => {
     it('accepts a lifetime up to the maximum, and a clock a little ahead', async () => {
       expect(await authenticate(`Bearer ${await hs256({ iat: now, exp: now + 86_400 })}`)).toEqual({ sub: 'mallory', scopes: ['finance:write'] });
       expect(await authenticate(`Bearer ${await hs256({ iat: now + 30, exp: now + 600 })}`)).toMatchObject({ sub: 'mallory' });
-      const strict = createAuthenticator({ jwtSecret: SECRET, allowAnonymousReads: true, maxTokenAgeSeconds: 900 });
+      const strict = createAuthenticator({ jwtSecret: SECRET, maxTokenAgeSeconds: 900 });
       expect(await codeOf(strict(`Bearer ${await hs256({ iat: now, exp: now + 3_600 })}`))).toMatch(/lives 3600 s, longer than the 900 s allowed/);
       expect(await codeOf(strict(`Bearer ${await mintToken(SECRET, { sub: 'a', scope: '', expiresIn: '15m' })}`))).toBe('accepted');
     });
@@ -81,7 +81,7 @@ describe('bearer tokens', () => {
     afterAll(() => new Promise((done) => server.close(done)));
 
     it('verifies ES256 tokens with issuer and audience', async () => {
-      const viaJwks = createAuthenticator({ jwksUrl: url, issuer: 'https://idp.example', audience: 'zigong', allowAnonymousReads: false });
+      const viaJwks = createAuthenticator({ jwksUrl: url, issuer: 'https://idp.example', audience: 'zigong' });
       const sign = (issuer: string) =>
         new SignJWT({ scope: 'tourism:write' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject('bob').setIssuer(issuer).setAudience('zigong').setIssuedAt().setExpirationTime('5m').sign(privateKey);
       expect(await viaJwks(`Bearer ${await sign('https://idp.example')}`)).toEqual({ sub: 'bob', scopes: ['tourism:write'] });
@@ -89,7 +89,7 @@ describe('bearer tokens', () => {
     });
 
     it('refuses the identity provider’s tokens for another application, and ones without exp or living for ever', async () => {
-      const viaJwks = createAuthenticator({ jwksUrl: url, issuer: 'https://idp.example', audience: 'zigong', allowAnonymousReads: false });
+      const viaJwks = createAuthenticator({ jwksUrl: url, issuer: 'https://idp.example', audience: 'zigong' });
       const idpToken = (audience: string, lifetime: (token: SignJWT) => SignJWT) =>
         lifetime(new SignJWT({ scope: 'finance:write' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject('bob').setIssuer('https://idp.example').setAudience(audience).setIssuedAt()).sign(privateKey);
       const fiveMinutes = (token: SignJWT) => token.setExpirationTime('5m');
@@ -176,7 +176,7 @@ describe('with JWKS_URL set, HS256 is off', () => {
 
   it('refuses a token signed with JWT_SECRET even though JWT_SECRET is set, and warns at start', async () => {
     const logger = { info: jest.fn(), warn: jest.fn() };
-    const both = createAuthenticator({ jwtSecret: SECRET, jwksUrl: endpoint.url, allowAnonymousReads: false }, { logger: logger as never });
+    const both = createAuthenticator({ jwtSecret: SECRET, jwksUrl: endpoint.url }, { logger: logger as never });
     try {
       expect(logger.warn).toHaveBeenCalledWith(expect.stringMatching(/^JWT_SECRET is ignored: with JWKS_URL set, only RS256\/ES256 tokens/));
       const hs256 = await mintToken(SECRET, { sub: 'mallory', scope: 'finance:write' });
@@ -197,7 +197,7 @@ describe('a JWKS that cannot be fetched', () => {
     const logger = { info: jest.fn(), warn: jest.fn() };
     let failures = 0;
     const authenticate = createAuthenticator(
-      { jwksUrl: endpoint.url, allowAnonymousReads: false },
+      { jwksUrl: endpoint.url },
       { logger: logger as never, jwksFetchFailures: { inc: () => void failures++ }, retryMs: { first: 50, max: 200 } },
     );
     try {
@@ -245,7 +245,7 @@ describe('a JWKS that cannot be fetched', () => {
     let fetches = 0;
     endpoint.server!.on('request', () => void fetches++);
     const authenticate = createAuthenticator(
-      { jwksUrl: endpoint.url, allowAnonymousReads: false },
+      { jwksUrl: endpoint.url },
       { jwksFetchFailures: { inc: () => void failures++ }, retryMs: { first: 60_000, max: 60_000 } },
     );
     try {

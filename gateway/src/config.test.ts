@@ -32,9 +32,9 @@ describe('gateway configuration', () => {
   it('in production needs a way to verify tokens, a signing secret, an issuer and an audience, and says all at once', () => {
     expect(problemsOf({ GATEWAY_MODE: 'production' })).toEqual([
       'GATEWAY_MODE=production needs JWKS_URL or JWT_SECRET.',
-      'GATEWAY_MODE=production needs GATEWAY_SIGNING_SECRET, shared with the subgraphs.',
       'GATEWAY_MODE=production needs JWT_ISSUER: tokens are accepted only when their "iss" claim names it.',
       'GATEWAY_MODE=production needs JWT_AUDIENCE: tokens are accepted only when their "aud" claim names it.',
+      'GATEWAY_MODE=production needs GATEWAY_SIGNING_SECRET, shared with the subgraphs.',
     ]);
     expect(() => loadGatewayConfig({ GATEWAY_MODE: 'production', JWT_SECRET: JWT })).toThrow(/needs GATEWAY_SIGNING_SECRET/);
   });
@@ -51,9 +51,9 @@ describe('gateway configuration', () => {
   it('is production when GATEWAY_MODE is not set: no development secret, no anonymous reads, and how to run on a laptop', () => {
     expect(problemsOf({})).toEqual([
       'GATEWAY_MODE=production needs JWKS_URL or JWT_SECRET.',
-      'GATEWAY_MODE=production needs GATEWAY_SIGNING_SECRET, shared with the subgraphs.',
       'GATEWAY_MODE=production needs JWT_ISSUER: tokens are accepted only when their "iss" claim names it.',
       'GATEWAY_MODE=production needs JWT_AUDIENCE: tokens are accepted only when their "aud" claim names it.',
+      'GATEWAY_MODE=production needs GATEWAY_SIGNING_SECRET, shared with the subgraphs.',
       'GATEWAY_MODE is not set, so the gateway runs in production mode; on a laptop, set GATEWAY_MODE=local (npm start does).',
     ]);
     const { GATEWAY_MODE: _, ...unset } = PRODUCTION;

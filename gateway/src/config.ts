@@ -1,21 +1,11 @@
-import { EnvReader, LOCAL_JWT_SECRET, LOG_LEVELS, type LogLevel, passwordIn, productionSecretProblems } from '@zigong/platform';
+import { EnvReader, LOCAL_JWT_SECRET, LOG_LEVELS, type LogLevel, passwordIn, productionSecretProblems, readTokenConfig, type TokenConfig } from '@zigong/platform';
 import { resolve } from 'node:path';
-import { DEFAULT_MAX_TOKEN_AGE_SECONDS } from './auth';
 import type { DemandLimits } from './demand-control';
 import { DEFAULT_RATE_LIMITS, parseRateLimits, type RateLimitConfig } from './rate-limit';
 
 export type GatewayMode = 'local' | 'production';
 
-export interface AuthConfig {
-  /** HS256 secret for tokens minted locally (`npm run token`); ignored when jwksUrl is set. */
-  jwtSecret?: string;
-  /** JWKS endpoint for RS256/ES256 tokens from an identity provider; with it, HS256 is off. */
-  jwksUrl?: string;
-  /** Required in production: without them any token the identity provider issues, to any application, would do. */
-  issuer?: string;
-  audience?: string;
-  /** JWT_MAX_TOKEN_AGE: the longest a token may live (exp - iat), and the oldest its `iat` may be. */
-  maxTokenAgeSeconds?: number;
+export interface AuthConfig extends TokenConfig {
   /** Whether queries without a token are served; mutations always need one. */
   allowAnonymousReads: boolean;
 }
@@ -83,9 +73,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     const match = SUBGRAPH_URL.exec(key);
     if (match) subgraphUrls[match[1].toLowerCase()] = read.url(key, ['http:', 'https:']);
   }
-  const jwksUrl = read.optionalUrl('JWKS_URL', ['https:', 'http:']);
-  // With a JWKS only the identity provider's tokens are accepted: no development secret by default.
-  const jwtSecret = read.secret('JWT_SECRET') ?? (production || jwksUrl ? undefined : LOCAL_JWT_SECRET);
+  const { tokens, problems: tokenProblems } = readTokenConfig(read, production, 'GATEWAY_MODE');
   const redisUrl = read.optionalUrl('REDIS_URL', ['redis:', 'rediss:']);
   const config: GatewayConfig = {
     mode,
@@ -124,11 +112,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     operationsDir: resolve(read.string('OPERATIONS_DIR', resolve(__dirname, '../../schema/operations'))),
     subgraphUrls,
     auth: {
-      jwtSecret,
-      jwksUrl,
-      issuer: read.optional('JWT_ISSUER'),
-      audience: read.optional('JWT_AUDIENCE'),
-      maxTokenAgeSeconds: read.durationSeconds('JWT_MAX_TOKEN_AGE', DEFAULT_MAX_TOKEN_AGE_SECONDS, { min: 60, max: 30 * 86_400 }),
+      ...tokens,
       allowAnonymousReads: read.bool('ALLOW_ANONYMOUS_READS', !production),
     },
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 1_000_000, { min: 1_000 }),
@@ -141,19 +125,14 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     // Every problem at once, each naming its variable: a public or guessable secret lets anyone
     // mint tokens (JWT_SECRET, even one a JWKS_URL makes unused) or sign subgraph requests as the
     // gateway, and one value in both roles gives away the second with the first.
-    const problems: string[] = [];
-    if (!jwtSecret && !jwksUrl) problems.push('GATEWAY_MODE=production needs JWKS_URL or JWT_SECRET.');
+    const problems = [...tokenProblems];
     if (!config.signingSecret) problems.push('GATEWAY_MODE=production needs GATEWAY_SIGNING_SECRET, shared with the subgraphs.');
     const secrets = [
-      { name: 'JWT_SECRET', value: jwtSecret },
+      { name: 'JWT_SECRET', value: tokens.jwtSecret },
       { name: 'GATEWAY_SIGNING_SECRET', value: config.signingSecret },
       { name: 'the password in REDIS_URL', value: redisUrl && passwordIn(redisUrl) },
     ];
     problems.push(...productionSecretProblems(secrets));
-    // Without them, any token the identity provider issues to any of its applications would do here.
-    for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE']) {
-      if (read.optional(name) === undefined) problems.push(`GATEWAY_MODE=production needs ${name}: tokens are accepted only when their "${name === 'JWT_ISSUER' ? 'iss' : 'aud'}" claim names it.`);
-    }
     if (problems.length && read.optional('GATEWAY_MODE') === undefined) {
       problems.push('GATEWAY_MODE is not set, so the gateway runs in production mode; on a laptop, set GATEWAY_MODE=local (npm start does).');
     }

@@ -16,7 +16,7 @@ import {
 } from '@zigong/platform';
 import { GraphQLError } from 'graphql';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createAuthenticator } from './auth';
+import { createAuthenticator } from '@zigong/platform';
 import type { GatewayConfig } from './config';
 import { DepartmentDataSource, type GatewayContext } from './datasource';
 import { costModelOf, demandControlPlugin, EMPTY_COST_MODEL, shapeGuard } from './demand-control';

@@ -1,4 +1,5 @@
-export * from './auth';
+// Tokens are verified in the platform, which the registry shares; the gateway's users import them from here.
+export { createAuthenticator, DEFAULT_MAX_TOKEN_AGE_SECONDS, mintToken, type Authenticator } from '@zigong/platform';
 export * from './config';
 export * from './datasource';
 export * from './demand-control';

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { buildSchema, GraphQLError } from 'graphql';
-import { createAuthenticator, mintToken } from './auth';
+import { createAuthenticator, mintToken } from '@zigong/platform';
 import { queryParser } from './documents';
 import { EMPTY_COST_MODEL } from './demand-control';
 import {
@@ -157,7 +157,7 @@ describe('the caller’s address', () => {
 
 describe('the rate limiter', () => {
   const SECRET = 'a-secret-of-the-rate-limit-test-of-32-bytes';
-  const authenticate = createAuthenticator({ jwtSecret: SECRET, allowAnonymousReads: true });
+  const authenticate = createAuthenticator({ jwtSecret: SECRET });
   const schema = buildSchema('type Query { regions: [Region] region(id: ID): Region } type Region { name: String villages(first: Int): [Region] } type Mutation { rename(name: String): Region }');
   const limiter = (sets: string, persisted: Record<string, string> = {}) => {
     const config: RateLimitConfig = { sets: parseRateLimits(sets).sets, store: 'memory', trustedProxies: 0, redisPrefix: '' };

@@ -1,6 +1,6 @@
 import { runMain } from '@zigong/platform';
 import { parseArgs } from 'node:util';
-import { createAuthenticator, mintToken } from './auth';
+import { createAuthenticator, mintToken } from '@zigong/platform';
 import { loadGatewayConfig } from './config';
 
 /** `npm run token -- --sub alice --scope "finance:write"`: a bearer token for the configured secret. */

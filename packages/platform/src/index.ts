@@ -14,3 +14,4 @@ export * from './signing';
 export * from './tracing';
 export * from './replay';
 export * from './redis-ready';
+export * from './auth';

@@ -1,7 +1,25 @@
-import type { Identity, Logger } from '@zigong/platform';
 import { GraphQLError } from 'graphql';
 import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import type { AuthConfig } from './config';
+import type { EnvReader } from './env';
+import type { Identity } from './identity';
+import type { Logger } from './logger';
+import { LOCAL_JWT_SECRET } from './public-secrets';
+
+/**
+ * How bearer tokens are verified: the gateway's settings, which every service that takes tokens
+ * (the gateway, the registry) reads the same way, so one token works for both.
+ */
+export interface TokenConfig {
+  /** HS256 secret for tokens minted locally (`npm run token`); ignored when jwksUrl is set. */
+  jwtSecret?: string;
+  /** JWKS endpoint for RS256/ES256 tokens from an identity provider; with it, HS256 is off. */
+  jwksUrl?: string;
+  /** Required in production: without them any token the identity provider issues, to any application, would do. */
+  issuer?: string;
+  audience?: string;
+  /** JWT_MAX_TOKEN_AGE: the longest a token may live (exp - iat), and the oldest its `iat` may be. */
+  maxTokenAgeSeconds?: number;
+}
 
 export type Authenticate = (authorization: string | undefined) => Promise<Identity | null>;
 
@@ -110,7 +128,7 @@ function remoteKeySet(url: string, options: AuthenticatorOptions) {
  * means anonymous; a header that does not verify is refused, never ignored; a token that cannot be
  * checked because the key set cannot be fetched is answered 503 AUTH_UNAVAILABLE.
  */
-export function createAuthenticator(config: AuthConfig, options: AuthenticatorOptions = {}): Authenticator {
+export function createAuthenticator(config: TokenConfig, options: AuthenticatorOptions = {}): Authenticator {
   const jwks = config.jwksUrl ? remoteKeySet(config.jwksUrl, options) : undefined;
   // A shared secret beside an identity provider would let whoever holds it mint any identity.
   if (config.jwtSecret && jwks) {
@@ -181,4 +199,31 @@ export function mintToken(secret: string, { sub, scope, expiresIn = '1h', issuer
   if (issuer) token.setIssuer(issuer);
   if (audience) token.setAudience(audience);
   return token.sign(new TextEncoder().encode(secret));
+}
+
+/**
+ * JWKS_URL, JWT_SECRET (the development secret in local mode without a JWKS), JWT_ISSUER,
+ * JWT_AUDIENCE and JWT_MAX_TOKEN_AGE. In production it also returns what is missing: a way to
+ * verify tokens, and the issuer and audience without which any token the identity provider
+ * issues, to any of its applications, would do. `modeVariable` names the setting in messages.
+ */
+export function readTokenConfig(read: EnvReader, production: boolean, modeVariable: string): { tokens: TokenConfig; problems: string[] } {
+  const jwksUrl = read.optionalUrl('JWKS_URL', ['https:', 'http:']);
+  // With a JWKS only the identity provider's tokens are accepted: no development secret by default.
+  const jwtSecret = read.secret('JWT_SECRET') ?? (production || jwksUrl ? undefined : LOCAL_JWT_SECRET);
+  const tokens: TokenConfig = {
+    jwtSecret,
+    jwksUrl,
+    issuer: read.optional('JWT_ISSUER'),
+    audience: read.optional('JWT_AUDIENCE'),
+    maxTokenAgeSeconds: read.durationSeconds('JWT_MAX_TOKEN_AGE', DEFAULT_MAX_TOKEN_AGE_SECONDS, { min: 60, max: 30 * 86_400 }),
+  };
+  const problems: string[] = [];
+  if (production) {
+    if (!jwtSecret && !jwksUrl) problems.push(`${modeVariable}=production needs JWKS_URL or JWT_SECRET.`);
+    for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE']) {
+      if (read.optional(name) === undefined) problems.push(`${modeVariable}=production needs ${name}: tokens are accepted only when their "${name === 'JWT_ISSUER' ? 'iss' : 'aud'}" claim names it.`);
+    }
+  }
+  return { tokens, problems };
 }
