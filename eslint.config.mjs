@@ -72,6 +72,7 @@ export default tseslint.config(
           './subgraphs/*/tsconfig.json',
           './gateway/tsconfig.json',
           './packages/explorer/tsconfig.dashboard.json',
+          './packages/explorer/tsconfig.registry.json',
           './bench/tsconfig.json',
           './tests/reliability/tsconfig.json',
         ],
