@@ -129,6 +129,9 @@ export const VARIANTS_QUERY = `query RegistryVariants {
   }
 }`;
 
+/** The variants' names alone, for the links to their changelogs. */
+export const VARIANT_NAMES_QUERY = `query RegistryVariantNames { variants { name } }`;
+
 export const SUBGRAPH_QUERY = `query RegistrySubgraph($variant: String!, $subgraph: String!, $first: Int!) {
   variant(name: $variant) { name subgraphs { id } }
   subgraphVersions(variant: $variant, subgraph: $subgraph, first: $first) { ${VERSION} }
@@ -156,6 +159,10 @@ export const PAGE = 50;
 
 export async function loadVariants(client: RegistryClient): Promise<Variant[]> {
   return (await client.request<{ variants: Variant[] }>(VARIANTS_QUERY)).variants;
+}
+
+export async function loadVariantNames(client: RegistryClient): Promise<string[]> {
+  return (await client.request<{ variants: Array<{ name: string }> }>(VARIANT_NAMES_QUERY)).variants.map((variant) => variant.name);
 }
 
 export async function loadHistory(client: RegistryClient, variant: string, first = PAGE): Promise<CompositionSummary[]> {

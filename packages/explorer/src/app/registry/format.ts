@@ -85,6 +85,13 @@ export function bySeverity(changes: readonly SchemaChange[]): SchemaChange[] {
   return SEVERITIES.flatMap((severity) => changes.filter((change) => change.severity === severity));
 }
 
+/** Longer lists start folded, unless they hold something to read first: a breaking or dangerous change. */
+export const FOLD_ABOVE = 8;
+
+export function opensByDefault(changes: readonly SchemaChange[]): boolean {
+  return changes.length <= FOLD_ABOVE || changes.some((change) => change.severity !== 'SAFE');
+}
+
 /**
  * For each version (newest first, as subgraphVersions answers), the version its schema diff is
  * read against: the nearest older accepted one. A refused version was proposed against what was

@@ -6,6 +6,7 @@ import {
   loadHistory,
   loadSdl,
   loadSubgraph,
+  loadVariantNames,
   loadVariants,
   RegistryError,
   registryClient,
@@ -22,6 +23,7 @@ import {
   diffBases,
   formatTime,
   lastRefusal,
+  opensByDefault,
   parseRoute,
   provenance,
   type Route,
@@ -124,6 +126,16 @@ function changeList(changes: readonly SchemaChange[], empty: string): HTMLElemen
   );
 }
 
+/** A list of changes under a summary line that says how many of each severity; folded when long and all safe. */
+function changeBlock(heading: string, changes: readonly SchemaChange[], empty: string, className: string): HTMLElement {
+  return h(
+    'details',
+    { class: `reg-change-block ${className}`, ...(opensByDefault(changes) ? { open: '' } : {}) },
+    h('summary', {}, `${heading}: ${summarizeChanges(changes)}`),
+    changeList(changes, empty),
+  );
+}
+
 function errorList(errors: readonly string[], title: string): HTMLElement {
   return h('div', { class: 'reg-errors', role: 'group', 'aria-label': title }, h('h4', {}, title), h('ul', {}, errors.map((error) => h('li', {}, h('pre', {}, error)))));
 }
@@ -138,10 +150,10 @@ function table(caption: string, headers: string[], rows: Child[][], attributes: 
   );
 }
 
-function versionsTable(variant: string, versions: readonly SubgraphVersion[]): HTMLElement {
+function versionsTable(variant: string, versions: readonly SubgraphVersion[], caption = `Subgraphs composed in ${variant}`): HTMLElement {
   if (versions.length === 0) return h('p', { class: 'reg-note' }, 'No subgraph is composed in this variant yet.');
   return table(
-    `Subgraphs composed in ${variant}`,
+    caption,
     ['Subgraph', 'Version', 'Routing URL', 'Publisher', 'Commit', 'Published'],
     versions.map((version) => [
       link(routeHref({ page: 'subgraph', variant, subgraph: version.subgraph }), version.subgraph, { class: 'reg-subgraph-link' }),
@@ -267,11 +279,12 @@ function versionItem(version: SubgraphVersion, served: boolean, base: string | n
     h(
       'section',
       { class: 'reg-diff', 'data-diff-base': base ?? '' },
-      h('h4', {}, base ? `Subgraph schema diff against version ${shortId(base)}${diff ? ` — ${summarizeChanges(diff)}` : ''}` : 'First version: nothing to diff against'),
-      base && diff ? changeList(diff, 'Same schema as the version before (the routing URL or nothing changed).') : null,
+      base && diff
+        ? changeBlock(`Subgraph schema diff against version ${shortId(base)}`, diff, 'Same schema as that version (only the routing URL, or nothing, changed).', 'reg-diff-changes')
+        : h('p', { class: 'reg-note' }, 'First version: nothing to diff against.'),
     ),
     composition && composition.status === 'ACCEPTED'
-      ? h('section', { class: 'reg-api-changes' }, h('h4', {}, `What it did to the API schema — ${summarizeChanges(composition.changes)}`), changeList(composition.changes, 'The API schema did not change.'))
+      ? h('section', { class: 'reg-api-changes' }, changeBlock('What its publish did to the API schema', composition.changes, 'The API schema did not change.', 'reg-api-change-list'))
       : null,
     sdl,
   );
@@ -303,18 +316,14 @@ function changelogEntry(composition: CompositionSummary): HTMLElement {
     ),
     refused
       ? errorList(composition.errors, 'Why it was refused')
-      : h(
-          'details',
-          { class: 'reg-entry-changes', ...(composition.changes.some((change) => change.severity !== 'SAFE') ? { open: '' } : {}) },
-          h('summary', {}, `API schema: ${summarizeChanges(composition.changes)}`),
-          changeList(composition.changes, 'The API schema did not change.'),
-        ),
+      : changeBlock('API schema', composition.changes, 'The API schema did not change.', 'reg-entry-changes'),
   );
 }
 
 async function compositionView(id: string): Promise<Child[]> {
   const composition: Composition | null = await loadComposition(client, id);
   if (!composition) return [h('h2', { class: 'reg-title' }, 'No such composition'), h('p', { class: 'reg-note' }, `The registry has no composition ${id}.`)];
+  const refused = composition.status === 'REFUSED';
   return [
     h('p', { class: 'reg-crumbs' }, link('#/', 'Variants'), ' / ', link(routeHref({ page: 'changelog', variant: composition.variant }), composition.variant), ' / composition'),
     h('h2', { class: 'reg-title' }, `Composition ${shortId(composition.id)}`, statusBadge(composition)),
@@ -328,9 +337,15 @@ async function compositionView(id: string): Promise<Child[]> {
       field('Composed', time(composition.createdAt)),
       field('By', composition.publisher),
     ),
-    composition.errors.length ? errorList(composition.errors, composition.status === 'REFUSED' ? 'Why it was refused' : 'Errors') : null,
-    h('section', { class: 'reg-card' }, h('h3', {}, `API schema changes — ${summarizeChanges(composition.changes)}`), changeList(composition.changes, 'The API schema did not change.')),
-    h('section', { class: 'reg-card' }, h('h3', {}, composition.status === 'REFUSED' ? 'Subgraph versions it proposed' : 'Subgraph versions it was built from'), versionsTable(composition.variant, composition.subgraphs)),
+    composition.errors.length ? h('section', { class: 'reg-refusal' }, errorList(composition.errors, refused ? 'Why it was refused' : 'Errors')) : null,
+    // A refused composition was never served, so it changed nothing to read here.
+    refused ? null : h('section', { class: 'reg-card' }, changeBlock('API schema changes', composition.changes, 'The API schema did not change.', 'reg-composition-changes')),
+    h(
+      'section',
+      { class: 'reg-card' },
+      h('h3', {}, refused ? 'Subgraph versions it proposed (never served)' : 'Subgraph versions it was built from'),
+      versionsTable(composition.variant, composition.subgraphs, `${refused ? 'Proposed for' : 'Composed in'} ${composition.variant}`),
+    ),
   ];
 }
 
@@ -407,3 +422,5 @@ window.addEventListener('hashchange', () => void show());
 
 renderNav([]);
 void show();
+// Any other first page still links every variant's changelog; if this fails, the view says why.
+if (parseRoute(location.hash).page !== 'overview') loadVariantNames(client).then(renderNav, () => undefined);

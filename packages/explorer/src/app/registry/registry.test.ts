@@ -14,6 +14,7 @@ import {
   SDL_QUERY,
   SUBGRAPH_QUERY,
   type SubgraphVersion,
+  VARIANT_NAMES_QUERY,
   VARIANTS_QUERY,
 } from './api';
 import {
@@ -24,6 +25,7 @@ import {
   diffBases,
   formatTime,
   lastRefusal,
+  opensByDefault,
   parseRoute,
   provenance,
   type Route,
@@ -39,6 +41,7 @@ const CONTRACT = buildSchema(readFileSync(join(__dirname, '../../../../../regist
 describe('the registry pages’ queries', () => {
   it.each([
     ['variants', VARIANTS_QUERY],
+    ['variant names', VARIANT_NAMES_QUERY],
     ['subgraph', SUBGRAPH_QUERY],
     ['diff', DIFF_QUERY],
     ['sdl', SDL_QUERY],
@@ -95,6 +98,12 @@ describe('formatting', () => {
     expect(summarizeChanges(changes.filter((c) => c.severity === 'SAFE'))).toBe('2 safe');
     expect(summarizeChanges([])).toBe('no change to the schema');
     expect(bySeverity(changes).map((c) => c.coordinate)).toEqual(['b', 'e', 'd', 'a', 'c']);
+  });
+
+  it('folds a long list of safe changes only: a breaking or dangerous change is always shown', () => {
+    const safe = (n: number) => Array.from({ length: n }, (_, i): SchemaChange => ({ severity: 'SAFE', type: 'FIELD_ADDED', coordinate: `T.f${i}`, message: '' }));
+    expect([opensByDefault([]), opensByDefault(safe(8)), opensByDefault(safe(9))]).toEqual([true, true, false]);
+    expect(opensByDefault([...safe(40), { severity: 'DANGEROUS', type: 'ARG_DEFAULT_VALUE_CHANGE', coordinate: null, message: '' }])).toBe(true);
   });
 
   it('says what a change did and where a version came from', () => {
