@@ -2,9 +2,9 @@ import { freePort, ROOT, type Service, spawnService, stopServices, waitUntilUp }
 import { join } from 'node:path';
 
 /**
- * One process of the platform (a subgraph's, the gateway's or the registry's built main.js) on a
- * free port of 127.0.0.1, resolved once its /ready answers (stopped if it never does); `env` adds
- * to this process's environment. The caller stops it (stopServices).
+ * One process of the platform (a subgraph's, the gateway's or the registry's built main.js) on a free port of
+ * 127.0.0.1, resolved once its /ready answers (stopped if it never does); `env` adds to this
+ * process's environment. The caller stops it (stopServices).
  *
  * freePort's port is free when asked, not when the child binds it: a test in another jest worker
  * can take it in between. A child that exits on EADDRINUSE is started again on another port; any
