@@ -277,7 +277,7 @@ describe('the registry pages at the registry’s /', () => {
     await stopServices([registry]);
     await page.locator('#reg-apply').click();
     await page.locator('body[data-state="error"]').waitFor();
-    expect(await page.locator('#reg-status').innerText()).toMatch(/^The registry cannot be reached: .*Is the registry running\?/);
+    expect(await page.locator('#reg-status').innerText()).toMatch(/^The registry cannot be reached \(.+\)\. Is the registry running\?/);
     expect(await page.locator('li.reg-entry').count()).toBe(DEPARTMENTS.length + 2);
     await page.screenshot({ path: join(OUTPUT, 'registry-unreachable.png') });
     expect(problems.filter((problem) => !/ERR_CONNECTION_REFUSED|Failed to fetch/.test(problem))).toEqual([]);

@@ -98,7 +98,7 @@ export function registryClient(token: () => string, endpoint = ENDPOINT, fetchIm
           body: JSON.stringify({ query, variables }),
         });
       } catch (error) {
-        throw new RegistryError(`The registry cannot be reached: ${(error as Error).message}`, 'UNREACHABLE');
+        throw new RegistryError(`The registry cannot be reached (${(error as Error).message}).`, 'UNREACHABLE');
       }
       const text = await response.text();
       let body: GraphQLBody<T>;

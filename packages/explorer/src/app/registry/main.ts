@@ -55,7 +55,7 @@ const storeToken = (token: string): void => {
   }
 };
 
-const tokenInput = h('input', { id: 'reg-token', type: 'password', autocomplete: 'off', spellcheck: 'false', placeholder: 'not needed in local mode' });
+const tokenInput = h('input', { id: 'reg-token', type: 'password', autocomplete: 'off', spellcheck: 'false', placeholder: 'JWT with a registry scope (none in local mode)' });
 tokenInput.value = storedToken();
 const tokenForm = h(
   'form',
