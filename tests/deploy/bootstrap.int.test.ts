@@ -161,6 +161,26 @@ describe('bootstrap.js, the database roles before any migration', () => {
     expect((await asLogin('organization', 'SELECT count(*)::int AS n FROM organization.village'))[0].n).toBeGreaterThan(700);
   });
 
+  it('gives the registry’s schema to the registry’s login alone, once its migrations ran (migrate.js registry, as its pods and compose run them)', async () => {
+    const runs = await Promise.all([1, 2].map(() => run(MIGRATE, ['registry'], { DATABASE_URL: database.url })));
+    expect(runs.map((r) => [r.code, r.stderr])).toEqual([
+      [0, ''],
+      [0, ''],
+    ]);
+    // Two replicas starting together: one applies, the other waits for the lock and finds nothing to do.
+    const applied = runs.filter((r) => /^registry: [1-9]\d* migrations applied \(/.test(r.stdout));
+    const idle = runs.filter((r) => r.stdout === 'registry: 0 migrations applied (already up to date)\n');
+    expect([applied.length, idle.length]).toEqual([1, 1]);
+    expect(await asLogin('registry', 'SELECT count(*)::int AS n FROM registry.composition')).toEqual([{ n: 0 }]);
+    for (const d of departments) {
+      for (const sql of ['SELECT count(*) FROM registry.composition', 'SELECT count(*) FROM registry.subgraph_version', `UPDATE registry.variant SET current_composition_id = NULL`]) {
+        expect([d, await asLogin(d, sql).then(() => 'allowed', (error: { code?: string }) => error.code)]).toEqual([d, '42501']);
+      }
+    }
+    const seeded = await run(MIGRATE, ['registry', '--seed'], { DATABASE_URL: database.url });
+    expect([seeded.code, seeded.stderr]).toEqual([2, expect.stringContaining('MIGRATE_USAGE: unexpected --seed: the registry has no reference data.')]);
+  });
+
   it('migrates replicas starting together one after the other (advisory lock): one applies, the others find nothing to do', async () => {
     const runs = await Promise.all([1, 2, 3].map(() => run(MIGRATE, ['tourism', '--seed'], { DATABASE_URL: database.url })));
     expect(runs.map((r) => r.code)).toEqual([0, 0, 0]);

@@ -1,7 +1,8 @@
 import { loadGatewayConfig } from '@zigong/gateway';
 import { ConfigError, loadSubgraphConfig, PUBLISHED_SECRETS } from '@zigong/kit';
 import { readRegistry, ROOT } from '@zigong/cli';
-import { createAuthenticator, EnvReader, loadTracingConfig, productionSecretProblems, readTokenConfig } from '@zigong/platform';
+import { createAuthenticator, loadTracingConfig, productionSecretProblems } from '@zigong/platform';
+import { loadRegistryConfig } from '@zigong/registry';
 import {
   connectionBudget,
   departmentsOf,
@@ -510,6 +511,11 @@ withKubectl('every Kubernetes overlay, rendered by kustomize', () => {
     expect(new URL(env.DATABASE_URL).username).toBe(REGISTRY.login);
     const service = find(objects, 'Service', REGISTRY.name)!;
     expect(service.spec.ports).toEqual([{ name: 'http', port: REGISTRY.port, targetPort: 'http', protocol: 'TCP' }]);
+    if (overlay === 'local') {
+      // A laptop cluster runs on the example Secrets: the registry in local mode accepts them.
+      const example = Object.fromEntries(documents(read(SECRET_EXAMPLE), SECRET_EXAMPLE).map((secret) => [secret.metadata.name, secret.stringData]));
+      expect(loadRegistryConfig(containerEnv(container, objects, example))).toMatchObject({ mode: 'local', port: REGISTRY.port, host: '0.0.0.0' });
+    }
   });
 
   it.each(overlays)('%s: the gateways poll the registry\'s Service with a key it accepts, and cache the supergraph on an emptyDir', (overlay) => {
@@ -638,9 +644,11 @@ withKubectl('every Kubernetes overlay, rendered by kustomize', () => {
     expect(() => loadBootstrapConfig([REGISTRY.name], containerEnv(registry.initContainers[0], objects, example))).toThrow(
       /the password in DATABASE_URL is a published example value[^]*the password in REGISTRY_DATABASE_URL is a published example value/,
     );
-    const registryEnv = containerEnv(registry.containers[0], objects, example);
-    expect(productionSecretProblems(registryEnv.SUPERGRAPH_KEYS.split(',').map((value) => ({ name: 'SUPERGRAPH_KEYS', value })))).toEqual([
-      expect.stringMatching(/^SUPERGRAPH_KEYS is a published example value \(infra\/k8s\/secret\.example\.yaml\)/),
+    const registryProblems = problemsOf(() => loadRegistryConfig(containerEnv(registry.containers[0], objects, example)));
+    expect(registryProblems).toEqual([
+      expect.stringMatching(/^JWT_SECRET is a published example value \(infra\/k8s\/secret\.example\.yaml\)/),
+      expect.stringMatching(/^SUPERGRAPH_KEYS \(key 1\) is a published example value \(infra\/k8s\/secret\.example\.yaml\)/),
+      'the password in DATABASE_URL is a published example value (infra/k8s/secret.example.yaml); set a secret of your own.',
     ]);
   });
 
@@ -667,12 +675,11 @@ withKubectl('every Kubernetes overlay, rendered by kustomize', () => {
     // platform's settings the registry reads (the identity provider of gateway.env); strong keys.
     const registry = find(objects, 'Deployment', REGISTRY.name)!.spec.template.spec;
     const [login] = loadBootstrapConfig([REGISTRY.name], containerEnv(registry.initContainers[0], objects, secrets)).logins;
-    const registryEnv = containerEnv(registry.containers[0], objects, secrets);
-    expect([login.login, new URL(registryEnv.DATABASE_URL).username]).toEqual([REGISTRY.login, REGISTRY.login]);
-    const { tokens, problems } = readTokenConfig(new EnvReader(registryEnv), true, 'REGISTRY_MODE');
-    expect(problems).toEqual([]);
-    expect(tokens).toMatchObject({ jwksUrl: gateway.auth.jwksUrl, issuer: gateway.auth.issuer, audience: gateway.auth.audience });
-    expect(productionSecretProblems(registryEnv.SUPERGRAPH_KEYS.split(',').map((value) => ({ name: 'SUPERGRAPH_KEYS', value })))).toEqual([]);
+    const registryConfig = loadRegistryConfig(containerEnv(registry.containers[0], objects, secrets));
+    expect([login.login, new URL(registryConfig.databaseUrl).username]).toEqual([REGISTRY.login, REGISTRY.login]);
+    expect([registryConfig.mode, registryConfig.host, registryConfig.port, registryConfig.poolSize, registryConfig.metricsPort]).toEqual(['production', '0.0.0.0', REGISTRY.port, REGISTRY.poolSize, 9464]);
+    expect(registryConfig.supergraphKeys).toEqual([secrets[SECRETS.registry]['supergraph-keys']]);
+    expect(registryConfig.tokens).toMatchObject({ jwksUrl: gateway.auth.jwksUrl, issuer: gateway.auth.issuer, audience: gateway.auth.audience });
   });
 });
 
@@ -828,11 +835,11 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(compose().volumes)).toContain(volume);
     expect(services.gateway.depends_on['registry-publish'].condition).toBe('service_completed_successfully');
 
-    // The registry verifies the gateway's tokens with the same settings.
-    const { tokens, problems } = readTokenConfig(new EnvReader(registry), true, 'REGISTRY_MODE');
-    expect(problems).toEqual([]);
+    // The registry accepts its environment, and verifies the gateway's tokens with the same settings.
+    const config = loadRegistryConfig(registry);
+    expect([config.mode, config.port, config.poolSize, config.supergraphKeys]).toEqual(['production', REGISTRY.port, REGISTRY.poolSize, [gateway.SUPERGRAPH_KEY]]);
     const gatewayAuth = loadGatewayConfig(gateway).auth;
-    expect([tokens.jwtSecret, tokens.issuer, tokens.audience]).toEqual([gatewayAuth.jwtSecret, gatewayAuth.issuer, gatewayAuth.audience]);
+    expect([config.tokens.jwtSecret, config.tokens.issuer, config.tokens.audience]).toEqual([gatewayAuth.jwtSecret, gatewayAuth.issuer, gatewayAuth.audience]);
   });
 
   it('publishes every department\'s committed SDL with a token the registry accepts, each department\'s publish scope and no more', async () => {
@@ -854,8 +861,7 @@ describe('docker-compose.yml', () => {
     const argv = /\$\(node (\S+) (.*)\)"$/.exec(tokenLine)!;
     const args = [...argv[2].matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]);
     const token = execFileSync(process.execPath, [path(argv[1]), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } }).trim();
-    const { tokens } = readTokenConfig(new EnvReader(environment(services.registry, shell)), true, 'REGISTRY_MODE');
-    const identity = await createAuthenticator(tokens)(`Bearer ${token}`);
+    const identity = await createAuthenticator(loadRegistryConfig(environment(services.registry, shell)).tokens)(`Bearer ${token}`);
     expect([...identity!.scopes].sort()).toEqual(departments().map((d) => `${d.name}:publish`).sort());
   });
 

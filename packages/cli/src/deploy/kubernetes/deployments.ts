@@ -168,7 +168,7 @@ export function registryDeployment(): Deployment {
         {
           name: 'migrate',
           ...run('node', 'packages/cli/dist/migrate.js', REGISTRY.name),
-          env: [migrator, value('MIGRATE_LOCK_TIMEOUT_SECONDS', '240')],
+          env: [migrator],
           resources: initResources,
           securityContext: CONTAINER_SECURITY,
           volumeMounts: [TMP_MOUNT],

@@ -99,7 +99,11 @@ export function registryFile(): Commented[] {
       ],
       [
         ['spec', 'template', 'spec', 'initContainers'],
-        'As in every department\'s pod: its login role and group (bootstrap), then its migrations under an\nadvisory lock, so the replicas starting together migrate one at a time.',
+        [
+          'As in every department\'s pod: its login role and group (bootstrap), then its migrations under an',
+          'advisory lock, so the replicas starting together migrate one at a time. The registry\'s migration',
+          'waits for that lock without MIGRATE_LOCK_TIMEOUT_SECONDS; progressDeadlineSeconds bounds the rollout.',
+        ].join('\n'),
       ],
       [['spec', 'template', 'spec', 'containers', 0, 'env', 5], `Counted in every overlay's connection budget (model.ts, REGISTRY.poolSize).`],
       [
