@@ -70,7 +70,7 @@ export async function startRegistry(config: RegistryConfig): Promise<RunningRegi
 
   const apollo = createApollo<RegistryContext>({
     typeDefs,
-    resolvers: registryResolvers(service),
+    resolvers: registryResolvers(service, { allowAnonymousReads: config.allowAnonymousReads }),
     httpServer,
     logger,
     // The schema is public (registry/src/registry.graphql); tools and the explorer's pages read it.
