@@ -16,6 +16,8 @@ import { Client } from 'pg';
  */
 const BOOTSTRAP = join(ROOT, 'packages/cli/dist/bootstrap.js');
 const MIGRATE = join(ROOT, 'packages/cli/dist/migrate.js');
+/** The registry's own migration step (registry/dist/migrate.js), as its pods and compose run it. */
+const MIGRATE_REGISTRY = join(ROOT, 'registry/dist/migrate.js');
 
 interface Run {
   code: number | null;
@@ -79,8 +81,8 @@ const memberships = async (login: string) =>
   ).map((r) => r.rolname);
 
 beforeAll(async () => {
-  for (const script of [BOOTSTRAP, MIGRATE]) {
-    if (!existsSync(script)) throw new Error(`${script} is missing: compile it with \`npx tsc -p packages/cli/tsconfig.json\`.`);
+  for (const script of [BOOTSTRAP, MIGRATE, MIGRATE_REGISTRY]) {
+    if (!existsSync(script)) throw new Error(`${script} is missing: build it with \`npm run build\`.`);
   }
   database = await createTestDatabase();
 });
@@ -161,15 +163,15 @@ describe('bootstrap.js, the database roles before any migration', () => {
     expect((await asLogin('organization', 'SELECT count(*)::int AS n FROM organization.village'))[0].n).toBeGreaterThan(700);
   });
 
-  it('gives the registry’s schema to the registry’s login alone, once its migrations ran (migrate.js registry, as its pods and compose run them)', async () => {
-    const runs = await Promise.all([1, 2].map(() => run(MIGRATE, ['registry'], { DATABASE_URL: database.url })));
+  it('gives the registry’s schema to the registry’s login alone, once its migrations ran (registry/dist/migrate.js, as its pods and compose run it)', async () => {
+    const runs = await Promise.all([1, 2].map(() => run(MIGRATE_REGISTRY, [], { DATABASE_URL: database.url })));
     expect(runs.map((r) => [r.code, r.stderr])).toEqual([
       [0, ''],
       [0, ''],
     ]);
     // Two replicas starting together: one applies, the other waits for the lock and finds nothing to do.
-    const applied = runs.filter((r) => /^registry: [1-9]\d* migrations applied \(/.test(r.stdout));
-    const idle = runs.filter((r) => r.stdout === 'registry: 0 migrations applied (already up to date)\n');
+    const applied = runs.filter((r) => /^registry: [1-9]\d* migrations? applied \(/.test(r.stdout));
+    const idle = runs.filter((r) => r.stdout === 'registry: no migration pending\n');
     expect([applied.length, idle.length]).toEqual([1, 1]);
     expect(await asLogin('registry', 'SELECT count(*)::int AS n FROM registry.composition')).toEqual([{ n: 0 }]);
     for (const d of departments) {
@@ -177,8 +179,6 @@ describe('bootstrap.js, the database roles before any migration', () => {
         expect([d, await asLogin(d, sql).then(() => 'allowed', (error: { code?: string }) => error.code)]).toEqual([d, '42501']);
       }
     }
-    const seeded = await run(MIGRATE, ['registry', '--seed'], { DATABASE_URL: database.url });
-    expect([seeded.code, seeded.stderr]).toEqual([2, expect.stringContaining('MIGRATE_USAGE: unexpected --seed: the registry has no reference data.')]);
   });
 
   it('migrates replicas starting together one after the other (advisory lock): one applies, the others find nothing to do', async () => {

@@ -492,7 +492,7 @@ withKubectl('every Kubernetes overlay, rendered by kustomize', () => {
     expect(pod.volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '16Mi' } }]);
     const [bootstrap, migrate] = pod.initContainers;
     expect([bootstrap.name, bootstrap.args]).toEqual(['bootstrap', ['node', 'packages/cli/dist/bootstrap.js', REGISTRY.name]]);
-    expect([migrate.name, migrate.args]).toEqual(['migrate', ['node', 'packages/cli/dist/migrate.js', REGISTRY.name]]);
+    expect([migrate.name, migrate.args]).toEqual(['migrate', ['node', 'registry/dist/migrate.js']]);
     expect(envOf(bootstrap).DATABASE_URL.valueFrom.secretKeyRef).toEqual({ name: SECRETS.migrate, key: REGISTRY.name });
     expect(envOf(bootstrap).REGISTRY_DATABASE_URL.valueFrom.secretKeyRef).toEqual({ name: SECRETS.registry, key: 'database-url' });
     expect(envOf(migrate).DATABASE_URL.valueFrom.secretKeyRef).toEqual({ name: SECRETS.migrate, key: REGISTRY.name });
@@ -809,7 +809,7 @@ describe('docker-compose.yml', () => {
     const registry = environment(services.registry, shell);
     expect(services.registry.command).toEqual(['node', 'registry/dist/main.js']);
     expect(services.registry.depends_on).toEqual({ postgres: { condition: 'service_healthy' }, 'registry-migrate': { condition: 'service_completed_successfully' } });
-    expect(services['registry-migrate'].command).toEqual(['node', 'packages/cli/dist/migrate.js', REGISTRY.name]);
+    expect(services['registry-migrate'].command).toEqual(['node', 'registry/dist/migrate.js']);
     expect(services['registry-migrate'].depends_on['db-bootstrap'].condition).toBe('service_completed_successfully');
     const admin = new URL(environment(services.migrate, shell).DATABASE_URL);
     expect(environment(services['registry-migrate'], shell).DATABASE_URL).toBe(admin.toString());

@@ -191,7 +191,7 @@ export function composeFile(departments: Department[]): Commented {
         restart: 'no',
       },
       'registry-migrate': {
-        ...app(['node', 'packages/cli/dist/migrate.js', REGISTRY.name]),
+        ...app(['node', 'registry/dist/migrate.js']),
         environment: { DATABASE_URL: ADMIN_URL },
         depends_on: { 'db-bootstrap': { condition: 'service_completed_successfully' } },
         healthcheck: { disable: true },

@@ -167,7 +167,7 @@ export function registryDeployment(): Deployment {
         },
         {
           name: 'migrate',
-          ...run('node', 'packages/cli/dist/migrate.js', REGISTRY.name),
+          ...run('node', 'registry/dist/migrate.js'),
           env: [migrator],
           resources: initResources,
           securityContext: CONTAINER_SECURITY,
