@@ -158,6 +158,28 @@ describe('a gateway polling SUPERGRAPH_URL', () => {
     expect((await post(gateway.url, TOURISM)).errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 
+  it('keeps serving while the registry is slower than SUPERGRAPH_POLL_TIMEOUT_MS, never piles polls up, and catches up once it is fast again', async () => {
+    const slowGateway = await extra({ SUPERGRAPH_POLL_TIMEOUT_MS: '300' });
+    const servedBefore = (await ready(slowGateway.url)).composition;
+    registry.slow(2_000);
+    const before = registry.requests.length;
+    const failures: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const answer = await post(slowGateway.url, VILLAGE, { id: GANTANG });
+      if (answer.status !== 200 || answer.errors || answer.data?.village.name !== '干塘村') failures.push(JSON.stringify(answer).slice(0, 200));
+      await sleep(50);
+    }
+    expect(failures).toEqual([]);
+    expect(registry.requests.length - before).toBeGreaterThan(1);
+    expect(await metricsOf(slowGateway.url)).toMatch(/^gateway_supergraph_poll_failures_total\{kind="timeout"\} [1-9]/m);
+    expect((await ready(slowGateway.url)).composition).toBe(servedBefore);
+    registry.slow(0);
+    registry.serve(full, 'c-after-slow');
+    expect(await until(async () => (await ready(slowGateway.url)).composition === 'c-after-slow')).toBe(true);
+    // One poll at a time per gateway: the others here poll too, so at most one each.
+    expect(registry.maxInFlight()).toBeLessThanOrEqual(gateways.length + processes.length);
+  });
+
   it('follows a rollback to the same supergraph under a new composition id', async () => {
     registry.serve(partial, 'c6');
     expect(await until(async () => (await ready(gateway.url)).composition === 'c6')).toBe(true);

@@ -10,6 +10,10 @@ export interface SupergraphServer {
   /** Stops listening (connections refused, as a registry that was killed); `start` listens again on the same port. */
   down(): Promise<void>;
   start(): Promise<void>;
+  /** Holds every answer this long from now on (0: answers at once), as a registry slowed by its database would. */
+  slow(ms: number): void;
+  /** The most requests that were in flight at once. */
+  maxInFlight(): number;
   /** The headers of every request, oldest first, and how each was answered. */
   requests: Array<{ headers: IncomingHttpHeaders; status: number }>;
   close(): Promise<void>;
@@ -25,10 +29,20 @@ export const etagOf = (sdl: string) => `"${createHash('sha256').update(sdl).dige
 export async function supergraphServer({ key }: { key?: string } = {}): Promise<SupergraphServer> {
   let current: { sdl: string; compositionId: string } | undefined;
   const requests: SupergraphServer['requests'] = [];
+  let delayMs = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
   const server: Server = createServer((req, res) => {
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.once('close', () => inFlight--);
     const answer = (status: number, headers: Record<string, string>, body?: string) => {
       requests.push({ headers: req.headers, status });
-      res.writeHead(status, headers).end(body);
+      const send = () => {
+        if (!res.destroyed) res.writeHead(status, headers).end(body);
+      };
+      if (delayMs) setTimeout(send, delayMs);
+      else send();
     };
     const error = (status: number, code: string) =>
       answer(status, { 'content-type': 'application/json' }, JSON.stringify({ errors: [{ message: code, extensions: { code } }] }));
@@ -60,6 +74,8 @@ export async function supergraphServer({ key }: { key?: string } = {}): Promise<
     serve: (sdl, compositionId = 'unnamed') => (current = sdl === undefined ? undefined : { sdl, compositionId }),
     down,
     start,
+    slow: (ms) => (delayMs = ms),
+    maxInFlight: () => maxInFlight,
     requests,
     close: () => (server.listening ? down() : Promise.resolve()),
   };
