@@ -16,7 +16,7 @@ const DEPARTMENTS = readdirSync(new URL('./subgraphs/', import.meta.url), { with
  * The layers: the workspace packages each folder's sources may import. Arrows run one way, so a
  * lower layer never learns of a higher one and a department never of another: the platform and
  * the reference data at the bottom; the kit on the platform; each department on the kit (and the
- * reference data its seed draws from); the gateway on the platform; the explorer on the platform.
+ * reference data its seed draws from); the gateway and the registry on the platform; the explorer on the platform.
  * gateway/src/main.ts is the gateway process's composition root: it alone may hand the explorer's
  * pages to startGateway, so the gateway's library code loads no UI. The cli sits on top and may
  * import any package but a department (it finds departments through supergraph.yaml); bench/ and
@@ -29,8 +29,9 @@ const LAYERS = [
   ...DEPARTMENTS.map((department) => ({ files: [`subgraphs/${department}/src/**/*.ts`], may: ['kit', 'kit/testing', 'reference-data'] })),
   { files: ['gateway/src/**/*.ts'], ignores: ['gateway/src/main.ts'], may: ['platform'] },
   { files: ['gateway/src/main.ts'], may: ['platform', 'explorer'] },
+  { files: ['registry/src/**/*.ts'], may: ['platform'] },
   { files: ['packages/explorer/src/**/*.ts'], may: ['platform'] },
-  { files: ['packages/cli/src/**/*.ts'], may: ['platform', 'reference-data', 'kit', 'kit/testing', 'gateway', 'explorer'] },
+  { files: ['packages/cli/src/**/*.ts'], may: ['platform', 'reference-data', 'kit', 'kit/testing', 'gateway', 'registry', 'explorer'] },
 ];
 
 /** One files block per layer: for a file, ESLint keeps the options of the last block that sets a rule. */
@@ -71,6 +72,7 @@ export default tseslint.config(
           './packages/*/tsconfig.json',
           './subgraphs/*/tsconfig.json',
           './gateway/tsconfig.json',
+          './registry/tsconfig.json',
           './packages/explorer/tsconfig.dashboard.json',
           './bench/tsconfig.json',
           './tests/reliability/tsconfig.json',

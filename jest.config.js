@@ -17,7 +17,7 @@ const swc = {
   sourceMaps: 'inline',
 };
 
-const FOLDERS = ['<rootDir>/packages/*/src/**/', '<rootDir>/subgraphs/*/src/**/', '<rootDir>/gateway/src/**/', '<rootDir>/tests/**/'];
+const FOLDERS = ['<rootDir>/packages/*/src/**/', '<rootDir>/subgraphs/*/src/**/', '<rootDir>/gateway/src/**/', '<rootDir>/registry/src/**/', '<rootDir>/tests/**/'];
 const matching = (suffix) => FOLDERS.map((folder) => `${folder}*${suffix}`);
 
 const common = {
@@ -30,6 +30,7 @@ const common = {
     '^@zigong/kit$': '<rootDir>/subgraphs/kit/src/index.ts',
     '^@zigong/kit/testing$': '<rootDir>/subgraphs/kit/src/testing.ts',
     '^@zigong/gateway$': '<rootDir>/gateway/src/index.ts',
+    '^@zigong/registry$': '<rootDir>/registry/src/index.ts',
     '^@zigong/cli$': '<rootDir>/packages/cli/src/index.ts',
     '^@zigong/explorer$': '<rootDir>/packages/explorer/src/index.ts',
     '^@zigong/reference-data$': '<rootDir>/packages/reference-data/src/index.ts',

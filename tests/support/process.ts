@@ -2,7 +2,7 @@ import { freePort, ROOT, type Service, spawnService, stopServices, waitUntilUp }
 import { join } from 'node:path';
 
 /**
- * One process of the platform (a subgraph's or the gateway's built main.js) on a free port of
+ * One process of the platform (a subgraph's, the gateway's or the registry's built main.js) on a free port of
  * 127.0.0.1, resolved once its /ready answers (stopped if it never does); `env` adds to this
  * process's environment. The caller stops it (stopServices).
  *
@@ -24,6 +24,7 @@ export async function startProcess(name: string, script: string, env: Record<str
       HOST: '127.0.0.1',
       PORT: String(port),
       GATEWAY_PORT: String(port),
+      REGISTRY_PORT: String(port),
       ...env,
     }, (line) => output.push(line) > 40 && output.shift());
     try {

@@ -1,14 +1,5 @@
-import {
-  type BreakingChange,
-  buildSchema,
-  type DangerousChange,
-  findBreakingChanges,
-  findDangerousChanges,
-  GraphQLError,
-  type GraphQLSchema,
-  parse,
-  validate,
-} from 'graphql';
+import { apiSchema, breakingChanges, checkOperations, contractBreaks, dangerousChanges, type SchemaChange } from '@zigong/registry';
+import { GraphQLError, parse } from 'graphql';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { type Composed, composeSdl, CompositionError } from './composition';
@@ -116,55 +107,31 @@ export function checkDepartmentSchema(department: string, proposedSdl: string, o
     return report;
   }
   report.apiSdl = composed.apiSdl;
-  const proposed = buildSchema(composed.apiSdl);
-  const current = buildSchema(readFileSync(options.apiSchemaPath ?? API_SCHEMA_PATH, 'utf8'));
-
-  for (const change of findBreakingChanges(current, proposed)) {
+  // The comparisons are the registry's (@zigong/registry checks.ts), which judges every publish
+  // with them; here the current API is the committed one and no variant is involved.
+  const proposed = apiSchema(composed.apiSdl);
+  const current = apiSchema(readFileSync(options.apiSchemaPath ?? API_SCHEMA_PATH, 'utf8'));
+  for (const change of breakingChanges(current, proposed)) {
     report.errors.push({ code: SchemaCheckCode.BREAKING_API_CHANGE, message: describe(change) });
   }
-  // The committed API may not serve all of the contract yet (departments still landing); only
-  // what this change would newly break counts against it.
-  const contract = buildSchema(readFileSync(options.contractPath ?? CONTRACT_PATH, 'utf8'));
-  const knownGaps = new Set(findBreakingChanges(contract, current).map(describe));
-  for (const change of findBreakingChanges(contract, proposed)) {
-    if (!knownGaps.has(describe(change))) report.errors.push({ code: SchemaCheckCode.BREAKING_CONTRACT_CHANGE, message: describe(change) });
+  const contract = apiSchema(readFileSync(options.contractPath ?? CONTRACT_PATH, 'utf8'));
+  for (const change of contractBreaks(contract, current, proposed)) {
+    report.errors.push({ code: SchemaCheckCode.BREAKING_CONTRACT_CHANGE, message: describe(change) });
   }
-  for (const change of findDangerousChanges(current, proposed)) {
+  for (const change of dangerousChanges(current, proposed)) {
     report.warnings.push({ code: SchemaCheckCode.DANGEROUS_CHANGE, message: describe(change) });
   }
-  checkOperations(options.operationsDir ?? OPERATIONS_DIR, current, proposed, report);
+  const files = operationFiles(options.operationsDir ?? OPERATIONS_DIR);
+  const operations = checkOperations(
+    files.map((path) => ({ name: relative(ROOT, path), file: relative(ROOT, path), text: readFileSync(path, 'utf8') })),
+    current,
+    proposed,
+    { currentName: 'committed' },
+  );
+  report.operationsChecked = operations.checked;
+  for (const { file, message } of operations.alreadyInvalid) report.warnings.push({ code: SchemaCheckCode.OPERATION_ALREADY_INVALID, file, message });
+  for (const { file, message } of operations.broken) report.errors.push({ code: SchemaCheckCode.OPERATION_BROKEN, file, message });
   return report;
-}
-
-function checkOperations(dir: string, current: GraphQLSchema, proposed: GraphQLSchema, report: SchemaCheckReport): void {
-  for (const path of operationFiles(dir)) {
-    report.operationsChecked++;
-    const file = relative(ROOT, path);
-    let document;
-    try {
-      document = parse(readFileSync(path, 'utf8'));
-    } catch (error) {
-      if (!(error instanceof GraphQLError)) throw error;
-      report.warnings.push({ code: SchemaCheckCode.OPERATION_ALREADY_INVALID, file, message: `${file} cannot be parsed: ${error.message}` });
-      continue;
-    }
-    const name = document.definitions.find((d) => d.kind === 'OperationDefinition')?.name?.value ?? '(anonymous)';
-    const before = validate(current, document);
-    const after = validate(proposed, document);
-    if (before.length) {
-      report.warnings.push({
-        code: SchemaCheckCode.OPERATION_ALREADY_INVALID,
-        file,
-        message: `${name} (${file}) does not validate against the committed API either: ${before.map((e) => e.message).join(' ')}`,
-      });
-    } else if (after.length) {
-      report.errors.push({
-        code: SchemaCheckCode.OPERATION_BROKEN,
-        file,
-        message: `${name} (${file}) would no longer validate: ${after.map((e) => e.message).join(' ')}`,
-      });
-    }
-  }
 }
 
 /** Every `*.graphql` below dir, in a stable order; none when the folder does not exist. */
@@ -179,8 +146,8 @@ export function operationFiles(dir: string): string[] {
     .sort();
 }
 
-function describe(change: BreakingChange | DangerousChange): string {
-  return `${change.type}: ${change.description}`;
+function describe(change: SchemaChange): string {
+  return `${change.type}: ${change.message}`;
 }
 
 const LABELS: Record<SchemaCheckCode, string> = {

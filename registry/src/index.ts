@@ -1,0 +1,11 @@
+export * from './checks';
+export * from './composition';
+export * from './config';
+export * from './database';
+export * from './errors';
+export * from './registry.service';
+export * from './server';
+export * from './validation';
+export { CompositionEntity, CompositionSubgraphEntity, type ChangeKind, type CompositionStatus } from './entities/composition.entity';
+export { SubgraphVersionEntity } from './entities/subgraph-version.entity';
+export { VariantEntity } from './entities/variant.entity';

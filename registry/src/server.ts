@@ -1,0 +1,147 @@
+import { createApollo, createAuthenticator, createLogger, createServer, graphqlHttpHandler, listen, loadSavedOperations, sendError, sendJson } from '@zigong/platform';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import type { DataSource } from 'typeorm';
+import type { RegistryConfig } from './config';
+import { createRegistryDataSource, ensureVariants, isReady, migrate } from './database';
+import { createRegistryMetrics } from './metrics';
+import { type RegistryContext, registryResolvers } from './registry.resolver';
+import { RegistryService } from './registry.service';
+import { supergraphRoute } from './supergraph.route';
+
+/** The API contract, served as written: the file beside this module (the build copies it into dist). */
+export const REGISTRY_SCHEMA_PATH = join(__dirname, 'registry.graphql');
+
+export interface RunningRegistry {
+  /** The GraphQL endpoint. */
+  url: string;
+  port: number;
+  metricsUrl: string;
+  service: RegistryService;
+  db: DataSource;
+  stop(): Promise<void>;
+}
+
+/**
+ * The registry process: its database (migrated at start in local mode; in production by
+ * `migrateRegistry`, before the replicas start), the configured variants ensured, the GraphQL API
+ * at /graphql, GET /supergraph for gateways, /health, /ready and /metrics.
+ */
+export async function startRegistry(config: RegistryConfig): Promise<RunningRegistry> {
+  const logger = createLogger('registry', config.logLevel);
+  const metrics = createRegistryMetrics();
+  const contractSdl = readStartFile(config.contractPath, 'CONTRACT_PATH');
+  const operations = loadSavedOperations(config.operationsDir).map(({ name, text }) => ({ name, file: `${name}.graphql`, text }));
+  const typeDefs = readFileSync(REGISTRY_SCHEMA_PATH, 'utf8');
+
+  const db = createRegistryDataSource(config.databaseUrl, { poolSize: config.poolSize });
+  await db.initialize();
+  const authenticate = createAuthenticator(config.tokens, { logger });
+  const httpServer = createServer();
+  let metricsServer: Server | undefined;
+  const release = async () => {
+    authenticate.close();
+    if (metricsServer) await new Promise((done) => metricsServer!.close(done));
+    if (db.isInitialized) await db.destroy();
+  };
+  try {
+    if (config.mode === 'local') {
+      const applied = await migrate(db);
+      if (applied.length) logger.info({ applied }, 'registry migrations applied');
+    } else if (await db.showMigrations()) {
+      throw new Error('The registry database has migrations pending: run `zigong migrate registry` (migrateRegistry) before starting the registry in production.');
+    }
+    await ensureVariants(db, config.variants, config.contractVariants);
+  } catch (error) {
+    await release();
+    throw error;
+  }
+
+  const service = new RegistryService(db, {
+    variants: config.variants,
+    contractVariants: config.contractVariants,
+    contractSdl,
+    operations,
+    maxSdlBytes: config.maxSdlBytes,
+    observer: metrics.observer,
+  });
+  await service.reportCurrent();
+
+  const apollo = createApollo<RegistryContext>({
+    typeDefs,
+    resolvers: registryResolvers(service),
+    httpServer,
+    logger,
+    // The schema is public (registry/src/registry.graphql); tools and the explorer's pages read it.
+    introspection: true,
+  });
+  await apollo.start();
+
+  const serveMetrics = async (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(200, { 'content-type': metrics.registry.contentType });
+    res.end(await metrics.registry.metrics());
+  };
+  httpServer.on(
+    'request',
+    graphqlHttpHandler<RegistryContext>({
+      apollo,
+      bodyLimitBytes: config.bodyLimitBytes,
+      context: async (req) => ({ identity: await authenticate(req.headers.authorization) }),
+      onError: (error) => logger.error({ err: error }, 'request failed'),
+      onResponse: (record) => {
+        metrics.requests.inc({ status: String(record.status) });
+        logger.info(record, 'request');
+      },
+      routes: {
+        '/supergraph': supergraphRoute({
+          service,
+          keys: config.supergraphKeys,
+          open: config.mode === 'local' && config.supergraphKeys.length === 0,
+          authenticate,
+          onAnswer: (status) => metrics.supergraphRequests.inc({ status: String(status) }),
+        }),
+        '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'registry' }),
+        '/ready': async (_req, res) => {
+          const database = await isReady(db);
+          if (!database.ready) return sendJson(res, 503, { status: 'not ready', reason: database.reason });
+          if (!authenticate.ready()) return sendJson(res, 503, { status: 'not ready', reason: 'the JWKS_URL key set has not been fetched yet' });
+          sendJson(res, 200, { status: 'ready', variants: config.variants });
+        },
+        ...(config.publicMetrics ? { '/metrics': serveMetrics } : {}),
+      },
+    }),
+  );
+
+  const stopAll = async () => {
+    await apollo.stop();
+    await release();
+  };
+  const failed = async (error: unknown): Promise<never> => {
+    await stopAll();
+    throw error;
+  };
+  const port = await listen(httpServer, config.port, config.host, 'registry').catch(failed);
+  const local = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  let metricsUrl = `http://${local}:${port}/metrics`;
+  if (config.metricsPort !== undefined) {
+    metricsServer = createHttpServer((req, res) => {
+      if (new URL(req.url ?? '/', 'http://x').pathname === '/metrics') void serveMetrics(req, res);
+      else sendError(res, 404, 'NOT_FOUND', 'Only /metrics is served on this port.');
+    });
+    const servedOn = await listen(metricsServer, config.metricsPort, config.host, 'registry metrics').catch(failed);
+    metricsUrl = `http://${local}:${servedOn}/metrics`;
+  }
+  const url = `http://${local}:${port}/graphql`;
+  logger.info({ url, mode: config.mode, variants: config.variants }, 'registry ready');
+  let stopping: Promise<void> | undefined;
+  return { url, port, metricsUrl, service, db, stop: () => (stopping ??= stopAll()) };
+}
+
+function readStartFile(path: string, variable: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`${variable}: cannot read ${path}: ${(error as Error).message}`);
+  }
+}
