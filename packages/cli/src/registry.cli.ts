@@ -282,7 +282,11 @@ export function addRegistryVerbs(program: Command, subgraph: Command, hooks: Reg
     .action(async (options: CommonOptions & { output?: string }) => {
       await against(options, 'registry:read', async (client) => {
         const fetched = await client.supergraph(options.variant);
-        if (options.output) await writeFile(options.output, fetched.sdl);
+        if (options.output) {
+          await writeFile(options.output, fetched.sdl).catch((error: NodeJS.ErrnoException) => {
+            throw new RegistryError('USAGE', `--output ${options.output}: cannot write it (${error.code ?? error.message}).`);
+          });
+        }
         const summary = { variant: options.variant, compositionId: fetched.compositionId, hash: fetched.hash };
         return {
           text: options.output ? `Wrote ${options.variant}'s supergraph (composition ${fetched.compositionId}, sha256 ${fetched.hash.slice(0, 12)}) to ${options.output}.\n` : fetched.sdl,
