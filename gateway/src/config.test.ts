@@ -157,6 +157,50 @@ describe('gateway configuration', () => {
     expect(() => loadGatewayConfig({ ...LOCAL, SUBGRAPH_FINANCE_URL: 'ftp://x' })).toThrow(/SUBGRAPH_FINANCE_URL must be a http: or https: URL/);
   });
 
+  describe('a supergraph from a registry (SUPERGRAPH_URL)', () => {
+    const REGISTRY = 'http://registry:4010/supergraph?variant=production';
+    const KEY = randomBytes(32).toString('hex');
+
+    it('is polled every 10 s (a file every 2 s) unless SUPERGRAPH_POLL_MS says, with a 5 s timeout and a 60 s start-up wait', () => {
+      expect(loadGatewayConfig(LOCAL)).toMatchObject({ supergraphUrl: undefined, supergraphPollMs: 2_000 });
+      expect(loadGatewayConfig({ ...LOCAL, SUPERGRAPH_URL: REGISTRY })).toMatchObject({
+        supergraphUrl: REGISTRY,
+        supergraphPollMs: 10_000,
+        supergraphPollTimeoutMs: 5_000,
+        supergraphStartupTimeoutMs: 60_000,
+        supergraphCachePath: undefined,
+      });
+      expect(loadGatewayConfig({ ...LOCAL, SUPERGRAPH_URL: REGISTRY, SUPERGRAPH_POLL_MS: '500', SUPERGRAPH_CACHE_PATH: '/var/cache/zigong/supergraph.json' })).toMatchObject({
+        supergraphPollMs: 500,
+        supergraphCachePath: '/var/cache/zigong/supergraph.json',
+      });
+    });
+
+    it('in production over plain http to another host needs SUPERGRAPH_KEY, checked as every production secret', () => {
+      expect(problemsOf({ ...PRODUCTION, SUPERGRAPH_URL: REGISTRY })).toEqual([
+        "GATEWAY_MODE=production needs SUPERGRAPH_KEY with SUPERGRAPH_URL over plain http to registry:4010: the registry's access key for gateways (one of its SUPERGRAPH_KEYS).",
+      ]);
+      expect(loadGatewayConfig({ ...PRODUCTION, SUPERGRAPH_URL: REGISTRY, SUPERGRAPH_KEY: KEY }).supergraphKey).toBe(KEY);
+      // Over TLS, or on this machine, nothing on the way can read the supergraph.
+      expect(problemsOf({ ...PRODUCTION, SUPERGRAPH_URL: 'https://registry.example/supergraph' })).toEqual([]);
+      expect(problemsOf({ ...PRODUCTION, SUPERGRAPH_URL: 'http://127.0.0.1:4010/supergraph' })).toEqual([]);
+      expect(problemsOf({ ...PRODUCTION, SUPERGRAPH_URL: REGISTRY, SUPERGRAPH_KEY: 'changeme' })).toEqual(['SUPERGRAPH_KEY must be at least 32 bytes long.']);
+      expect(problemsOf({ ...PRODUCTION, SUPERGRAPH_URL: REGISTRY, SUPERGRAPH_KEY: JWT })).toEqual(['SUPERGRAPH_KEY is the same value as JWT_SECRET; each role needs a secret of its own.']);
+      expect(loadGatewayConfig({ ...LOCAL, SUPERGRAPH_URL: REGISTRY }).supergraphKey).toBeUndefined();
+    });
+
+    it('names SUPERGRAPH_KEY or SUPERGRAPH_CACHE_PATH set without SUPERGRAPH_URL (a misspelt URL would serve the file instead)', () => {
+      expect(problemsOf({ ...LOCAL, SUPERGRAPH_KEY: KEY, SUPERGRAPH_CACHE_PATH: '/tmp/supergraph.json', SUPERGRAPH_ULR: REGISTRY })).toEqual([
+        'SUPERGRAPH_KEY is set but SUPERGRAPH_URL is not: it is used only when the supergraph is polled from a registry.',
+        'SUPERGRAPH_CACHE_PATH is set but SUPERGRAPH_URL is not: it is used only when the supergraph is polled from a registry.',
+      ]);
+      expect(problemsOf({ ...LOCAL, SUPERGRAPH_URL: 'ftp://registry/supergraph', SUPERGRAPH_STARTUP_TIMEOUT_MS: '-1' })).toEqual([
+        'SUPERGRAPH_URL must be a http: or https: URL, got "ftp:".',
+        'SUPERGRAPH_STARTUP_TIMEOUT_MS must be a whole number from 0 to 3600000, got "-1".',
+      ]);
+    });
+  });
+
   describe('rate limits', () => {
     it('are on in production with the defaults, off locally unless RATE_LIMITS is set, and off with RATE_LIMITS=off', () => {
       expect(loadGatewayConfig(PRODUCTION).rateLimits).toEqual({ sets: parseRateLimits(DEFAULT_RATE_LIMITS).sets, store: 'memory', trustedProxies: 0, redisPrefix: 'zigong:rate:' });

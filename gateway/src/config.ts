@@ -44,9 +44,18 @@ export interface GatewayConfig {
   metricsOperationNames: number;
   /** Path of the composed supergraph (schema/supergraph.graphql), watched for changes. */
   supergraphPath: string;
-  /** A URL to poll for the supergraph instead of the file. */
+  /** A URL to poll for the supergraph instead of the file: the registry's `/supergraph?variant=`. */
   supergraphUrl?: string;
+  /** Sent as X-Supergraph-Key with every poll of SUPERGRAPH_URL: the registry's access key for gateways. */
+  supergraphKey?: string;
+  /** How often the file or URL is looked at: 10 s for a URL, 2 s for a file, unless SUPERGRAPH_POLL_MS says. */
   supergraphPollMs: number;
+  /** How long one request to SUPERGRAPH_URL may take. */
+  supergraphPollTimeoutMs: number;
+  /** How long start-up waits for SUPERGRAPH_URL to answer with a supergraph when there is no cached one. */
+  supergraphStartupTimeoutMs: number;
+  /** Where the last supergraph loaded from SUPERGRAPH_URL is kept, so a restart while the registry is down still serves. */
+  supergraphCachePath?: string;
   /** The registered operations (schema/operations): the explorer's saved questions. */
   operationsDir: string;
   /** Subgraph URLs that replace the supergraph's routing URLs, by subgraph name. */
@@ -75,6 +84,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   }
   const { tokens, problems: tokenProblems } = readTokenConfig(read, production, 'GATEWAY_MODE');
   const redisUrl = read.optionalUrl('REDIS_URL', ['redis:', 'rediss:']);
+  const supergraphUrl = read.optionalUrl('SUPERGRAPH_URL', ['http:', 'https:']);
   const config: GatewayConfig = {
     mode,
     signingSecret: read.secret('GATEWAY_SIGNING_SECRET'),
@@ -107,8 +117,13 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     publicMetrics: read.bool('METRICS_PUBLIC', !production) && read.optional('METRICS_PORT') === undefined,
     metricsOperationNames: read.int('METRICS_OPERATION_NAMES', 100, { min: 0, max: 10_000 }),
     supergraphPath: resolve(read.string('SUPERGRAPH_PATH', resolve(__dirname, '../../schema/supergraph.graphql'))),
-    supergraphUrl: read.optionalUrl('SUPERGRAPH_URL', ['http:', 'https:']),
-    supergraphPollMs: read.int('SUPERGRAPH_POLL_MS', 2_000, { min: 50 }),
+    supergraphUrl,
+    supergraphKey: read.optional('SUPERGRAPH_KEY'),
+    // A registry is asked over the network by every replica: less often than a local file is looked at.
+    supergraphPollMs: read.int('SUPERGRAPH_POLL_MS', supergraphUrl ? 10_000 : 2_000, { min: 50 }),
+    supergraphPollTimeoutMs: read.int('SUPERGRAPH_POLL_TIMEOUT_MS', 5_000, { min: 50, max: 120_000 }),
+    supergraphStartupTimeoutMs: read.int('SUPERGRAPH_STARTUP_TIMEOUT_MS', 60_000, { min: 0, max: 3_600_000 }),
+    supergraphCachePath: read.optional('SUPERGRAPH_CACHE_PATH') === undefined ? undefined : resolve(read.string('SUPERGRAPH_CACHE_PATH')),
     operationsDir: resolve(read.string('OPERATIONS_DIR', resolve(__dirname, '../../schema/operations'))),
     subgraphUrls,
     auth: {
@@ -121,16 +136,28 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   if (read.bool('METRICS_PUBLIC', false) && config.metricsPort !== undefined) {
     read.problem('METRICS_PUBLIC=true and METRICS_PORT are both set: /metrics is served on one port; unset one of them.');
   }
+  if (!supergraphUrl) {
+    // Set without the URL, they would be ignored while the committed file is served: a misspelt SUPERGRAPH_URL.
+    for (const name of ['SUPERGRAPH_KEY', 'SUPERGRAPH_CACHE_PATH']) {
+      if (read.optional(name) !== undefined) read.problem(`${name} is set but SUPERGRAPH_URL is not: it is used only when the supergraph is polled from a registry.`);
+    }
+  }
   if (production) {
     // Every problem at once, each naming its variable: a public or guessable secret lets anyone
     // mint tokens (JWT_SECRET, even one a JWKS_URL makes unused) or sign subgraph requests as the
     // gateway, and one value in both roles gives away the second with the first.
     const problems = [...tokenProblems];
     if (!config.signingSecret) problems.push('GATEWAY_MODE=production needs GATEWAY_SIGNING_SECRET, shared with the subgraphs.');
+    // Plain http is how a gateway reaches the registry inside the cluster; the key is then what
+    // keeps the whole supergraph (every type, every subgraph's address) from anyone on the network.
+    if (supergraphUrl && !config.supergraphKey && insecureRemote(supergraphUrl)) {
+      problems.push(`GATEWAY_MODE=production needs SUPERGRAPH_KEY with SUPERGRAPH_URL over plain http to ${new URL(supergraphUrl).host}: the registry's access key for gateways (one of its SUPERGRAPH_KEYS).`);
+    }
     const secrets = [
       { name: 'JWT_SECRET', value: tokens.jwtSecret },
       { name: 'GATEWAY_SIGNING_SECRET', value: config.signingSecret },
       { name: 'the password in REDIS_URL', value: redisUrl && passwordIn(redisUrl) },
+      { name: 'SUPERGRAPH_KEY', value: config.supergraphKey },
     ];
     problems.push(...productionSecretProblems(secrets));
     if (problems.length && read.optional('GATEWAY_MODE') === undefined) {
@@ -140,6 +167,18 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   }
   read.done();
   return config;
+}
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/** A plain-http URL to another machine; undefined URLs (reported by EnvReader) are not. */
+function insecureRemote(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' && !LOOPBACK.test(parsed.hostname);
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -64,7 +64,7 @@ export interface RunningGateway {
 export async function startGateway(config: GatewayConfig, supergraphSdl?: string, options: GatewayOptions = {}): Promise<RunningGateway> {
   const { pages = {}, ...hooks } = options;
   const logger = createLogger('gateway', config.logLevel);
-  const metrics = createMetrics();
+  const metrics = createMetrics({ polling: !supergraphSdl && config.supergraphUrl !== undefined });
   const shaping = resultShapingSupport();
   if (config.resultShaping && !shaping.supported) {
     logger.warn(
@@ -78,8 +78,19 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
   const bySubgraph = new Map<string, DepartmentDataSource>();
   // A fixed supergraph (tests) is served as given; otherwise the file or URL is watched.
   const source = supergraphSdl
-    ? { manager: undefined, current: () => supergraphHash(supergraphSdl) }
-    : supergraphSource({ path: config.supergraphPath, url: config.supergraphUrl, pollMs: config.supergraphPollMs, logger });
+    ? { manager: undefined, current: () => supergraphHash(supergraphSdl), composition: () => undefined, loaded: () => undefined }
+    : supergraphSource({
+        path: config.supergraphPath,
+        url: config.supergraphUrl,
+        key: config.supergraphKey,
+        pollMs: config.supergraphPollMs,
+        timeoutMs: config.supergraphPollTimeoutMs,
+        startupTimeoutMs: config.supergraphStartupTimeoutMs,
+        cachePath: config.supergraphCachePath,
+        logger,
+        metrics,
+      });
+  if (supergraphSdl) metrics.supergraphInfo.set({ composition: '', hash: source.current() }, 1);
   // @apollo/gateway otherwise probes cloud metadata endpoints at start and reports usage to
   // Apollo's servers every hour: nothing of this platform leaves it unless an operator says so.
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
@@ -162,6 +173,9 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
     // The schema Apollo's executeQueryPlan hands computeResponse: ours shapes this gateway's operations only.
     if (config.resultShaping && shaping.supported) shapeResultsOf((gateway as unknown as { apiSchema: object }).apiSchema);
   });
+  // A listener of its own: Apollo serves the new supergraph even when another listener throws, so
+  // /ready, the metrics and the cache must hear of it regardless.
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => source.loaded(coreSupergraphSdl));
 
   const shape = shapeGuard(config.limits, parseQuery);
   const trustedOnly = config.trustedDocuments ? trustedDocumentsGuard(trusted) : undefined;
@@ -277,7 +291,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
         // With a JWKS_URL, not ready until its key set has been fetched once: no token could be verified.
         '/ready': (_req, res) =>
           authenticate.ready()
-            ? sendJson(res, 200, { status: 'ready', supergraph: source.current() })
+            ? sendJson(res, 200, { status: 'ready', supergraph: source.current(), composition: source.composition() })
             : sendJson(res, 503, { status: 'not ready', reason: 'the JWKS_URL key set has not been fetched yet' }),
         // With METRICS_PORT, only on that port; in production without it, only if METRICS_PUBLIC says so.
         ...(config.publicMetrics ? { '/metrics': serveMetrics } : {}),

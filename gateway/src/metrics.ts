@@ -1,8 +1,19 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-/** The gateway's Prometheus metrics, on a registry of its own (tests start several gateways). */
-export function createMetrics() {
+/**
+ * The gateway's Prometheus metrics, on a registry of its own (tests start several gateways).
+ * `polling`: the supergraph comes from SUPERGRAPH_URL, so the poll metrics mean something.
+ */
+export function createMetrics({ polling = false }: { polling?: boolean } = {}) {
   const registry = new Registry();
+  const startedAt = Date.now();
+  let lastPollSuccess: number | undefined;
+  const pollRegisters = polling ? [registry] : [];
+  const supergraphLastPollSuccess = new Gauge({
+    name: 'gateway_supergraph_last_poll_success_timestamp_seconds',
+    help: 'When SUPERGRAPH_URL last answered with a supergraph this gateway serves (or 304, unchanged); 0 until it has',
+    registers: pollRegisters,
+  });
   collectDefaultMetrics({ register: registry });
   const seconds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
   return {
@@ -66,6 +77,32 @@ export function createMetrics() {
       help: 'Rate-limit decisions this replica took on its own buckets because Redis could not be reached (RATE_LIMIT_STORE=redis)',
       registers: [registry],
     }),
+    supergraphInfo: new Gauge({
+      name: 'gateway_supergraph_info',
+      help: 'The supergraph being served: 1 for its registry composition id (empty for a file) and the first 16 hex digits of its SHA-256',
+      labelNames: ['composition', 'hash'] as const,
+      registers: [registry],
+    }),
+    supergraphLastPollSuccess,
+    supergraphSecondsSincePoll: new Gauge({
+      name: 'gateway_supergraph_seconds_since_poll',
+      help: 'Seconds since SUPERGRAPH_URL last answered with a supergraph this gateway serves, counted from the start until it first has: how stale the served supergraph may be',
+      registers: pollRegisters,
+      collect() {
+        this.set((Date.now() - (lastPollSuccess ?? startedAt)) / 1000);
+      },
+    }),
+    supergraphPollFailures: new Counter({
+      name: 'gateway_supergraph_poll_failures_total',
+      help: 'Polls of SUPERGRAPH_URL that did not end with the served supergraph current, by kind (unreachable, timeout, http_<status>, refused: a supergraph this gateway cannot load)',
+      labelNames: ['kind'] as const,
+      registers: pollRegisters,
+    }),
+    /** A poll of SUPERGRAPH_URL ended with the served supergraph current. */
+    supergraphPolled: (at = Date.now()) => {
+      lastPollSuccess = at;
+      supergraphLastPollSuccess.set(at / 1000);
+    },
   };
 }
 

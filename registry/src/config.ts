@@ -23,6 +23,8 @@ export interface RegistryConfig {
   operationsDir: string;
   /** Access keys a gateway presents as X-Supergraph-Key; none in local mode leaves /supergraph open. */
   supergraphKeys: string[];
+  /** ALLOW_ANONYMOUS_READS: queries without a token (local mode's default, as the gateway's); changes always need one. */
+  allowAnonymousReads: boolean;
   maxSdlBytes: number;
   /** The largest request body: an SDL at its limit, JSON-escaped, and the rest of the request. */
   bodyLimitBytes: number;
@@ -64,6 +66,7 @@ export function loadRegistryConfig(env: NodeJS.ProcessEnv = process.env): Regist
     contractPath: resolve(read.string('CONTRACT_PATH', resolve(__dirname, '../../schema/contract.graphql'))),
     operationsDir: resolve(read.string('OPERATIONS_DIR', resolve(__dirname, '../../schema/operations'))),
     supergraphKeys: list(read.optional('SUPERGRAPH_KEYS') ?? ''),
+    allowAnonymousReads: read.bool('ALLOW_ANONYMOUS_READS', !production),
     maxSdlBytes,
     // JSON escapes an SDL's quotes and newlines (a few per cent); a quarter more leaves room for
     // that and the other fields, and a body past it is refused unread (413).

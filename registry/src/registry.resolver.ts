@@ -24,9 +24,10 @@ const DateTime = new GraphQLScalarType({
  * The resolvers of registry.graphql: who may do what is decided here (the scopes of access.ts),
  * what is done is the service's. A subgraph's name is checked before the scope it implies is.
  */
-export function registryResolvers(service: RegistryService) {
+export function registryResolvers(service: RegistryService, { allowAnonymousReads = false } = {}) {
   const reader = <T>(resolve: (args: T) => unknown): Args<T> => (_parent, args, { identity }) => {
-    requireReader(identity);
+    // A token that came is always judged: only its absence may be let through.
+    if (identity || !allowAnonymousReads) requireReader(identity);
     return resolve(args);
   };
   const publisher = (identity: Identity | null, subgraph: string) => {

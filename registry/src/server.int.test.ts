@@ -38,6 +38,23 @@ describe('the registry server', () => {
     expect((await get({ authorization: 'Bearer not-a-token' })).status).toBe(401);
   });
 
+  it('in local mode answers reads without a token, as the gateway does; a token that came is still judged, and changes always need one', async () => {
+    const VARIANTS = '{ variants { name current { id } } }';
+    const anonymous = await registry.graphql(VARIANTS, {}, null);
+    expect(anonymous.errors).toBeUndefined();
+    expect(anonymous.data.variants.map((v: { name: string }) => v.name)).toEqual(['production', 'staging']);
+    const wrongScope = await registry.graphql(VARIANTS, {}, await registryToken('finance:write'));
+    expect(wrongScope.errors?.[0].extensions.code).toBe('FORBIDDEN');
+    const change = await registry.graphql(PUBLISH, { input: { subgraph: 'tourism', sdl: departmentSdl('tourism'), routingUrl: routingUrl('tourism') } }, null);
+    expect(change.errors?.[0].extensions.code).toBe('UNAUTHENTICATED');
+    const closed = await startTestRegistry({ ALLOW_ANONYMOUS_READS: 'false' });
+    try {
+      expect((await closed.graphql(VARIANTS, {}, null)).errors?.[0].extensions.code).toBe('UNAUTHENTICATED');
+    } finally {
+      await closed.stop();
+    }
+  });
+
   it('answers /health, /ready and /metrics with the served composition per variant', async () => {
     expect((await fetch(`${registry.base}/health`)).status).toBe(200);
     const ready = await fetch(`${registry.base}/ready`);

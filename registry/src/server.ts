@@ -1,4 +1,4 @@
-import { createApollo, createAuthenticator, createLogger, createServer, graphqlHttpHandler, listen, loadSavedOperations, sendError, sendJson } from '@zigong/platform';
+import { acceptsHtml, createApollo, createAuthenticator, createLogger, createServer, graphqlHttpHandler, listen, loadSavedOperations, type Route, sendError, sendJson } from '@zigong/platform';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
@@ -23,12 +23,21 @@ export interface RunningRegistry {
   stop(): Promise<void>;
 }
 
+export interface RegistryOptions {
+  /**
+   * Pages served beside /graphql (main.ts mounts the explorer's registry pages), so the registry's
+   * own code loads no UI; `/` answers its page to a browser only, JSON clients get a 404 naming /graphql.
+   */
+  pages?: Record<string, Route>;
+}
+
 /**
  * The registry process: its database (migrated at start in local mode; in production by
  * `migrateRegistry`, before the replicas start), the configured variants ensured, the GraphQL API
  * at /graphql, GET /supergraph for gateways, /health, /ready and /metrics.
  */
-export async function startRegistry(config: RegistryConfig): Promise<RunningRegistry> {
+export async function startRegistry(config: RegistryConfig, options: RegistryOptions = {}): Promise<RunningRegistry> {
+  const { pages = {} } = options;
   const logger = createLogger('registry', config.logLevel);
   const metrics = createRegistryMetrics();
   const contractSdl = readStartFile(config.contractPath, 'CONTRACT_PATH');
@@ -70,7 +79,7 @@ export async function startRegistry(config: RegistryConfig): Promise<RunningRegi
 
   const apollo = createApollo<RegistryContext>({
     typeDefs,
-    resolvers: registryResolvers(service),
+    resolvers: registryResolvers(service, { allowAnonymousReads: config.allowAnonymousReads }),
     httpServer,
     logger,
     // The schema is public (registry/src/registry.graphql); tools and the explorer's pages read it.
@@ -94,6 +103,8 @@ export async function startRegistry(config: RegistryConfig): Promise<RunningRegi
         logger.info(record, 'request');
       },
       routes: {
+        ...pages,
+        '/': (req, res) => (pages['/'] && acceptsHtml(req) ? pages['/'](req, res) : sendError(res, 404, 'NOT_FOUND', 'GraphQL is at /graphql.')),
         '/supergraph': supergraphRoute({
           service,
           keys: config.supergraphKeys,

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { createTestDatabase } from '@zigong/kit/testing';
 
 const ROOT = join(__dirname, '../..');
 const ZIGONG = join(ROOT, 'packages/cli/dist/zigong.js');
@@ -52,6 +53,7 @@ describe('zigong', () => {
     [['migrate', 'nosuch'], /"nosuch" is not a department in supergraph\.yaml; registered: organization, agriculture, finance, tourism/],
     [['migrate', 'Finance'], /"Finance" is not a department name/],
     [['migrate', 'finance', '--sead'], /unknown option '--sead'/],
+    [['migrate', 'registry', '--seed'], /the registry has no reference data/],
     [['bootstrap', 'finance', 'nosuch'], /"nosuch" is not a department in supergraph\.yaml/],
     [['subgraph', 'check'], /missing required argument 'name'/],
     [['subgraph', 'check', 'nosuch', '--offline'], /"nosuch" is not a department in supergraph\.yaml/],
@@ -84,6 +86,20 @@ describe('zigong', () => {
     const run = zigong(...args);
     expect(run.stderr).toMatch(message);
     expect(run.status).toBe(2);
+  });
+
+  it("migrate registry: runs the registry's migration step, once (a second run finds nothing pending)", async () => {
+    const database = await createTestDatabase();
+    try {
+      const env = { ...process.env, DATABASE_URL: database.url };
+      const run = () => spawnSync(process.execPath, [ZIGONG, 'migrate', 'registry'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env });
+      const first = run();
+      expect(first.stderr).toBe('');
+      expect(first.stdout).toMatch(/^registry: 1 migration applied \(RegistryInitial\d+\)/);
+      expect(run().stdout).toBe('registry: no migration pending\n');
+    } finally {
+      await database.drop();
+    }
   });
 
   it('token: runs the gateway\'s token program with the options given', () => {

@@ -18,6 +18,7 @@ const WRONG_WAY: Case[] = [
   ['the gateway imports the kit', 'gateway/src/planted.ts', "import { defineDepartment } from '@zigong/kit';"],
   ["the gateway's library code imports the explorer", 'gateway/src/planted.ts', "import { gatewayPages } from '@zigong/explorer';"],
   ['the explorer imports the gateway', 'packages/explorer/src/planted.ts', "import { startGateway } from '@zigong/gateway';"],
+  ["the registry's library code imports the explorer", 'registry/src/planted.ts', "import { registryPages } from '@zigong/explorer';"],
   ['the reference data imports the kit', 'packages/reference-data/src/planted.ts', "import { defineDepartment } from '@zigong/kit';"],
   ['a department imports the cli', 'subgraphs/finance/src/planted.ts', "import { migrate } from '@zigong/cli';"],
   ['the gateway imports the cli by a relative path', 'gateway/src/planted.ts', "import { migrate } from '../../packages/cli/src/migrate';"],
@@ -31,6 +32,7 @@ const RIGHT_WAY: Case[] = [
   ['the kit on the platform', 'subgraphs/kit/src/planted.ts', "import { loadConfig } from '@zigong/platform';"],
   ['the gateway on the platform', 'gateway/src/planted.ts', "import { loadConfig } from '@zigong/platform';"],
   ["the gateway's main.ts mounting the explorer's pages", 'gateway/src/main.ts', "import { gatewayPages } from '@zigong/explorer';\nimport { startGateway } from './index';"],
+  ["the registry's main.ts mounting the explorer's registry pages", 'registry/src/main.ts', "import { registryPages } from '@zigong/explorer';\nimport { startRegistry } from './server';"],
   ['the explorer on the platform', 'packages/explorer/src/planted.ts', "import { loadConfig } from '@zigong/platform';"],
   ['the cli on the kit and the gateway', 'packages/cli/src/planted.ts', "import { defineDepartment } from '@zigong/kit';\nimport { startGateway } from '@zigong/gateway';"],
 ];

@@ -66,7 +66,7 @@ export async function startTestRegistry(env: Record<string, string> = {}): Promi
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
         body: JSON.stringify({ query, variables }),
       });
-      return { status: response.status, ...(await response.json()) };
+      return { status: response.status, ...((await response.json()) as object) };
     },
     sql: (text, parameters) => sqlOn(database.url, text, parameters),
     stop: () => (stopping ??= registry.stop().finally(() => database.drop())),

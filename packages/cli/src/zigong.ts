@@ -97,12 +97,16 @@ export function zigongProgram(): Command {
 
   program
     .command('migrate')
-    .summary("one department's migrations (--seed: and its reference data)")
-    .description("Apply one department's migrations (and with --seed its reference data), under an advisory lock: the deployment's migration step.")
-    .argument('<department>', 'a department of supergraph.yaml', registeredDepartment)
+    .summary("one department's migrations (--seed: and its reference data), or the registry's")
+    .description("Apply one department's migrations (and with --seed its reference data), or the schema registry's (`zigong migrate registry`), under an advisory lock: the deployment's migration step.")
+    .argument('<department>', 'a department of supergraph.yaml, or registry', (name: string) => (name === 'registry' ? name : registeredDepartment(name)))
     .option('--seed', 'also load its reference data (only missing rows)')
-    .addHelpText('after', examples(['zigong migrate finance', "finance's migrations"], ['DATABASE_URL=postgres://… zigong migrate tourism --seed', 'migrations and reference data']))
-    .action((department: string, options: { seed?: boolean }) => run(cli('migrate.js'), [department, ...(options.seed ? ['--seed'] : [])]));
+    .addHelpText('after', examples(['zigong migrate finance', "finance's migrations"], ['DATABASE_URL=postgres://… zigong migrate tourism --seed', 'migrations and reference data'], ['DATABASE_URL=postgres://… zigong migrate registry', "the schema registry's migrations"]))
+    .action((department: string, options: { seed?: boolean }, command: Command) => {
+      if (department !== 'registry') return run(cli('migrate.js'), [department, ...(options.seed ? ['--seed'] : [])]);
+      if (options.seed) command.error('error: the registry has no reference data: `zigong migrate registry` takes no --seed.', { exitCode: USAGE_EXIT });
+      run(require.resolve('@zigong/registry/dist/migrate.js'), []);
+    });
 
   program
     .command('bootstrap')

@@ -1,12 +1,13 @@
 import { build } from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { dashboardShell, pageShell } from './page';
-import { DASHBOARD_HTML_PATH, EXPLORER_HTML_PATH } from './paths';
+import { dashboardShell, pageShell, registryShell } from './page';
+import { DASHBOARD_HTML_PATH, EXPLORER_HTML_PATH, REGISTRY_HTML_PATH } from './paths';
 
 /** The browser code in src/app, compiled by esbuild alone: tsc builds only the server side. */
 const EXPLORER_ENTRY = resolve(__dirname, '../src/app/main.tsx');
 const DASHBOARD_ENTRY = resolve(__dirname, '../src/app/dashboard/main.ts');
+const REGISTRY_ENTRY = resolve(__dirname, '../src/app/registry/main.ts');
 
 /** Bundles one browser entry with its CSS into one self-contained HTML file made by `shell`. */
 async function bundlePage(entry: string, shell: (css: string, js: string) => string, outFile: string): Promise<{ bytes: number }> {
@@ -48,12 +49,19 @@ export function bundleDashboard(outFile = DASHBOARD_HTML_PATH): Promise<{ bytes:
   return bundlePage(DASHBOARD_ENTRY, dashboardShell, outFile);
 }
 
+/** Bundles the schema registry's pages (no library: the DOM and fetch) into one self-contained HTML file. */
+export function bundleRegistry(outFile = REGISTRY_HTML_PATH): Promise<{ bytes: number }> {
+  return bundlePage(REGISTRY_ENTRY, registryShell, outFile);
+}
+
 if (require.main === module) {
-  const report = (path: string, bytes: number) => console.log(`${relative(process.cwd(), path)} (${(bytes / 1024 / 1024).toFixed(1)} MiB)`);
-  Promise.all([bundleExplorer(), bundleDashboard()]).then(
-    ([explorer, dashboard]) => {
+  const size = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`);
+  const report = (path: string, bytes: number) => console.log(`${relative(process.cwd(), path)} (${size(bytes)})`);
+  Promise.all([bundleExplorer(), bundleDashboard(), bundleRegistry()]).then(
+    ([explorer, dashboard, registry]) => {
       report(EXPLORER_HTML_PATH, explorer.bytes);
       report(DASHBOARD_HTML_PATH, dashboard.bytes);
+      report(REGISTRY_HTML_PATH, registry.bytes);
     },
     (error: unknown) => {
       console.error(error instanceof Error ? error.message : error);

@@ -6,9 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSchema, graphql } from 'graphql';
-import { bundleDashboard, bundleExplorer } from './bundle';
-import { dashboardShell, pageShell } from './page';
-import { acceptsHtml, dashboardRoute, ExplorerError, explorerPage, explorerRoute, loadSavedOperations, parseSavedOperation, type SavedOperation } from './index';
+import { bundleDashboard, bundleExplorer, bundleRegistry } from './bundle';
+import { dashboardShell, pageShell, registryShell } from './page';
+import { acceptsHtml, dashboardRoute, ExplorerError, explorerPage, explorerRoute, loadSavedOperations, parseSavedOperation, registryPages, registryRoute, type SavedOperation } from './index';
 
 const REPO = join(__dirname, '../../..');
 const OPERATIONS_DIR = join(REPO, 'schema/operations');
@@ -18,14 +18,18 @@ let htmlPath: string;
 let built: string;
 let dashboardPath: string;
 let dashboard: string;
+let registryPath: string;
+let registry: string;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'explorer-test-'));
   htmlPath = join(work, 'dist/explorer.html');
   dashboardPath = join(work, 'dist/dashboard.html');
-  await Promise.all([bundleExplorer(htmlPath), bundleDashboard(dashboardPath)]);
+  registryPath = join(work, 'dist/registry.html');
+  await Promise.all([bundleExplorer(htmlPath), bundleDashboard(dashboardPath), bundleRegistry(registryPath)]);
   built = readFileSync(htmlPath, 'utf8');
   dashboard = readFileSync(dashboardPath, 'utf8');
+  registry = readFileSync(registryPath, 'utf8');
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -275,6 +279,56 @@ describe('the dashboard page', () => {
 
   it('fails with EXPLORER_NOT_BUILT when it is made, when dist/dashboard.html is missing', () => {
     expect(() => dashboardRoute(join(work, 'not-built/dashboard.html'))).toThrow(/EXPLORER_NOT_BUILT: .*not-built\/dashboard\.html has not been built/);
+  });
+});
+
+describe('the registry pages', () => {
+  it('are one self-contained page with no library, eval, worker or URL to fetch but its own /graphql', () => {
+    expect(registry.startsWith('<!doctype html>\n<html lang="en">')).toBe(true);
+    expect(registry).toContain('<title>Zigong schema registry</title>');
+    expect(registry).toContain('<div id="registry">');
+    expect(registry).not.toMatch(/<script[^>]*\ssrc=/i);
+    expect(registry.match(/<link[^>]*>/gi)).toEqual(['<link rel="icon" href="data:,">']);
+    const script = bundleOf(registry);
+    expect(script).toContain('query RegistryVariants');
+    expect(script).toContain('"/graphql"');
+    // Registry strings (SDL, error texts, names) reach the page as text nodes only.
+    expect(script).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|new Worker\(|importScripts\(|\beval\(|new Function\(|\bimport\(|setAttribute\("style"/);
+    expect([...script.matchAll(/https?:\/\/[^\s"'`)<>]*/g)].map((match) => match[0])).toEqual([]);
+    expect(styleOf(registry)).toContain('.reg-change-breaking');
+    expect(styleOf(registry)).not.toMatch(/@import|url\(/i);
+  });
+
+  it('refuse a bundle that would break out of its inline script, like the explorer', () => {
+    expect(() => registryShell('', 'const end = "</script>";')).toThrow(expect.objectContaining({ code: 'EXPLORER_BUILD_INVALID' }));
+  });
+
+  it('are served by registryPages at / with a Content-Security-Policy allowing only their inline bundle and this origin', async () => {
+    const pages = registryPages(registryPath);
+    expect(Object.keys(pages)).toEqual(['/']);
+    const { url, server } = await serve(pages['/']);
+    try {
+      const response = await fetch(`${url}/`, { headers: { accept: 'text/html' } });
+      expect([response.status, response.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+      const body = await response.text();
+      expect(body).toBe(registry);
+      const policy = response.headers.get('content-security-policy')!;
+      expect(policy).toContain(`script-src 'self' ${hash(bundleOf(body))}`);
+      expect(policy).toContain(`style-src 'self' ${hash(styleOf(body))}`);
+      expect(policy).toContain("connect-src 'self'");
+      expect(policy).toContain("frame-ancestors 'none'");
+      expect(policy).not.toMatch(/unsafe-inline|unsafe-eval/);
+      expect((await fetch(url, { headers: { 'if-none-match': response.headers.get('etag')! } })).status).toBe(304);
+      const post = await fetch(url, { method: 'POST', body: '{}' });
+      expect([post.status, await post.text()]).toEqual([405, 'The registry page answers GET only.\n']);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('fail with EXPLORER_NOT_BUILT when the handler is made, when dist/registry.html is missing', () => {
+    expect(() => registryRoute(join(work, 'not-built/registry.html'))).toThrow(/EXPLORER_NOT_BUILT: .*not-built\/registry\.html has not been built/);
+    expect(() => registryPages(join(work, 'not-built/registry.html'))).toThrow(ExplorerError);
   });
 });
 

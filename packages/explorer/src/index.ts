@@ -4,12 +4,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ExplorerError } from './errors';
 import { loadSavedOperations, type SavedOperation } from '@zigong/platform';
 import { contentSecurityPolicy, embedJson, fillDataBlock } from './page';
-import { DASHBOARD_HTML_PATH, EXPLORER_HTML_PATH } from './paths';
+import { DASHBOARD_HTML_PATH, EXPLORER_HTML_PATH, REGISTRY_HTML_PATH } from './paths';
 
 export { ExplorerError, type ExplorerErrorCode } from './errors';
 export { loadSavedOperations, parseSavedOperation, type SavedOperation } from '@zigong/platform';
 export { contentSecurityPolicy } from './page';
-export { DASHBOARD_HTML_PATH, EXPLORER_HTML_PATH } from './paths';
+export { DASHBOARD_HTML_PATH, EXPLORER_HTML_PATH, REGISTRY_HTML_PATH } from './paths';
 
 function readBuiltPage(htmlPath: string): string {
   try {
@@ -35,7 +35,7 @@ export function explorerPage(operations: SavedOperation[], htmlPath: string = EX
 
 export { acceptsHtml } from '@zigong/platform';
 
-type PageHandler = (req: IncomingMessage, res: ServerResponse) => void;
+export type PageHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
  * A node:http handler answering GET and HEAD with one finished page, under its own
@@ -90,4 +90,18 @@ export function dashboardRoute(htmlPath: string = DASHBOARD_HTML_PATH): PageHand
 /** The pages the gateway mounts beside /graphql: the explorer at `/` (for browsers), the dashboard. */
 export function gatewayPages(operationsDir: string): Record<string, PageHandler> {
   return { '/': explorerRoute(operationsDir), '/dashboard': dashboardRoute() };
+}
+
+/**
+ * A node:http handler serving the schema registry's pages (`dist/registry.html`): variants,
+ * subgraph versions and their diffs, the changelog, drawn in the browser from same-origin
+ * `/graphql` requests to the registry. Fails with EXPLORER_NOT_BUILT when it is made.
+ */
+export function registryRoute(htmlPath: string = REGISTRY_HTML_PATH): PageHandler {
+  return pageRoute(readBuiltPage(htmlPath), 'registry');
+}
+
+/** The pages the registry process mounts beside its /graphql: the registry's pages at `/` (for browsers). */
+export function registryPages(htmlPath: string = REGISTRY_HTML_PATH): Record<string, PageHandler> {
+  return { '/': registryRoute(htmlPath) };
 }

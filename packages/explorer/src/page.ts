@@ -86,6 +86,15 @@ export function dashboardShell(css: string, js: string): string {
   });
 }
 
+/** The schema registry's pages, served by the registry process: the app builds everything inside #registry. */
+export function registryShell(css: string, js: string): string {
+  return shell(css, js, {
+    lang: 'en',
+    title: 'Zigong schema registry',
+    body: ['<div id="registry"><noscript>The registry pages need JavaScript.</noscript></div>'],
+  });
+}
+
 /**
  * JSON that is safe inside a `<script>` element: `<`, `>` and `&` become `\u003c` and friends, so
  * no string in it can close the element or open a comment, and JSON.parse reads it back unchanged.

@@ -6,3 +6,4 @@ import { resolve } from 'node:path';
  */
 export const EXPLORER_HTML_PATH = resolve(__dirname, '../dist/explorer.html');
 export const DASHBOARD_HTML_PATH = resolve(__dirname, '../dist/dashboard.html');
+export const REGISTRY_HTML_PATH = resolve(__dirname, '../dist/registry.html');

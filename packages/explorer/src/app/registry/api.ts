@@ -1,0 +1,199 @@
+/**
+ * The registry pages' questions to the registry: same-origin POSTs to its /graphql, using only
+ * the fields of its contract (registry/src/registry.graphql; the unit test validates every query
+ * against it).
+ */
+export const ENDPOINT = '/graphql';
+
+export type Severity = 'BREAKING' | 'DANGEROUS' | 'SAFE';
+
+export interface SchemaChange {
+  severity: Severity;
+  type: string;
+  coordinate: string | null;
+  message: string;
+}
+
+export interface SubgraphVersion {
+  id: string;
+  variant: string;
+  subgraph: string;
+  routingUrl: string;
+  publisher: string;
+  commit: string | null;
+  branch: string | null;
+  createdAt: string;
+  accepted: boolean;
+}
+
+export interface CompositionSummary {
+  id: string;
+  variant: string;
+  status: 'ACCEPTED' | 'REFUSED';
+  kind: 'PUBLISH' | 'DELETE' | 'ROLLBACK';
+  subgraph: string | null;
+  restoredFrom: string | null;
+  hash: string | null;
+  errors: string[];
+  changes: SchemaChange[];
+  publisher: string;
+  createdAt: string;
+  current: boolean;
+}
+
+export interface Composition extends CompositionSummary {
+  subgraphs: SubgraphVersion[];
+}
+
+export interface Variant {
+  name: string;
+  contract: boolean;
+  current: CompositionSummary | null;
+  subgraphs: SubgraphVersion[];
+}
+
+/** A refused request or an unreachable registry, with the registry's code and HTTP status when known. */
+export class RegistryError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+    readonly status?: number,
+    /** For FORBIDDEN: the scope the registry says is needed. */
+    readonly requiredScope?: string,
+  ) {
+    super(message);
+    this.name = 'RegistryError';
+  }
+}
+
+export interface RegistryClient {
+  request<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
+}
+
+export type Fetch = typeof fetch;
+
+interface GraphQLBody<T> {
+  data?: T | null;
+  errors?: Array<{ message?: string; extensions?: { code?: string; requiredScope?: string } }>;
+}
+
+/**
+ * A client sending `Authorization: Bearer <token>` whenever `token()` gives one, and none
+ * otherwise (a registry in local mode answers reads without a token).
+ */
+export function registryClient(token: () => string, endpoint = ENDPOINT, fetchImpl: Fetch = (...args) => fetch(...args)): RegistryClient {
+  return {
+    async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+      const bearer = token().trim().replace(/^Bearer\s+/i, '');
+      let response: Response;
+      try {
+        response = await fetchImpl(endpoint, {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: {
+            accept: 'application/json',
+            'content-type': 'application/json',
+            ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+          },
+          body: JSON.stringify({ query, variables }),
+        });
+      } catch (error) {
+        throw new RegistryError(`The registry cannot be reached (${(error as Error).message}).`, 'UNREACHABLE');
+      }
+      const text = await response.text();
+      let body: GraphQLBody<T>;
+      try {
+        body = JSON.parse(text) as GraphQLBody<T>;
+      } catch {
+        // A proxy's error page, or a registry that is restarting behind one.
+        throw new RegistryError(`The registry answered HTTP ${response.status} with something other than JSON.`, 'UNREACHABLE', response.status);
+      }
+      const [first] = body.errors ?? [];
+      if (first) throw new RegistryError(first.message ?? 'Unknown error', first.extensions?.code, response.status, first.extensions?.requiredScope);
+      if (!body.data) throw new RegistryError(`The registry answered HTTP ${response.status} without data.`, undefined, response.status);
+      return body.data;
+    },
+  };
+}
+
+const CHANGE = 'severity type coordinate message';
+const VERSION = 'id variant subgraph routingUrl publisher commit branch createdAt accepted';
+const COMPOSITION = `id variant status kind subgraph restoredFrom hash errors changes { ${CHANGE} } publisher createdAt current`;
+
+export const VARIANTS_QUERY = `query RegistryVariants {
+  variants {
+    name
+    contract
+    current { ${COMPOSITION} }
+    subgraphs { ${VERSION} }
+  }
+}`;
+
+/** The variants' names alone, for the links to their changelogs. */
+export const VARIANT_NAMES_QUERY = `query RegistryVariantNames { variants { name } }`;
+
+export const SUBGRAPH_QUERY = `query RegistrySubgraph($variant: String!, $subgraph: String!, $first: Int!) {
+  variant(name: $variant) { name subgraphs { id } }
+  subgraphVersions(variant: $variant, subgraph: $subgraph, first: $first) { ${VERSION} }
+  history(variant: $variant, subgraph: $subgraph, first: $first) { ${COMPOSITION} subgraphs { id } }
+}`;
+
+export const DIFF_QUERY = `query RegistryDiff($from: ID!, $to: ID!) {
+  diff(from: $from, to: $to) { ${CHANGE} }
+}`;
+
+export const SDL_QUERY = `query RegistryVersionSdl($id: ID!) {
+  subgraphVersion(id: $id) { id sdl }
+}`;
+
+export const HISTORY_QUERY = `query RegistryHistory($variant: String!, $first: Int!) {
+  history(variant: $variant, first: $first) { ${COMPOSITION} }
+}`;
+
+export const COMPOSITION_QUERY = `query RegistryComposition($id: ID!) {
+  composition(id: $id) { ${COMPOSITION} subgraphs { ${VERSION} } }
+}`;
+
+/** How many entries a list asks for: the changelog and a subgraph's versions. */
+export const PAGE = 50;
+
+export async function loadVariants(client: RegistryClient): Promise<Variant[]> {
+  return (await client.request<{ variants: Variant[] }>(VARIANTS_QUERY)).variants;
+}
+
+export async function loadVariantNames(client: RegistryClient): Promise<string[]> {
+  return (await client.request<{ variants: Array<{ name: string }> }>(VARIANT_NAMES_QUERY)).variants.map((variant) => variant.name);
+}
+
+export async function loadHistory(client: RegistryClient, variant: string, first = PAGE): Promise<CompositionSummary[]> {
+  return (await client.request<{ history: CompositionSummary[] }>(HISTORY_QUERY, { variant, first })).history;
+}
+
+export interface SubgraphPage {
+  /** The ids of the versions the variant's current composition is built from: what gateways are served. */
+  served: Set<string>;
+  versions: SubgraphVersion[];
+  compositions: Array<CompositionSummary & { subgraphs: Array<{ id: string }> }>;
+}
+
+export async function loadSubgraph(client: RegistryClient, variant: string, subgraph: string, first = PAGE): Promise<SubgraphPage> {
+  const data = await client.request<{ variant: { subgraphs: Array<{ id: string }> } | null; subgraphVersions: SubgraphVersion[]; history: SubgraphPage['compositions'] }>(SUBGRAPH_QUERY, {
+    variant,
+    subgraph,
+    first,
+  });
+  if (!data.variant) throw new RegistryError(`The registry has no variant named ${variant}.`, 'UNKNOWN_VARIANT');
+  return { served: new Set(data.variant.subgraphs.map((version) => version.id)), versions: data.subgraphVersions, compositions: data.history };
+}
+
+export async function loadDiff(client: RegistryClient, from: string, to: string): Promise<SchemaChange[]> {
+  return (await client.request<{ diff: SchemaChange[] }>(DIFF_QUERY, { from, to })).diff;
+}
+
+export async function loadSdl(client: RegistryClient, id: string): Promise<string | null> {
+  return (await client.request<{ subgraphVersion: { id: string; sdl: string } | null }>(SDL_QUERY, { id })).subgraphVersion?.sdl ?? null;
+}
+
+export async function loadComposition(client: RegistryClient, id: string): Promise<Composition | null> {
+  return (await client.request<{ composition: Composition | null }>(COMPOSITION_QUERY, { id })).composition;
+}

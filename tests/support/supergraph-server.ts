@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SupergraphServer {
+  /** `http://127.0.0.1:<port>/supergraph?variant=production`, what a gateway's SUPERGRAPH_URL says. */
+  url: string;
+  /** Serves `sdl` as composition `compositionId` from now on; undefined answers 404 NO_COMPOSITION. */
+  serve(sdl: string | undefined, compositionId?: string): void;
+  /** Stops listening (connections refused, as a registry that was killed); `start` listens again on the same port. */
+  down(): Promise<void>;
+  start(): Promise<void>;
+  /** The headers of every request, oldest first, and how each was answered. */
+  requests: Array<{ headers: IncomingHttpHeaders; status: number }>;
+  close(): Promise<void>;
+}
+
+export const etagOf = (sdl: string) => `"${createHash('sha256').update(sdl).digest('hex')}"`;
+
+/**
+ * A stand-in for the registry's `GET /supergraph`, as the shared contract has it: the SDL with
+ * `ETag: "<sha256 hex>"` and `X-Composition-Id`, 304 to a matching If-None-Match, 404
+ * NO_COMPOSITION before the first, 401 without the key when one is set.
+ */
+export async function supergraphServer({ key }: { key?: string } = {}): Promise<SupergraphServer> {
+  let current: { sdl: string; compositionId: string } | undefined;
+  const requests: SupergraphServer['requests'] = [];
+  const server: Server = createServer((req, res) => {
+    const answer = (status: number, headers: Record<string, string>, body?: string) => {
+      requests.push({ headers: req.headers, status });
+      res.writeHead(status, headers).end(body);
+    };
+    const error = (status: number, code: string) =>
+      answer(status, { 'content-type': 'application/json' }, JSON.stringify({ errors: [{ message: code, extensions: { code } }] }));
+    if (key && req.headers['x-supergraph-key'] !== key) return error(401, 'UNAUTHENTICATED');
+    if (!current) return error(404, 'NO_COMPOSITION');
+    const etag = etagOf(current.sdl);
+    const headers = { etag, 'x-composition-id': current.compositionId, 'cache-control': 'no-cache' };
+    if (req.headers['if-none-match'] === etag) return answer(304, headers);
+    answer(200, { ...headers, 'content-type': 'text/plain; charset=utf-8' }, current.sdl);
+  });
+  let port = 0;
+  const start = () =>
+    new Promise<void>((done, fail) => {
+      server.once('error', fail);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', fail);
+        port = (server.address() as AddressInfo).port;
+        done();
+      });
+    });
+  const down = () =>
+    new Promise<void>((done) => {
+      server.close(() => done());
+      server.closeAllConnections();
+    });
+  await start();
+  return {
+    url: `http://127.0.0.1:${port}/supergraph?variant=production`,
+    serve: (sdl, compositionId = 'unnamed') => (current = sdl === undefined ? undefined : { sdl, compositionId }),
+    down,
+    start,
+    requests,
+    close: () => (server.listening ? down() : Promise.resolve()),
+  };
+}
