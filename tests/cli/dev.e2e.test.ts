@@ -7,8 +7,9 @@
  */
 import { freePort, ROOT } from '@zigong/cli';
 import { createTestDatabase, type TestDatabase } from '@zigong/kit/testing';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sqlOn } from '../support/registry';
@@ -34,7 +35,7 @@ beforeAll(async () => {
       DATABASE_URL: database.url,
       GATEWAY_PORT: String(gatewayPort),
       REGISTRY_PORT: String(registryPort),
-      SUPERGRAPH_CACHE_PATH: join(dir, 'supergraph.graphql'),
+      SUPERGRAPH_CACHE_PATH: join(dir, 'supergraph-cache.json'),
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -69,9 +70,8 @@ describe('zigong dev', () => {
   it('serves the gateway the registry\'s production supergraph, and answers through it', async () => {
     const served = await fetch(`http://127.0.0.1:${registryPort}/supergraph?variant=production`);
     expect(served.status).toBe(200);
-    const hash = served.headers.get('etag')!.replace(/"/g, '');
     const ready = await (await fetch(`http://127.0.0.1:${gatewayPort}/ready`)).json();
-    expect(hash.startsWith(ready.supergraph)).toBe(true);
+    expect(ready.composition).toBe(served.headers.get('x-composition-id'));
 
     const response = await fetch(`http://127.0.0.1:${gatewayPort}/graphql`, {
       method: 'POST',
@@ -83,9 +83,30 @@ describe('zigong dev', () => {
     expect(data.regions.map((r: { name: string }) => r.name)).toContain('自流井区');
   });
 
+  it('follows a publish to the registry within the local poll (2 s), keeping the supergraph it loaded on disk', async () => {
+    const sdl = readFileSync(join(ROOT, 'schema', 'tourism.graphql'), 'utf8').replace(/\ntype Query \{\n/, '\ntype Query {\n  spotCount: Int\n');
+    const file = join(dir, 'tourism.graphql');
+    writeFileSync(file, sdl);
+    const zigong = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'packages/cli/dist/zigong.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
+    const published = zigong('subgraph', 'publish', 'tourism', '--schema', file, '--registry', `http://127.0.0.1:${registryPort}`, '--json');
+    expect(published.status).toBe(0);
+    const { id, hash } = JSON.parse(published.stdout).composition;
+    const deadline = Date.now() + 10_000;
+    let ready = { composition: '' };
+    while (Date.now() < deadline && ready.composition !== id) {
+      await new Promise((done) => setTimeout(done, 250));
+      ready = await (await fetch(`http://127.0.0.1:${gatewayPort}/ready`)).json();
+    }
+    expect(ready.composition).toBe(id);
+    const cached = JSON.parse(readFileSync(join(dir, 'supergraph-cache.json'), 'utf8'));
+    expect(cached.compositionId).toBe(id);
+    expect(createHash('sha256').update(cached.sdl).digest('hex')).toBe(hash);
+  });
+
   it('keeps the registry\'s data with the rest, in its own schema', async () => {
     const rows = await sqlOn(database.url, "SELECT subgraph, publisher FROM registry.subgraph_version WHERE variant = 'production' ORDER BY id");
-    expect(rows).toEqual(DEPARTMENTS.map((subgraph) => ({ subgraph, publisher: 'zigong-dev' })));
+    expect(rows.slice(0, 4)).toEqual(DEPARTMENTS.map((subgraph) => ({ subgraph, publisher: 'zigong-dev' })));
+    expect(rows[4]).toMatchObject({ subgraph: 'tourism', publisher: expect.stringMatching(/^zigong-cli:/) });
   });
 
   it('stops everything on SIGINT, exit 0', async () => {

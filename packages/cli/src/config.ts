@@ -31,7 +31,7 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     gatewayPort: read.port('GATEWAY_PORT', 4000),
     registryPort: read.port('REGISTRY_PORT', 4010),
     // One a database: `PG_DATABASE=zigong_x10 zigong dev` has a registry (and supergraph) of its own.
-    supergraphCachePath: read.string('SUPERGRAPH_CACHE_PATH', join(ROOT, '.data', `supergraph-${databaseName}.graphql`)),
+    supergraphCachePath: read.string('SUPERGRAPH_CACHE_PATH', join(ROOT, '.data', `supergraph-cache-${databaseName}.json`)),
     jwtSecret: read.secret('JWT_SECRET') ?? LOCAL_JWT_SECRET,
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
   };

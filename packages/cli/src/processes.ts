@@ -91,6 +91,8 @@ export async function launchServices(options: LaunchOptions): Promise<{ gateway:
       Object.assign(gatewayEnv, {
         SUPERGRAPH_URL: `${new URL(registry.url).origin}/supergraph?variant=${LOCAL_VARIANT}`,
         SUPERGRAPH_CACHE_PATH: options.schemaRegistry.cachePath,
+        // A publish shows in the local gateway as fast as a recomposed file did (10 s is production's).
+        SUPERGRAPH_POLL_MS: env.SUPERGRAPH_POLL_MS ?? '2000',
       });
     } else {
       await Promise.all(subgraphs.map((service) => waitUntilUp(service)));
