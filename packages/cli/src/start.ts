@@ -62,7 +62,12 @@ runMain(async () => {
         `  ${'data'.padEnd(width)}  ${database.description}`,
         '',
         `Query it:  curl -s ${gateway.url} -H 'content-type: application/json' -d '{"query":"{ regions(level: DISTRICT) { id name } }"}'`,
-        ...(launched.registry ? ['Schemas:   zigong subgraph list, zigong supergraph history; zigong subgraph publish <department> --schema <file> (the gateway follows)'] : []),
+        ...(launched.registry
+          ? [
+              `Schemas:   ${new URL('/', launched.registry.url)} (the registry's pages); zigong subgraph list, zigong supergraph history;`,
+              '           zigong subgraph publish <department> --schema <file> (the gateway follows)',
+            ]
+          : []),
         'Ctrl-C stops everything.',
       ].join('\n'),
     );
