@@ -1,8 +1,19 @@
 import { loadGatewayConfig } from '@zigong/gateway';
 import { ConfigError, loadSubgraphConfig, PUBLISHED_SECRETS } from '@zigong/kit';
 import { readRegistry, ROOT } from '@zigong/cli';
-import { loadTracingConfig } from '@zigong/platform';
-import { connectionBudget, departmentsOf, EXTRA_PODS, OVERLAYS, SECRETS } from '../../packages/cli/src/deploy/model';
+import { createAuthenticator, loadTracingConfig, productionSecretProblems } from '@zigong/platform';
+import { loadRegistryConfig } from '@zigong/registry';
+import {
+  connectionBudget,
+  departmentsOf,
+  EXTRA_PODS,
+  OVERLAYS,
+  REGISTRY,
+  REGISTRY_CLIENT_LABEL,
+  REGISTRY_SUPERGRAPH_URL,
+  SECRETS,
+} from '../../packages/cli/src/deploy/model';
+import { GATEWAY_NODE_OPTIONS } from '../../packages/cli/src/processes';
 import { readCurrent, render, staleFiles } from '../../packages/cli/src/deploy/render';
 import { loadBootstrapConfig } from '../../packages/cli/src/bootstrap';
 import { MIGRATE_POOL_SIZE } from '../../packages/cli/src/migrate';
@@ -37,7 +48,7 @@ const read = (file: string) => readFileSync(path(file), 'utf8');
 const K8S = 'infra/k8s';
 const SECRET_EXAMPLE = `${K8S}/secret.example.yaml`;
 /** Environment variables whose value is a credential: never a literal in a manifest. */
-const SECRET_NAME = /SECRET|PASSWORD|(^|_)TOKEN$|_KEY$|DATABASE_URL|REDIS_URL/;
+const SECRET_NAME = /SECRET|PASSWORD|(^|_)TOKEN$|_KEYS?$|DATABASE_URL|REDIS_URL/;
 /** A URL that carries a password. */
 const CREDENTIAL_URL = /[a-z+]+:\/\/[^\s/:@]+:[^\s/@]+@/i;
 
@@ -115,7 +126,10 @@ describe('the generated deployment files', () => {
       "housing's routing_url (http://housing/graphql) must name its port explicitly",
     );
     const many = Array.from({ length: 8 }, (_, i) => ({ name: `dept${i}`, routingUrl: `http://127.0.0.1:${4100 + i}/graphql` }));
-    expect(() => render(many, readCurrent())).toThrow(/overlay production: the connection budget does not fit: 8 departments × 7 pods × 2 connections = 112 > 87/);
+    // 87 less the registry's 12: (2 replicas + 2 during a rollout) × a pool of 3.
+    expect(() => render(many, readCurrent())).toThrow(
+      /overlay production: the connection budget does not fit: 8 departments × 7 pods × 2 connections = 112 > 75 \(max_connections 100 − 3 reserved − 10 headroom − 12 for the registry\)/,
+    );
   });
 });
 
@@ -200,8 +214,8 @@ withKubectl('every Kubernetes overlay, rendered by kustomize', () => {
     const objects = renderOverlay(overlay);
     expect(objects.length).toBeGreaterThan(departments().length * 5);
     expect(new Set(objects.map((o) => o.metadata.namespace))).toEqual(new Set(['zigong']));
-    const supergraph = find(objects, 'ConfigMap', 'supergraph');
-    expect(supergraph?.data['supergraph.graphql']).toBe(read('schema/supergraph.graphql'));
+    // The gateways poll the registry: the ConfigMap supergraph is the optional component's, in no overlay.
+    expect(find(objects, 'ConfigMap', 'supergraph')).toBeUndefined();
   });
 
   it.each(overlays)('%s: every object is valid against the Kubernetes schemas (kubernetes-models)', (overlay) => {
@@ -274,13 +288,20 @@ withKubectl('every Kubernetes overlay, rendered by kustomize', () => {
       expect(deployment.spec.strategy.rollingUpdate.maxSurge).toBe(EXTRA_PODS - 1);
       peak += (maxReplicas + EXTRA_PODS) * Math.max(pool, MIGRATE_POOL_SIZE);
     }
+    // The registry's pods, at a fixed count (no autoscaler), with the same rollout and its own pool.
+    const registry = find(objects, 'Deployment', REGISTRY.name)!;
+    expect(find(objects, 'HorizontalPodAutoscaler', REGISTRY.name)).toBeUndefined();
+    expect(registry.spec.strategy.rollingUpdate.maxSurge).toBe(EXTRA_PODS - 1);
+    const registryPool = Number(containerEnv(registry.spec.template.spec.containers[0], objects, operatorSecrets()).DB_POOL_SIZE);
+    expect(registryPool).toBeGreaterThanOrEqual(2);
+    peak += (registry.spec.replicas + EXTRA_PODS) * Math.max(registryPool, MIGRATE_POOL_SIZE);
     expect(peak).toBeLessThanOrEqual(maxConnections - spec.postgres.reserved - spec.postgres.headroom);
     expect(peak).toBe(connectionBudget(departments().length, spec).peak);
   });
 
   it.each(overlays)('%s: every service is spread over nodes and zones, with a PodDisruptionBudget', (overlay) => {
     const objects = renderOverlay(overlay);
-    for (const name of ['gateway', ...departments().map((d) => d.name)]) {
+    for (const name of ['gateway', REGISTRY.name, ...departments().map((d) => d.name)]) {
       const deployment = find(objects, 'Deployment', name)!;
       const constraints = deployment.spec.template.spec.topologySpreadConstraints;
       expect(constraints.map((c: Obj) => [c.topologyKey, c.labelSelector.matchLabels['app.kubernetes.io/name']])).toEqual([
@@ -293,19 +314,24 @@ withKubectl('every Kubernetes overlay, rendered by kustomize', () => {
 
   it.each(overlays)('%s: /metrics is declared on its own port, scraped there, and exposed by no Service', (overlay) => {
     const objects = renderOverlay(overlay);
-    const gateway = find(objects, 'Deployment', 'gateway')!;
-    const [container] = gateway.spec.template.spec.containers;
-    const metricsPort = container.ports.find((p: Obj) => p.name === 'metrics').containerPort;
-    expect(envOf(container).METRICS_PORT.value).toBe(String(metricsPort));
-    expect(metricsPort).not.toBe(Number(envOf(container).GATEWAY_PORT.value));
-    expect(gateway.spec.template.metadata.annotations['prometheus.io/port']).toBe(String(metricsPort));
+    for (const [name, portVariable] of [['gateway', 'GATEWAY_PORT'], [REGISTRY.name, 'REGISTRY_PORT']]) {
+      const workload = find(objects, 'Deployment', name)!;
+      const [container] = workload.spec.template.spec.containers;
+      const metricsPort = container.ports.find((p: Obj) => p.name === 'metrics').containerPort;
+      expect([name, envOf(container).METRICS_PORT.value]).toEqual([name, String(metricsPort)]);
+      expect(metricsPort).not.toBe(Number(envOf(container)[portVariable].value));
+      expect(workload.spec.template.metadata.annotations['prometheus.io/port']).toBe(String(metricsPort));
+    }
+    const metricsPort = Number(envOf(find(objects, 'Deployment', 'gateway')!.spec.template.spec.containers[0]).METRICS_PORT.value);
     for (const service of objects.filter((o) => o.kind === 'Service')) {
       for (const port of service.spec.ports) expect([service.metadata.name, port.port, port.targetPort]).not.toContainEqual(metricsPort);
       for (const port of service.spec.ports) expect(port.targetPort).not.toBe('metrics');
     }
-    const policy = find(objects, 'NetworkPolicy', 'gateway')!;
-    const metricsRule = policy.spec.ingress.find((r: Obj) => r.ports.some((p: Obj) => p.port === 'metrics'));
-    expect(metricsRule.from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
+    for (const name of ['gateway', REGISTRY.name]) {
+      const policy = find(objects, 'NetworkPolicy', name)!;
+      const metricsRule = policy.spec.ingress.find((r: Obj) => r.ports.some((p: Obj) => p.port === 'metrics'));
+      expect([name, metricsRule.from]).toEqual([name, [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]]);
+    }
   });
 
   it.each(overlays)('%s: only the gateway reaches a subgraph (NetworkPolicy)', (overlay) => {
@@ -327,6 +353,8 @@ withKubectl('every Kubernetes overlay, rendered by kustomize', () => {
   interface Endpoint {
     labels?: Record<string, string>;
     namespace?: string;
+    /** The namespace's own labels, beside kubernetes.io/metadata.name. */
+    namespaceLabels?: Record<string, string>;
     ip?: string;
     ports?: Record<string, number>;
   }
@@ -339,7 +367,9 @@ withKubectl('every Kubernetes overlay, rendered by kustomize', () => {
       if (peer.ipBlock) return !!e.ip; // every ipBlock here is open to any address it names
       if (!e.labels) return false;
       const namespace = e.namespace ?? 'zigong';
-      if (peer.namespaceSelector) return selects(peer.namespaceSelector, { 'kubernetes.io/metadata.name': namespace }) && selects(peer.podSelector, e.labels);
+      if (peer.namespaceSelector) {
+        return selects(peer.namespaceSelector, { ...e.namespaceLabels, 'kubernetes.io/metadata.name': namespace }) && selects(peer.podSelector, e.labels);
+      }
       return namespace === 'zigong' && selects(peer.podSelector, e.labels);
     };
     const portMatches = (rulePorts: Obj[] | undefined) =>
@@ -409,6 +439,131 @@ withKubectl('every Kubernetes overlay, rendered by kustomize', () => {
     }
   });
 
+  it.each(overlays)('%s: only the gateways and CI (its documented label) reach the registry, which reaches only Postgres, DNS and the JWKS', (overlay) => {
+    const objects = renderOverlay(overlay);
+    const registry = podOf(objects, REGISTRY.name);
+    const gateway = podOf(objects, 'gateway');
+    const port = registry.ports!.http;
+    expect(port).toBe(REGISTRY.port);
+    const client = { [REGISTRY_CLIENT_LABEL]: 'true' };
+    const ciRunner: Endpoint = { labels: { app: 'runner', ...client }, namespace: 'ci', namespaceLabels: client };
+    const inNamespaceClient: Endpoint = { labels: { app: 'operator-shell', ...client } };
+    const labelledPodElsewhere: Endpoint = { labels: { app: 'runner', ...client }, namespace: 'sandbox' };
+    const ciUnlabelledPod: Endpoint = { labels: { app: 'runner' }, namespace: 'ci', namespaceLabels: client };
+    const prometheus: Endpoint = { labels: { app: 'prometheus' }, namespace: 'monitoring' };
+    const internet: Endpoint = { ip: '203.0.113.7' };
+    const postgres: Endpoint = overlay === 'local' ? podOf(objects, 'postgres') : { ip: '198.51.100.5' };
+
+    expect(allows(objects, gateway, registry, port)).toBe(true);
+    expect(allows(objects, ciRunner, registry, port)).toBe(true);
+    expect(allows(objects, inNamespaceClient, registry, port)).toBe(true);
+    // Its label opens the registry's port to it, and nothing else.
+    expect(allows(objects, inNamespaceClient, gateway, gateway.ports!.http)).toBe(false);
+    expect(allows(objects, inNamespaceClient, postgres, 5432)).toBe(false);
+    expect(allows(objects, { labels: { app: 'operator-shell' } }, registry, port)).toBe(false);
+    // Both labels are needed from another namespace: a pod's own label does not let it in.
+    expect(allows(objects, labelledPodElsewhere, registry, port)).toBe(false);
+    expect(allows(objects, ciUnlabelledPod, registry, port)).toBe(false);
+    expect(allows(objects, internet, registry, port)).toBe(false);
+    expect(allows(objects, prometheus, registry, registry.ports!.metrics)).toBe(true);
+    expect(allows(objects, prometheus, registry, port)).toBe(false);
+    expect(allows(objects, gateway, registry, registry.ports!.metrics)).toBe(false);
+    for (const d of departments()) {
+      const pod = podOf(objects, d.name);
+      expect([d.name, allows(objects, pod, registry, port)]).toEqual([d.name, false]);
+      expect([d.name, allows(objects, registry, pod, d.port)]).toEqual([d.name, false]);
+    }
+    expect(allows(objects, registry, postgres, 5432)).toBe(true);
+    expect(allows(objects, registry, internet, 443)).toBe(true); // the identity provider's JWKS
+    expect(allows(objects, registry, internet, 80)).toBe(false);
+    expect(allows(objects, registry, gateway, gateway.ports!.http)).toBe(false);
+    expect(allows(objects, registry, { ip: '198.51.100.6' }, 6379)).toBe(false);
+    expect(allows(objects, registry, { labels: { 'k8s-app': 'kube-dns' }, namespace: 'kube-system' }, 53, 'UDP')).toBe(true);
+  });
+
+  it.each(overlays)('%s: the registry runs REGISTRY.replicas stateless pods, migrated as a department is, in the overlay\'s mode', (overlay) => {
+    const objects = renderOverlay(overlay);
+    const spec = OVERLAYS.find((o) => o.name === overlay)!;
+    const registry = find(objects, 'Deployment', REGISTRY.name)!;
+    expect(registry.spec.replicas).toBe(2);
+    expect(find(objects, 'PodDisruptionBudget', REGISTRY.name)!.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': REGISTRY.name } } });
+    const pod = registry.spec.template.spec;
+    // Stateless: nothing but the scratch /tmp.
+    expect(pod.volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '16Mi' } }]);
+    const [bootstrap, migrate] = pod.initContainers;
+    expect([bootstrap.name, bootstrap.args]).toEqual(['bootstrap', ['node', 'packages/cli/dist/bootstrap.js', REGISTRY.name]]);
+    expect([migrate.name, migrate.args]).toEqual(['migrate', ['node', 'registry/dist/migrate.js']]);
+    expect(envOf(bootstrap).DATABASE_URL.valueFrom.secretKeyRef).toEqual({ name: SECRETS.migrate, key: REGISTRY.name });
+    expect(envOf(bootstrap).REGISTRY_DATABASE_URL.valueFrom.secretKeyRef).toEqual({ name: SECRETS.registry, key: 'database-url' });
+    expect(envOf(migrate).DATABASE_URL.valueFrom.secretKeyRef).toEqual({ name: SECRETS.migrate, key: REGISTRY.name });
+    const [container] = pod.containers;
+    expect(container.args).toEqual(['node', 'registry/dist/main.js']);
+    expect([container.readinessProbe.httpGet, container.livenessProbe.httpGet]).toEqual([
+      { path: '/ready', port: 'http' },
+      { path: '/health', port: 'http' },
+    ]);
+    const env = containerEnv(container, objects, operatorSecrets());
+    expect(env).toMatchObject({ REGISTRY_MODE: spec.registryMode, HOST: '0.0.0.0', REGISTRY_PORT: String(REGISTRY.port), NODE_OPTIONS: GATEWAY_NODE_OPTIONS });
+    expect(envOf(container).DATABASE_URL.valueFrom.secretKeyRef).toEqual({ name: SECRETS.registry, key: 'database-url' });
+    expect(envOf(container).SUPERGRAPH_KEYS.valueFrom.secretKeyRef).toEqual({ name: SECRETS.registry, key: 'supergraph-keys' });
+    expect(Object.values(envOf(container)).filter((e: Obj) => e.valueFrom?.secretKeyRef?.name === SECRETS.migrate)).toEqual([]);
+    // The registry's login, not a department's and not the migration role.
+    expect(new URL(env.DATABASE_URL).username).toBe(REGISTRY.login);
+    const service = find(objects, 'Service', REGISTRY.name)!;
+    expect(service.spec.ports).toEqual([{ name: 'http', port: REGISTRY.port, targetPort: 'http', protocol: 'TCP' }]);
+    if (overlay === 'local') {
+      // A laptop cluster runs on the example Secrets: the registry in local mode accepts them.
+      const example = Object.fromEntries(documents(read(SECRET_EXAMPLE), SECRET_EXAMPLE).map((secret) => [secret.metadata.name, secret.stringData]));
+      expect(loadRegistryConfig(containerEnv(container, objects, example))).toMatchObject({ mode: 'local', port: REGISTRY.port, host: '0.0.0.0' });
+    }
+  });
+
+  it.each(overlays)('%s: the gateways poll the registry\'s Service with a key it accepts, and cache the supergraph on an emptyDir', (overlay) => {
+    const objects = renderOverlay(overlay);
+    const gateway = find(objects, 'Deployment', 'gateway')!;
+    const [container] = gateway.spec.template.spec.containers;
+    const example = Object.fromEntries(documents(read(SECRET_EXAMPLE), SECRET_EXAMPLE).map((secret) => [secret.metadata.name, secret.stringData]));
+    const env = containerEnv(container, objects, example);
+    expect(env.SUPERGRAPH_URL).toBe(REGISTRY_SUPERGRAPH_URL);
+    expect(env.SUPERGRAPH_PATH).toBeUndefined();
+    // The URL names the registry's Service and port, and the variant the gateways serve.
+    const url = new URL(env.SUPERGRAPH_URL);
+    const service = find(objects, 'Service', url.hostname)!;
+    expect([service.spec.selector, service.spec.ports[0].port]).toEqual([{ 'app.kubernetes.io/name': REGISTRY.name }, Number(url.port)]);
+    expect([url.pathname, url.searchParams.get('variant')]).toEqual(['/supergraph', 'production']);
+    // The gateways' key is one of the keys the registry accepts (in the example Secrets, as an operator must keep them).
+    expect(envOf(container).SUPERGRAPH_KEY.valueFrom.secretKeyRef).toEqual({ name: SECRETS.gateway, key: 'supergraph-key' });
+    const registryEnv = containerEnv(find(objects, 'Deployment', REGISTRY.name)!.spec.template.spec.containers[0], objects, example);
+    expect(registryEnv.SUPERGRAPH_KEYS.split(',')).toContain(env.SUPERGRAPH_KEY);
+    const mount = container.volumeMounts.find((m: Obj) => env.SUPERGRAPH_CACHE_PATH.startsWith(`${m.mountPath}/`));
+    expect(mount?.readOnly).toBeFalsy();
+    expect(gateway.spec.template.spec.volumes.find((v: Obj) => v.name === mount.name)).toEqual({ name: mount.name, emptyDir: { sizeLimit: '16Mi' } });
+  });
+
+  it('components/supergraph, listed by an overlay, puts the gateways back on the committed supergraph, modes still pinned', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zigong-supergraph-component-'));
+    try {
+      const relative = (target: string) => join(...dir.split('/').filter(Boolean).map(() => '..'), path(K8S, target));
+      writeFileSync(
+        join(dir, 'kustomization.yaml'),
+        `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [${relative('overlays/production')}]\ncomponents: [${relative('components/supergraph')}]\n`,
+      );
+      const objects = documents(execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60_000 }), 'with the component');
+      expect(find(objects, 'ConfigMap', 'supergraph')!.data['supergraph.graphql']).toBe(read('schema/supergraph.graphql'));
+      const gateway = find(objects, 'Deployment', 'gateway')!;
+      const [container] = gateway.spec.template.spec.containers;
+      const env = containerEnv(container, objects, operatorSecrets());
+      expect([env.SUPERGRAPH_URL, env.SUPERGRAPH_KEY, env.GATEWAY_MODE]).toEqual([undefined, undefined, 'production']);
+      const config = loadGatewayConfig(env);
+      expect([config.supergraphPath, config.supergraphUrl]).toEqual(['/etc/zigong/supergraph/supergraph.graphql', undefined]);
+      expect(container.volumeMounts).toContainEqual({ name: 'supergraph', mountPath: '/etc/zigong/supergraph', readOnly: true });
+      expect(gateway.spec.template.spec.volumes).toContainEqual({ name: 'supergraph', configMap: { name: 'supergraph' } });
+      expect(find(objects, 'Deployment', REGISTRY.name)!.spec.template.spec.containers[0].env[0]).toEqual({ name: 'REGISTRY_MODE', value: 'production' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it.each(overlays)('%s: workloads run as non-root, without privileges, on a read-only root filesystem, without service links', (overlay) => {
     for (const workload of podsOf(renderOverlay(overlay))) {
       const pod = workload.spec.template.spec;
@@ -448,6 +603,8 @@ withKubectl('every Kubernetes overlay, rendered by kustomize', () => {
     const gatewayEnv = (objects: Obj[]) => envOf(find(objects, 'Deployment', 'gateway')!.spec.template.spec.containers[0]);
     expect(gatewayEnv(production).GATEWAY_MODE.value).toBe('production');
     expect(gatewayEnv(local).GATEWAY_MODE.value).toBe('local');
+    const registryEnv = (objects: Obj[]) => envOf(find(objects, 'Deployment', REGISTRY.name)!.spec.template.spec.containers[0]);
+    expect([registryEnv(production).REGISTRY_MODE.value, registryEnv(local).REGISTRY_MODE.value]).toEqual(['production', 'local']);
     const settings = (objects: Obj[]) => containerEnv(find(objects, 'Deployment', departments()[0].name)!.spec.template.spec.containers[0], objects, operatorSecrets());
     expect(settings(production).SUBGRAPH_MODE).toBe('production');
     expect(settings(local).SUBGRAPH_MODE).toBe('local');
@@ -463,10 +620,15 @@ withKubectl('every Kubernetes overlay, rendered by kustomize', () => {
     const objects = renderOverlay('production');
     const example = Object.fromEntries(documents(read(SECRET_EXAMPLE), SECRET_EXAMPLE).map((secret) => [secret.metadata.name, secret.stringData]));
     const [container] = find(objects, 'Deployment', 'gateway')!.spec.template.spec.containers;
-    expect(problemsOf(() => loadGatewayConfig(containerEnv(container, objects, example)))).toEqual([
-      expect.stringMatching(/^JWT_SECRET is a published example value \(infra\/k8s\/secret\.example\.yaml\)/),
-      expect.stringMatching(/^GATEWAY_SIGNING_SECRET is a published example value \(infra\/k8s\/secret\.example\.yaml/),
-    ]);
+    // Each example secret it reads (its SUPERGRAPH_KEY too, where the gateway checks it), and nothing else.
+    const gatewayProblems = problemsOf(() => loadGatewayConfig(containerEnv(container, objects, example)));
+    expect(gatewayProblems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^JWT_SECRET is a published example value \(infra\/k8s\/secret\.example\.yaml\)/),
+        expect.stringMatching(/^GATEWAY_SIGNING_SECRET is a published example value \(infra\/k8s\/secret\.example\.yaml/),
+      ]),
+    );
+    expect(gatewayProblems.filter((p) => !/^(JWT_SECRET|GATEWAY_SIGNING_SECRET|SUPERGRAPH_KEY) is a published example value/.test(p))).toEqual([]);
     for (const d of departments()) {
       const { containers: [subgraph], initContainers: [bootstrap] } = find(objects, 'Deployment', d.name)!.spec.template.spec;
       expect(problemsOf(() => loadSubgraphConfig(containerEnv(subgraph, objects, example)))).toEqual([
@@ -478,6 +640,16 @@ withKubectl('every Kubernetes overlay, rendered by kustomize', () => {
       );
       expect(loadBootstrapConfig([d.name], containerEnv(bootstrap, objects, operatorSecrets())).logins).toHaveLength(1);
     }
+    const registry = find(objects, 'Deployment', REGISTRY.name)!.spec.template.spec;
+    expect(() => loadBootstrapConfig([REGISTRY.name], containerEnv(registry.initContainers[0], objects, example))).toThrow(
+      /the password in DATABASE_URL is a published example value[^]*the password in REGISTRY_DATABASE_URL is a published example value/,
+    );
+    const registryProblems = problemsOf(() => loadRegistryConfig(containerEnv(registry.containers[0], objects, example)));
+    expect(registryProblems).toEqual([
+      expect.stringMatching(/^JWT_SECRET is a published example value \(infra\/k8s\/secret\.example\.yaml\)/),
+      expect.stringMatching(/^SUPERGRAPH_KEYS \(key 1\) is a published example value \(infra\/k8s\/secret\.example\.yaml\)/),
+      'the password in DATABASE_URL is a published example value (infra/k8s/secret.example.yaml); set a secret of your own.',
+    ]);
   });
 
   it('production: every process accepts the environment it is given, with the Secrets an operator sets', () => {
@@ -494,10 +666,20 @@ withKubectl('every Kubernetes overlay, rendered by kustomize', () => {
     const [container] = find(objects, 'Deployment', 'gateway')!.spec.template.spec.containers;
     const gateway = loadGatewayConfig(containerEnv(container, objects, secrets));
     expect([gateway.mode, gateway.port, gateway.introspection, gateway.auth.allowAnonymousReads]).toEqual(['production', 4000, false, false]);
-    expect(gateway.supergraphPath).toBe('/etc/zigong/supergraph/supergraph.graphql');
+    expect(gateway.supergraphUrl).toBe(REGISTRY_SUPERGRAPH_URL);
     expect(gateway.auth.jwksUrl).toMatch(/^https:\/\//);
     expect([gateway.auth.issuer, gateway.auth.audience]).toEqual([expect.stringMatching(/^https:\/\//), 'zigong-graph']);
     expect(gateway.subgraphUrls).toEqual(Object.fromEntries(departments().map((d) => [d.name, d.serviceUrl])));
+
+    // The registry: its own login made by its bootstrap; the gateway's tokens, verified with the
+    // platform's settings the registry reads (the identity provider of gateway.env); strong keys.
+    const registry = find(objects, 'Deployment', REGISTRY.name)!.spec.template.spec;
+    const [login] = loadBootstrapConfig([REGISTRY.name], containerEnv(registry.initContainers[0], objects, secrets)).logins;
+    const registryConfig = loadRegistryConfig(containerEnv(registry.containers[0], objects, secrets));
+    expect([login.login, new URL(registryConfig.databaseUrl).username]).toEqual([REGISTRY.login, REGISTRY.login]);
+    expect([registryConfig.mode, registryConfig.host, registryConfig.port, registryConfig.poolSize, registryConfig.metricsPort]).toEqual(['production', '0.0.0.0', REGISTRY.port, REGISTRY.poolSize, 9464]);
+    expect(registryConfig.supergraphKeys).toEqual([secrets[SECRETS.registry]['supergraph-keys']]);
+    expect(registryConfig.tokens).toMatchObject({ jwksUrl: gateway.auth.jwksUrl, issuer: gateway.auth.issuer, audience: gateway.auth.audience });
   });
 });
 
@@ -508,6 +690,10 @@ describe('the Kubernetes sources', () => {
     expect(logins).toEqual(departments().map((d) => d.login));
     expect(new Set(logins).size).toBe(logins.length);
     for (const d of departments()) expect(new URL(migrate.stringData[d.name]).username).not.toBe(d.login);
+    const registry = documents(read(SECRET_EXAMPLE), SECRET_EXAMPLE).find((s) => s.metadata.name === SECRETS.registry)!;
+    const registryLogin = new URL(registry.stringData['database-url']).username;
+    expect(registryLogin).toBe(REGISTRY.login);
+    expect([...logins, new URL(migrate.stringData[REGISTRY.name]).username]).not.toContain(registryLogin);
     const kustomizations = readdirSync(path(K8S), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('kustomization.yaml'));
     expect(kustomizations.length).toBeGreaterThanOrEqual(4);
     for (const file of kustomizations) {
@@ -593,7 +779,15 @@ describe('docker-compose.yml', () => {
       }
     }
     expect([...required].sort()).toEqual(
-      ['GATEWAY_SIGNING_SECRET', 'JWT_SECRET', 'POSTGRES_PASSWORD', 'REDIS_PASSWORD', ...departments().map((d) => d.passwordVariable)].sort(),
+      [
+        'GATEWAY_SIGNING_SECRET',
+        'JWT_SECRET',
+        'POSTGRES_PASSWORD',
+        'REDIS_PASSWORD',
+        'SUPERGRAPH_KEY',
+        REGISTRY.passwordVariable,
+        ...departments().map((d) => d.passwordVariable),
+      ].sort(),
     );
     // Without them compose stops, naming the variable and the way to set it.
     expect(() => environment(compose().services.gateway, {})).toThrow(/GATEWAY_SIGNING_SECRET: set GATEWAY_SIGNING_SECRET .*compose-env\.sh/);
@@ -605,6 +799,70 @@ describe('docker-compose.yml', () => {
     expect(environment(services.gateway, shell).GATEWAY_MODE).toBe('production');
     for (const d of departments()) expect(environment(services[d.name], shell).SUBGRAPH_MODE).toBe('production');
     expect(environment(services.gateway, { ...shell, GATEWAY_MODE: 'local' }).GATEWAY_MODE).toBe('local');
+    expect(environment(services.registry, shell).REGISTRY_MODE).toBe('production');
+    expect(environment(services.registry, { ...shell, REGISTRY_MODE: 'local' }).REGISTRY_MODE).toBe('local');
+  });
+
+  it('runs the registry as its own login role, migrated before it starts, and feeds the gateway from it with the key it accepts', () => {
+    const shell = composeEnv();
+    const { services } = compose();
+    const registry = environment(services.registry, shell);
+    expect(services.registry.command).toEqual(['node', 'registry/dist/main.js']);
+    expect(services.registry.depends_on).toEqual({ postgres: { condition: 'service_healthy' }, 'registry-migrate': { condition: 'service_completed_successfully' } });
+    expect(services['registry-migrate'].command).toEqual(['node', 'registry/dist/migrate.js']);
+    expect(services['registry-migrate'].depends_on['db-bootstrap'].condition).toBe('service_completed_successfully');
+    const admin = new URL(environment(services.migrate, shell).DATABASE_URL);
+    expect(environment(services['registry-migrate'], shell).DATABASE_URL).toBe(admin.toString());
+
+    // Its own login, made by db-bootstrap from the very URL it connects with; accepted in production mode.
+    const url = new URL(registry.DATABASE_URL);
+    expect([url.username, url.password]).toEqual([REGISTRY.login, shell[REGISTRY.passwordVariable]]);
+    const bootstrap = environment(services['db-bootstrap'], shell);
+    expect(bootstrap[REGISTRY.databaseUrlVariable]).toBe(registry.DATABASE_URL);
+    const logins = loadBootstrapConfig([], bootstrap).logins.map((l) => [l.name, l.login]);
+    expect(logins).toEqual([...departments().map((d) => [d.name, d.login]), [REGISTRY.name, REGISTRY.login]]);
+
+    // The gateway: the registry's service and port, the production variant, a key the registry accepts.
+    const gateway = environment(services.gateway, shell);
+    const supergraphUrl = new URL(gateway.SUPERGRAPH_URL);
+    expect([supergraphUrl.hostname, supergraphUrl.port, supergraphUrl.searchParams.get('variant')]).toEqual([REGISTRY.name, registry.REGISTRY_PORT, 'production']);
+    expect(loadGatewayConfig(gateway).supergraphUrl).toBe(REGISTRY_SUPERGRAPH_URL);
+    expect(registry.SUPERGRAPH_KEYS.split(',')).toContain(gateway.SUPERGRAPH_KEY);
+    expect(productionSecretProblems([{ name: 'SUPERGRAPH_KEY', value: gateway.SUPERGRAPH_KEY }])).toEqual([]);
+    // The cache survives the gateway container: a named volume mounted where SUPERGRAPH_CACHE_PATH lives.
+    const [volume, mountPath] = (services.gateway.volumes as string[])[0].split(':');
+    expect(gateway.SUPERGRAPH_CACHE_PATH.startsWith(`${mountPath}/`)).toBe(true);
+    expect(Object.keys(compose().volumes)).toContain(volume);
+    expect(services.gateway.depends_on['registry-publish'].condition).toBe('service_completed_successfully');
+
+    // The registry accepts its environment, and verifies the gateway's tokens with the same settings.
+    const config = loadRegistryConfig(registry);
+    expect([config.mode, config.port, config.poolSize, config.supergraphKeys]).toEqual(['production', REGISTRY.port, REGISTRY.poolSize, [gateway.SUPERGRAPH_KEY]]);
+    const gatewayAuth = loadGatewayConfig(gateway).auth;
+    expect([config.tokens.jwtSecret, config.tokens.issuer, config.tokens.audience]).toEqual([gatewayAuth.jwtSecret, gatewayAuth.issuer, gatewayAuth.audience]);
+  });
+
+  it('publishes every department\'s committed SDL with a token the registry accepts, each department\'s publish scope and no more', async () => {
+    const shell = composeEnv();
+    const { services } = compose();
+    const publish = services['registry-publish'];
+    expect(publish.depends_on).toEqual({ registry: { condition: 'service_healthy' } });
+    const [shellProgram, flag, script] = publish.command as string[];
+    expect([shellProgram, flag]).toEqual(['sh', '-c']);
+    const lines = interpolate(script, shell).split('\n');
+    for (const d of departments()) {
+      expect(lines).toContain(`node packages/cli/dist/zigong.js subgraph publish ${d.name} --schema schema/${d.name}.graphql --routing-url ${d.serviceUrl}`);
+      expect(existsSync(path('schema', `${d.name}.graphql`))).toBe(true);
+    }
+    const env = environment(publish, shell);
+    expect(env.ZIGONG_REGISTRY_URL).toBe(`http://${REGISTRY.name}:${environment(services.registry, shell).REGISTRY_PORT}`);
+    // The token line, run as the container runs it (the built gateway's token.js), with compose's environment.
+    const tokenLine = lines.find((l) => l.startsWith('export ZIGONG_REGISTRY_TOKEN='))!;
+    const argv = /\$\(node (\S+) (.*)\)"$/.exec(tokenLine)!;
+    const args = [...argv[2].matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]);
+    const token = execFileSync(process.execPath, [path(argv[1]), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } }).trim();
+    const identity = await createAuthenticator(loadRegistryConfig(environment(services.registry, shell)).tokens)(`Bearer ${token}`);
+    expect([...identity!.scopes].sort()).toEqual(departments().map((d) => `${d.name}:publish`).sort());
   });
 
   it('gives each department its own login role, made by db-bootstrap before any migration', () => {
@@ -640,7 +898,7 @@ describe('docker-compose.yml', () => {
       expect(config.redisUrl).toBe(`redis://:${shell.REDIS_PASSWORD}@redis:6379`);
     }
     // Every process traces to the Jaeger service unless told otherwise.
-    for (const name of ['gateway', ...departments().map((d) => d.name)]) {
+    for (const name of ['gateway', REGISTRY.name, ...departments().map((d) => d.name)]) {
       expect(loadTracingConfig(name, environment(services[name], shell))).toEqual({ tracesUrl: 'http://jaeger:4318/v1/traces', protocol: 'http/protobuf', serviceName: name });
       expect(loadTracingConfig(name, environment(services[name], { ...shell, OTEL_SDK_DISABLED: 'true' })).tracesUrl).toBeUndefined();
     }
@@ -652,7 +910,10 @@ describe('docker-compose.yml', () => {
     expect(gateway.subgraphUrls).toEqual(Object.fromEntries(departments().map((d) => [d.name, d.serviceUrl])));
     const maxConnections = Number((services.postgres.command as string[]).find((a) => a.startsWith('max_connections='))!.split('=')[1]);
     const pool = Number(environment(services[departments()[0].name], shell).DB_POOL_SIZE);
-    expect(departments().length * (1 + EXTRA_PODS) * Math.max(pool, MIGRATE_POOL_SIZE)).toBeLessThanOrEqual(maxConnections - 3 - 10);
+    const registryPool = Number(environment(services.registry, shell).DB_POOL_SIZE);
+    expect(
+      departments().length * (1 + EXTRA_PODS) * Math.max(pool, MIGRATE_POOL_SIZE) + (1 + EXTRA_PODS) * Math.max(registryPool, MIGRATE_POOL_SIZE),
+    ).toBeLessThanOrEqual(maxConnections - 3 - 10);
   });
 
   it('starts Redis with a password, which the gateway and the healthcheck give: a real redis-server refuses anyone without it', async () => {
@@ -695,7 +956,7 @@ describe('docker-compose.yml', () => {
 
   it('checks the health of every long-running service, runs hardened, and builds from the repository root', () => {
     for (const [name, service] of Object.entries<Obj>(compose().services)) {
-      if (['migrate', 'db-bootstrap'].includes(name)) {
+      if (['migrate', 'db-bootstrap', 'registry-migrate', 'registry-publish'].includes(name)) {
         expect([name, service.restart]).toEqual([name, 'no']);
         continue;
       }
@@ -796,7 +1057,7 @@ describe('the image', () => {
     expect(instructions(finalStage).filter((l) => l.startsWith('COPY '))).toEqual(['COPY --from=build /runtime/ /app/']);
     const { runtimeFiles } = require('../../infra/docker/runtime-files.js') as { runtimeFiles(root: string): string[] };
     const files: string[] = runtimeFiles(ROOT);
-    for (const needed of ['package.json', 'supergraph.yaml', 'schema', 'node_modules', 'gateway/dist', 'packages/cli/dist', 'packages/explorer/dist', 'infra/docker/healthcheck.js']) {
+    for (const needed of ['package.json', 'supergraph.yaml', 'schema', 'node_modules', 'gateway/dist', 'registry/dist', 'packages/cli/dist', 'packages/explorer/dist', 'infra/docker/healthcheck.js']) {
       expect(files).toContain(needed);
     }
     for (const d of departments()) expect(files).toContain(`subgraphs/${d.name}/dist`);

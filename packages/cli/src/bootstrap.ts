@@ -4,28 +4,36 @@ import { Client } from 'pg';
 import { readRegistry } from './registry';
 
 /**
- * `node packages/cli/dist/bootstrap.js [<department>...]`: the database roles, before any migration.
+ * `node packages/cli/dist/bootstrap.js [<department>|registry ...]`: the database roles, before any
+ * migration.
  *
- * For each department (every one in supergraph.yaml when none is named) it makes sure that:
- *   - the group role `<department>_rw` exists (NOLOGIN); the department's migrations grant it the
- *     use of its own schema and nothing else;
- *   - the department's login role exists, named and with the password taken from
- *     `<DEPARTMENT>_DATABASE_URL`, the very URL its subgraph connects with (one source of truth);
- *   - that login is a member of its own group and of no other department's group, and is not a
- *     superuser, does not create roles or databases, replicate or bypass row security.
+ * For each department (every one in supergraph.yaml when none is named), and for the schema
+ * registry (`registry`, also part of the default), it makes sure that:
+ *   - the group role `<name>_rw` exists (NOLOGIN); the migrations (the department's, or the
+ *     registry's) grant it the use of its own schema and nothing else;
+ *   - its login role exists, named and with the password taken from `<NAME>_DATABASE_URL`
+ *     (REGISTRY_DATABASE_URL for the registry), the very URL its process connects with (one
+ *     source of truth);
+ *   - that login is a member of its own group and of no other's, and is not a superuser, does not
+ *     create roles or databases, replicate or bypass row security.
+ * The registry is one more owner of a schema here: its login must not reach a department's data
+ * (it stores SDL, not records), and no department's login may rewrite the supergraph.
  *
  * It connects as DATABASE_URL, a role with CREATEROLE (the database owner, or the role the
  * migrations run as, which needs CREATEROLE already). Idempotent and convergent: a second run
  * changes nothing but the password, set again from the URL (so a rotated secret takes effect), and
- * it undoes a membership in another department's group. The password is sent as a SCRAM-SHA-256
- * verifier computed here, so the clear text never reaches the server's logs or statistics.
+ * it undoes a membership in another's group. The password is sent as a SCRAM-SHA-256 verifier
+ * computed here, so the clear text never reaches the server's logs or statistics.
  *
  * It runs only where the platform is deployed (compose, Kubernetes; `npm start` prepares its
  * database without it), so production is its default: SUBGRAPH_MODE=local, as the local overlay
  * sets, is needed to accept the published example passwords and guessable ones.
  */
 
-const USAGE = 'usage: node packages/cli/dist/bootstrap.js [<department>...]';
+/** The schema registry's name here: its schema, its group (`registry_rw`), REGISTRY_DATABASE_URL. */
+export const REGISTRY = 'registry';
+
+const USAGE = 'usage: node packages/cli/dist/bootstrap.js [<department>|registry ...]';
 
 export class BootstrapError extends Error {
   constructor(
@@ -38,8 +46,9 @@ export class BootstrapError extends Error {
 }
 
 export interface DepartmentLogin {
-  department: string;
-  /** The group role, `<department>_rw`. */
+  /** A department, or REGISTRY. */
+  name: string;
+  /** The group role, `<name>_rw`. */
   group: string;
   login: string;
   password: string;
@@ -48,12 +57,12 @@ export interface DepartmentLogin {
 export interface BootstrapConfig {
   adminUrl: string;
   logins: DepartmentLogin[];
-  /** Every registered department's group, so a login can be taken out of the others'. */
+  /** Every registered department's group and the registry's, so a login can be taken out of the others'. */
   allGroups: string[];
 }
 
-/** The variable that carries a department's connection URL, e.g. FINANCE_DATABASE_URL. */
-export const departmentUrlVariable = (department: string) => `${department.toUpperCase()}_DATABASE_URL`;
+/** The variable that carries a department's connection URL, e.g. FINANCE_DATABASE_URL (REGISTRY_DATABASE_URL for the registry). */
+export const departmentUrlVariable = (name: string) => `${name.toUpperCase()}_DATABASE_URL`;
 
 /** A role name used without quoting tricks: what Postgres folds an unquoted identifier to. */
 const PLAIN_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -61,12 +70,12 @@ const MIN_PASSWORD_BYTES = 16;
 
 /** Reads and checks the environment once, listing every problem together. */
 export function loadBootstrapConfig(departments: string[], env: NodeJS.ProcessEnv = process.env): BootstrapConfig {
-  const registered = readRegistry().map((entry) => entry.name);
+  const registered = [...readRegistry().map((entry) => entry.name), REGISTRY];
   const unknown = departments.filter((d) => !registered.includes(d));
   if (unknown.length) {
     throw new BootstrapError(
       'BOOTSTRAP_USAGE',
-      `${unknown.map((d) => `"${d}"`).join(', ')} not in supergraph.yaml; registered: ${registered.join(', ')}.\n${USAGE}`,
+      `${unknown.map((d) => `"${d}"`).join(', ')} not in supergraph.yaml nor the registry; known: ${registered.join(', ')}.\n${USAGE}`,
     );
   }
   const chosen = departments.length ? departments : registered;
@@ -86,7 +95,7 @@ export function loadBootstrapConfig(departments: string[], env: NodeJS.ProcessEn
     if (!PLAIN_IDENTIFIER.test(login)) {
       read.problem(`${variable} must name a login role of lower-case letters, digits and _ (got "${login}").`);
     } else if (login === adminUser) {
-      read.problem(`${variable} connects as ${login}, the role DATABASE_URL bootstraps with: a subgraph must have its own login role.`);
+      read.problem(`${variable} connects as ${login}, the role DATABASE_URL bootstraps with: ${department === REGISTRY ? 'the registry' : 'a subgraph'} must have its own login role.`);
     } else if (/_rw$/.test(login)) {
       read.problem(`${variable} connects as ${login}: roles ending in _rw are the departments' groups, which cannot log in.`);
     }
@@ -97,13 +106,13 @@ export function loadBootstrapConfig(departments: string[], env: NodeJS.ProcessEn
       read.problem(`${variable}'s password must be printable ASCII without spaces (e.g. openssl rand -hex 32).`);
     }
     const twin = logins.find((other) => other.login === login);
-    if (twin) read.problem(`${variable} and ${departmentUrlVariable(twin.department)} both connect as ${login}: one login role per department.`);
-    logins.push({ department, group, login, password });
+    if (twin) read.problem(`${variable} and ${departmentUrlVariable(twin.name)} both connect as ${login}: one login role per department and one for the registry.`);
+    logins.push({ name: department, group, login, password });
   }
   if (production) {
     const passwords = [
       { name: 'the password in DATABASE_URL', value: adminUrl ? passwordIn(adminUrl) : undefined },
-      ...logins.map((d) => ({ name: `the password in ${departmentUrlVariable(d.department)}`, value: d.password })),
+      ...logins.map((d) => ({ name: `the password in ${departmentUrlVariable(d.name)}`, value: d.password })),
     ];
     for (const problem of productionSecretProblems(passwords)) read.problem(problem);
   }
@@ -133,7 +142,7 @@ export function scramVerifier(password: string, salt: Buffer = randomBytes(16), 
 }
 
 export interface BootstrapResult {
-  department: string;
+  name: string;
   group: string;
   login: string;
   groupCreated: boolean;
@@ -229,10 +238,10 @@ async function bootstrapOne(client: Client, d: DepartmentLogin, allGroups: strin
     if (broad.length) throw new Error(`the login role ${d.login} still inherits ${broad.join(', ')}; revoke that membership`);
 
     await client.query('COMMIT');
-    return { department: d.department, group: d.group, login: d.login, groupCreated: !existingGroup, loginCreated: !existingLogin, revoked };
+    return { name: d.name, group: d.group, login: d.login, groupCreated: !existingGroup, loginCreated: !existingLogin, revoked };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
-    throw new BootstrapError('BOOTSTRAP_FAILED', `${d.department}: ${describe(error)}`);
+    throw new BootstrapError('BOOTSTRAP_FAILED', `${d.name}: ${describe(error)}`);
   }
 }
 
@@ -259,7 +268,7 @@ export function report(result: BootstrapResult): string {
   const group = `group ${result.group} ${result.groupCreated ? 'created' : 'present'}`;
   const login = `login ${result.login} ${result.loginCreated ? 'created' : 'present (password set again)'}`;
   const revoked = result.revoked.length ? `; taken out of ${result.revoked.join(', ')}` : '';
-  return `${result.department}: ${group}, ${login}, member of ${result.group} only${revoked}`;
+  return `${result.name}: ${group}, ${login}, member of ${result.group} only${revoked}`;
 }
 
 export function parseBootstrapArguments(args: string[]): string[] {

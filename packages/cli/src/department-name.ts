@@ -19,7 +19,7 @@ export { DEPARTMENT_NAME };
 
 /** Names of the platform's own parts, and words GraphQL tooling gives a meaning of its own. */
 const PLATFORM_WORDS = [
-  'kit', 'gateway', 'cli', 'local', 'reference', 'explorer', 'tests', 'schema', 'infra', 'bench', 'federation', 'graphql',
+  'kit', 'gateway', 'registry', 'cli', 'local', 'reference', 'explorer', 'tests', 'schema', 'infra', 'bench', 'federation', 'graphql',
   'query', 'mutation', 'subscription', 'apollo', 'node_modules',
 ];
 

@@ -110,10 +110,13 @@ export function zigongProgram(): Command {
 
   program
     .command('bootstrap')
-    .summary("the departments' database roles, before any migration")
-    .description("Create the departments' login roles and groups, before any migration (the deployment's first step; needs DATABASE_URL and each <DEPARTMENT>_DATABASE_URL).")
-    .argument('[departments...]', 'departments of supergraph.yaml (default: all)', (name: string, previous: string[] = []) => [...previous, registeredDepartment(name)])
-    .addHelpText('after', examples(['zigong bootstrap', 'every department'], ['zigong bootstrap housing', 'a department just added']))
+    .summary("the departments' and the registry's database roles, before any migration")
+    .description("Create the departments' and the schema registry's login roles and groups, before any migration (the deployment's first step; needs DATABASE_URL, each <DEPARTMENT>_DATABASE_URL and REGISTRY_DATABASE_URL).")
+    .argument('[departments...]', 'departments of supergraph.yaml, or registry (default: all of them and the registry)', (name: string, previous: string[] = []) => [
+      ...previous,
+      name === 'registry' ? name : registeredDepartment(name),
+    ])
+    .addHelpText('after', examples(['zigong bootstrap', 'every department and the registry'], ['zigong bootstrap housing', 'a department just added'], ['zigong bootstrap registry', "the registry's login only"]))
     .action((departments: string[] = []) => run(cli('bootstrap.js'), departments));
 
   program

@@ -25,6 +25,7 @@ export const PUBLISHED_SECRETS: readonly PublishedSecret[] = [
   { value: 'dev-only-signing-secret-not-for-production-0000', where: 'infra/k8s/secret.example.yaml' },
   { value: 'dev-only-jwt-secret-not-for-production-000000000', where: 'infra/k8s/secret.example.yaml' },
   { value: 'dev-only-postgres-password', where: 'infra/k8s/secret.example.yaml' },
+  { value: 'dev-only-supergraph-key-not-for-production-000000', where: 'infra/k8s/secret.example.yaml' },
 ];
 
 /**

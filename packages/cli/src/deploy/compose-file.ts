@@ -1,5 +1,5 @@
 import { GATEWAY_NODE_OPTIONS, SUBGRAPH_NODE_OPTIONS } from '../processes';
-import { connectionBudget, type Department, GATEWAY_PORT, IMAGE, METRICS_PORT } from './model';
+import { connectionBudget, type Department, GATEWAY_PORT, IMAGE, METRICS_PORT, REGISTRY, REGISTRY_SUPERGRAPH_URL, SUPERGRAPH_CACHE_DIR, SUPERGRAPH_CACHE_PATH } from './model';
 import { type Commented, commented } from './yaml-output';
 
 /**
@@ -8,7 +8,8 @@ import { type Commented, commented } from './yaml-output';
  * every secret is `${VAR:?message}` (compose refuses to start without it; there is no default to
  * fall back to), the gateway and the subgraphs run in production mode unless GATEWAY_MODE /
  * SUBGRAPH_MODE say local, and each department connects as its own login role, made by the
- * db-bootstrap service before any migration.
+ * db-bootstrap service before any migration. The gateway polls the registry, to which
+ * registry-publish has published every department's committed SDL.
  */
 
 /** The subset of the Compose specification this file uses. */
@@ -43,7 +44,16 @@ const POSTGRES_DB = optional('POSTGRES_DB', 'zigong');
 const ADMIN_URL = `postgres://${optional('POSTGRES_USER', 'zigong')}:${required('POSTGRES_PASSWORD', 'set POSTGRES_PASSWORD')}@postgres:5432/${POSTGRES_DB}`;
 const departmentUrl = (d: Department) =>
   `postgres://${d.login}:${required(d.passwordVariable, `set ${d.passwordVariable}, the ${d.name} login role's password`)}@postgres:5432/${POSTGRES_DB}`;
+const REGISTRY_DATABASE_URL = `postgres://${REGISTRY.login}:${required(REGISTRY.passwordVariable, `set ${REGISTRY.passwordVariable}, the registry login role's password`)}@postgres:5432/${POSTGRES_DB}`;
 const SIGNING_SECRET = required('GATEWAY_SIGNING_SECRET', 'set GATEWAY_SIGNING_SECRET (at least 32 bytes)');
+const JWT_SECRET = required('JWT_SECRET', 'set JWT_SECRET (at least 32 bytes; unused when JWKS_URL is set)');
+/** The one key the gateway presents and the registry accepts (X-Supergraph-Key). */
+const SUPERGRAPH_KEY = required('SUPERGRAPH_KEY', 'set SUPERGRAPH_KEY, the key the gateway presents to the registry (at least 32 bytes)');
+/**
+ * Never empty: a production gateway (and registry) refuses to start without them. With JWKS_URL, set
+ * them to what the identity provider writes in "iss" and "aud" for this application.
+ */
+const TOKEN_CLAIMS = { JWT_ISSUER: optional('JWT_ISSUER', 'zigong'), JWT_AUDIENCE: optional('JWT_AUDIENCE', 'zigong-graph') };
 /** Hex from compose-env.sh: nothing to escape inside REDIS_URL. */
 const REDIS_PASSWORD = required('REDIS_PASSWORD', "set REDIS_PASSWORD, the password of the platform's Redis");
 const REDIS_URL = `redis://:${REDIS_PASSWORD}@redis:6379`;
@@ -84,9 +94,29 @@ const GATEWAY_PASS_THROUGH = [
   'RATE_LIMITS', 'RATE_LIMIT_STORE', 'RATE_LIMIT_TRUSTED_PROXIES',
 ];
 
+/**
+ * registry-publish's script: a token with each department's publish scope (signed with JWT_SECRET,
+ * so not with JWKS_URL: then publish from CI with the identity provider's token), then every
+ * department's committed SDL, as each department's CI would publish it. `$$` is compose's `$`.
+ */
+function publishScript(departments: Department[]): string {
+  const scopes = departments.map((d) => `${d.name}:publish`).join(' ');
+  return [
+    'set -e',
+    `export ZIGONG_REGISTRY_TOKEN="$$(node gateway/dist/token.js --sub compose-publish --scope '${scopes}' --expires 10m)"`,
+    ...departments.map((d) => `node packages/cli/dist/zigong.js subgraph publish ${d.name} --schema schema/${d.name}.graphql --routing-url ${d.serviceUrl}`),
+  ].join('\n');
+}
+
 export function composeFile(departments: Department[]): Commented {
   // One replica each: the pool may be larger than in Kubernetes, within the same budget.
-  const budget = connectionBudget(departments.length, { name: 'compose', subgraphReplicas: { min: 1, max: 1 }, postgres: POSTGRES_LIMITS, poolCap: 5 });
+  const budget = connectionBudget(departments.length, {
+    name: 'compose',
+    subgraphReplicas: { min: 1, max: 1 },
+    registryReplicas: 1,
+    postgres: POSTGRES_LIMITS,
+    poolCap: 5,
+  });
   const subgraph = (d: Department): ComposeService => ({
     ...app(['node', `subgraphs/${d.name}/dist/main.js`]),
     environment: {
@@ -145,6 +175,7 @@ export function composeFile(departments: Department[]): Commented {
         environment: {
           DATABASE_URL: ADMIN_URL,
           ...Object.fromEntries(departments.map((d) => [d.databaseUrlVariable, departmentUrl(d)])),
+          [REGISTRY.databaseUrlVariable]: REGISTRY_DATABASE_URL,
           // The subgraphs' mode: production refuses example and guessable passwords.
           SUBGRAPH_MODE: optional('SUBGRAPH_MODE', 'production'),
         },
@@ -159,7 +190,47 @@ export function composeFile(departments: Department[]): Commented {
         healthcheck: { disable: true },
         restart: 'no',
       },
+      'registry-migrate': {
+        ...app(['node', 'registry/dist/migrate.js']),
+        environment: { DATABASE_URL: ADMIN_URL },
+        depends_on: { 'db-bootstrap': { condition: 'service_completed_successfully' } },
+        healthcheck: { disable: true },
+        restart: 'no',
+      },
       ...Object.fromEntries(departments.map((d) => [d.name, subgraph(d)])),
+      [REGISTRY.name]: {
+        ...app(['node', 'registry/dist/main.js']),
+        environment: {
+          REGISTRY_MODE: optional('REGISTRY_MODE', 'production'),
+          HOST: '0.0.0.0',
+          REGISTRY_PORT: String(REGISTRY.port),
+          METRICS_PORT: String(METRICS_PORT),
+          DATABASE_URL: REGISTRY_DATABASE_URL,
+          DB_POOL_SIZE: String(REGISTRY.poolSize),
+          SUPERGRAPH_KEYS: SUPERGRAPH_KEY,
+          JWT_SECRET,
+          ...TOKEN_CLAIMS,
+          JWKS_URL: '${JWKS_URL:-}',
+          JWT_MAX_TOKEN_AGE: '${JWT_MAX_TOKEN_AGE:-}',
+          LOG_LEVEL: optional('LOG_LEVEL', 'info'),
+          NODE_OPTIONS: GATEWAY_NODE_OPTIONS,
+          ...TRACING,
+        },
+        depends_on: { postgres: { condition: 'service_healthy' }, 'registry-migrate': { condition: 'service_completed_successfully' } },
+        healthcheck: HEALTHCHECK,
+        restart: 'unless-stopped',
+      },
+      'registry-publish': {
+        ...app(['sh', '-c', publishScript(departments)]),
+        environment: {
+          ZIGONG_REGISTRY_URL: `http://${REGISTRY.name}:${REGISTRY.port}`,
+          JWT_SECRET,
+          ...TOKEN_CLAIMS,
+        },
+        depends_on: { [REGISTRY.name]: { condition: 'service_healthy' } },
+        healthcheck: { disable: true },
+        restart: 'no',
+      },
       gateway: {
         ...app(['node', 'gateway/dist/main.js']),
         environment: {
@@ -171,19 +242,21 @@ export function composeFile(departments: Department[]): Commented {
           ...Object.fromEntries(departments.map((d) => [d.urlVariable, d.serviceUrl])),
           GATEWAY_SIGNING_SECRET: SIGNING_SECRET,
           // Required even with JWKS_URL (which turns HS256 off): no public development secret can stand in.
-          JWT_SECRET: required('JWT_SECRET', 'set JWT_SECRET (at least 32 bytes; unused when JWKS_URL is set)'),
-          // Never empty: a production gateway refuses to start without them. With JWKS_URL, set them to
-          // what the identity provider writes in "iss" and "aud" for this application.
-          JWT_ISSUER: optional('JWT_ISSUER', 'zigong'),
-          JWT_AUDIENCE: optional('JWT_AUDIENCE', 'zigong-graph'),
+          JWT_SECRET,
+          ...TOKEN_CLAIMS,
           REDIS_URL,
+          SUPERGRAPH_URL: REGISTRY_SUPERGRAPH_URL,
+          SUPERGRAPH_KEY,
+          SUPERGRAPH_CACHE_PATH,
           ...Object.fromEntries(GATEWAY_PASS_THROUGH.map((v) => [v, `\${${v}:-}`])),
           LOG_LEVEL: optional('LOG_LEVEL', 'info'),
           ...TRACING,
         },
         ports: [`${optional('GATEWAY_BIND_ADDRESS', '127.0.0.1')}:${optional('GATEWAY_PUBLISHED_PORT', String(GATEWAY_PORT))}:${GATEWAY_PORT}`],
+        volumes: [`supergraph-cache:${SUPERGRAPH_CACHE_DIR}`],
         depends_on: {
           migrate: { condition: 'service_completed_successfully' },
+          'registry-publish': { condition: 'service_completed_successfully' },
           redis: { condition: 'service_healthy' },
           ...Object.fromEntries(departments.map((d) => [d.name, { condition: 'service_healthy' as const }])),
         },
@@ -191,14 +264,15 @@ export function composeFile(departments: Department[]): Commented {
         restart: 'unless-stopped',
       },
     },
-    volumes: { 'postgres-data': null },
+    volumes: { 'postgres-data': null, 'supergraph-cache': null },
   };
   return commented(file, [
     [
       [],
       [
         'The platform in containers, shaped as deployed: Postgres 16, Redis 7, Jaeger, the database roles,',
-        'migrations and reference data, each department\'s subgraph, and the gateway on http://127.0.0.1:4000/graphql.',
+        'migrations and reference data, each department\'s subgraph, the schema registry with every',
+        'department published to it, and the gateway, polling the registry, on http://127.0.0.1:4000/graphql.',
         '  sh infra/docker/compose-env.sh            # once: infra/.env with a fresh secret for every ${VAR:?}',
         '  docker compose -f infra/docker-compose.yml up --build',
         'Traces: the Jaeger UI on http://127.0.0.1:16686 (README, *Observability*).',
@@ -212,6 +286,19 @@ export function composeFile(departments: Department[]): Commented {
       'Each department\'s login role and group, from its own URL, before any migration (idempotent).',
     ],
     [['services', 'migrate'], 'Migrations and reference data of every department, as the database owner (idempotent), then it exits.'],
+    [['services', 'registry-migrate'], 'The registry\'s migrations, as the database owner (idempotent), then it exits.'],
+    [
+      ['services', REGISTRY.name],
+      'The schema registry, reached by the gateway and registry-publish only (no published port; CI in\nthe compose network: docker compose run --rm registry-publish, or the zigong CLI with ZIGONG_REGISTRY_URL).',
+    ],
+    [
+      ['services', 'registry-publish'],
+      'Every department\'s committed SDL published to the production variant, as its CI would (an unchanged\nSDL is a no-op), so that the gateway finds a composition on its first start; then it exits.',
+    ],
+    [
+      ['services', 'gateway', 'volumes'],
+      'The last supergraph loaded (SUPERGRAPH_CACHE_PATH), kept across restarts: the gateway starts while the registry is down.',
+    ],
     [['services', 'gateway', 'environment', 'METRICS_PORT'], '/metrics apart from the public port; not published (README, *Deploying*).'],
   ]);
 }

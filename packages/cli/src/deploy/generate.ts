@@ -8,8 +8,8 @@ import { readCurrent, render, staleFiles } from './render';
 /**
  * `npm run deploy:generate` (`node packages/cli/dist/deploy/generate.js`): writes every deployment
  * file that depends on the departments (supergraph.yaml) from typed objects:
- *   infra/k8s/base/gateway.yaml, base/departments/<name>.yaml, base/kustomization.yaml
- *   infra/k8s/components/supergraph/ (kustomization and the supergraph's copy)
+ *   infra/k8s/base/gateway.yaml, base/registry.yaml, base/departments/<name>.yaml, base/kustomization.yaml
+ *   infra/k8s/components/supergraph/ (the optional ConfigMap supergraph: kustomization, the copy)
  *   infra/k8s/overlays/<local|production>/kustomization.yaml (and local's postgres.yaml, redis.yaml)
  *   infra/k8s/secret.example.yaml, infra/docker-compose.yml
  *   infra/router/router.yaml (only its per-department maps)

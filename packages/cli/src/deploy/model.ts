@@ -50,8 +50,46 @@ export const GATEWAY_PORT = 4000;
  * README's *Deploying*.
  */
 export const METRICS_PORT = 9464;
-/** Where the gateway finds the supergraph ConfigMap, mounted as a directory. */
+/**
+ * Where the gateway finds the supergraph ConfigMap, mounted as a directory, when an overlay takes
+ * the optional components/supergraph instead of polling the registry.
+ */
 export const SUPERGRAPH_DIR = '/etc/zigong/supergraph';
+
+/**
+ * The schema registry as deployed: one more owner of a schema (its own login role, made by the
+ * bootstrap as a department's is), and the service the gateways poll for the supergraph.
+ */
+export const REGISTRY = {
+  name: 'registry',
+  port: 4010,
+  /**
+   * Fixed, not autoscaled: its load is the gateways' conditional GETs (a 304 each every 10 s) and
+   * CI's publishes, which one advisory lock per variant serialises anyway; two replicas are for
+   * availability, and a fixed count keeps its connections a known part of the budget.
+   */
+  replicas: 2,
+  /**
+   * DB_POOL_SIZE: a publish holding its variant's lock, a check composing beside it, and a read
+   * (a gateway's poll, a page) at once.
+   */
+  poolSize: 3,
+  login: 'registry_app',
+  databaseUrlVariable: 'REGISTRY_DATABASE_URL',
+  passwordVariable: 'REGISTRY_DB_PASSWORD',
+  /** The variant the gateways serve. */
+  variant: 'production',
+} as const;
+/** What every gateway polls (SUPERGRAPH_URL), inside the cluster or the compose network. */
+export const REGISTRY_SUPERGRAPH_URL = `http://${REGISTRY.name}:${REGISTRY.port}/supergraph?variant=${REGISTRY.variant}`;
+/** Where a gateway keeps the last supergraph it loaded, so that it starts while the registry is down. */
+export const SUPERGRAPH_CACHE_DIR = '/var/cache/zigong';
+export const SUPERGRAPH_CACHE_PATH = `${SUPERGRAPH_CACHE_DIR}/supergraph.graphql`;
+/**
+ * The pod label that admits a CI runner (or an operator's pod) to the registry's port through its
+ * NetworkPolicy, from the namespace a ci namespace label names.
+ */
+export const REGISTRY_CLIENT_LABEL = 'zigong.dev/registry-client';
 
 /** Secrets the manifests read (secretKeyRef); secret.example.yaml documents each. */
 export const SECRETS = {
@@ -61,6 +99,8 @@ export const SECRETS = {
   migrate: 'zigong-migrate',
   signing: 'zigong-signing',
   gateway: 'zigong-gateway',
+  /** database-url (its own login role), supergraph-keys (what the gateways present). */
+  registry: 'zigong-registry',
   localPostgres: 'zigong-local-postgres',
 } as const;
 
@@ -85,9 +125,12 @@ export interface OverlaySpec {
   name: OverlayName;
   description: string[];
   gatewayMode: 'local' | 'production';
+  registryMode: 'local' | 'production';
   subgraphMode: 'local' | 'production';
   subgraphReplicas: Replicas;
   gatewayReplicas: Replicas;
+  /** The registry's replicas (a fixed count: REGISTRY.replicas in Kubernetes, one in compose). */
+  registryReplicas: number;
   postgres: PostgresLimits;
   /** The pool size a subgraph gets at most, when the budget allows more. */
   poolCap: number;
@@ -98,20 +141,27 @@ export const OVERLAYS: readonly OverlaySpec[] = [
   {
     name: 'local',
     description: [
-      'A laptop cluster (kind, minikube, k3d): the gateway and the subgraphs in local mode, one replica of',
-      'everything (two at most), an in-cluster Postgres 16 and Redis 7 with throw-away storage, and the',
-      'image built on this machine:',
+      'A laptop cluster (kind, minikube, k3d): the gateway, the registry and the subgraphs in local mode,',
+      'one replica of each department and gateway (two at most), the registry\'s two, an in-cluster',
+      'Postgres 16 and Redis 7 with throw-away storage, and the image built on this machine:',
       '  docker build -f infra/docker/Dockerfile -t zigong/platform:dev .',
       '  kind load docker-image zigong/platform:dev            (or: minikube image load ...)',
       '  kubectl create namespace zigong',
       '  kubectl -n zigong apply -f infra/k8s/secret.example.yaml',
       '  kubectl apply -k infra/k8s/overlays/local            (or: infra/k8s/deploy.sh local)',
+      'The gateways serve once the registry has a composition: publish every department once, with a',
+      'token signed with the jwt-secret of the zigong-gateway Secret (ports as in supergraph.yaml):',
+      '  kubectl -n zigong port-forward service/registry 4010:4010 &',
+      '  export ZIGONG_REGISTRY_TOKEN="$(JWT_SECRET=<that jwt-secret> zigong token --sub me --scope registry:admin)"',
+      '  zigong subgraph publish <department> --schema schema/<department>.graphql --routing-url http://<department>:<port>/graphql',
       '  kubectl -n zigong port-forward service/gateway 4000:4000',
     ],
     gatewayMode: 'local',
+    registryMode: 'local',
     subgraphMode: 'local',
     subgraphReplicas: { min: 1, max: 2 },
     gatewayReplicas: { min: 1, max: 2 },
+    registryReplicas: REGISTRY.replicas,
     postgres: { maxConnections: 100, reserved: 3, headroom: 10 },
     poolCap: 5,
     image: { newTag: 'dev' },
@@ -119,9 +169,11 @@ export const OVERLAYS: readonly OverlaySpec[] = [
   {
     name: 'production',
     description: [
-      'Production: three replicas of everything at least, the gateway and the subgraphs in production',
-      'mode, a released image. Postgres and Redis are the operator\'s (managed services), named by the',
-      'Secrets (see ../../secret.example.yaml); the gateway\'s tunables are in gateway.env. Deploy with',
+      'Production: three replicas of every department and gateway at least (the registry\'s two), all in',
+      'production mode, a released image. Postgres and Redis are the operator\'s (managed services), named',
+      'by the Secrets (see ../../secret.example.yaml); the gateway\'s tunables, and the identity provider',
+      'the registry shares, are in gateway.env. Departments\' CI publishes to the registry from a pod',
+      `labelled ${REGISTRY_CLIENT_LABEL}=true (base/registry.yaml). Deploy with`,
       '  kubectl apply -k infra/k8s/overlays/production       (or: infra/k8s/deploy.sh production)',
       'and set the image per release: kustomize edit set image zigong/platform=<registry>/zigong/platform:<tag>',
       'The connection budget assumes the operator\'s Postgres allows max_connections=100 (Postgres\'',
@@ -129,9 +181,11 @@ export const OVERLAYS: readonly OverlaySpec[] = [
       'and run `npm run deploy:generate`.',
     ],
     gatewayMode: 'production',
+    registryMode: 'production',
     subgraphMode: 'production',
     subgraphReplicas: { min: 3, max: 5 },
     gatewayReplicas: { min: 3, max: 10 },
+    registryReplicas: REGISTRY.replicas,
     postgres: { maxConnections: 100, reserved: 3, headroom: 10 },
     poolCap: 5,
     image: { newName: 'registry.example.com/zigong/platform', newTag: '0.1.0' },
@@ -155,39 +209,44 @@ export interface ConnectionBudget {
   perPod: number;
   /** Pods of one department at most: maxReplicas + EXTRA_PODS. */
   podsPerDepartment: number;
-  /** Connections our roles hold at most, all departments together. */
+  /** Connections the registry holds at most: (its replicas + EXTRA_PODS) × its pool (or its migration's). */
+  registry: number;
+  /** Connections our roles hold at most, all departments and the registry together. */
   peak: number;
-  /** max_connections − reserved − headroom. */
+  /** max_connections − reserved − headroom − the registry's. */
   available: number;
   explanation: string;
 }
 
 /**
  * The largest pool (up to the overlay's cap) with which every department at its maximum replicas,
- * during a rollout, stays inside max_connections with the headroom kept free; throws when even
- * MIN_POOL_SIZE does not fit, saying what to change.
+ * during a rollout, stays inside max_connections with the headroom kept free, beside the
+ * registry's replicas (also during a rollout); throws when even MIN_POOL_SIZE does not fit, saying
+ * what to change.
  */
 export function connectionBudget(
   departmentCount: number,
-  overlay: { name: string } & Pick<OverlaySpec, 'subgraphReplicas' | 'postgres' | 'poolCap'>,
+  overlay: { name: string } & Pick<OverlaySpec, 'subgraphReplicas' | 'registryReplicas' | 'postgres' | 'poolCap'>,
 ): ConnectionBudget {
   const { maxConnections, reserved, headroom } = overlay.postgres;
-  const available = maxConnections - reserved - headroom;
+  const registry = (overlay.registryReplicas + EXTRA_PODS) * Math.max(REGISTRY.poolSize, MIGRATE_POOL_SIZE);
+  const available = maxConnections - reserved - headroom - registry;
   const podsPerDepartment = overlay.subgraphReplicas.max + EXTRA_PODS;
   const pods = departmentCount * podsPerDepartment;
   const poolSize = Math.min(overlay.poolCap, Math.floor(available / pods));
   const perPod = Math.max(poolSize, MIGRATE_POOL_SIZE, 1);
-  const peak = pods * perPod;
+  const peak = pods * perPod + registry;
+  const limits = `max_connections ${maxConnections} − ${reserved} reserved − ${headroom} headroom`;
   const explanation =
     `${departmentCount} departments × (${overlay.subgraphReplicas.max} replica${overlay.subgraphReplicas.max === 1 ? '' : 's'} + ${EXTRA_PODS} during a rollout) × ` +
-    `${perPod} connections = ${peak} ≤ ${available} (max_connections ${maxConnections} − ${reserved} reserved − ${headroom} headroom)`;
-  if (poolSize < MIN_POOL_SIZE || peak > available) {
+    `${perPod} connections + the registry's (${overlay.registryReplicas} + ${EXTRA_PODS}) × ${Math.max(REGISTRY.poolSize, MIGRATE_POOL_SIZE)} = ${peak} ≤ ${maxConnections - reserved - headroom} (${limits})`;
+  if (poolSize < MIN_POOL_SIZE || pods * perPod > available) {
     throw new Error(
       `overlay ${overlay.name}: the connection budget does not fit: ${departmentCount} departments × ${podsPerDepartment} pods × ` +
         `${Math.max(MIN_POOL_SIZE, MIGRATE_POOL_SIZE)} connections = ${pods * Math.max(MIN_POOL_SIZE, MIGRATE_POOL_SIZE)} > ${available} ` +
-        `(max_connections ${maxConnections} − ${reserved} reserved − ${headroom} headroom). Raise max_connections (postgres.maxConnections), ` +
+        `(${limits} − ${registry} for the registry). Raise max_connections (postgres.maxConnections), ` +
         'lower subgraphReplicas.max, or put PgBouncer in front of Postgres (packages/cli/src/deploy/model.ts).',
     );
   }
-  return { poolSize, perPod, podsPerDepartment, peak, available, explanation };
+  return { poolSize, perPod, podsPerDepartment, registry, peak, available, explanation };
 }

@@ -15,6 +15,7 @@ import {
   localRedis,
   namespacePolicies,
   overlayKustomization,
+  registryFile,
   secretExample,
   SUPERGRAPH_COPY,
   supergraphComponent,
@@ -43,6 +44,7 @@ export function render(registry: RegistryEntry[], current: Current): Map<string,
   const files = new Map<string, string>();
   files.set(`${K8S}/base/network-policies.yaml`, yamlFile(namespacePolicies()));
   files.set(`${K8S}/base/gateway.yaml`, yamlFile(gatewayFile()));
+  files.set(`${K8S}/base/registry.yaml`, yamlFile(registryFile()));
   for (const d of departments) files.set(`${DEPARTMENTS_DIR}/${d.name}.yaml`, yamlFile(departmentFile(d)));
   files.set(`${K8S}/base/kustomization.yaml`, yamlFile([baseKustomization(departments)]));
   files.set(`${K8S}/components/supergraph/kustomization.yaml`, yamlFile([supergraphComponent()]));

@@ -1,11 +1,22 @@
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1';
 import { GATEWAY_NODE_OPTIONS, SUBGRAPH_NODE_OPTIONS } from '../../processes';
-import { type Department, GATEWAY_PORT, MAX_SURGE, METRICS_PORT, type OverlaySpec, SECRETS, SUPERGRAPH_DIR } from '../model';
+import {
+  type Department,
+  GATEWAY_PORT,
+  MAX_SURGE,
+  METRICS_PORT,
+  type OverlaySpec,
+  REGISTRY,
+  REGISTRY_SUPERGRAPH_URL,
+  SECRETS,
+  SUPERGRAPH_CACHE_DIR,
+  SUPERGRAPH_CACHE_PATH,
+} from '../model';
 import { GATEWAY_ROUTING, GATEWAY_SETTINGS, labels, NAME, SUBGRAPH_SETTINGS, TRACING } from './names';
 import { CONTAINER_SECURITY, configEnv, podBase, probes, run, secretEnv, spread, TMP_MOUNT, TMP_VOLUME, value } from './pod-spec';
 
-/** The Deployments: each department's, the gateway's, and the local overlay's Postgres and Redis. */
+/** The Deployments: each department's, the gateway's, the registry's, and the local overlay's Postgres and Redis. */
 
 /** A long-running Deployment's frame: the HPA owns replicas; one extra pod at a time, none taken early. */
 export function deployment(name: string, component: string, template: PodTemplateSpec): Deployment {
@@ -83,12 +94,13 @@ export function departmentDeployment(d: Department): Deployment {
   });
 }
 
+const SCRAPED = { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(METRICS_PORT), 'prometheus.io/path': '/metrics' };
+/** Read by the gateway and the registry alike: one identity provider, one set of tokens. */
+const TOKEN_SETTINGS = ['JWKS_URL', 'JWT_ISSUER', 'JWT_AUDIENCE', 'JWT_MAX_TOKEN_AGE'];
+
 export function gatewayDeployment(): Deployment {
   return deployment('gateway', 'gateway', {
-    metadata: {
-      labels: labels('gateway', 'gateway'),
-      annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(METRICS_PORT), 'prometheus.io/path': '/metrics' },
-    },
+    metadata: { labels: labels('gateway', 'gateway'), annotations: SCRAPED },
     spec: {
       ...podBase(),
       terminationGracePeriodSeconds: 30,
@@ -106,7 +118,9 @@ export function gatewayDeployment(): Deployment {
             value('HOST', '0.0.0.0'),
             value('GATEWAY_PORT', String(GATEWAY_PORT)),
             value('METRICS_PORT', String(METRICS_PORT)),
-            value('SUPERGRAPH_PATH', `${SUPERGRAPH_DIR}/supergraph.graphql`),
+            value('SUPERGRAPH_URL', REGISTRY_SUPERGRAPH_URL),
+            secretEnv('SUPERGRAPH_KEY', SECRETS.gateway, 'supergraph-key'),
+            value('SUPERGRAPH_CACHE_PATH', SUPERGRAPH_CACHE_PATH),
             secretEnv('GATEWAY_SIGNING_SECRET', SECRETS.signing, 'secret'),
             secretEnv('JWT_SECRET', SECRETS.gateway, 'jwt-secret', true),
             secretEnv('REDIS_URL', SECRETS.gateway, 'redis-url', true),
@@ -121,12 +135,79 @@ export function gatewayDeployment(): Deployment {
           lifecycle: { preStop: { exec: { command: ['sleep', '5'] } } },
           resources: { requests: { cpu: '200m', memory: '192Mi' }, limits: { cpu: '1', memory: '512Mi' } },
           securityContext: CONTAINER_SECURITY,
-          volumeMounts: [{ name: 'supergraph', mountPath: SUPERGRAPH_DIR, readOnly: true }, TMP_MOUNT],
+          volumeMounts: [{ name: 'supergraph-cache', mountPath: SUPERGRAPH_CACHE_DIR }, TMP_MOUNT],
         },
       ],
-      volumes: [{ name: 'supergraph', configMap: { name: 'supergraph' } }, TMP_VOLUME],
+      volumes: [{ name: 'supergraph-cache', emptyDir: { sizeLimit: '16Mi' } }, TMP_VOLUME],
     },
   });
+}
+
+/**
+ * The schema registry: REGISTRY.replicas stateless pods over its Postgres schema, migrated as a
+ * department's is (bootstrap, then migrations, as init containers of every pod).
+ */
+export function registryDeployment(): Deployment {
+  const migrator = secretEnv('DATABASE_URL', SECRETS.migrate, REGISTRY.name);
+  const initResources = { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '320Mi' } };
+  const frame = deployment(REGISTRY.name, 'registry', {
+    metadata: { labels: labels(REGISTRY.name, 'registry'), annotations: SCRAPED },
+    spec: {
+      ...podBase(),
+      terminationGracePeriodSeconds: 30,
+      topologySpreadConstraints: spread(REGISTRY.name),
+      initContainers: [
+        {
+          name: 'bootstrap',
+          ...run('node', 'packages/cli/dist/bootstrap.js', REGISTRY.name),
+          env: [migrator, secretEnv(REGISTRY.databaseUrlVariable, SECRETS.registry, 'database-url'), configEnv('SUBGRAPH_MODE', SUBGRAPH_SETTINGS)],
+          resources: initResources,
+          securityContext: CONTAINER_SECURITY,
+          volumeMounts: [TMP_MOUNT],
+        },
+        {
+          name: 'migrate',
+          ...run('node', 'registry/dist/migrate.js'),
+          env: [migrator],
+          resources: initResources,
+          securityContext: CONTAINER_SECURITY,
+          volumeMounts: [TMP_MOUNT],
+        },
+      ],
+      containers: [
+        {
+          name: REGISTRY.name,
+          ...run('node', 'registry/dist/main.js'),
+          ports: [
+            { name: 'http', containerPort: REGISTRY.port },
+            { name: 'metrics', containerPort: METRICS_PORT },
+          ],
+          env: [
+            value('REGISTRY_MODE', 'production'),
+            value('HOST', '0.0.0.0'),
+            value('REGISTRY_PORT', String(REGISTRY.port)),
+            value('METRICS_PORT', String(METRICS_PORT)),
+            secretEnv('DATABASE_URL', SECRETS.registry, 'database-url'),
+            value('DB_POOL_SIZE', String(REGISTRY.poolSize)),
+            secretEnv('SUPERGRAPH_KEYS', SECRETS.registry, 'supergraph-keys'),
+            secretEnv('JWT_SECRET', SECRETS.gateway, 'jwt-secret', true),
+            ...TOKEN_SETTINGS.map((name) => configEnv(name, GATEWAY_SETTINGS, name, true)),
+            value('LOG_LEVEL', 'info'),
+            value('NODE_OPTIONS', GATEWAY_NODE_OPTIONS),
+          ],
+          envFrom: [{ configMapRef: { name: TRACING, optional: true } }],
+          ...probes(),
+          lifecycle: { preStop: { exec: { command: ['sleep', '5'] } } },
+          // Composition (@apollo/composition) on every publish and check: the gateway's memory, not a subgraph's.
+          resources: { requests: { cpu: '100m', memory: '192Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+          securityContext: CONTAINER_SECURITY,
+          volumeMounts: [TMP_MOUNT],
+        },
+      ],
+      volumes: [TMP_VOLUME],
+    },
+  });
+  return { ...frame, spec: { replicas: REGISTRY.replicas, ...frame.spec! } };
 }
 
 /** Postgres 16 for the local overlay only: one pod, its data gone with it. */

@@ -1,7 +1,7 @@
-import { type Department, GATEWAY_PORT, type OverlaySpec } from '../model';
+import { type Department, GATEWAY_PORT, type OverlaySpec, REGISTRY, REGISTRY_CLIENT_LABEL } from '../model';
 import { type Commented, commented } from '../yaml-output';
-import { departmentDeployment, gatewayDeployment, localPostgresDeployment, localRedisDeployment } from './deployments';
-import { departmentNetworkPolicy, gatewayNetworkPolicy, localPostgresNetworkPolicy, localRedisNetworkPolicy } from './network-policies';
+import { departmentDeployment, gatewayDeployment, localPostgresDeployment, localRedisDeployment, registryDeployment } from './deployments';
+import { departmentNetworkPolicy, gatewayNetworkPolicy, localPostgresNetworkPolicy, localRedisNetworkPolicy, registryClientNetworkPolicy, registryNetworkPolicy } from './network-policies';
 import { hpa, pdb } from './scaling';
 import { localService, service } from './services';
 
@@ -37,7 +37,14 @@ export function departmentFile(d: Department): Commented[] {
 export function gatewayFile(): Commented[] {
   return [
     commented(gatewayDeployment(), [
-      [[], 'The gateway: one GraphQL endpoint over every department, on the supergraph mounted from the\n`supergraph` ConfigMap (components/supergraph).'],
+      [
+        [],
+        [
+          'The gateway: one GraphQL endpoint over every department, on the supergraph the registry serves',
+          '(SUPERGRAPH_URL, polled with its ETag). An overlay may take components/supergraph instead: the',
+          'committed supergraph from a ConfigMap, for a cluster without a registry.',
+        ].join('\n'),
+      ],
       [['spec', 'template', 'metadata', 'annotations'], 'Scraped on the metrics port, which no Service exposes.'],
       [['spec', 'template', 'spec', 'containers', 0, 'env'], 'Explicit values win over envFrom: what is set here cannot be changed by a ConfigMap.'],
       [
@@ -46,8 +53,15 @@ export function gatewayFile(): Commented[] {
       ],
       [['spec', 'template', 'spec', 'containers', 0, 'envFrom'], 'SUBGRAPH_<NAME>_URL per department (generated), then the overlay\'s tunables, then the\noptional `tracing` ConfigMap (OTEL_EXPORTER_OTLP_ENDPOINT and friends; README, *Traces*).'],
       [
+        ['spec', 'template', 'spec', 'containers', 0, 'env', 5],
+        'The key the registry knows this gateway by (one of its SUPERGRAPH_KEYS): /supergraph is not public.',
+      ],
+      [
         ['spec', 'template', 'spec', 'containers', 0, 'volumeMounts', 0],
-        'The directory, not a subPath: the kubelet swaps the files in place when the ConfigMap changes,\nand the gateway reloads the supergraph from there.',
+        [
+          'The last supergraph the gateway loaded (SUPERGRAPH_CACHE_PATH): an emptyDir lives as long as the pod,',
+          'so a gateway container restarted while the registry is down serves that copy at once.',
+        ].join('\n'),
       ],
     ]),
     commented(service('gateway', 'gateway', GATEWAY_PORT), [[['spec', 'ports'], 'Only the public port: the metrics port is not in the Service.']]),
@@ -58,8 +72,8 @@ export function gatewayFile(): Commented[] {
       [
         ['spec', 'egress'],
         [
-          'The subgraphs (their pods\' http port); Redis (REDIS_URL: the operator\'s, or local\'s pod); HTTPS, for',
-          'the identity provider\'s JWKS_URL (and SUPERGRAPH_URL where one is polled). Pin the last two with',
+          'The subgraphs (their pods\' http port); the registry (SUPERGRAPH_URL); Redis (REDIS_URL: the',
+          'operator\'s, or local\'s pod); HTTPS, for the identity provider\'s JWKS_URL. Pin the last two with',
           '`to: [{ipBlock: …}]` where their addresses are known.',
         ].join('\n'),
       ],
@@ -67,15 +81,65 @@ export function gatewayFile(): Commented[] {
   ];
 }
 
+export function registryFile(): Commented[] {
+  return [
+    commented(registryDeployment(), [
+      [
+        [],
+        [
+          'The schema registry: every subgraph version and composition, per variant; it composes on publish',
+          'and serves the supergraph to the gateways (GET /supergraph). Departments\' CI publishes to it with',
+          '`zigong subgraph publish`; until the first composition of the production variant exists the',
+          'gateways have nothing to serve (README, *The registry*).',
+        ].join('\n'),
+      ],
+      [
+        ['spec', 'replicas'],
+        'Fixed, no HorizontalPodAutoscaler: polls answered 304 and publishes serialised per variant by an\nadvisory lock; two for availability, and its connections a known part of the budget.',
+      ],
+      [
+        ['spec', 'template', 'spec', 'initContainers'],
+        [
+          'As in every department\'s pod: its login role and group (bootstrap), then its migrations under an',
+          'advisory lock, so the replicas starting together migrate one at a time. The registry\'s migration',
+          'waits for that lock without MIGRATE_LOCK_TIMEOUT_SECONDS; progressDeadlineSeconds bounds the rollout.',
+        ].join('\n'),
+      ],
+      [['spec', 'template', 'spec', 'containers', 0, 'env', 5], `Counted in every overlay's connection budget (model.ts, REGISTRY.poolSize).`],
+      [
+        ['spec', 'template', 'spec', 'containers', 0, 'env', 7],
+        'The same tokens as the gateway: its JWT secret, and the identity provider the overlay\'s gateway\nsettings name (production: gateway.env).',
+      ],
+    ]),
+    commented(service(REGISTRY.name, 'registry', REGISTRY.port), [[['spec', 'ports'], 'Only the API port: the metrics port is not in the Service.']]),
+    commented(pdb(REGISTRY.name, 'registry')),
+    commented(registryNetworkPolicy(), [
+      [
+        [],
+        [
+          `The gateways, and CI: pods labelled ${REGISTRY_CLIENT_LABEL}: "true", in this namespace or in a`,
+          'namespace labelled the same (label both the CI namespace and its runner pods), e.g.',
+          `  kubectl label namespace ci ${REGISTRY_CLIENT_LABEL}=true`,
+          'Every call still needs a token with a registry scope, or a gateway\'s key for /supergraph.',
+        ].join('\n'),
+      ],
+      [['spec', 'egress'], 'Postgres (the registry, its bootstrap and its migrations), and HTTPS for the identity provider\'s JWKS_URL.'],
+    ]),
+    commented(registryClientNetworkPolicy(), [
+      [[], `A labelled client in this namespace (e.g. kubectl run ci-shell --labels=${REGISTRY_CLIENT_LABEL}=true ...)\nmay reach the registry's API port, and nothing else beyond DNS.`],
+    ]),
+  ];
+}
+
 export function localPostgres(overlay: OverlaySpec): Commented[] {
   return [
     commented(localPostgresDeployment(overlay), [
-      [[], 'Postgres 16 for the local overlay only: one pod, data gone with it. Production uses the\noperator\'s Postgres, named by the zigong-database and zigong-migrate Secrets.'],
+      [[], 'Postgres 16 for the local overlay only: one pod, data gone with it. Production uses the\noperator\'s Postgres, named by the zigong-database, zigong-registry and zigong-migrate Secrets.'],
       [['spec', 'template', 'spec', 'securityContext'], 'The image\'s own postgres user (999), so its entrypoint needs no root to switch users.'],
       [['spec', 'template', 'spec', 'containers', 0, 'args'], 'What the overlay\'s connection budget assumes (kustomization.yaml).'],
     ]),
     commented(localService('postgres', 'database', 5432, 'postgres')),
-    commented(localPostgresNetworkPolicy(), [[[], 'Only the subgraphs\' pods (with their bootstrap and migrations) reach Postgres.']]),
+    commented(localPostgresNetworkPolicy(), [[[], 'Only the subgraphs\' and the registry\'s pods (with their bootstrap and migrations) reach Postgres.']]),
   ];
 }
 

@@ -1,5 +1,5 @@
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
-import type { Department } from '../model';
+import { type Department, REGISTRY, REGISTRY_CLIENT_LABEL } from '../model';
 import { COMPONENT, labels, NAME } from './names';
 import { type Commented, commented } from '../yaml-output';
 
@@ -69,18 +69,51 @@ export function gatewayNetworkPolicy(): NetworkPolicy {
     ingress: [{ ports: [tcp('http')] }, { from: [MONITORING], ports: [tcp('metrics')] }],
     egress: [
       { to: [{ podSelector: { matchLabels: { [COMPONENT]: 'subgraph' } } }], ports: [tcp('http')] },
+      { to: [{ podSelector: { matchLabels: { [NAME]: REGISTRY.name } } }], ports: [tcp('http')] },
       { ports: [tcp(REDIS_PORT)] },
       { ports: [tcp(HTTPS_PORT)] },
     ],
   });
 }
 
-/** Only the subgraphs' pods (with their bootstrap and migrations) reach the local overlay's Postgres. */
+/**
+ * Who may reach the registry: the gateways (GET /supergraph), and CI, which publishes and checks:
+ * a pod labelled REGISTRY_CLIENT_LABEL=true, in this namespace or in a namespace that carries the
+ * same label (both labels, so that no pod of an unlabelled namespace gets in by its own label).
+ * Out: Postgres, and HTTPS for the identity provider's JWKS, as the gateway.
+ */
+export function registryNetworkPolicy(): NetworkPolicy {
+  const client = { matchLabels: { [REGISTRY_CLIENT_LABEL]: 'true' } };
+  return policy(REGISTRY.name, 'registry', {
+    podSelector: { matchLabels: { [NAME]: REGISTRY.name } },
+    policyTypes: ['Ingress', 'Egress'],
+    ingress: [
+      { from: [{ podSelector: { matchLabels: { [NAME]: 'gateway' } } }, { podSelector: client }, { namespaceSelector: client, podSelector: client }], ports: [tcp('http')] },
+      { from: [MONITORING], ports: [tcp('metrics')] },
+    ],
+    egress: [{ ports: [tcp(POSTGRES_PORT)] }, { ports: [tcp(HTTPS_PORT)] }],
+  });
+}
+
+/**
+ * The way out for a labelled client inside this namespace (an operator's pod: `kubectl run
+ * --labels=...`), which default-deny would otherwise hold in; pods of other namespaces are their
+ * namespace's business.
+ */
+export function registryClientNetworkPolicy(): NetworkPolicy {
+  return policy(`${REGISTRY.name}-clients`, 'registry', {
+    podSelector: { matchLabels: { [REGISTRY_CLIENT_LABEL]: 'true' } },
+    policyTypes: ['Egress'],
+    egress: [{ to: [{ podSelector: { matchLabels: { [NAME]: REGISTRY.name } } }], ports: [tcp('http')] }],
+  });
+}
+
+/** Only the subgraphs' and the registry's pods (with their bootstrap and migrations) reach the local overlay's Postgres. */
 export function localPostgresNetworkPolicy(): NetworkPolicy {
   return policy('postgres', 'database', {
     podSelector: { matchLabels: { [NAME]: 'postgres' } },
     policyTypes: ['Ingress'],
-    ingress: [{ from: [{ podSelector: { matchLabels: { [COMPONENT]: 'subgraph' } } }], ports: [tcp('postgres')] }],
+    ingress: [{ from: [{ podSelector: { matchLabels: { [COMPONENT]: 'subgraph' } } }, { podSelector: { matchLabels: { [NAME]: REGISTRY.name } } }], ports: [tcp('postgres')] }],
   });
 }
 

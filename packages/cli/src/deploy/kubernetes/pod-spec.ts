@@ -26,7 +26,10 @@ export const secretEnv = (name: string, secret: string, key: string, optional?: 
   name,
   valueFrom: { secretKeyRef: { name: secret, key, ...(optional ? { optional } : {}) } },
 });
-export const configEnv = (name: string, configMap: string, key = name): EnvVar => ({ name, valueFrom: { configMapKeyRef: { name: configMap, key } } });
+export const configEnv = (name: string, configMap: string, key = name, optional?: boolean): EnvVar => ({
+  name,
+  valueFrom: { configMapKeyRef: { name: configMap, key, ...(optional ? { optional } : {}) } },
+});
 export const value = (name: string, v: string): EnvVar => ({ name, value: v });
 
 /** Spread over zones where there are several (soft), and over nodes (hard, tainted nodes not counted). */

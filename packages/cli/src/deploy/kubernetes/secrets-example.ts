@@ -1,5 +1,5 @@
 import type { Secret } from 'kubernetes-types/core/v1';
-import { type Department, SECRETS } from '../model';
+import { type Department, REGISTRY, SECRETS } from '../model';
 import { type Commented, commented } from '../yaml-output';
 
 /** secret.example.yaml: the Secrets the manifests read, with public example values. */
@@ -8,6 +8,7 @@ import { type Commented, commented } from '../yaml-output';
 export const EXAMPLE_POSTGRES_PASSWORD = 'dev-only-postgres-password';
 export const EXAMPLE_SIGNING_SECRET = 'dev-only-signing-secret-not-for-production-0000';
 export const EXAMPLE_JWT_SECRET = 'dev-only-jwt-secret-not-for-production-000000000';
+export const EXAMPLE_SUPERGRAPH_KEY = 'dev-only-supergraph-key-not-for-production-000000';
 
 export function secretExample(departments: Department[]): Commented[] {
   const url = (user: string) => `postgres://${user}:${EXAMPLE_POSTGRES_PASSWORD}@postgres:5432/zigong`;
@@ -33,12 +34,13 @@ export function secretExample(departments: Department[]): Commented[] {
         ].join('\n'),
       ],
     ]),
-    commented(secret(SECRETS.migrate, Object.fromEntries(departments.map((d) => [d.name, url('zigong')]))), [
+    commented(secret(SECRETS.migrate, Object.fromEntries([...departments.map((d) => d.name), REGISTRY.name].map((name) => [name, url('zigong')]))), [
       [
         ['stringData'],
         [
-          'The role the bootstrap and the migrations run as: it creates the department\'s roles (CREATEROLE)',
-          'and owns its schema, so usually the database owner. Never the subgraph\'s own login.',
+          'The role the bootstrap and the migrations run as, per department and for the registry: it creates',
+          'their roles (CREATEROLE) and owns their schemas, so usually the database owner. Never a process\'s',
+          'own login.',
         ].join('\n'),
       ],
     ]),
@@ -53,8 +55,27 @@ export function secretExample(departments: Department[]): Commented[] {
         ].join('\n'),
       ],
     ]),
-    commented(secret(SECRETS.gateway, { 'jwt-secret': EXAMPLE_JWT_SECRET, 'redis-url': 'redis://redis:6379' }), [
-      [['stringData'], 'jwt-secret is optional when the production overlay\'s gateway.env sets JWKS_URL; at least 32 bytes.'],
+    commented(secret(SECRETS.gateway, { 'jwt-secret': EXAMPLE_JWT_SECRET, 'redis-url': 'redis://redis:6379', 'supergraph-key': EXAMPLE_SUPERGRAPH_KEY }), [
+      [
+        ['stringData'],
+        [
+          'jwt-secret is optional when the production overlay\'s gateway.env sets JWKS_URL; at least 32 bytes.',
+          'The registry verifies tokens with it too.',
+          'supergraph-key: what the gateways present to the registry (X-Supergraph-Key); one of the',
+          'registry\'s supergraph-keys. At least 32 bytes (openssl rand -hex 32).',
+        ].join('\n'),
+      ],
+    ]),
+    commented(secret(SECRETS.registry, { 'database-url': url(REGISTRY.login), 'supergraph-keys': EXAMPLE_SUPERGRAPH_KEY }), [
+      [
+        ['stringData'],
+        [
+          'database-url: the registry\'s own login role, made by the bootstrap init container of its pods',
+          '(with its group registry_rw) from this URL, a member of that group only.',
+          'supergraph-keys: the keys GET /supergraph accepts, comma-separated; to rotate, add the new key',
+          'here, then change the gateways\' supergraph-key, then remove the old one.',
+        ].join('\n'),
+      ],
     ]),
     commented(secret(SECRETS.localPostgres, { password: EXAMPLE_POSTGRES_PASSWORD }), [
       [[], 'Only for overlays/local, whose Postgres reads its password from here.'],
