@@ -13,7 +13,12 @@ const ZIGONG = join(ROOT, 'packages/cli/dist/zigong.js');
 
 const zigong = (...args: string[]) => spawnSync(process.execPath, [ZIGONG, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
 
-const VERBS = [['dev'], ['seed'], ['reset'], ['migrate'], ['bootstrap'], ['compose'], ['subgraph', 'check'], ['department', 'new'], ['data', 'generate'], ['query'], ['token'], ['deploy', 'generate']];
+const VERBS = [
+  ['dev'], ['seed'], ['reset'], ['migrate'], ['bootstrap'], ['compose'],
+  ['subgraph', 'publish'], ['subgraph', 'check'], ['subgraph', 'list'], ['subgraph', 'delete'],
+  ['supergraph', 'fetch'], ['supergraph', 'history'], ['supergraph', 'rollback'],
+  ['department', 'new'], ['data', 'generate'], ['query'], ['token'], ['deploy', 'generate'],
+];
 
 beforeAll(() => {
   if (!existsSync(ZIGONG)) throw new Error(`${ZIGONG} is not built; run \`npm run build\` first.`);
@@ -24,7 +29,8 @@ describe('zigong', () => {
     const help = zigong('--help');
     expect(help.status).toBe(0);
     for (const [group] of VERBS) expect(help.stdout).toMatch(new RegExp(`^  ${group}\\b`, 'm'));
-    expect(zigong('subgraph', '--help').stdout).toMatch(/^  check\b/m);
+    for (const verb of ['publish', 'check', 'list', 'delete']) expect(zigong('subgraph', '--help').stdout).toMatch(new RegExp(`^  ${verb}\\b`, 'm'));
+    for (const verb of ['fetch', 'history', 'rollback']) expect(zigong('supergraph', '--help').stdout).toMatch(new RegExp(`^  ${verb}\\b`, 'm'));
     expect(zigong('department', '--help').stdout).toMatch(/^  new\b/m);
     expect(zigong('deploy', '--help').stdout).toMatch(/^  generate\b/m);
   });
@@ -49,8 +55,20 @@ describe('zigong', () => {
     [['migrate', 'finance', '--sead'], /unknown option '--sead'/],
     [['migrate', 'registry', '--seed'], /the registry has no reference data/],
     [['bootstrap', 'finance', 'nosuch'], /"nosuch" is not a department in supergraph\.yaml/],
-    [['subgraph', 'check'], /missing required argument 'department'/],
-    [['subgraph', 'check', 'nosuch'], /"nosuch" is not a department/],
+    [['subgraph', 'check'], /missing required argument 'name'/],
+    [['subgraph', 'check', 'nosuch', '--offline'], /"nosuch" is not a department in supergraph\.yaml/],
+    [['subgraph', 'check', 'tourism'], /give the SDL with --schema <file> or --from <running subgraph URL>/],
+    [['subgraph', 'check', 'tourism', '--offline', '--schema', 'x.graphql'], /--offline checks the department as built against the committed files/],
+    [['subgraph', 'publish', 'Tourism', '--schema', 'x.graphql'], /"Tourism" is not a subgraph name/],
+    [['subgraph', 'publish', 'tourism', '--schema', 'x.graphql', '--from', 'http://127.0.0.1:4004/graphql'], /either --schema <file> or --from <url>, not both/],
+    [['subgraph', 'publish', 'tourism', '--from', 'ftp://x/graphql'], /"ftp:\/\/x\/graphql" is not an http\(s\) URL/],
+    [['subgraph', 'publish', 'tourism', '--schema', 'no-such-file.graphql'], /--schema no-such-file\.graphql: no such file/],
+    [['subgraph', 'list', '--variant', 'Prod'], /"Prod" is not a variant name/],
+    [['subgraph', 'list', '--registry', 'not a url'], /"not a url" is not a URL/],
+    [['subgraph', 'delete', 'tourism'], /deleting tourism from production needs --yes when not run in a terminal/],
+    [['supergraph', 'rollback'], /required option '--to <id>' not specified/],
+    [['supergraph', 'rollback', '--to', 'latest'], /"latest" is not a composition id/],
+    [['supergraph', 'history', '--first', '0'], /must be a whole number from 1 to 1000/],
     [['department', 'new', 'finance'], /NAME_TAKEN/],
     [['department', 'new', 'kit'], /RESERVED_NAME/],
     [['department', 'new', 'two-words'], /INVALID_NAME/],

@@ -1,5 +1,7 @@
-import { EnvReader, LOG_LEVELS, type LogLevel, POSTGRES_PROTOCOLS } from '@zigong/kit';
+import { EnvReader, LOCAL_JWT_SECRET, LOG_LEVELS, type LogLevel, POSTGRES_PROTOCOLS } from '@zigong/kit';
+import { join } from 'node:path';
 import { defaultDataDir } from './embedded';
+import { ROOT } from './paths';
 
 /** The local runner's settings (`npm start`, `npm run seed`, `npm run reset`). */
 export interface LocalConfig {
@@ -9,17 +11,28 @@ export interface LocalConfig {
   pgDataDir: string;
   databaseName: string;
   gatewayPort: number;
+  /** The schema registry `zigong dev` runs. */
+  registryPort: number;
+  /** Where the local gateway keeps the last supergraph it loaded from the registry. */
+  supergraphCachePath: string;
+  /** What the local registry verifies tokens with (JWT_SECRET, else the development secret), so `zigong dev` can publish. */
+  jwtSecret: string;
   logLevel: LogLevel;
 }
 
 export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
   const read = new EnvReader(env);
+  const databaseName = read.string('PG_DATABASE', 'zigong');
   const config: LocalConfig = {
     databaseUrl: read.optionalUrl('DATABASE_URL', POSTGRES_PROTOCOLS),
     pgPort: read.port('PG_PORT', 54320),
     pgDataDir: read.string('PG_DATA_DIR', defaultDataDir()),
-    databaseName: read.string('PG_DATABASE', 'zigong'),
+    databaseName,
     gatewayPort: read.port('GATEWAY_PORT', 4000),
+    registryPort: read.port('REGISTRY_PORT', 4010),
+    // One a database: `PG_DATABASE=zigong_x10 zigong dev` has a registry (and supergraph) of its own.
+    supergraphCachePath: read.string('SUPERGRAPH_CACHE_PATH', join(ROOT, '.data', `supergraph-cache-${databaseName}.json`)),
+    jwtSecret: read.secret('JWT_SECRET') ?? LOCAL_JWT_SECRET,
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
   };
   read.done();

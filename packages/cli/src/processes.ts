@@ -1,8 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { mintToken } from '@zigong/kit';
 import { ROOT } from './paths';
 import type { RegisteredSubgraph } from './registry';
+import { RegistryClient, RegistryError } from './registry-client';
+import { EXIT, exitCodeFor, formatFailure, publishSubgraph, sdlFromSubgraph } from './registry-verbs';
 
 export interface Service {
   name: string;
@@ -21,7 +24,28 @@ export interface LaunchOptions {
   env?: NodeJS.ProcessEnv;
   /** Where each service's output lines go; prefixed with its name. */
   output?: (line: string) => void;
+  /**
+   * The schema registry, as `zigong dev` runs it: started after the subgraphs, each department's
+   * SDL published to `production` from its running server, the gateway then polling it. Without
+   * it the gateway reads the committed supergraph file (the bench, and tests that need no registry).
+   */
+  schemaRegistry?: SchemaRegistryOptions;
 }
+
+export interface SchemaRegistryOptions {
+  port: number;
+  /** Its migrations are applied already (migrateRegistry). */
+  databaseUrl: string;
+  /** Where the gateway keeps the last supergraph it loaded, so it starts while the registry is down. */
+  cachePath: string;
+  /** Signs each department's `--from` publish token: the registry's JWT_SECRET, the development one by default. */
+  jwtSecret: string;
+  /** Said for each department: published, unchanged or refused. */
+  report?: (line: string) => void;
+}
+
+/** The variant `zigong dev` publishes to and its gateway is served. */
+export const LOCAL_VARIANT = 'production';
 
 /**
  * The heap of each process, as the Kubernetes deployment sets it. Without an old-space cap V8
@@ -40,32 +64,85 @@ export const SUBGRAPH_NODE_OPTIONS = '--max-old-space-size=200 --max-semi-space-
  */
 export const LOCAL_MODES = { GATEWAY_MODE: 'local', SUBGRAPH_MODE: 'local' } as const;
 
-/** Every department as its own process at its `routing_url` port, then the gateway; resolves when all answer. */
-export async function launchServices(options: LaunchOptions): Promise<{ gateway: Service; subgraphs: Service[] }> {
+/**
+ * Every department as its own process at its `routing_url` port, then (with `schemaRegistry`) the
+ * registry with every department published to it, then the gateway; resolves when all answer.
+ */
+export async function launchServices(options: LaunchOptions): Promise<{ gateway: Service; subgraphs: Service[]; registry?: Service }> {
   const env: NodeJS.ProcessEnv = { ...LOCAL_MODES, ...process.env, ...options.env, DATABASE_URL: options.databaseUrl };
   if (options.signingSecret) env.GATEWAY_SIGNING_SECRET = options.signingSecret;
-  const subgraphs: Service[] = [];
+  const started: Service[] = [];
   try {
     for (const entry of options.registry) {
       const url = new URL(entry.routingUrl);
       const script = resolve(ROOT, 'subgraphs', entry.name, 'dist', 'main.js');
       const subgraphEnv = { ...env, PORT: url.port, HOST: url.hostname, NODE_OPTIONS: env.NODE_OPTIONS ?? SUBGRAPH_NODE_OPTIONS };
-      subgraphs.push(spawnService(entry.name, script, entry.routingUrl, new URL('/ready', url).toString(), subgraphEnv, options.output));
+      started.push(spawnService(entry.name, script, entry.routingUrl, new URL('/ready', url).toString(), subgraphEnv, options.output));
     }
-    await Promise.all(subgraphs.map((service) => waitUntilUp(service)));
+    const subgraphs = [...started];
+    let registry: Service | undefined;
+    const gatewayEnv: NodeJS.ProcessEnv = { ...env, GATEWAY_PORT: String(options.gatewayPort), NODE_OPTIONS: env.NODE_OPTIONS ?? GATEWAY_NODE_OPTIONS };
+    if (options.schemaRegistry) {
+      // Started beside the subgraphs: its migrations are applied, it needs none of them to answer.
+      registry = startSchemaRegistry(options.schemaRegistry, env, options.output);
+      started.push(registry);
+      await Promise.all([...subgraphs, registry].map((service) => waitUntilUp(service)));
+      await publishDepartments(options.registry, registry, options.schemaRegistry, options.signingSecret);
+      Object.assign(gatewayEnv, {
+        SUPERGRAPH_URL: `${new URL(registry.url).origin}/supergraph?variant=${LOCAL_VARIANT}`,
+        SUPERGRAPH_CACHE_PATH: options.schemaRegistry.cachePath,
+        // A publish shows in the local gateway as fast as a recomposed file did (10 s is production's).
+        SUPERGRAPH_POLL_MS: env.SUPERGRAPH_POLL_MS ?? '2000',
+      });
+    } else {
+      await Promise.all(subgraphs.map((service) => waitUntilUp(service)));
+    }
     const base = `http://127.0.0.1:${options.gatewayPort}`;
-    const gateway = spawnService('gateway', resolve(ROOT, 'gateway', 'dist', 'main.js'), `${base}/graphql`, `${base}/health`, {
-      ...env,
-      GATEWAY_PORT: String(options.gatewayPort),
-      NODE_OPTIONS: env.NODE_OPTIONS ?? GATEWAY_NODE_OPTIONS,
-    }, options.output);
-    subgraphs.push(gateway);
+    const gateway = spawnService('gateway', resolve(ROOT, 'gateway', 'dist', 'main.js'), `${base}/graphql`, `${base}/health`, gatewayEnv, options.output);
+    started.push(gateway);
     await waitUntilUp(gateway);
-    subgraphs.pop();
-    return { gateway, subgraphs };
+    return { gateway, subgraphs, registry };
   } catch (error) {
-    await stopServices(subgraphs);
+    await stopServices(started);
     throw error;
+  }
+}
+
+function startSchemaRegistry(options: SchemaRegistryOptions, env: NodeJS.ProcessEnv, output?: (line: string) => void): Service {
+  const base = `http://127.0.0.1:${options.port}`;
+  return spawnService('registry', resolve(ROOT, 'registry', 'dist', 'main.js'), `${base}/graphql`, `${base}/ready`, {
+    ...env,
+    REGISTRY_MODE: 'local',
+    REGISTRY_PORT: String(options.port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: options.databaseUrl,
+  }, output);
+}
+
+/**
+ * Each department's SDL, from its running server, published to the local registry: the stand-in
+ * for each department's CI step, through the code of `zigong subgraph publish --from`. A refusal
+ * is reported and the rest go on: the registry keeps serving its last accepted composition, as it
+ * would to a department whose CI publish failed.
+ */
+async function publishDepartments(departments: RegisteredSubgraph[], registry: Service, options: SchemaRegistryOptions, signingSecret?: string): Promise<void> {
+  const report = options.report ?? console.log;
+  const origin = new URL(registry.url).origin;
+  for (const entry of departments) {
+    const token = () => mintToken(options.jwtSecret, { sub: 'zigong-dev', scope: `${entry.name}:publish`, expiresIn: '5m' });
+    const client = new RegistryClient(origin, token);
+    try {
+      const sdl = await sdlFromSubgraph(entry.routingUrl, signingSecret);
+      const result = await publishSubgraph(client, { variant: LOCAL_VARIANT, subgraph: entry.name, sdl, routingUrl: entry.routingUrl });
+      report(
+        result.outcome === 'UNCHANGED'
+          ? `registry: ${entry.name} unchanged in ${LOCAL_VARIANT} (version ${result.version?.id ?? '?'})`
+          : `registry: ${entry.name} published to ${LOCAL_VARIANT} as version ${result.version?.id ?? '?'}, composition ${result.composition.id}`,
+      );
+    } catch (error) {
+      if (!(error instanceof RegistryError) || exitCodeFor(error) !== EXIT.REFUSED) throw error;
+      report(`registry: ${entry.name} REFUSED in ${LOCAL_VARIANT}; the gateway is served the last accepted composition.\n${formatFailure(error).trimEnd()}`);
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 import { runMain } from '@zigong/kit';
+import { migrateRegistry } from '@zigong/registry';
 import { randomBytes } from 'node:crypto';
 import { loadLocalConfig } from './config';
 import { openLocalDatabase } from './database';
@@ -8,7 +9,8 @@ import { readRegistry } from './registry';
 
 /**
  * `npm start`: Postgres, migrations and reference data, then every department subgraph as its own
- * process (as deployed) and the gateway. One Ctrl-C stops all of it.
+ * process (as deployed), the schema registry with each department published to it, and the
+ * gateway polling the registry for its supergraph. One Ctrl-C stops all of it.
  */
 runMain(async () => {
   const started = Date.now();
@@ -31,15 +33,19 @@ runMain(async () => {
     for (const p of await prepareDatabase(database.url, registry)) {
       console.log(`${p.name}: ${p.migrations.length} migrations applied, ${p.seeded} reference rows added`);
     }
-    const { gateway, subgraphs } = await launchServices({
+    console.log(`registry: ${(await migrateRegistry(database.url)).length} migrations applied`);
+    // The registry's data is kept with the rest: a restart publishes what changed, the rest is unchanged.
+    const launched = await launchServices({
       registry,
       databaseUrl: database.url,
       gatewayPort: config.gatewayPort,
       // Only the gateway can reach the subgraphs, locally too: a fresh shared secret each run.
       signingSecret: process.env.GATEWAY_SIGNING_SECRET ?? randomBytes(32).toString('hex'),
       env: { LOG_LEVEL: config.logLevel },
+      schemaRegistry: { port: config.registryPort, databaseUrl: database.url, cachePath: config.supergraphCachePath, jwtSecret: config.jwtSecret },
     });
-    services = [gateway, ...subgraphs];
+    const { gateway, subgraphs } = launched;
+    services = [gateway, ...(launched.registry ? [launched.registry] : []), ...subgraphs];
     for (const service of services) {
       void service.exited.then((code) => {
         if (stopping) return;
@@ -56,6 +62,12 @@ runMain(async () => {
         `  ${'data'.padEnd(width)}  ${database.description}`,
         '',
         `Query it:  curl -s ${gateway.url} -H 'content-type: application/json' -d '{"query":"{ regions(level: DISTRICT) { id name } }"}'`,
+        ...(launched.registry
+          ? [
+              `Schemas:   ${new URL('/', launched.registry.url)} (the registry's pages); zigong subgraph list, zigong supergraph history;`,
+              '           zigong subgraph publish <department> --schema <file> (the gateway follows)',
+            ]
+          : []),
         'Ctrl-C stops everything.',
       ].join('\n'),
     );

@@ -7,6 +7,7 @@ import { DepartmentNameError, validateDepartmentName } from './department-name';
 import { REGISTRY_PATH, ROOT } from './paths';
 import { parseQueryArguments, UsageError } from './query.cli';
 import { readRegistry } from './registry';
+import { addRegistryVerbs, EXIT_CODES_HELP } from './registry.cli';
 
 /**
  * `zigong`: the platform's one command line, in verb groups as rover's (`dev`, `subgraph check`,
@@ -14,7 +15,8 @@ import { readRegistry } from './registry';
  * clear message and exit 2), then runs the verb's program, each still a file of this package (or
  * the gateway's token.js) that the deployment files and tests start directly. Each runs as a child
  * process with the arguments given here, so a program behaves exactly as when started directly:
- * its exit code, its signals, its own `process.exit`.
+ * its exit code, its signals, its own `process.exit`. The registry's verbs (`subgraph publish`,
+ * `supergraph fetch`…, registry.cli.ts) are HTTP clients with nothing to start: they run here.
  */
 
 /** A wrong invocation, as the programs it runs answer one. */
@@ -70,7 +72,7 @@ export function zigongProgram(): Command {
     .description("The Zigong collective-economy graph's command line: run it locally, manage departments and their schema, query it, deploy it.")
     .showHelpAfterError('(add --help for usage and examples)')
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : USAGE_EXIT))
-    .addHelpText('after', examples(['zigong dev', 'Postgres, every subgraph and the gateway (npm start)'], ['zigong subgraph check tourism', "a department's schema change, checked"], ['zigong migrate --help', 'any verb\'s options and examples']));
+    .addHelpText('after', examples(['zigong dev', 'Postgres, every subgraph and the gateway (npm start)'], ['zigong subgraph check tourism --schema t.graphql', "a department's schema change, checked by the registry"], ['zigong subgraph publish tourism --from http://127.0.0.1:4004/graphql', 'published to the registry'], ['zigong migrate --help', 'any verb\'s options and examples']));
 
   program
     .command('dev')
@@ -124,13 +126,23 @@ export function zigongProgram(): Command {
     .addHelpText('after', examples(['zigong compose', 'after changing a department, then commit schema/']))
     .action(() => run(cli('compose.js'), []));
 
-  const subgraph = program.command('subgraph').summary("check <department>: a department's schema change, checked").description("A department's subgraph schema.");
-  subgraph
-    .command('check')
-    .description("Check a department's schema as its code prints it now against the others, the API, the contract and the registered operations. Exit 0 safe, 1 not.")
-    .argument('<department>', 'a department of supergraph.yaml', registeredDepartment)
-    .addHelpText('after', examples(['zigong subgraph check tourism', "after each change to tourism's schema (build first)"]))
-    .action((department: string) => run(cli('schema-check-cli.js'), [department]));
+  const subgraph = program
+    .command('subgraph')
+    .summary("publish | check | list | delete: a department's subgraph in the schema registry")
+    .description("A department's subgraph schema in the schema registry (and, with `check --offline`, against the committed schema/ files).")
+    .addHelpText('after', EXIT_CODES_HELP);
+  addRegistryVerbs(program, subgraph, {
+    // The committed-files check as before the registry; `npm run schema:check` runs it.
+    offlineCheck: (name, command) => {
+      try {
+        registeredDepartment(name);
+      } catch (error) {
+        if (error instanceof InvalidArgumentError) command.error(`error: ${error.message}`, { exitCode: USAGE_EXIT });
+        throw error;
+      }
+      run(cli('schema-check-cli.js'), [name]);
+    },
+  });
 
   const department = program.command('department').summary('new <name>: scaffold, register and compose a department').description('The departments: each a folder of subgraphs/ and an entry of supergraph.yaml.');
   department
@@ -202,4 +214,4 @@ function rawOptions(command: Command): string[] {
   );
 }
 
-if (require.main === module) zigongProgram().parse();
+if (require.main === module) void zigongProgram().parseAsync();
