@@ -86,16 +86,6 @@ async function grantRegistryRole(db: DataSource): Promise<void> {
   });
 }
 
-/** True when the database answers and every migration of this build is applied. */
-export async function isReady(db: DataSource): Promise<{ ready: boolean; reason?: string }> {
-  try {
-    await db.query('SELECT 1');
-    if (await db.showMigrations()) return { ready: false, reason: 'migrations pending' };
-    return { ready: true };
-  } catch (error) {
-    return { ready: false, reason: `database unreachable: ${(error as Error).message}` };
-  }
-}
 
 /** Inserts the configured variants that are missing and sets each one's contract flag as configured. */
 export async function ensureVariants(db: DataSource, variants: string[], contractVariants: string[]): Promise<void> {

@@ -1,10 +1,10 @@
-import { acceptsHtml, createApollo, createAuthenticator, createLogger, createServer, graphqlHttpHandler, listen, loadSavedOperations, type Route, sendError, sendJson } from '@zigong/platform';
+import { acceptsHtml, createApollo, databaseReady, createAuthenticator, createLogger, createServer, graphqlHttpHandler, listen, loadSavedOperations, type Route, sendError, sendJson } from '@zigong/platform';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { RegistryConfig } from './config';
-import { createRegistryDataSource, ensureVariants, isReady, migrate } from './database';
+import { createRegistryDataSource, ensureVariants, migrate } from './database';
 import { createRegistryMetrics } from './metrics';
 import { type RegistryContext, registryResolvers } from './registry.resolver';
 import { RegistryService } from './registry.service';
@@ -114,7 +114,7 @@ export async function startRegistry(config: RegistryConfig, options: RegistryOpt
         }),
         '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'registry' }),
         '/ready': async (_req, res) => {
-          const database = await isReady(db);
+          const database = await databaseReady(db);
           if (!database.ready) return sendJson(res, 503, { status: 'not ready', reason: database.reason });
           if (!authenticate.ready()) return sendJson(res, 503, { status: 'not ready', reason: 'the JWKS_URL key set has not been fetched yet' });
           sendJson(res, 200, { status: 'ready', variants: config.variants });

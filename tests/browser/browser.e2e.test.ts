@@ -1,7 +1,8 @@
 import { DASHBOARD_HTML_PATH } from '@zigong/explorer';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { closeWatched, launchChromium, watchedPage, type WatchedPage } from '../support/browser';
 import { startPlatform, type TestPlatform } from '../support/platform';
 
 /**
@@ -9,8 +10,6 @@ import { startPlatform, type TestPlatform } from '../support/platform';
  * playwright-core against the platform started in this process. Every request the pages make must
  * stay on this machine; screenshots land in tests/browser/output/ for a person to look at.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const OUTPUT = join(__dirname, 'output');
 const ZILIUJING = '510302000000';
 const RONG_COUNTY = '510321000000';
@@ -25,25 +24,13 @@ let offsite: string[];
 let asked: Array<{ url: string; method: string; authorization?: string }>;
 let problems: string[];
 
-const isLocal = (url: string) => {
-  const { protocol, hostname } = new URL(url);
-  if (protocol === 'data:' || protocol === 'blob:' || url === 'about:blank') return true;
-  return (protocol === 'http:' || protocol === 'https:') && ['127.0.0.1', 'localhost', '[::1]'].includes(hostname);
-};
-
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is not installed at ${CHROMIUM}, and the browser tests need it. Install Debian's package: ` +
-        '`apt-get update && apt-get install -y chromium` (.ci/run does so before `npm ci`).',
-    );
-  }
   if (!existsSync(DASHBOARD_HTML_PATH)) throw new Error(`${DASHBOARD_HTML_PATH} is not built; run \`npm run build -w @zigong/explorer\` first.`);
   mkdirSync(OUTPUT, { recursive: true });
   platform = await startPlatform();
   gatewayOrigin = new URL(platform.gatewayUrl).origin;
   dashboardOrigin = gatewayOrigin;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
@@ -54,34 +41,14 @@ afterAll(async () => {
 let context: BrowserContext;
 let page: Page;
 
+let watched: WatchedPage | undefined;
+
 beforeEach(async () => {
-  offsite = [];
-  asked = [];
-  problems = [];
-  context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, deviceScaleFactor: 1, locale: 'zh-CN', serviceWorkers: 'block' });
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (isLocal(url)) return route.continue();
-    offsite.push(url);
-    return route.abort('blockedbyclient');
-  });
-  context.on('request', (request) => asked.push({ url: request.url(), method: request.method(), authorization: request.headers().authorization }));
-  // A refused inline style or script would otherwise only dim a tooltip: make every refusal an error.
-  await context.addInitScript(() =>
-    document.addEventListener('securitypolicyviolation', (event) => console.error(`CSP refused ${event.violatedDirective}: ${event.blockedURI || 'inline'}`)),
-  );
-  page = await context.newPage();
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-  });
+  watched = await watchedPage(browser, { viewport: { width: 1440, height: 1000 }, locale: 'zh-CN' });
+  ({ context, page, offsite, asked, problems } = watched);
 });
 
-afterEach(async () => {
-  await context?.close();
-  expect(offsite).toEqual([]);
-  expect(asked.map((request) => request.url).filter((url) => !isLocal(url))).toEqual([]);
-});
+afterEach(() => closeWatched(watched));
 
 /** Non-blank pixels of a chart's canvas, and how many of them are in the given series colour. */
 async function canvasInk(selector: string, colour: [number, number, number]): Promise<{ width: number; height: number; inked: number; inColour: number }> {
@@ -207,7 +174,7 @@ describe('the dashboard at /dashboard', () => {
     await page.screenshot({ path: join(OUTPUT, 'dashboard-refused.png') });
 
     const token = await platform.token('organization:read');
-    asked = [];
+    asked.length = 0;
     await page.locator('#dash-token').fill(token);
     await page.locator('#dash-refresh').click();
     await page.locator('body[data-state="ready"]').waitFor();

@@ -4,7 +4,8 @@ import { createTestDatabase, type TestDatabase } from '@zigong/kit/testing';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { closeWatched, launchChromium, watchedPage, type WatchedPage } from '../support/browser';
 import { startProcess } from '../support/process';
 import { DEPARTMENTS, departmentSdl, registryToken, routingUrl, withField } from '../support/registry';
 
@@ -15,8 +16,6 @@ import { DEPARTMENTS, departmentSdl, registryToken, routingUrl, withField } from
  * `chromium`, as tests/browser/browser.e2e.test.ts drives it). Every request the pages make must
  * stay on this machine; screenshots land in tests/browser/output/registry-*.png.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const OUTPUT = join(__dirname, 'output');
 /** The field the accepted change adds, and the one the refused change declares against organization's Village.name. */
 const ADDED_FIELD = 'certifiedArea: Float';
@@ -59,9 +58,6 @@ let acceptedVersion: string;
 let previousVersion: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}, and the browser tests need it. Install Debian's package: \`apt-get update && apt-get install -y chromium\`.`);
-  }
   if (!existsSync(REGISTRY_HTML_PATH)) throw new Error(`${REGISTRY_HTML_PATH} is not built; run \`npm run build -w @zigong/explorer\` first.`);
   mkdirSync(OUTPUT, { recursive: true });
   database = await createTestDatabase();
@@ -82,7 +78,7 @@ beforeAll(async () => {
   refusalErrors = refused.errors![0].extensions!.errors!;
   expect(refusalErrors.length).toBeGreaterThan(0);
 
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
@@ -98,40 +94,15 @@ let problems: string[];
 let context: BrowserContext;
 let page: Page;
 
-const isLocal = (url: string) => {
-  const { protocol, hostname } = new URL(url);
-  if (protocol === 'data:' || protocol === 'blob:' || url === 'about:blank') return true;
-  return (protocol === 'http:' || protocol === 'https:') && ['127.0.0.1', 'localhost', '[::1]'].includes(hostname);
-};
+
+let watched: WatchedPage | undefined;
 
 beforeEach(async () => {
-  offsite = [];
-  asked = [];
-  problems = [];
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale: 'en-GB', serviceWorkers: 'block' });
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (isLocal(url)) return route.continue();
-    offsite.push(url);
-    return route.abort('blockedbyclient');
-  });
-  context.on('request', (request) => asked.push({ url: request.url(), method: request.method(), authorization: request.headers().authorization }));
-  // A refused inline style or script would otherwise only unstyle the page: make every refusal an error.
-  await context.addInitScript(() =>
-    document.addEventListener('securitypolicyviolation', (event) => console.error(`CSP refused ${event.violatedDirective}: ${event.blockedURI || 'inline'}`)),
-  );
-  page = await context.newPage();
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-  });
+  watched = await watchedPage(browser, { viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+  ({ context, page, offsite, asked, problems } = watched);
 });
 
-afterEach(async () => {
-  await context?.close();
-  expect(offsite).toEqual([]);
-  expect(asked.map((request) => request.url).filter((url) => !isLocal(url))).toEqual([]);
-});
+afterEach(() => closeWatched(watched));
 
 /** Waits until the view has loaded; a view that failed fails the test with what the page said. */
 async function ready(): Promise<void> {
@@ -253,7 +224,7 @@ describe('the registry pages at the registry’s /', () => {
     expect(await page.locator('#reg-status').innerText()).toMatch(/^This token may not read the registry\./);
 
     const reader = await registryToken('registry:read');
-    asked = [];
+    asked.length = 0;
     await page.locator('#reg-token').fill(reader);
     await page.locator('#reg-apply').click();
     await ready();
@@ -261,7 +232,7 @@ describe('the registry pages at the registry’s /', () => {
     expect(graphqlRequests().every((request) => request.authorization === `Bearer ${reader}`)).toBe(true);
 
     // Kept in sessionStorage: a reload in the same tab sends it again.
-    asked = [];
+    asked.length = 0;
     await page.reload();
     await ready();
     expect(await page.locator('#reg-token').inputValue()).toBe(reader);

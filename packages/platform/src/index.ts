@@ -15,3 +15,4 @@ export * from './tracing';
 export * from './replay';
 export * from './redis-ready';
 export * from './auth';
+export * from './database-ready';

@@ -67,16 +67,6 @@ async function grantDepartmentRole(db: DataSource, { name: schema, writes = {} }
   });
 }
 
-/** True when the database answers and every migration of this build is applied. */
-export async function isReady(db: DataSource): Promise<{ ready: boolean; reason?: string }> {
-  try {
-    await db.query('SELECT 1');
-    if (await db.showMigrations()) return { ready: false, reason: 'migrations pending' };
-    return { ready: true };
-  } catch (error) {
-    return { ready: false, reason: `database unreachable: ${(error as Error).message}` };
-  }
-}
 
 function queryCounter(onQuery: (sql: string) => void): Logger {
   const ignore = () => undefined;

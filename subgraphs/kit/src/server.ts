@@ -3,10 +3,10 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDi
 import type { IncomingMessage } from 'node:http';
 import type { DataSource } from 'typeorm';
 import type { SubgraphConfig } from './config';
-import { createDataSource, isReady, type DataSourceOptions } from './database';
+import { createDataSource, type DataSourceOptions } from './database';
 import type { AnyDepartment, DepartmentContext } from './department';
 import { buildDepartmentSchema } from './federation';
-import { createServer, graphqlHttpHandler, listen, sendJson } from '@zigong/platform';
+import { createServer, databaseReady, graphqlHttpHandler, listen, sendJson } from '@zigong/platform';
 import { createApollo, platformErrorFormatter } from '@zigong/platform';
 import { compiledQueryResponder } from './compiled-queries';
 import { identityFrom } from '@zigong/platform';
@@ -78,7 +78,7 @@ export async function startSubgraph(
       routes: {
         '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: department.name }),
         '/ready': async (_req, res) => {
-          const state = await isReady(db);
+          const state = await databaseReady(db);
           sendJson(res, state.ready ? 200 : 503, { status: state.ready ? 'ready' : 'not ready', reason: state.reason });
         },
       },
