@@ -3,7 +3,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
-import { createAuthenticator, mintToken } from '@zigong/platform';
+import { createAuthenticator, encodeIdentity, mintToken } from '@zigong/platform';
 import { loadGatewayConfig } from './config';
 import { startGateway } from './gateway';
 
@@ -19,6 +19,13 @@ describe('bearer tokens', () => {
   it('reads sub and the space-separated scopes', async () => {
     const token = await mintToken(SECRET, { sub: 'alice', scope: 'finance:write organization:read' });
     expect(await authenticate(`Bearer ${token}`)).toEqual({ sub: 'alice', scopes: ['finance:write', 'organization:read'] });
+  });
+
+  it('carries the token’s azp for usage reporting, and never tells subgraphs of it', async () => {
+    const token = await mintToken(SECRET, { sub: 'alice', scope: 'organization:read', azp: 'annual-report' });
+    const identity = await authenticate(`Bearer ${token}`);
+    expect(identity).toEqual({ sub: 'alice', scopes: ['organization:read'], azp: 'annual-report' });
+    expect(JSON.parse(Buffer.from(encodeIdentity(identity!), 'base64url').toString('utf8'))).toEqual({ sub: 'alice', scopes: ['organization:read'] });
   });
 
   it('treats no header as anonymous', async () => {

@@ -179,7 +179,9 @@ export function createAuthenticator(config: TokenConfig, options: AuthenticatorO
     }
     if (typeof payload.sub !== 'string' || !payload.sub) throw unauthenticated('The token has no "sub" claim.');
     const scope = typeof payload.scope === 'string' ? payload.scope : '';
-    return { sub: payload.sub, scopes: scope.split(' ').filter(Boolean) };
+    const identity: Identity = { sub: payload.sub, scopes: scope.split(' ').filter(Boolean) };
+    if (typeof payload.azp === 'string' && payload.azp) identity.azp = payload.azp;
+    return identity;
   };
   return Object.assign(authenticate, { ready: () => jwks?.ready() ?? true, close: () => jwks?.close() });
 }
@@ -191,11 +193,13 @@ export interface MintOptions {
   /** JWT_ISSUER and JWT_AUDIENCE where the gateway checks them. */
   issuer?: string;
   audience?: string;
+  /** The OAuth client the token is issued to, as an identity provider writes it. */
+  azp?: string;
 }
 
 /** Mints an HS256 token, as `npm run token` does; for local use and tests. */
-export function mintToken(secret: string, { sub, scope, expiresIn = '1h', issuer, audience }: MintOptions): Promise<string> {
-  const token = new SignJWT({ scope }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime(expiresIn);
+export function mintToken(secret: string, { sub, scope, expiresIn = '1h', issuer, audience, azp }: MintOptions): Promise<string> {
+  const token = new SignJWT(azp ? { scope, azp } : { scope }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime(expiresIn);
   if (issuer) token.setIssuer(issuer);
   if (audience) token.setAudience(audience);
   return token.sign(new TextEncoder().encode(secret));

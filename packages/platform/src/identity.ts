@@ -5,13 +5,19 @@ export interface Identity {
   sub: string;
   /** OAuth scopes, e.g. `finance:write`. */
   scopes: string[];
+  /**
+   * The token's `azp` (the OAuth client it was issued to), where it has one: the gateway's usage
+   * reporting names a client by it when the request does not. Never passed on to subgraphs.
+   */
+  azp?: string;
 }
 
 /** The header in which the gateway passes the verified identity on to subgraphs. */
 export const IDENTITY_HEADER = 'x-zigong-identity';
 
+/** Who subgraphs are told is asking: `sub` and `scopes` only, so their checks and signatures see what they always saw. */
 export function encodeIdentity(identity: Identity): string {
-  return Buffer.from(JSON.stringify(identity), 'utf8').toString('base64url');
+  return Buffer.from(JSON.stringify({ sub: identity.sub, scopes: identity.scopes }), 'utf8').toString('base64url');
 }
 
 /** The identity a request carries, or null; a malformed header counts as none. */
