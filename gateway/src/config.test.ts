@@ -157,6 +157,56 @@ describe('gateway configuration', () => {
     expect(() => loadGatewayConfig({ ...LOCAL, SUBGRAPH_FINANCE_URL: 'ftp://x' })).toThrow(/SUBGRAPH_FINANCE_URL must be a http: or https: URL/);
   });
 
+  describe('usage reporting (USAGE_*) and per-client metrics', () => {
+    const REGISTRY = 'https://registry.example:4010/supergraph?variant=staging';
+
+    it('is on where the supergraph comes from a registry, to its /usage for the variant its URL names, and off otherwise', () => {
+      expect(loadGatewayConfig(LOCAL).usage).toBeUndefined();
+      expect(loadGatewayConfig({ ...LOCAL, SUPERGRAPH_URL: REGISTRY }).usage).toEqual({
+        url: 'https://registry.example:4010/usage',
+        variant: 'staging',
+        key: undefined,
+        flushMs: 60_000,
+        maxKeys: 10_000,
+        timeoutMs: 10_000,
+      });
+      const key = randomBytes(32).toString('hex');
+      expect(loadGatewayConfig({ ...LOCAL, SUPERGRAPH_URL: 'http://127.0.0.1:4010/supergraph', SUPERGRAPH_KEY: key }).usage).toMatchObject({
+        url: 'http://127.0.0.1:4010/usage',
+        variant: 'production',
+        key,
+      });
+      expect(loadGatewayConfig({ ...LOCAL, SUPERGRAPH_URL: REGISTRY, USAGE_REPORTING: 'false' }).usage).toBeUndefined();
+    });
+
+    it('takes its URL, variant, flush interval, cap and timeout from USAGE_*, and reports to a URL of its own without a registry supergraph', () => {
+      const env = { ...LOCAL, USAGE_REPORTING: 'true', USAGE_REPORTING_URL: 'http://127.0.0.1:9/usage', USAGE_VARIANT: 'contract', USAGE_FLUSH_MS: '200', USAGE_MAX_KEYS: '3', USAGE_TIMEOUT_MS: '500' };
+      expect(loadGatewayConfig(env).usage).toEqual({ url: 'http://127.0.0.1:9/usage', variant: 'contract', key: undefined, flushMs: 200, maxKeys: 3, timeoutMs: 500 });
+    });
+
+    it('names every problem: no URL to report to, a variant the registry could not have, settings for a reporter that is off, bounds', () => {
+      expect(problemsOf({ ...LOCAL, USAGE_REPORTING: 'true' })).toEqual(['USAGE_REPORTING=true needs USAGE_REPORTING_URL (the registry’s /usage) when SUPERGRAPH_URL is not set.']);
+      expect(problemsOf({ ...LOCAL, SUPERGRAPH_URL: REGISTRY, USAGE_VARIANT: 'Prod!', USAGE_MAX_KEYS: '0', USAGE_FLUSH_MS: 'soon', USAGE_REPORTING_URL: 'ftp://x/usage' })).toEqual([
+        'USAGE_REPORTING_URL must be a http: or https: URL, got "ftp:".',
+        'USAGE_VARIANT: "Prod!" is not a variant name (lower-case letters, digits, - and _, a letter first, at most 31 characters).',
+        'USAGE_FLUSH_MS must be a whole number from 50 to 3600000, got "soon".',
+        'USAGE_MAX_KEYS must be a whole number from 1 to 1000000, got "0".',
+      ]);
+      expect(problemsOf({ ...LOCAL, USAGE_REPORTING_URL: 'http://registry:4010/usage', USAGE_FLUSH_MS: '1000' })).toEqual([
+        'USAGE_REPORTING_URL is set but usage reporting is off (no SUPERGRAPH_URL): set USAGE_REPORTING=true to report, or unset USAGE_REPORTING_URL.',
+        'USAGE_FLUSH_MS is set but usage reporting is off (no SUPERGRAPH_URL): set USAGE_REPORTING=true to report, or unset USAGE_FLUSH_MS.',
+      ]);
+      // Turned off on purpose, its settings may stay.
+      expect(problemsOf({ ...LOCAL, USAGE_REPORTING: 'false', USAGE_REPORTING_URL: 'http://registry:4010/usage' })).toEqual([]);
+    });
+
+    it('label at most METRICS_CLIENT_NAMES clients (50 unless said)', () => {
+      expect(loadGatewayConfig(LOCAL).metricsClientNames).toBe(50);
+      expect(loadGatewayConfig({ ...LOCAL, METRICS_CLIENT_NAMES: '3' }).metricsClientNames).toBe(3);
+      expect(problemsOf({ ...LOCAL, METRICS_CLIENT_NAMES: '5000' })).toEqual(['METRICS_CLIENT_NAMES must be a whole number from 0 to 1000, got "5000".']);
+    });
+  });
+
   describe('a supergraph from a registry (SUPERGRAPH_URL)', () => {
     const REGISTRY = 'http://registry:4010/supergraph?variant=production';
     const KEY = randomBytes(32).toString('hex');

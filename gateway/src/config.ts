@@ -2,6 +2,7 @@ import { EnvReader, LOCAL_JWT_SECRET, LOG_LEVELS, type LogLevel, passwordIn, pro
 import { resolve } from 'node:path';
 import type { DemandLimits } from './demand-control';
 import { DEFAULT_RATE_LIMITS, parseRateLimits, type RateLimitConfig } from './rate-limit';
+import type { UsageConfig } from './usage';
 
 export type GatewayMode = 'local' | 'production';
 
@@ -42,6 +43,10 @@ export interface GatewayConfig {
   publicMetrics: boolean;
   /** METRICS_OPERATION_NAMES: how many names besides the registered operations' may be metric labels (the first seen succeeding for signed-in callers); the rest are `other`. */
   metricsOperationNames: number;
+  /** METRICS_CLIENT_NAMES: how many client names may be labels of the per-client metrics (the first seen succeeding for signed-in callers); the rest are `other`. */
+  metricsClientNames: number;
+  /** Usage reporting to the registry (usage.ts); undefined when off (USAGE_REPORTING=false, or no registry to report to). */
+  usage?: UsageConfig;
   /** Path of the composed supergraph (schema/supergraph.graphql), watched for changes. */
   supergraphPath: string;
   /** A URL to poll for the supergraph instead of the file: the registry's `/supergraph?variant=`. */
@@ -116,6 +121,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     metricsPort: read.optional('METRICS_PORT') === undefined ? undefined : read.port('METRICS_PORT', 9464),
     publicMetrics: read.bool('METRICS_PUBLIC', !production) && read.optional('METRICS_PORT') === undefined,
     metricsOperationNames: read.int('METRICS_OPERATION_NAMES', 100, { min: 0, max: 10_000 }),
+    metricsClientNames: read.int('METRICS_CLIENT_NAMES', 50, { min: 0, max: 1_000 }),
     supergraphPath: resolve(read.string('SUPERGRAPH_PATH', resolve(__dirname, '../../schema/supergraph.graphql'))),
     supergraphUrl,
     supergraphKey: read.optional('SUPERGRAPH_KEY'),
@@ -133,6 +139,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 1_000_000, { min: 1_000 }),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
   };
+  config.usage = readUsage(read, supergraphUrl, config.supergraphKey);
   if (read.bool('METRICS_PUBLIC', false) && config.metricsPort !== undefined) {
     read.problem('METRICS_PUBLIC=true and METRICS_PORT are both set: /metrics is served on one port; unset one of them.');
   }
@@ -167,6 +174,45 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   }
   read.done();
   return config;
+}
+
+/** The registry's variant names (registry/src/validation.ts). */
+const VARIANT_NAME = /^[a-z][a-z0-9_-]{0,30}$/;
+const USAGE_SETTINGS = ['USAGE_REPORTING_URL', 'USAGE_VARIANT', 'USAGE_FLUSH_MS', 'USAGE_MAX_KEYS', 'USAGE_TIMEOUT_MS'];
+
+/**
+ * Usage reporting: on by default where the supergraph comes from a registry (SUPERGRAPH_URL), to
+ * that registry's POST /usage, for the variant the URL names; USAGE_REPORTING=false turns it off.
+ */
+function readUsage(read: EnvReader, supergraphUrl: string | undefined, key: string | undefined): UsageConfig | undefined {
+  const explicit = read.optional('USAGE_REPORTING') !== undefined;
+  const on = read.bool('USAGE_REPORTING', supergraphUrl !== undefined);
+  if (!on) {
+    // Settings for a reporter that does not run: most likely SUPERGRAPH_URL was meant to be set.
+    if (!explicit) {
+      for (const name of USAGE_SETTINGS) {
+        if (read.optional(name) !== undefined) read.problem(`${name} is set but usage reporting is off (no SUPERGRAPH_URL): set USAGE_REPORTING=true to report, or unset ${name}.`);
+      }
+    }
+    return undefined;
+  }
+  const registry = supergraphUrl ? new URL(supergraphUrl) : undefined;
+  const url = read.optionalUrl('USAGE_REPORTING_URL', ['http:', 'https:']) ?? (registry ? `${registry.origin}/usage` : undefined);
+  if (!url && read.optional('USAGE_REPORTING_URL') === undefined) {
+    read.problem('USAGE_REPORTING=true needs USAGE_REPORTING_URL (the registry’s /usage) when SUPERGRAPH_URL is not set.');
+  }
+  const variant = read.string('USAGE_VARIANT', registry?.searchParams.get('variant') || 'production');
+  if (!VARIANT_NAME.test(variant)) {
+    read.problem(`USAGE_VARIANT: "${variant}" is not a variant name (lower-case letters, digits, - and _, a letter first, at most 31 characters).`);
+  }
+  return {
+    url: url ?? '',
+    variant,
+    key,
+    flushMs: read.int('USAGE_FLUSH_MS', 60_000, { min: 50, max: 3_600_000 }),
+    maxKeys: read.int('USAGE_MAX_KEYS', 10_000, { min: 1, max: 1_000_000 }),
+    timeoutMs: read.int('USAGE_TIMEOUT_MS', 10_000, { min: 50, max: 120_000 }),
+  };
 }
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;

@@ -11,7 +11,7 @@ import {
   SpanKind,
   SpanStatusCode,
 } from '@zigong/platform';
-import { GraphQLError } from 'graphql';
+import { type DocumentNode, GraphQLError } from 'graphql';
 import { Pool } from 'undici';
 import type { Metrics } from './metrics';
 
@@ -22,7 +22,14 @@ export interface GatewayContext {
    * Filled in once Apollo has resolved the operation, for logs and metrics. An object, because
    * Apollo hands plugins a shallow copy of the context.
    */
-  operation: { name?: string | null };
+  operation: {
+    name?: string | null;
+    /** The text Apollo validated (a persisted query's once resolved) and its document, for usage reporting. */
+    text?: string;
+    document?: DocumentNode;
+    /** The answer carries errors. */
+    errors?: boolean;
+  };
   /** Subgraphs the direct route saw fail for this request, with the error they failed with. */
   failed?: Map<string, GraphQLError>;
 }

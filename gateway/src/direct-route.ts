@@ -11,7 +11,6 @@ import {
   isJsonBody,
   plainGraphQLBody,
   REQUEST_ID_HEADER,
-  type Shortcut,
 } from '@zigong/platform';
 import {
   type DocumentNode,
@@ -34,6 +33,7 @@ import { costExtension, type CostModel, type DemandLimits, EMPTY_COST_MODEL, est
 import type { ParsedQuery } from './documents';
 import type { Metrics } from './metrics';
 import { fetchIsClientOperation } from './operation-match';
+import type { RanShortcut } from './usage';
 
 /** What the direct route needs to know of a query text, worked out once per text. */
 interface Route {
@@ -187,7 +187,7 @@ export function directRoute(options: DirectRouteOptions) {
     return { subgraph: node.serviceName, document: parsed.document, operation, text: operationText(query, parsed.document, operation), variableNames };
   };
 
-  const respond = async (req: IncomingMessage, body: unknown, requestId: string): Promise<Shortcut | undefined> => {
+  const respond = async (req: IncomingMessage, body: unknown, requestId: string): Promise<RanShortcut | undefined> => {
     if (req.method !== 'POST' || !api || !isJsonBody(req)) return undefined;
     // Persisted-query registrations (extensions) are Apollo's to record.
     const request = plainGraphQLBody(body);
@@ -243,7 +243,8 @@ export function directRoute(options: DirectRouteOptions) {
     // Conservative: a key named "errors" or "extensions" anywhere means a closer look.
     if (status === 200 && text.startsWith('{"data":{') && text.endsWith('}') && !text.includes('"errors":') && !text.includes('"extensions":')) {
       options.metrics.directRoute.inc({ subgraph: route.subgraph, outcome: 'answered' });
-      return { answer: `${text.slice(0, -1)},"extensions":${JSON.stringify(costed)}}\n`, operationName: name, contentType };
+      const ran = { text: query, operationName, document: route.document, errors: false };
+      return { answer: `${text.slice(0, -1)},"extensions":${JSON.stringify(costed)}}\n`, operationName: name, contentType, ran };
     }
     if (!writes) {
       options.metrics.directRoute.inc({ subgraph: route.subgraph, outcome: 'apollo' });
@@ -261,7 +262,8 @@ export function directRoute(options: DirectRouteOptions) {
     options.metrics.directRoute.inc({ subgraph: route.subgraph, outcome: 'answered' });
     const json = JSON.stringify({ errors: errors?.length ? errors : undefined, data: written.data, extensions: costed });
     const errorCodes = errors?.length ? errors.map((error) => String(error.extensions.code)) : undefined;
-    return { answer: `${json}\n`, operationName: name, contentType, errorCodes };
+    const ran = { text: query, operationName, document: route.document, errors: !!errorCodes };
+    return { answer: `${json}\n`, operationName: name, contentType, errorCodes, ran };
   };
 
   return {

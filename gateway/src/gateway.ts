@@ -8,6 +8,7 @@ import {
   graphqlHttpHandler,
   type Identity,
   installKitScalars,
+  type RequestRecord,
   listen,
   loadSavedOperations,
   type Route,
@@ -24,10 +25,11 @@ import { directRoute } from './direct-route';
 import { queryParser } from './documents';
 import { responseCache } from './response-cache';
 import { resultShapingSupport, shapeResultsOf } from './result-shaping';
-import { createMetrics, operationLabels } from './metrics';
+import { clientLabels, createMetrics, operationLabels } from './metrics';
 import { RedisCache, trustedDocuments, trustedDocumentsGuard, withRegisteredOperations } from './persisted-queries';
 import { memoryRateStore, rateLimiter, redisRateStore } from './rate-limit';
 import { supergraphHash, supergraphSource } from './supergraph-source';
+import { clientOf, type Ran, type RanShortcut, UNKNOWN_CLIENT, usageReporter } from './usage';
 
 export type { GatewayContext };
 
@@ -124,6 +126,10 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
   };
   const savedOperations = loadSavedOperations(config.operationsDir);
   const labels = operationLabels(savedOperations.map((operation) => operation.name), config.metricsOperationNames);
+  const clients = clientLabels([UNKNOWN_CLIENT], config.metricsClientNames);
+  const usage = config.usage && usageReporter({ config: config.usage, metrics, logger, parseQuery });
+  // What a shortcut (the response cache, the direct route) ran, for the request's usage.
+  const shortcutsRan = new WeakMap<IncomingMessage, Ran>();
   const direct = directRoute({
     parseQuery,
     limits: config.limits,
@@ -170,6 +176,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
     costModel = costModelOf(coreSupergraphSdl);
     direct.update(apiSchema, coreSupergraphSdl, costModel);
     limiter?.update(apiSchema, costModel);
+    usage?.update(apiSchema);
     // The schema Apollo's executeQueryPlan hands computeResponse: ours shapes this gateway's operations only.
     if (config.resultShaping && shaping.supported) shapeResultsOf((gateway as unknown as { apiSchema: object }).apiSchema);
   });
@@ -210,10 +217,14 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
       {
         async requestDidStart() {
           return {
-            async didResolveOperation({ contextValue, operationName }) {
+            async didResolveOperation({ contextValue, operationName, source, document }) {
               contextValue.operation.name = operationName;
+              // Validated: from here on the request counts as usage of what its operation names.
+              contextValue.operation.text = source;
+              contextValue.operation.document = document;
             },
-            async didEncounterErrors({ errors, operationName }) {
+            async didEncounterErrors({ contextValue, errors, operationName }) {
+              contextValue.operation.errors = true;
               for (const error of errors) {
                 metrics.errors.inc({ operation: labels.known(operationName), code: String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
               }
@@ -240,6 +251,32 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
     };
   };
 
+  /**
+   * The per-client metrics of every GraphQL request, and the usage of one that reached validation
+   * (Apollo's or a shortcut's). After the answer is sent: nothing here holds a request up.
+   */
+  const countClient = (record: RequestRecord, context: GatewayContext | undefined, req: IncomingMessage) => {
+    const operation = context?.operation;
+    const ran: Ran | undefined =
+      operation?.text !== undefined
+        ? { text: operation.text, operationName: operation.name, document: operation.document, errors: !!operation.errors }
+        : shortcutsRan.get(req);
+    const count = (identity: Identity | null) => {
+      const { client, clientVersion } = clientOf(req.headers, identity);
+      const errors = record.status >= 400 || !!operation?.errors || !!ran?.errors;
+      const label = clients.of(client, clientVersion, { learn: record.status === 200 && identity !== null });
+      metrics.clientRequests.inc(label);
+      if (errors) metrics.clientErrors.inc(label);
+      metrics.clientDuration.observe({ client: label.client }, record.durationMs / 1000);
+      if (ran) usage?.record({ client, clientVersion, ...ran, durationMs: record.durationMs });
+    };
+    // Apollo's route made a context with the identity; a shortcut asked for it; a refusal may not
+    // have: its token is verified now only if there is one (cached per request either way).
+    if (context) count(context.identity);
+    else if (req.headers.authorization) identityOf(req).then(count, () => count(null));
+    else count(null);
+  };
+
   httpServer.on(
     'request',
     graphqlHttpHandler<GatewayContext>({
@@ -251,11 +288,15 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
         // Before any answer, cached ones included: every route spends the caller's budget alike.
         const refused = await limiter?.respond(req, body, url);
         if (refused) return refused;
+        const ran = (shortcut: RanShortcut | undefined) => {
+          if (shortcut?.ran) shortcutsRan.set(req, shortcut.ran);
+          return shortcut;
+        };
         const cached = await cache?.respond(req, body, url);
-        if (cached?.answer !== undefined || !config.directRoute) return cached;
+        if (cached?.answer !== undefined || !config.directRoute) return ran(cached);
         const answered = await direct.respond(req, body, requestId);
         if (answered) cached?.remember?.(answered.status ?? 200, answered.answer!);
-        return answered ?? cached;
+        return ran(answered) ?? cached;
       },
       context: async (req, requestId) => {
         const identity = await identityOf(req);
@@ -282,6 +323,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
             () => count(labels.of(name)),
           );
         } else count(labels.of(name, { refused: record.status >= 400 && record.status < 500 }));
+        countClient(record, context, req);
         logger.info(record, 'request');
       },
       routes: {
@@ -301,6 +343,8 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
   /** Stops Apollo (and so the public server) and closes every connection the gateway holds. */
   const release = async () => {
     await apollo.stop();
+    // After Apollo: the requests it let finish are in the last report.
+    await usage?.stop();
     authenticate.close();
     await Promise.all(dataSources.map((d) => d.close()));
     await redis?.close();

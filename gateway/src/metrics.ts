@@ -77,6 +77,41 @@ export function createMetrics({ polling = false }: { polling?: boolean } = {}) {
       help: 'Rate-limit decisions this replica took on its own buckets because Redis could not be reached (RATE_LIMIT_STORE=redis)',
       registers: [registry],
     }),
+    clientRequests: new Counter({
+      name: 'gateway_client_requests_total',
+      help: 'GraphQL requests by client (apollographql-client-name, else the token’s azp, else unknown) and version; names and versions past METRICS_CLIENT_NAMES are other',
+      labelNames: ['client', 'client_version'] as const,
+      registers: [registry],
+    }),
+    clientErrors: new Counter({
+      name: 'gateway_client_errors_total',
+      help: 'GraphQL requests answered with errors (a refusal included), by client and version, labelled as gateway_client_requests_total',
+      labelNames: ['client', 'client_version'] as const,
+      registers: [registry],
+    }),
+    clientDuration: new Histogram({
+      name: 'gateway_client_request_duration_seconds',
+      help: 'GraphQL request latency by client (its version left out: a histogram is a dozen series per label value)',
+      labelNames: ['client'] as const,
+      buckets: seconds,
+      registers: [registry],
+    }),
+    usageSent: new Counter({
+      name: 'gateway_usage_reports_sent_total',
+      help: 'Usage reports (gzip batches) the registry accepted',
+      registers: [registry],
+    }),
+    usageOperations: new Counter({
+      name: 'gateway_usage_operations_total',
+      help: 'Requests whose usage the registry accepted, summed over the reports sent',
+      registers: [registry],
+    }),
+    usageDropped: new Counter({
+      name: 'gateway_usage_reports_dropped_total',
+      help: 'Requests whose usage was not reported, by reason: cap (USAGE_MAX_KEYS rows already held), registry_unreachable, timeout, http_<status> (the report that carried them failed; it is not sent again)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     supergraphInfo: new Gauge({
       name: 'gateway_supergraph_info',
       help: 'The supergraph being served: 1 for its registry composition id (empty for a file) and the first 16 hex digits of its SHA-256',
@@ -144,3 +179,45 @@ export function operationLabels(registered: Iterable<string>, learnable: number)
   };
 }
 export type OperationLabels = ReturnType<typeof operationLabels>;
+
+export const OTHER_CLIENT = 'other';
+/** Client names and versions as label values: what apps call themselves, nothing that could break a label. */
+const CLIENT_LABEL = /^[A-Za-z0-9][A-Za-z0-9._@/:+-]{0,59}$/;
+
+/**
+ * Client names (and versions) are whatever a request's headers say, so as labels they come from a
+ * bounded set, as operation names do: the `known` names (an operator's, or apps the registry
+ * knows), then the first `learnable` names whose requests a signed-in caller made successfully,
+ * each with at most `versionsPerClient` versions; everything else is `other`.
+ */
+export function clientLabels(known: Iterable<string>, learnable: number, versionsPerClient = 5) {
+  const names = new Set(known);
+  const learned = new Set<string>();
+  const versions = new Map<string, Set<string>>();
+  const name = (client: string, learn: boolean): string => {
+    if (names.has(client) || learned.has(client)) return client;
+    if (learn && learned.size < learnable && CLIENT_LABEL.test(client)) {
+      learned.add(client);
+      return client;
+    }
+    return OTHER_CLIENT;
+  };
+  const version = (client: string, clientVersion: string, learn: boolean): string => {
+    if (client === OTHER_CLIENT) return OTHER_CLIENT;
+    if (clientVersion === '') return '';
+    let seen = versions.get(client);
+    if (seen?.has(clientVersion)) return clientVersion;
+    if (!learn || !CLIENT_LABEL.test(clientVersion) || (seen?.size ?? 0) >= versionsPerClient) return OTHER_CLIENT;
+    if (!seen) versions.set(client, (seen = new Set()));
+    seen.add(clientVersion);
+    return clientVersion;
+  };
+  return {
+    /** The labels of a request of `client` at `clientVersion`; `learn` where a signed-in caller's request succeeded. */
+    of(client: string, clientVersion: string, { learn = false } = {}): { client: string; client_version: string } {
+      const label = name(client, learn);
+      return { client: label, client_version: version(label, clientVersion, learn) };
+    },
+  };
+}
+export type ClientLabels = ReturnType<typeof clientLabels>;

@@ -1,10 +1,11 @@
-import { answerType, type Identity, isJsonBody, type Logger, type Shortcut } from '@zigong/platform';
+import { answerType, type Identity, isJsonBody, type Logger } from '@zigong/platform';
 import { getOperationAST } from 'graphql';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import Redis from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { ParsedQuery } from './documents';
+import type { RanShortcut } from './usage';
 
 const CHANNEL = 'zigong:response-cache:invalidate';
 
@@ -132,7 +133,7 @@ export function responseCache(options: ResponseCacheOptions) {
     return text === undefined ? undefined : { text, registers: false };
   };
 
-  const respond = async (req: IncomingMessage, body: unknown, url: URL): Promise<Shortcut | undefined> => {
+  const respond = async (req: IncomingMessage, body: unknown, url: URL): Promise<RanShortcut | undefined> => {
     if (req.method === 'POST' ? !isJsonBody(req) : !preflighted(req)) return undefined;
     const params = graphqlParams(req.method, body, url);
     if (!params) return undefined;
@@ -178,7 +179,8 @@ export function responseCache(options: ResponseCacheOptions) {
       )
       .digest('base64');
     const hit = resolved.registers ? undefined : entries.get(key);
-    if (hit !== undefined) return { answer: hit, contentType };
+    // Only answers without errors are kept.
+    if (hit !== undefined) return { answer: hit, contentType, ran: { text: resolved.text, operationName: params.operationName, document: parsed!.document, errors: false } };
     const started = generation;
     return {
       remember: (status, text) => {
