@@ -7,3 +7,5 @@ export * from './gateway';
 export * from './supergraph-source';
 export * from './persisted-queries';
 export * from './rate-limit';
+export * from './usage';
+export * from './usage-coordinates';

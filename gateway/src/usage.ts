@@ -230,7 +230,8 @@ export function usageReporter({ config, metrics, logger, parseQuery, cacheSize =
           'content-encoding': 'gzip',
           ...(config.key ? { 'x-supergraph-key': config.key } : {}),
         },
-        body,
+        // A view of the gzip bytes as fetch's types take them (a Buffer is one, by another type).
+        body: new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength),
         signal: AbortSignal.timeout(timeoutMs),
       });
       await response.arrayBuffer().catch(() => undefined);

@@ -24,7 +24,7 @@ export interface TestPlatform {
   subgraphs: RunningSubgraph[];
   gateway: RunningGateway;
   /** A bearer token for the test gateway: `Authorization: Bearer ${await platform.token('finance:write')}`. */
-  token(scope: string, options?: { sub?: string; expiresIn?: string | number }): Promise<string>;
+  token(scope: string, options?: { sub?: string; expiresIn?: string | number; azp?: string }): Promise<string>;
   /** POSTs a GraphQL request to the gateway over real HTTP. */
   query<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   stop(): Promise<void>;
@@ -86,7 +86,7 @@ export async function startPlatform({
     subgraphs,
     gateway,
     query,
-    token: (scope, { sub = 'tester', expiresIn = '10m' } = {}) => mintToken(TEST_SECRET, { sub, scope, expiresIn, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
+    token: (scope, { sub = 'tester', expiresIn = '10m', azp } = {}) => mintToken(TEST_SECRET, { sub, scope, expiresIn, issuer: TEST_ISSUER, audience: TEST_AUDIENCE, azp }),
     stop: async () => {
       await gateway.stop();
       await Promise.all(subgraphs.map((s) => s.stop()));

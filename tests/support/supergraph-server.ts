@@ -33,6 +33,12 @@ export async function supergraphServer({ key }: { key?: string } = {}): Promise<
   let inFlight = 0;
   let maxInFlight = 0;
   const server: Server = createServer((req, res) => {
+    // A gateway polling here also reports usage to this origin's /usage (on by default with
+    // SUPERGRAPH_URL): not the supergraph's traffic, so neither answered nor counted as it.
+    if (new URL(req.url ?? '/', 'http://x').pathname !== '/supergraph') {
+      req.resume();
+      return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"message":"not here","extensions":{"code":"NOT_FOUND"}}]}');
+    }
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
     res.once('close', () => inFlight--);
