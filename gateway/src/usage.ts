@@ -34,12 +34,16 @@ export const UNKNOWN_CLIENT = 'unknown';
 /** A name or version longer than this is cut: a header must not make a row (or a label) arbitrarily large. */
 const MAX_CLIENT_TEXT = 100;
 
-const headerText = (value: string | string[] | undefined) => (typeof value === 'string' ? value.trim().slice(0, MAX_CLIENT_TEXT) : '');
+/** Control characters (a tab is allowed in a header), U+FFFD and lone surrogates: the registry refuses a whole report for one of them. */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\uFFFD]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** A client's name or version as sent (a header, a claim): printable, trimmed, bounded; empty where it is not a string. */
+const clientText = (value: unknown) => (typeof value === 'string' ? value.replace(UNPRINTABLE, '').trim().slice(0, MAX_CLIENT_TEXT).trim() : '');
 
 /** Who a request came from: the apollographql-client-* headers, else the token's azp, else `unknown` (a version only from the header). */
 export function clientOf(headers: IncomingHttpHeaders, identity: Identity | null | undefined): { client: string; clientVersion: string } {
-  const client = headerText(headers[CLIENT_NAME_HEADER]) || identity?.azp?.slice(0, MAX_CLIENT_TEXT) || UNKNOWN_CLIENT;
-  return { client, clientVersion: headerText(headers[CLIENT_VERSION_HEADER]) };
+  const client = clientText(headers[CLIENT_NAME_HEADER]) || clientText(identity?.azp) || UNKNOWN_CLIENT;
+  return { client, clientVersion: clientText(headers[CLIENT_VERSION_HEADER]) };
 }
 
 /** What a route that answers without Apollo (the response cache, the direct route) ran, for usage reporting. */
@@ -209,7 +213,8 @@ export function usageReporter({ config, metrics, logger, parseQuery, cacheSize =
       if (!current.hashes.has(row.operation.hash)) {
         current.hashes.add(row.operation.hash);
         const { hash, name, signature, coordinates } = row.operation;
-        current.report.operations.push({ hash, name, signature, coordinates });
+        // The registry takes names of up to 1,024 characters; GraphQL sets no bound.
+        current.report.operations.push({ hash, name: name && name.slice(0, 1_024), signature, coordinates });
         current.bytes += 100 + signature.length + coordinates.reduce((sum, c) => sum + c.length + 3, 0);
       }
       current.report.counts.push(count);
