@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { DEPARTMENTS, departmentSdl, registryToken, routingUrl, startTestRegistry, tableCounts, type TestRegistry } from '../../tests/support/registry';
+import { DEPARTMENTS, departmentSdl, registryToken, routingUrl, startTestRegistry, tableCounts, type TestRegistry, withField } from '../../tests/support/registry';
 
 /**
  * Usage deciding what may break, over real HTTP on a real database: check and publish refuse a
@@ -142,6 +142,23 @@ describe('a breaking change clients used in the window', () => {
     const otherType = await judge({ type: 'TYPE_REMOVED', coordinate: 'VillageConnection' });
     expect(otherType).toEqual({ usageBreaks: [], unusedBreakingChanges: [expect.objectContaining({ coordinate: 'VillageConnection' })] });
   });
+});
+
+describe('publishes waiting for the variant\'s lock', () => {
+  it('never starve the one holding it of a connection: usage is read on its own transaction (a pool of 2, 6 breaking publishes at once)', async () => {
+    const small = await startTestRegistry({ DB_POOL_SIZE: '2' });
+    try {
+      const probe = (n: number) => withField(organization, 'Query', `organizationProbe${n}: String`);
+      const publishTo = (sdl: string) => small.graphql(PUBLISH, { input: { subgraph: 'organization', sdl, routingUrl: routingUrl('organization') } }, tokens.organization);
+      expect((await publishTo(probe(0))).errors).toBeUndefined();
+      // Each removes the probe field the one before it added: a breaking change, judged by usage.
+      const results = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => publishTo(probe(n))));
+      expect(results.map((result) => [result.errors, result.data?.publish.outcome])).toEqual(Array(6).fill([undefined, 'PUBLISHED']));
+      expect(results.every((result) => result.data.publish.check.unusedBreakingChanges.length === 1)).toBe(true);
+    } finally {
+      await small.stop();
+    }
+  }, 30_000);
 });
 
 describe('the usage rules', () => {
