@@ -33,6 +33,8 @@ describe('loadRegistryConfig', () => {
       contractVariants: ['production'],
       supergraphKeys: [],
       maxSdlBytes: 2 * 1024 * 1024,
+      maxUsageBytes: 4 * 1024 * 1024,
+      usageRetentionSeconds: 400 * 86_400,
       publicMetrics: true,
     });
     expect(config.contractPath).toMatch(/schema\/contract\.graphql$/);
@@ -72,6 +74,18 @@ describe('loadRegistryConfig', () => {
       'REGISTRY_MAX_SDL_BYTES must be a whole number from 1024 to 67108864, got "10".',
       expect.stringMatching(/^REGISTRY_VARIANTS: "Bad Name" is not a variant name/),
       'CONTRACT_VARIANTS names "qa", which is not in REGISTRY_VARIANTS (production, Bad Name).',
+    ]);
+  });
+
+  it('reads the usage settings, and refuses a retention shorter than a day and a report limit under 1 kB', () => {
+    const local = { REGISTRY_MODE: 'local', DATABASE_URL: 'postgres://x@h/d' };
+    expect(loadRegistryConfig({ ...local, REGISTRY_USAGE_RETENTION: '90d', REGISTRY_MAX_USAGE_BYTES: '65536' })).toMatchObject({
+      usageRetentionSeconds: 90 * 86_400,
+      maxUsageBytes: 65_536,
+    });
+    expect(problems({ ...local, REGISTRY_USAGE_RETENTION: '12h', REGISTRY_MAX_USAGE_BYTES: '10' })).toEqual([
+      'REGISTRY_MAX_USAGE_BYTES must be a whole number from 1024 to 268435456, got "10".',
+      expect.stringMatching(/^REGISTRY_USAGE_RETENTION must be a duration from 86400 s/),
     ]);
   });
 });

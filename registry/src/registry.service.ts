@@ -65,7 +65,17 @@ export interface AppBreak {
  * counts as used, as registered operations do). The apps' part of the judgement, given to the
  * service by whoever keeps the manifests; without one, no app is judged.
  */
-export type AppJudge = (input: { variant: string; current: GraphQLSchema | null; proposed: GraphQLSchema }) => Promise<{ breaks: AppBreak[]; usedCoordinates: Iterable<string> }>;
+export type AppJudge = (input: {
+  variant: string;
+  current: GraphQLSchema | null;
+  proposed: GraphQLSchema;
+  /**
+   * Where to read: in a publish or delete, its transaction. Read through it, never through the
+   * pool: the publishes waiting for the variant's lock each hold a pooled connection, so the
+   * one holding the lock could wait for a connection forever.
+   */
+  manager: EntityManager;
+}) => Promise<{ breaks: AppBreak[]; usedCoordinates: Iterable<string> }>;
 
 /** A deprecated coordinate of an API schema, with its usage (Deprecation of registry.graphql). */
 export interface Deprecation {
@@ -182,7 +192,7 @@ export class RegistryService {
         return { outcome: 'UNCHANGED' as const, version: current, composition: state.composition, check: unchangedCheck() };
       }
       const members: Member[] = [...state.members.filter((member) => member.subgraph !== subgraph).map(asMember), { subgraph, sdl, routingUrl }];
-      const evaluation = await this.evaluate(variant, state, members);
+      const evaluation = await this.evaluate(variant, state, members, tx);
       const version = await tx.getRepository(SubgraphVersionEntity).save(
         tx.getRepository(SubgraphVersionEntity).create({ variant, subgraph, sdl, sdlHash, routingUrl, publisher, commit, branch, accepted: !evaluation.refusal }),
       );
@@ -208,7 +218,7 @@ export class RegistryService {
     const routingUrl = input.routingUrl == null || input.routingUrl === '' ? (current?.routingUrl ?? PLACEHOLDER_URL(subgraph)) : requireRoutingUrl(input.routingUrl);
     if (current && current.sdlHash === sha256(sdl) && current.routingUrl === routingUrl) return unchangedCheck();
     const members = [...state.members.filter((member) => member.subgraph !== subgraph).map(asMember), { subgraph, sdl, routingUrl }];
-    return (await this.evaluate(variant, state, members)).check;
+    return (await this.evaluate(variant, state, members, this.db.manager)).check;
   }
 
   /** Composes the variant without the subgraph; refused as publish is. */
@@ -221,7 +231,7 @@ export class RegistryService {
         return { missing: true as const };
       }
       const members = state.members.filter((member) => member.subgraph !== subgraph).map(asMember);
-      const evaluation = await this.evaluate(variant, state, members);
+      const evaluation = await this.evaluate(variant, state, members, tx);
       const composition = await this.record(tx, state, { kind: 'DELETE', subgraph, publisher }, evaluation, members.map((member) => member.version!.id));
       return { missing: false as const, composition, refusal: evaluation.refusal };
     });
@@ -446,7 +456,7 @@ export class RegistryService {
    * the registered operations (contract variants), what clients used in the window under the
    * variant's usage rules, and the active apps' operations (every variant).
    */
-  private async evaluate(variant: string, state: VariantState, members: Member[]): Promise<Evaluation> {
+  private async evaluate(variant: string, state: VariantState, members: Member[], manager: EntityManager): Promise<Evaluation> {
     const started = performance.now();
     const contractVariant = this.options.contractVariants.includes(variant);
     const check: CheckResult = { ...unchangedCheck(), ok: false, unchanged: false };
@@ -479,11 +489,12 @@ export class RegistryService {
     const operations = checkOperations(this.options.operations, current, proposed);
     check.operationsChecked = operations.checked;
     check.brokenOperations = operations.broken.map(({ name, message }) => ({ name, message }));
-    const apps = (await this.options.apps?.({ variant, current, proposed })) ?? { breaks: [], usedCoordinates: [] };
+    // Usage and apps are read on `manager`, a publish's own connection: see AppJudge.manager.
+    const apps = (await this.options.apps?.({ variant, current, proposed, manager })) ?? { breaks: [], usedCoordinates: [] };
     check.appBreaks = apps.breaks;
     if (this.options.usage) {
       const alsoUsed = new Set([...(state.composition && current ? this.coordinatesOfRegistered(state.composition.id, current) : []), ...apps.usedCoordinates]);
-      const judgement = await this.options.usage.judge(variant, check.changes, alsoUsed);
+      const judgement = await this.options.usage.judge(variant, check.changes, alsoUsed, manager);
       check.usageBreaks = judgement.usageBreaks;
       check.unusedBreakingChanges = judgement.unusedBreakingChanges;
     }

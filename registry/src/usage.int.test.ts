@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { DEPARTMENTS, departmentSdl, PUBLISH, registryToken, routingUrl, startTestRegistry, tableCounts, type TestRegistry, testRegistryConfig } from '../../tests/support/registry';
+import { createRegistryDataSource } from './database';
 import { startRegistry } from './server';
+import { UsageStore } from './usage';
 
 /**
  * Usage over real HTTP on a real database: gateways' reports (POST /usage) stored per hour, read
@@ -285,5 +287,33 @@ describe('fieldUsage', () => {
     }
     const { errors } = await registry.graphql(FIELD_USAGE, { variant: 'nosuchvariant', coordinate: 'Village.name' }, tokens.reader);
     expect(errors?.[0].extensions.code).toBe('UNKNOWN_VARIANT');
+  });
+});
+
+describe('the registry\'s own login', () => {
+  it('may store usage, set rules and delete past the retention through registry_rw, and still not rewrite the history', async () => {
+    const login = `usage_login_${process.pid}_${Date.now()}`;
+    const password = `pw-${login}`;
+    await registry.sql(`CREATE ROLE ${login} LOGIN PASSWORD '${password}' IN ROLE registry_rw`);
+    const url = new URL(registry.database.url);
+    url.username = login;
+    url.password = password;
+    const db = createRegistryDataSource(url.toString(), { poolSize: 2 });
+    await db.initialize();
+    try {
+      const store = new UsageStore(db, { retentionSeconds: 400 * 86_400 });
+      const op = operation('LoginPage', 'query LoginPage{regions{id}}', ['Query.regions', 'Region', 'Region.id']);
+      const report = { variant: 'staging', operations: [op], counts: [count(op, 'login-test', '1', 2, minutesAgo(401 * DAY_MINUTES)), count(op, 'login-test', '1', 3)] };
+      expect(await store.ingest(report)).toBe(2);
+      expect(await store.ingest(report)).toBe(2);
+      expect((await store.coordinateUsage('staging', 'Region.id', 86_400)).operations.find((o) => o.client === 'login-test')?.count).toBe(6);
+      expect(await store.setRules('staging', { minCount: 3 }, 'login')).toMatchObject({ minCount: 3 });
+      expect(await store.sweep()).toEqual({ hours: 1, operations: 0 });
+      // Still no rewriting of the history through it.
+      await expect(db.query(`DELETE FROM registry.composition`)).rejects.toMatchObject({ code: '42501' });
+    } finally {
+      await db.destroy();
+      await registry.sql(`DROP ROLE ${login}`);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { SchemaChange } from './checks';
 import { LOCK_NAMESPACE, USAGE_RETENTION_LOCK } from './database';
 import { RegistryErrorCode, registryError } from './errors';
@@ -386,7 +386,7 @@ export class UsageStore {
     return this.usage(variant, coordinate, { windowSeconds: sinceSeconds });
   }
 
-  private async usage(variant: string, coordinate: string, filter: UsageFilter): Promise<CoordinateUsage> {
+  private async usage(variant: string, coordinate: string, filter: UsageFilter, manager: EntityManager = this.db.manager): Promise<CoordinateUsage> {
     const now = this.now();
     const windows = [...(filter.clientWindows ?? new Map()).entries()];
     const longest = Math.max(filter.windowSeconds, ...windows.map(([, seconds]) => seconds));
@@ -402,7 +402,7 @@ export class UsageStore {
       errors: number;
       first_seen: Date;
       last_seen: Date;
-    }> = await this.db.query(
+    }> = await manager.query(
       `SELECT h.client, h.client_version, h.hash, o.name, o.signature,
               sum(h.count)::float8 AS count, sum(h.errors)::float8 AS errors, min(h.first_seen) AS first_seen, max(h.last_seen) AS last_seen
          FROM registry.usage_hourly h
@@ -451,8 +451,8 @@ export class UsageStore {
   }
 
   /** The variant's rules, the defaults until someone sets them. */
-  async rules(variant: string): Promise<UsageRules> {
-    const [row] = await this.db.query(`SELECT "window", client_windows, excluded_clients, min_count FROM registry.usage_rules WHERE variant = $1`, [variant]);
+  async rules(variant: string, manager: EntityManager = this.db.manager): Promise<UsageRules> {
+    const [row] = await manager.query(`SELECT "window", client_windows, excluded_clients, min_count FROM registry.usage_rules WHERE variant = $1`, [variant]);
     if (!row) return { variant, ...DEFAULT_RULES, clientWindows: [], excludedClients: [] };
     return { variant, window: row.window, clientWindows: row.client_windows, excludedClients: row.excluded_clients, minCount: row.min_count };
   }
@@ -487,13 +487,14 @@ export class UsageStore {
    * breaks under the variant's rules (each client's window, excluded clients left out); at least
    * minCount requests in all and it is a usage break. The others are unused, unless `alsoUsed`
    * (what registered operations and active apps use) holds what they break: those are judged by
-   * their own checks, and are not reported as unused.
+   * their own checks, and are not reported as unused. `manager`: a publish's transaction, whose
+   * connection it reads on (see RegistryService.evaluate).
    */
-  async judge(variant: string, changes: SchemaChange[], alsoUsed: ReadonlySet<string> = new Set()): Promise<UsageJudgement> {
+  async judge(variant: string, changes: SchemaChange[], alsoUsed: ReadonlySet<string> = new Set(), manager: EntityManager = this.db.manager): Promise<UsageJudgement> {
     const judgement: UsageJudgement = { usageBreaks: [], unusedBreakingChanges: [] };
     const breaking = changes.filter((change) => change.severity === 'BREAKING');
     if (!breaking.length) return judgement;
-    const rules = await this.rules(variant);
+    const rules = await this.rules(variant, manager);
     const filter: UsageFilter = {
       windowSeconds: windowSeconds(rules.window) ?? windowSeconds(DEFAULT_RULES.window)!,
       clientWindows: new Map(rules.clientWindows.flatMap(({ client, window }) => (windowSeconds(window) ? [[client, windowSeconds(window)!] as const] : []))),
@@ -505,7 +506,7 @@ export class UsageStore {
         judgement.unusedBreakingChanges.push(change);
         continue;
       }
-      const usage = await this.usage(variant, target, filter);
+      const usage = await this.usage(variant, target, filter, manager);
       if (usage.total > 0 && usage.total >= rules.minCount) judgement.usageBreaks.push({ change, operations: usage.operations });
       else if (![...alsoUsed].some((used) => within(used, target))) judgement.unusedBreakingChanges.push(change);
     }
