@@ -4,6 +4,7 @@ import { CompositionEntity, CompositionSubgraphEntity } from './entities/composi
 import { SubgraphVersionEntity } from './entities/subgraph-version.entity';
 import { VariantEntity } from './entities/variant.entity';
 import { RegistryInitial1767000000000 } from './migrations/1767000000000-RegistryInitial';
+import { AppManifests1767000200000 } from './migrations/1767000200000-AppManifests';
 
 /** The registry's Postgres schema: its tables and its migrations table live there. */
 export const REGISTRY_SCHEMA = 'registry';
@@ -11,7 +12,7 @@ export const REGISTRY_SCHEMA = 'registry';
 export const REGISTRY_ROLE = 'registry_rw';
 
 export const REGISTRY_ENTITIES = [VariantEntity, SubgraphVersionEntity, CompositionEntity, CompositionSubgraphEntity];
-export const REGISTRY_MIGRATIONS = [RegistryInitial1767000000000];
+export const REGISTRY_MIGRATIONS = [RegistryInitial1767000000000, AppManifests1767000200000];
 
 /**
  * Advisory-lock keys of the registry, in the two-int form (a key space apart from the kit's
@@ -82,6 +83,9 @@ async function grantRegistryRole(db: DataSource): Promise<void> {
     await tx.query(`GRANT INSERT ON "${schema}".subgraph_version, "${schema}".composition, "${schema}".composition_subgraph TO "${role}"`);
     // Variants are ensured at start (REGISTRY_VARIANTS, CONTRACT_VARIANTS) and moved by publishes.
     await tx.query(`GRANT INSERT, UPDATE (contract, current_composition_id) ON "${schema}".variant TO "${role}"`);
+    // App manifests: a version's operations are appended once; only its status (and when it moved) changes.
+    await tx.query(`GRANT INSERT ON "${schema}".app_version, "${schema}".app_operation TO "${role}"`);
+    await tx.query(`GRANT UPDATE (status, activated_at, retired_at) ON "${schema}".app_version TO "${role}"`);
     await tx.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "${schema}" TO "${role}"`);
   });
 }

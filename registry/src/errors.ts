@@ -18,6 +18,11 @@ export const RegistryErrorCode = {
   COMPOSITION_FAILED: 'COMPOSITION_FAILED',
   CONTRACT_BROKEN: 'CONTRACT_BROKEN',
   OPERATION_BROKEN: 'OPERATION_BROKEN',
+  // App manifests (apps.service.ts).
+  APP_BROKEN: 'APP_BROKEN',
+  INVALID_MANIFEST: 'INVALID_MANIFEST',
+  UNKNOWN_APP: 'UNKNOWN_APP',
+  INVALID_TRANSITION: 'INVALID_TRANSITION',
 } as const;
 export type RegistryErrorCode = (typeof RegistryErrorCode)[keyof typeof RegistryErrorCode];
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { GraphQLSchema } from 'graphql';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { AppBreak } from './apps.service';
 import { apiSchema, checkOperations, contractBreaks, type RegisteredOperation, type SchemaChange, schemaChanges, subgraphChanges } from './checks';
 import { type Composed, composeSdl, CompositionError } from './composition';
 import { LOCK_NAMESPACE } from './database';
@@ -40,6 +41,8 @@ export interface CheckResult {
   changes: SchemaChange[];
   brokenOperations: OperationProblem[];
   operationsChecked: number;
+  /** Operations of active app versions that would stop validating (apps.service.ts). */
+  appBreaks: AppBreak[];
 }
 
 export interface PublishResult {
@@ -76,6 +79,8 @@ export interface RegistryServiceOptions {
   operations: RegisteredOperation[];
   maxSdlBytes: number;
   observer?: RegistryObserver;
+  /** The judgement's app breaks (AppsService.appBreaks): they refuse a change in every variant (APP_BROKEN). None when absent. */
+  appBreaks?: (variant: string, current: GraphQLSchema | null, proposed: GraphQLSchema) => Promise<AppBreak[]>;
 }
 
 /** The placeholder routing URL a check of a subgraph not published yet is composed with. */
@@ -344,7 +349,7 @@ export class RegistryService {
   private async evaluate(variant: string, state: VariantState, members: Member[]): Promise<Evaluation> {
     const started = performance.now();
     const contractVariant = this.options.contractVariants.includes(variant);
-    const check: CheckResult = { ok: false, unchanged: false, compositionErrors: [], contractBreaks: [], changes: [], brokenOperations: [], operationsChecked: 0 };
+    const check: CheckResult = { ok: false, unchanged: false, compositionErrors: [], contractBreaks: [], changes: [], brokenOperations: [], operationsChecked: 0, appBreaks: [] };
     // Sorted by name, so the supergraph (and its hash) depends on the set, not on publish order.
     const sorted = [...members].sort((a, b) => a.subgraph.localeCompare(b.subgraph, 'en'));
     let composed: Evaluation['composed'];
@@ -375,12 +380,17 @@ export class RegistryService {
     check.operationsChecked = operations.checked;
     check.brokenOperations = operations.broken.map(({ name, message }) => ({ name, message }));
     const blocking = contractVariant ? [...check.contractBreaks.map((change) => `Contract: ${change.type}: ${change.message}`), ...operations.broken.map((o) => `Operation: ${o.message}`)] : [];
+    // App manifests (#28): an active app version's operations are kept in every variant.
+    check.appBreaks = (await this.options.appBreaks?.(variant, current, proposed)) ?? [];
+    const contractBlocks = blocking.length > 0;
+    blocking.push(...check.appBreaks.map((appBreak) => `App: ${appBreak.message}`));
     check.ok = blocking.length === 0;
     if (check.ok) return { composed, check, errors: [] };
-    const code = check.contractBreaks.length ? RegistryErrorCode.CONTRACT_BROKEN : RegistryErrorCode.OPERATION_BROKEN;
+    const code = !contractBlocks ? RegistryErrorCode.APP_BROKEN : check.contractBreaks.length ? RegistryErrorCode.CONTRACT_BROKEN : RegistryErrorCode.OPERATION_BROKEN;
     const what = [
-      check.contractBreaks.length ? `${check.contractBreaks.length} break${check.contractBreaks.length === 1 ? '' : 's'} of the contract` : '',
-      check.brokenOperations.length ? `${check.brokenOperations.length} registered operation${check.brokenOperations.length === 1 ? '' : 's'} broken` : '',
+      contractBlocks && check.contractBreaks.length ? `${check.contractBreaks.length} break${check.contractBreaks.length === 1 ? '' : 's'} of the contract` : '',
+      contractBlocks && check.brokenOperations.length ? `${check.brokenOperations.length} registered operation${check.brokenOperations.length === 1 ? '' : 's'} broken` : '',
+      check.appBreaks.length ? `${check.appBreaks.length} operation${check.appBreaks.length === 1 ? '' : 's'} of active app versions broken` : '',
     ].filter(Boolean);
     return {
       composed,
@@ -388,8 +398,10 @@ export class RegistryService {
       errors: blocking,
       refusal: {
         code,
-        message: `${variant} keeps the contract and the registered operations, and this change would not: ${what.join(' and ')}. Nothing served changed.`,
-        extensions: { changes: check.contractBreaks, operations: check.brokenOperations },
+        message: contractBlocks
+          ? `${variant} keeps the contract and the registered operations, and this change would not: ${what.join(' and ')}. Nothing served changed.`
+          : `${variant} keeps the operations of its active app versions, and this change would not: ${what.join(' and ')}. Nothing served changed.`,
+        extensions: { changes: check.contractBreaks, operations: check.brokenOperations, apps: check.appBreaks },
       },
     };
   }
@@ -448,7 +460,7 @@ function asMember(version: SubgraphVersionEntity): Member {
 }
 
 function unchangedCheck(): CheckResult {
-  return { ok: true, unchanged: true, compositionErrors: [], contractBreaks: [], changes: [], brokenOperations: [], operationsChecked: 0 };
+  return { ok: true, unchanged: true, compositionErrors: [], contractBreaks: [], changes: [], brokenOperations: [], operationsChecked: 0, appBreaks: [] };
 }
 
 function pageSize(first: number | null | undefined): number {

@@ -4,6 +4,9 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { RegistryConfig } from './config';
+import { appsResolvers } from './apps.resolver';
+import { appsRoute } from './apps.route';
+import { AppsService } from './apps.service';
 import { createRegistryDataSource, ensureVariants, migrate } from './database';
 import { createRegistryMetrics } from './metrics';
 import { type RegistryContext, registryResolvers } from './registry.resolver';
@@ -67,6 +70,8 @@ export async function startRegistry(config: RegistryConfig, options: RegistryOpt
     throw error;
   }
 
+  // App manifests (#28): their own service; the judgement of a change asks it for app breaks.
+  const apps = new AppsService(db, { variants: config.variants, maxManifestBytes: config.maxSdlBytes });
   const service = new RegistryService(db, {
     variants: config.variants,
     contractVariants: config.contractVariants,
@@ -74,12 +79,13 @@ export async function startRegistry(config: RegistryConfig, options: RegistryOpt
     operations,
     maxSdlBytes: config.maxSdlBytes,
     observer: metrics.observer,
+    appBreaks: (variant, current, proposed) => apps.appBreaks(variant, current, proposed),
   });
   await service.reportCurrent();
 
   const apollo = createApollo<RegistryContext>({
     typeDefs,
-    resolvers: registryResolvers(service, { allowAnonymousReads: config.allowAnonymousReads }),
+    resolvers: [registryResolvers(service, { allowAnonymousReads: config.allowAnonymousReads }), appsResolvers(apps, { allowAnonymousReads: config.allowAnonymousReads })],
     httpServer,
     logger,
     // The schema is public (registry/src/registry.graphql); tools and the explorer's pages read it.
@@ -112,6 +118,7 @@ export async function startRegistry(config: RegistryConfig, options: RegistryOpt
           authenticate,
           onAnswer: (status) => metrics.supergraphRequests.inc({ status: String(status) }),
         }),
+        '/apps': appsRoute({ apps, keys: config.supergraphKeys, open: config.mode === 'local' && config.supergraphKeys.length === 0, authenticate }),
         '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'registry' }),
         '/ready': async (_req, res) => {
           const database = await databaseReady(db);
