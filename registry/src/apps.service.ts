@@ -246,13 +246,13 @@ export class AppsService {
     const app = requireAppName(input.app);
     const version = requireAppVersion(input.version);
     requireText(publisher, 'publisher');
-    const operations = parseManifest(input.manifest, this.options.maxManifestBytes);
+    // A client preset's entries are named by their documents; problems are said by name too.
+    const named = parseManifest(input.manifest, this.options.maxManifestBytes).map((operation) => ({ ...operation, name: operation.name ?? this.nameOf(operation) }));
     const api = await this.currentApi(this.db.manager, variant);
-    const problems = validationProblems(api, operations, (operation) => this.parsed(operation));
+    const problems = validationProblems(api, named, (operation) => this.parsed(operation));
     if (problems.length) {
-      throw invalidManifest(`${problems.length} of the manifest's ${operations.length} operations do not validate against ${variant}'s API: nothing stored.`, problems);
+      throw invalidManifest(`${problems.length} of the manifest's ${named.length} operations do not validate against ${variant}'s API: nothing stored.`, problems);
     }
-    const named = operations.map((operation) => ({ ...operation, name: operation.name ?? operationName(this.parsed(operation)) }));
     const operationsHash = sha256(named.map((operation) => operation.id).sort().join('\n'));
     return this.db.transaction(async (tx) => {
       // Two publishes of one app at once: the second sees the first's version.
@@ -399,6 +399,14 @@ export class AppsService {
       }
     }
     return breaks;
+  }
+
+  private nameOf(operation: AppOperation): string | null {
+    try {
+      return operationName(this.parsed(operation));
+    } catch {
+      return null; // reported by the validation
+    }
   }
 
   private parsed(operation: AppOperation): DocumentNode {
