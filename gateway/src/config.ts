@@ -6,6 +6,12 @@ import type { UsageConfig } from './usage';
 
 export type GatewayMode = 'local' | 'production';
 
+/**
+ * TRUSTED_DOCUMENTS: `false` (off), `true` (registered: only schema/operations may run, as
+ * always), `enforce` (those, and from each client the operations of its app's active versions).
+ */
+export type TrustedDocumentsMode = 'off' | 'registered' | 'enforce';
+
 export interface AuthConfig extends TokenConfig {
   /** Whether queries without a token are served; mutations always need one. */
   allowAnonymousReads: boolean;
@@ -25,8 +31,10 @@ export interface GatewayConfig {
   /** Redis for the persisted-query cache shared by replicas; in memory without it. */
   redisUrl?: string;
   persistedQueryTtlSeconds: number;
-  /** Only the registered operations (schema/operations) may run. */
-  trustedDocuments: boolean;
+  /** Which operations may run: any, the registered ones (schema/operations), or those and each client's app's active operations. */
+  trustedDocuments: TrustedDocumentsMode;
+  /** The registry's GET /apps?variant=, polled every supergraphPollMs: with TRUSTED_DOCUMENTS=enforce, or when APPS_URL is set. */
+  appsUrl?: string;
   /** How long a whole query response may be served from the cache; 0 turns the cache off. */
   responseCacheTtlMs: number;
   /** Queries one subgraph answers alone go straight to it, their answers passed back unparsed. */
@@ -110,7 +118,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     introspection: read.bool('INTROSPECTION', !production),
     redisUrl,
     persistedQueryTtlSeconds: read.int('PERSISTED_QUERY_TTL_SECONDS', 86_400, { min: 1 }),
-    trustedDocuments: read.bool('TRUSTED_DOCUMENTS', false),
+    trustedDocuments: readTrustedDocuments(read),
     responseCacheTtlMs: read.int('RESPONSE_CACHE_TTL_MS', 0, { min: 0, max: 3_600_000 }),
     directRoute: read.bool('DIRECT_ROUTE', true),
     resultShaping: read.bool('RESULT_SHAPING', true),
@@ -140,12 +148,13 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
   };
   config.usage = readUsage(read, supergraphUrl, config.supergraphKey);
+  config.appsUrl = readAppsUrl(read, config.trustedDocuments, supergraphUrl);
   if (read.bool('METRICS_PUBLIC', false) && config.metricsPort !== undefined) {
     read.problem('METRICS_PUBLIC=true and METRICS_PORT are both set: /metrics is served on one port; unset one of them.');
   }
   if (!supergraphUrl) {
     // Set without the URL, they would be ignored while the committed file is served: a misspelt SUPERGRAPH_URL.
-    for (const name of ['SUPERGRAPH_KEY', 'SUPERGRAPH_CACHE_PATH']) {
+    for (const name of config.appsUrl ? ['SUPERGRAPH_CACHE_PATH'] : ['SUPERGRAPH_KEY', 'SUPERGRAPH_CACHE_PATH']) {
       if (read.optional(name) !== undefined) read.problem(`${name} is set but SUPERGRAPH_URL is not: it is used only when the supergraph is polled from a registry.`);
     }
   }
@@ -159,6 +168,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     // keeps the whole supergraph (every type, every subgraph's address) from anyone on the network.
     if (supergraphUrl && !config.supergraphKey && insecureRemote(supergraphUrl)) {
       problems.push(`GATEWAY_MODE=production needs SUPERGRAPH_KEY with SUPERGRAPH_URL over plain http to ${new URL(supergraphUrl).host}: the registry's access key for gateways (one of its SUPERGRAPH_KEYS).`);
+    } else if (config.appsUrl && !config.supergraphKey && insecureRemote(config.appsUrl)) {
+      problems.push(`GATEWAY_MODE=production needs SUPERGRAPH_KEY with APPS_URL over plain http to ${new URL(config.appsUrl).host}: the registry's access key for gateways (one of its SUPERGRAPH_KEYS).`);
     }
     const secrets = [
       { name: 'JWT_SECRET', value: tokens.jwtSecret },
@@ -224,6 +235,39 @@ function insecureRemote(url: string): boolean {
     return parsed.protocol === 'http:' && !LOOPBACK.test(parsed.hostname);
   } catch {
     return false;
+  }
+}
+
+function readTrustedDocuments(read: EnvReader): TrustedDocumentsMode {
+  const raw = read.optional('TRUSTED_DOCUMENTS')?.toLowerCase();
+  if (raw === undefined || ['0', 'false', 'no', 'off'].includes(raw)) return 'off';
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return 'registered';
+  if (raw === 'enforce') return 'enforce';
+  read.problem(`TRUSTED_DOCUMENTS must be false, true (the registered operations only) or enforce (and each client's app's active operations), got "${raw}".`);
+  return 'off';
+}
+
+/**
+ * APPS_URL, else (with TRUSTED_DOCUMENTS=enforce) the /apps beside SUPERGRAPH_URL's /supergraph,
+ * for its variant. Without enforcement and without APPS_URL nothing is polled: only enforcement
+ * needs the manifests (APPS_URL alone serves their operations by hash to any client).
+ */
+function readAppsUrl(read: EnvReader, mode: TrustedDocumentsMode, supergraphUrl: string | undefined): string | undefined {
+  const given = read.optionalUrl('APPS_URL', ['http:', 'https:']);
+  if (given !== undefined || mode !== 'enforce') return given;
+  if (!supergraphUrl) {
+    read.problem("TRUSTED_DOCUMENTS=enforce needs the active app manifests: set APPS_URL (the registry's /apps?variant=<name>), or SUPERGRAPH_URL, whose registry's /apps is then polled.");
+    return undefined;
+  }
+  try {
+    const url = new URL(supergraphUrl);
+    const variant = url.searchParams.get('variant') || 'production';
+    // A registry behind a path prefix keeps it: …/registry/supergraph becomes …/registry/apps.
+    url.pathname = /\/supergraph\/?$/.test(url.pathname) ? url.pathname.replace(/\/supergraph\/?$/, '/apps') : '/apps';
+    url.search = `?variant=${encodeURIComponent(variant)}`;
+    return url.toString();
+  } catch {
+    return undefined; // SUPERGRAPH_URL's own problem is reported
   }
 }
 

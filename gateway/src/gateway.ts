@@ -30,6 +30,7 @@ import { RedisCache, trustedDocuments, trustedDocumentsGuard, withRegisteredOper
 import { memoryRateStore, rateLimiter, redisRateStore } from './rate-limit';
 import { supergraphHash, supergraphSource } from './supergraph-source';
 import { clientOf, type Ran, type RanShortcut, UNKNOWN_CLIENT, usageReporter } from './usage';
+import { enforcedDocumentsGuard, trustedApps } from './trusted-apps';
 
 export type { GatewayContext };
 
@@ -144,9 +145,13 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
   });
 
   const trusted = trustedDocuments(savedOperations);
+  // The active app manifests (#28), polled from the registry; their operations are served by hash.
+  const apps = config.appsUrl
+    ? trustedApps({ url: config.appsUrl, key: config.supergraphKey, pollMs: config.supergraphPollMs, timeoutMs: config.supergraphPollTimeoutMs, logger, registry: metrics.registry })
+    : undefined;
   const redis = config.redisUrl ? new RedisCache(config.redisUrl, logger) : undefined;
   const persistedQueries = {
-    cache: withRegisteredOperations(redis ?? new InMemoryLRUCache<string>(), trusted),
+    cache: withRegisteredOperations(redis ?? new InMemoryLRUCache<string>(), trusted, apps?.body),
     ttl: config.persistedQueryTtlSeconds,
   };
   const persistedQuery = (hash: string) => persistedQueries.cache.get(`apq:${hash}`);
@@ -185,7 +190,8 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => source.loaded(coreSupergraphSdl));
 
   const shape = shapeGuard(config.limits, parseQuery);
-  const trustedOnly = config.trustedDocuments ? trustedDocumentsGuard(trusted) : undefined;
+  const trustedOnly =
+    config.trustedDocuments === 'enforce' ? enforcedDocumentsGuard(trusted, apps!) : config.trustedDocuments === 'registered' ? trustedDocumentsGuard(trusted) : undefined;
   const httpServer = createServer();
   const serveMetrics = async (_req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(200, { 'content-type': metrics.registry.contentType });
@@ -239,6 +245,8 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
   const [persistedConnected] = await Promise.all([redis?.connected(), rateStore && 'connected' in rateStore ? rateStore.connected() : undefined]);
   if (redis && !persistedConnected) logger.warn('redis not reachable yet; persisted queries start as misses');
   if (limiter) logger.info({ sets: config.rateLimits.sets, store: config.rateLimits.store }, 'rate limits on');
+  // One bounded attempt before serving: a registry that does not answer leaves enforcement refusing app operations until a poll succeeds.
+  await apps?.start();
 
   const cors = (req: IncomingMessage): Record<string, string> => {
     const origin = req.headers.origin;
@@ -332,9 +340,11 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
         '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'gateway' }),
         // With a JWKS_URL, not ready until its key set has been fetched once: no token could be verified.
         '/ready': (_req, res) =>
-          authenticate.ready()
-            ? sendJson(res, 200, { status: 'ready', supergraph: source.current(), composition: source.composition() })
-            : sendJson(res, 503, { status: 'not ready', reason: 'the JWKS_URL key set has not been fetched yet' }),
+          !authenticate.ready()
+            ? sendJson(res, 503, { status: 'not ready', reason: 'the JWKS_URL key set has not been fetched yet' })
+            : config.trustedDocuments === 'enforce' && !apps!.loaded()
+              ? sendJson(res, 503, { status: 'not ready', reason: 'TRUSTED_DOCUMENTS=enforce and the app manifests have not been loaded from APPS_URL yet' })
+              : sendJson(res, 200, { status: 'ready', supergraph: source.current(), composition: source.composition() }),
         // With METRICS_PORT, only on that port; in production without it, only if METRICS_PUBLIC says so.
         ...(config.publicMetrics ? { '/metrics': serveMetrics } : {}),
       },
@@ -342,6 +352,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
   );
   /** Stops Apollo (and so the public server) and closes every connection the gateway holds. */
   const release = async () => {
+    apps?.stop();
     await apollo.stop();
     // After Apollo: the requests it let finish are in the last report.
     await usage?.stop();

@@ -62,10 +62,14 @@ export function trustedDocuments(operations: SavedOperation[]): Map<string, stri
   return new Map(operations.map((operation) => [sha256(operation.text), operation.text]));
 }
 
-/** A persisted-query cache that always knows the registered operations, whatever else it holds. */
-export function withRegisteredOperations(cache: KeyValueCache<string>, trusted: Map<string, string>): KeyValueCache<string> {
+/**
+ * A persisted-query cache that always knows the registered operations, whatever else it holds,
+ * and the active app manifests' operations (`known`) when the gateway loads them.
+ */
+export function withRegisteredOperations(cache: KeyValueCache<string>, trusted: Map<string, string>, known?: (hash: string) => string | undefined): KeyValueCache<string> {
+  const lookup = (hash: string) => trusted.get(hash) ?? known?.(hash);
   return {
-    get: async (key) => (key.startsWith(APQ_PREFIX) ? trusted.get(key.slice(APQ_PREFIX.length)) : undefined) ?? cache.get(key),
+    get: async (key) => (key.startsWith(APQ_PREFIX) ? lookup(key.slice(APQ_PREFIX.length)) : undefined) ?? cache.get(key),
     set: (key, value, options) => cache.set(key, value, options),
     delete: (key) => cache.delete(key),
   };

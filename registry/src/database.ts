@@ -5,6 +5,7 @@ import { SubgraphVersionEntity } from './entities/subgraph-version.entity';
 import { VariantEntity } from './entities/variant.entity';
 import { RegistryInitial1767000000000 } from './migrations/1767000000000-RegistryInitial';
 import { RegistryUsage1767100000000 } from './migrations/1767100000000-RegistryUsage';
+import { AppManifests1767000200000 } from './migrations/1767000200000-AppManifests';
 
 /** The registry's Postgres schema: its tables and its migrations table live there. */
 export const REGISTRY_SCHEMA = 'registry';
@@ -12,7 +13,7 @@ export const REGISTRY_SCHEMA = 'registry';
 export const REGISTRY_ROLE = 'registry_rw';
 
 export const REGISTRY_ENTITIES = [VariantEntity, SubgraphVersionEntity, CompositionEntity, CompositionSubgraphEntity];
-export const REGISTRY_MIGRATIONS = [RegistryInitial1767000000000, RegistryUsage1767100000000];
+export const REGISTRY_MIGRATIONS = [RegistryInitial1767000000000, AppManifests1767000200000, RegistryUsage1767100000000];
 
 /**
  * Advisory-lock keys of the registry, in the two-int form (a key space apart from the kit's
@@ -88,6 +89,9 @@ async function grantRegistryRole(db: DataSource): Promise<void> {
     await tx.query(`GRANT INSERT, UPDATE (contract, current_composition_id) ON "${schema}".variant TO "${role}"`);
     await tx.query(`GRANT INSERT, UPDATE, DELETE ON "${schema}".usage_operation, "${schema}".usage_coordinate, "${schema}".usage_hourly TO "${role}"`);
     await tx.query(`GRANT INSERT, UPDATE ON "${schema}".usage_rules TO "${role}"`);
+    // App manifests: a version's operations are appended once; only its status (and when it moved) changes.
+    await tx.query(`GRANT INSERT ON "${schema}".app_version, "${schema}".app_operation TO "${role}"`);
+    await tx.query(`GRANT UPDATE (status, activated_at, retired_at) ON "${schema}".app_version TO "${role}"`);
     await tx.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "${schema}" TO "${role}"`);
   });
 }

@@ -22,6 +22,10 @@ export const RegistryErrorCode = {
   APP_BROKEN: 'APP_BROKEN',
   INVALID_USAGE_REPORT: 'INVALID_USAGE_REPORT',
   INVALID_INPUT: 'INVALID_INPUT',
+  // App manifests (apps.service.ts).
+  INVALID_MANIFEST: 'INVALID_MANIFEST',
+  UNKNOWN_APP: 'UNKNOWN_APP',
+  INVALID_TRANSITION: 'INVALID_TRANSITION',
 } as const;
 export type RegistryErrorCode = (typeof RegistryErrorCode)[keyof typeof RegistryErrorCode];
 

@@ -1,3 +1,4 @@
+export * from './apps.service';
 export * from './checks';
 export * from './composition';
 export * from './config';

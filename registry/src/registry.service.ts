@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { type GraphQLSchema, isEnumType, isInputObjectType, isInterfaceType, isObjectType, parse } from 'graphql';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { AppBreak } from './apps.service';
+
+export type { AppBreak };
 import { apiSchema, checkOperations, contractBreaks, type RegisteredOperation, type SchemaChange, schemaChanges, subgraphChanges } from './checks';
 import { type Composed, composeSdl, CompositionError } from './composition';
 import { operationCoordinates } from './coordinates';
@@ -48,15 +51,6 @@ export interface CheckResult {
   unusedBreakingChanges: SchemaChange[];
   /** Active app versions' operations that would stop validating: they refuse a publish (APP_BROKEN). */
   appBreaks: AppBreak[];
-}
-
-/** AppBreak of registry.graphql. */
-export interface AppBreak {
-  app: string;
-  version: string;
-  operationId: string;
-  operationName: string | null;
-  message: string;
 }
 
 /**

@@ -4,6 +4,9 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { RegistryConfig } from './config';
+import { appsResolvers } from './apps.resolver';
+import { appsRoute } from './apps.route';
+import { AppsService } from './apps.service';
 import { createRegistryDataSource, ensureVariants, migrate } from './database';
 import { createRegistryMetrics } from './metrics';
 import { type RegistryContext, registryResolvers } from './registry.resolver';
@@ -75,6 +78,8 @@ export async function startRegistry(config: RegistryConfig, options: RegistryOpt
   }
 
   const usage = new UsageStore(db, { retentionSeconds: config.usageRetentionSeconds });
+  // App manifests (#28): their own service; the judgement of a change asks it for app breaks.
+  const apps = new AppsService(db, { variants: config.variants, maxManifestBytes: config.maxSdlBytes });
   const service = new RegistryService(db, {
     variants: config.variants,
     contractVariants: config.contractVariants,
@@ -83,6 +88,7 @@ export async function startRegistry(config: RegistryConfig, options: RegistryOpt
     maxSdlBytes: config.maxSdlBytes,
     observer: metrics.observer,
     usage,
+    apps: (judged) => apps.judge(judged),
   });
   await service.reportCurrent();
   const sweepUsage = () =>
@@ -101,7 +107,7 @@ export async function startRegistry(config: RegistryConfig, options: RegistryOpt
 
   const apollo = createApollo<RegistryContext>({
     typeDefs,
-    resolvers: registryResolvers(service, { allowAnonymousReads: config.allowAnonymousReads }),
+    resolvers: [registryResolvers(service, { allowAnonymousReads: config.allowAnonymousReads }), appsResolvers(apps, { allowAnonymousReads: config.allowAnonymousReads })],
     httpServer,
     logger,
     // The schema is public (registry/src/registry.graphql); tools and the explorer's pages read it.
@@ -147,6 +153,7 @@ export async function startRegistry(config: RegistryConfig, options: RegistryOpt
           },
           onError: (error) => logger.error({ err: error }, 'usage report failed'),
         }),
+        '/apps': appsRoute({ apps, keys: config.supergraphKeys, open: config.mode === 'local' && config.supergraphKeys.length === 0, authenticate }),
         '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'registry' }),
         '/ready': async (_req, res) => {
           const database = await databaseReady(db);

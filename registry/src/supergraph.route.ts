@@ -21,19 +21,21 @@ export interface SupergraphRouteOptions {
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 
+/** Who may read what gateways are served: an access key, any registry token, anyone in an open (local) registry. */
+export type GatewayAccessOptions = Pick<SupergraphRouteOptions, 'keys' | 'open' | 'authenticate'>;
+
 /**
- * GET /supergraph?variant=: the SDL gateways are served, with its sha256 as a strong ETag; a
- * gateway that sends it back as If-None-Match gets 304 and no body, so polling every few seconds
- * costs one small query. Read with an access key (X-Supergraph-Key) or any registry token.
+ * The access check of what gateways read (GET /supergraph, GET /apps): null when `req` may read
+ * `what`, else the refusal to answer with.
  */
-export function supergraphRoute(options: SupergraphRouteOptions): Route {
+export function gatewayAccess(options: GatewayAccessOptions, what: string) {
   // Compared as digests, in constant time: the keys' length and content stay unmeasurable.
   const keys = options.keys.map(digest);
   const keyMatches = (given: string) => {
     const candidate = digest(given);
     return keys.reduce((found, key) => timingSafeEqual(key, candidate) || found, false);
   };
-  const allowed = async (req: IncomingMessage): Promise<{ status: number; code: string; message: string } | null> => {
+  return async (req: IncomingMessage): Promise<{ status: number; code: string; message: string } | null> => {
     if (options.open) return null;
     const key = req.headers[SUPERGRAPH_KEY_HEADER];
     if (typeof key === 'string' && key !== '' && keys.length && keyMatches(key)) return null;
@@ -42,7 +44,7 @@ export function supergraphRoute(options: SupergraphRouteOptions): Route {
       try {
         const identity = await options.authenticate(authorization);
         if (hasRegistryScope(identity)) return null;
-        return { status: 403, code: 'FORBIDDEN', message: 'Reading the supergraph needs a registry scope (registry:read, registry:admin or <department>:publish).' };
+        return { status: 403, code: 'FORBIDDEN', message: `Reading ${what} needs a registry scope (registry:read, registry:admin or <department>:publish).` };
       } catch (error) {
         if (error instanceof GraphQLError) {
           const status = (error.extensions.http as { status?: number } | undefined)?.status ?? 401;
@@ -51,8 +53,17 @@ export function supergraphRoute(options: SupergraphRouteOptions): Route {
         throw error;
       }
     }
-    return { status: 401, code: 'UNAUTHENTICATED', message: `Reading the supergraph needs an access key (${SUPERGRAPH_KEY_HEADER}) or a bearer token with a registry scope.` };
+    return { status: 401, code: 'UNAUTHENTICATED', message: `Reading ${what} needs an access key (${SUPERGRAPH_KEY_HEADER}) or a bearer token with a registry scope.` };
   };
+}
+
+/**
+ * GET /supergraph?variant=: the SDL gateways are served, with its sha256 as a strong ETag; a
+ * gateway that sends it back as If-None-Match gets 304 and no body, so polling every few seconds
+ * costs one small query. Read with an access key (X-Supergraph-Key) or any registry token.
+ */
+export function supergraphRoute(options: SupergraphRouteOptions): Route {
+  const allowed = gatewayAccess(options, 'the supergraph');
 
   return async (req, res) => {
     const answer = (status: number, code: string, message: string, headers: Record<string, string> = {}) => {
@@ -85,7 +96,7 @@ export function supergraphRoute(options: SupergraphRouteOptions): Route {
 }
 
 /** The hash an If-None-Match names, when it names one of ours (`"<hex>"`, weak or not, or one of a list). */
-function etagHash(header: string | undefined): string | undefined {
+export function etagHash(header: string | undefined): string | undefined {
   if (!header) return undefined;
   return /"([0-9a-f]{64})"/.exec(header)?.[1];
 }

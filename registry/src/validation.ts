@@ -20,8 +20,14 @@ export function requireSubgraphName(name: string): string {
       field: 'subgraph',
     });
   }
+  // Its `<name>:publish` would be `apps:publish`, the scope of app manifests (apps.resolver.ts).
+  if (RESERVED_SUBGRAPH_NAMES.includes(name)) {
+    throw registryError(RegistryErrorCode.INVALID_NAME, `"${name}" is reserved: ${name}:publish is the scope that publishes app manifests, so no subgraph may be named so.`, { field: 'subgraph' });
+  }
   return name;
 }
+
+const RESERVED_SUBGRAPH_NAMES = ['apps'];
 
 export function requireVariantName(name: string): string {
   requireText(name, 'variant');

@@ -21,6 +21,8 @@ export { DEPARTMENT_NAME };
 const PLATFORM_WORDS = [
   'kit', 'gateway', 'registry', 'cli', 'local', 'reference', 'explorer', 'tests', 'schema', 'infra', 'bench', 'federation', 'graphql',
   'query', 'mutation', 'subscription', 'apollo', 'node_modules',
+  // `apps:publish` is the registry's scope for app manifests, not a department's publish scope.
+  'apps',
 ];
 
 /** The name becomes `export const <name>` in the department's index.ts. */

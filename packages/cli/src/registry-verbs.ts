@@ -24,6 +24,9 @@ export const EXIT = {
 
 const REFUSED_CODES = new Set(['COMPOSITION_FAILED', 'CONTRACT_BROKEN', 'OPERATION_BROKEN', 'INVALID_SDL', 'INVALID_ENCODING', 'SDL_TOO_LARGE', 'NO_COMPOSITION']);
 const USAGE_CODES = new Set(['USAGE', 'UNKNOWN_VARIANT', 'UNKNOWN_SUBGRAPH', 'UNKNOWN_COMPOSITION', 'INVALID_NAME', 'INVALID_URL', 'BAD_USER_INPUT']);
+// App manifests (#28): a manifest or a move the registry will not take is a refusal; an unknown version a wrong invocation.
+for (const code of ['APP_BROKEN', 'INVALID_MANIFEST', 'INVALID_TRANSITION']) REFUSED_CODES.add(code);
+USAGE_CODES.add('UNKNOWN_APP');
 
 /** The exit code for a failure; anything unforeseen counts as the registry failing (3), never as success. */
 export function exitCodeFor(error: RegistryError): number {
@@ -345,7 +348,7 @@ export function formatFailure(error: RegistryError): string {
 
 function detailLines(problem: RegistryProblem): string[] {
   const lines: string[] = [];
-  for (const key of ['errors', 'changes', 'operations'] as const) {
+  for (const key of ['errors', 'changes', 'operations', 'apps'] as const) {
     const list = problem.extensions[key];
     if (!Array.isArray(list)) continue;
     for (const item of list) lines.push(`  - ${describeItem(item)}`);

@@ -43,14 +43,14 @@ Registry and token:
   signs a short-lived token with the development secret, with just the scope the verb needs.`;
 
 /** After a verb's examples: where the registry and the token come from, and the exit codes. */
-const registryHelp = `\n${REGISTRY_HELP}\n${EXIT_CODES_HELP}`;
+export const registryHelp = `\n${REGISTRY_HELP}\n${EXIT_CODES_HELP}`;
 
-const examples = (...lines: [command: string, what: string][]) => {
+export const examples = (...lines: [command: string, what: string][]) => {
   const width = Math.max(...lines.map(([command]) => command.length));
   return `\nExamples:\n${lines.map(([command, what]) => `  $ ${command.padEnd(width)}  ${what}`).join('\n')}`;
 };
 
-interface CommonOptions {
+export interface CommonOptions {
   registry?: string;
   token?: string;
   variant: string;
@@ -90,7 +90,7 @@ function count(value: string): number {
 }
 
 /** The options every registry verb takes. */
-function withRegistryOptions(command: Command, { json = true } = {}): Command {
+export function withRegistryOptions(command: Command, { json = true } = {}): Command {
   command
     .option('--registry <url>', `the registry (default: ZIGONG_REGISTRY_URL, else ${DEFAULT_REGISTRY_URL})`, httpUrl)
     .option('--token <jwt>', 'bearer token (default: ZIGONG_REGISTRY_TOKEN; minted locally for a registry on this machine)')
@@ -100,7 +100,7 @@ function withRegistryOptions(command: Command, { json = true } = {}): Command {
 }
 
 /** What a verb gives back: its text for people, its JSON for `--json`, its exit code. */
-interface Outcome {
+export interface Outcome {
   text: string;
   json: unknown;
   exit: number;
@@ -110,7 +110,7 @@ interface Outcome {
  * Runs a verb against the registry with a token for `scope`, prints its outcome or its failure
  * (every error, with each composition error, contract break and operation) and exits.
  */
-async function against(options: CommonOptions, scope: string, verb: (client: RegistryClient, env: RegistryCliEnv) => Promise<Outcome>): Promise<never> {
+export async function against(options: CommonOptions, scope: string, verb: (client: RegistryClient, env: RegistryCliEnv) => Promise<Outcome>): Promise<never> {
   let outcome: Outcome;
   try {
     let env;
