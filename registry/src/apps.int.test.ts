@@ -257,7 +257,7 @@ describe("a change that breaks an active app version's operation", () => {
     expect(data.check.changes).toContainEqual({ severity: 'BREAKING', coordinate: 'Village.generated' });
     expect(data.check.ok).toBe(false);
     expect(data.check.appBreaks).toEqual([
-      { app: 'dashboard', version: '3.2.0', operationId: sha256(VILLAGE_PAGE), operationName: 'VillagePage', message: expect.stringMatching(/^dashboard 3\.2\.0: VillagePage would no longer validate: Cannot query field "generated" on type "Village"/) },
+      { app: 'dashboard', version: '3.2.0', operationId: sha256(VILLAGE_PAGE), operationName: 'VillagePage', message: expect.stringMatching(/^VillagePage would no longer validate: Cannot query field "generated" on type "Village"/) },
     ]);
   });
 

@@ -405,7 +405,7 @@ export class AppsService {
     for (const row of rows) {
       const why = verdict(row);
       if (why) {
-        breaks.push({ app: row.app, version: row.version, operationId: row.id, operationName: row.name, message: `${row.app} ${row.version}: ${label(row)} would no longer validate: ${why}` });
+        breaks.push({ app: row.app, version: row.version, operationId: row.id, operationName: row.name, message: `${label(row)} would no longer validate: ${why}` });
       }
     }
     return { breaks, usedCoordinates };
