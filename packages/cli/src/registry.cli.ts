@@ -32,7 +32,7 @@ import {
 export const EXIT_CODES_HELP = `
 Exit codes:
   0  done (published, unchanged, the check passes, …)
-  1  refused: composition errors, contract breaks, broken registered operations, an SDL the registry will not take
+  1  refused: composition errors, contract breaks, broken registered operations, usage or app breaks, an SDL the registry will not take
   2  a wrong invocation: arguments, the schema file, an unknown variant, subgraph or composition
   3  the registry (or the --from subgraph) unreachable, the token missing or refused, or the registry failed`;
 
@@ -43,21 +43,21 @@ Registry and token:
   signs a short-lived token with the development secret, with just the scope the verb needs.`;
 
 /** After a verb's examples: where the registry and the token come from, and the exit codes. */
-const registryHelp = `\n${REGISTRY_HELP}\n${EXIT_CODES_HELP}`;
+export const registryHelp = `\n${REGISTRY_HELP}\n${EXIT_CODES_HELP}`;
 
-const examples = (...lines: [command: string, what: string][]) => {
+export const examples = (...lines: [command: string, what: string][]) => {
   const width = Math.max(...lines.map(([command]) => command.length));
   return `\nExamples:\n${lines.map(([command, what]) => `  $ ${command.padEnd(width)}  ${what}`).join('\n')}`;
 };
 
-interface CommonOptions {
+export interface CommonOptions {
   registry?: string;
   token?: string;
   variant: string;
   json?: boolean;
 }
 
-function httpUrl(value: string): string {
+export function httpUrl(value: string): string {
   let url: URL;
   try {
     url = new URL(value);
@@ -73,7 +73,7 @@ function subgraphName(name: string): string {
   return name;
 }
 
-function variantName(name: string): string {
+export function variantName(name: string): string {
   if (!/^[a-z][a-z0-9_-]{0,30}$/.test(name)) throw new InvalidArgumentError(`"${name}" is not a variant name (e.g. production, staging).`);
   return name;
 }
@@ -90,7 +90,7 @@ function count(value: string): number {
 }
 
 /** The options every registry verb takes. */
-function withRegistryOptions(command: Command, { json = true } = {}): Command {
+export function withRegistryOptions(command: Command, { json = true } = {}): Command {
   command
     .option('--registry <url>', `the registry (default: ZIGONG_REGISTRY_URL, else ${DEFAULT_REGISTRY_URL})`, httpUrl)
     .option('--token <jwt>', 'bearer token (default: ZIGONG_REGISTRY_TOKEN; minted locally for a registry on this machine)')
@@ -100,7 +100,7 @@ function withRegistryOptions(command: Command, { json = true } = {}): Command {
 }
 
 /** What a verb gives back: its text for people, its JSON for `--json`, its exit code. */
-interface Outcome {
+export interface Outcome {
   text: string;
   json: unknown;
   exit: number;
@@ -110,7 +110,7 @@ interface Outcome {
  * Runs a verb against the registry with a token for `scope`, prints its outcome or its failure
  * (every error, with each composition error, contract break and operation) and exits.
  */
-async function against(options: CommonOptions, scope: string, verb: (client: RegistryClient, env: RegistryCliEnv) => Promise<Outcome>): Promise<never> {
+export async function against(options: CommonOptions, scope: string, verb: (client: RegistryClient, env: RegistryCliEnv) => Promise<Outcome>): Promise<never> {
   let outcome: Outcome;
   try {
     let env;
@@ -158,7 +158,7 @@ export function addRegistryVerbs(program: Command, subgraph: Command, hooks: Reg
   withRegistryOptions(
     subgraph
       .command('publish')
-      .description("Publish a subgraph's SDL to a registry variant: composed with the others and, when accepted, served to the gateways. Refused with every composition error, contract break and broken registered operation; nothing served changes then.")
+      .description("Publish a subgraph's SDL to a registry variant: composed with the others and, when accepted, served to the gateways. Refused with every composition error, contract break, broken registered operation, breaking change to what clients used in the window (usage break) and broken active app operation; nothing served changes then. Breaking changes no client used pass, with a warning.")
       .argument('<name>', 'the subgraph (department) name', subgraphName)
       .option('--schema <file>', 'the SDL, from a UTF-8 file')
       .option('--from <url>', "the SDL of a running subgraph ({ _service { sdl } }); also its default routing URL", httpUrl)
@@ -194,7 +194,7 @@ export function addRegistryVerbs(program: Command, subgraph: Command, hooks: Reg
     subgraph
       .command('check')
       .description(
-        "Check a subgraph's SDL against a registry variant without publishing it: composition errors, breaking, dangerous and safe API changes, contract breaks, registered operations that would stop validating. Exit 1 when publish would refuse it. With --offline: the check against the committed schema/ files, no registry needed (what `npm run schema:check` runs).",
+        "Check a subgraph's SDL against a registry variant without publishing it: composition errors, breaking, dangerous and safe API changes, contract breaks, registered operations that would stop validating, usage breaks (operations, clients, versions, counts, last seen), app breaks, and the unused breaking changes as warnings. Exit 1 when publish would refuse it. With --offline: the check against the committed schema/ files, no registry needed (what `npm run schema:check` runs).",
       )
       .argument('<name>', 'the subgraph (department) name', subgraphName)
       .option('--schema <file>', 'the SDL, from a UTF-8 file')

@@ -8,6 +8,7 @@ import { REGISTRY_PATH, ROOT } from './paths';
 import { parseQueryArguments, UsageError } from './query.cli';
 import { readRegistry } from './registry';
 import { addRegistryVerbs, EXIT_CODES_HELP } from './registry.cli';
+import { addUsageVerbs } from './usage.cli';
 
 /**
  * `zigong`: the platform's one command line, in verb groups as rover's (`dev`, `subgraph check`,
@@ -143,6 +144,7 @@ export function zigongProgram(): Command {
       run(cli('schema-check-cli.js'), [name]);
     },
   });
+  addUsageVerbs(program);
 
   const department = program.command('department').summary('new <name>: scaffold, register and compose a department').description('The departments: each a folder of subgraphs/ and an entry of supergraph.yaml.');
   department
