@@ -26,6 +26,10 @@ export interface RegistryConfig {
   /** ALLOW_ANONYMOUS_READS: queries without a token (local mode's default, as the gateway's); changes always need one. */
   allowAnonymousReads: boolean;
   maxSdlBytes: number;
+  /** REGISTRY_MAX_USAGE_BYTES: the largest usage report, gunzipped (and sent); larger is refused with 413. */
+  maxUsageBytes: number;
+  /** REGISTRY_USAGE_RETENTION: how long hourly usage is kept, in seconds. */
+  usageRetentionSeconds: number;
   /** The largest request body: an SDL at its limit, JSON-escaped, and the rest of the request. */
   bodyLimitBytes: number;
   metricsPort?: number;
@@ -68,6 +72,9 @@ export function loadRegistryConfig(env: NodeJS.ProcessEnv = process.env): Regist
     supergraphKeys: list(read.optional('SUPERGRAPH_KEYS') ?? ''),
     allowAnonymousReads: read.bool('ALLOW_ANONYMOUS_READS', !production),
     maxSdlBytes,
+    maxUsageBytes: read.int('REGISTRY_MAX_USAGE_BYTES', 4 * MB, { min: 1_024, max: 256 * MB }),
+    // At least a day (usage is kept per hour, and a check's window is at least an hour), at most ten years.
+    usageRetentionSeconds: read.durationSeconds('REGISTRY_USAGE_RETENTION', 400 * 86_400, { min: 86_400, max: 3_650 * 86_400 }),
     // JSON escapes an SDL's quotes and newlines (a few per cent); a quarter more leaves room for
     // that and the other fields, and a body past it is refused unread (413).
     bodyLimitBytes: maxSdlBytes + Math.max(Math.ceil(maxSdlBytes / 4), 64 * 1024),

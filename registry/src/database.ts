@@ -4,6 +4,7 @@ import { CompositionEntity, CompositionSubgraphEntity } from './entities/composi
 import { SubgraphVersionEntity } from './entities/subgraph-version.entity';
 import { VariantEntity } from './entities/variant.entity';
 import { RegistryInitial1767000000000 } from './migrations/1767000000000-RegistryInitial';
+import { RegistryUsage1767100000000 } from './migrations/1767100000000-RegistryUsage';
 
 /** The registry's Postgres schema: its tables and its migrations table live there. */
 export const REGISTRY_SCHEMA = 'registry';
@@ -11,7 +12,7 @@ export const REGISTRY_SCHEMA = 'registry';
 export const REGISTRY_ROLE = 'registry_rw';
 
 export const REGISTRY_ENTITIES = [VariantEntity, SubgraphVersionEntity, CompositionEntity, CompositionSubgraphEntity];
-export const REGISTRY_MIGRATIONS = [RegistryInitial1767000000000];
+export const REGISTRY_MIGRATIONS = [RegistryInitial1767000000000, RegistryUsage1767100000000];
 
 /**
  * Advisory-lock keys of the registry, in the two-int form (a key space apart from the kit's
@@ -20,6 +21,8 @@ export const REGISTRY_MIGRATIONS = [RegistryInitial1767000000000];
 export const LOCK_NAMESPACE = 0x7a670001;
 /** Held while migrating, so two replicas starting at once do not both create the tables. */
 export const MIGRATION_LOCK = 0;
+/** Held (per transaction) while deleting usage past its retention, so replicas do not sweep together. */
+export const USAGE_RETENTION_LOCK = 1;
 
 /** The registry's connection: its entities and migrations, default schema `registry`. Uninitialised. */
 export function createRegistryDataSource(url: string, { poolSize = 10 }: { poolSize?: number } = {}): DataSource {
@@ -40,8 +43,9 @@ export function createRegistryDataSource(url: string, { poolSize = 10 }: { poolS
 /**
  * Creates the schema, applies pending migrations (each in its own transaction) under an advisory
  * lock, and grants `registry_rw` what the registry needs: reading everything, appending versions
- * and compositions, and moving a variant's current composition. Nothing is ever updated or
- * deleted but that pointer, so the history cannot be rewritten by the service's own login.
+ * and compositions, and moving a variant's current composition. Nothing of the history is ever
+ * updated or deleted but that pointer, so it cannot be rewritten by the service's own login. Usage
+ * is the exception: counts add up (UPDATE), rules are replaced, and retention deletes old hours.
  * Returns the names of the migrations applied.
  */
 export async function migrate(db: DataSource): Promise<string[]> {
@@ -82,6 +86,8 @@ async function grantRegistryRole(db: DataSource): Promise<void> {
     await tx.query(`GRANT INSERT ON "${schema}".subgraph_version, "${schema}".composition, "${schema}".composition_subgraph TO "${role}"`);
     // Variants are ensured at start (REGISTRY_VARIANTS, CONTRACT_VARIANTS) and moved by publishes.
     await tx.query(`GRANT INSERT, UPDATE (contract, current_composition_id) ON "${schema}".variant TO "${role}"`);
+    await tx.query(`GRANT INSERT, UPDATE, DELETE ON "${schema}".usage_operation, "${schema}".usage_coordinate, "${schema}".usage_hourly TO "${role}"`);
+    await tx.query(`GRANT INSERT, UPDATE ON "${schema}".usage_rules TO "${role}"`);
     await tx.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "${schema}" TO "${role}"`);
   });
 }

@@ -18,6 +18,10 @@ export const RegistryErrorCode = {
   COMPOSITION_FAILED: 'COMPOSITION_FAILED',
   CONTRACT_BROKEN: 'CONTRACT_BROKEN',
   OPERATION_BROKEN: 'OPERATION_BROKEN',
+  USAGE_BROKEN: 'USAGE_BROKEN',
+  APP_BROKEN: 'APP_BROKEN',
+  INVALID_USAGE_REPORT: 'INVALID_USAGE_REPORT',
+  INVALID_INPUT: 'INVALID_INPUT',
 } as const;
 export type RegistryErrorCode = (typeof RegistryErrorCode)[keyof typeof RegistryErrorCode];
 

@@ -5,6 +5,8 @@ export * from './database';
 export * from './errors';
 export * from './registry.service';
 export * from './server';
+export * from './coordinates';
+export * from './usage';
 export * from './validation';
 export { CompositionEntity, CompositionSubgraphEntity, type ChangeKind, type CompositionStatus } from './entities/composition.entity';
 export { SubgraphVersionEntity } from './entities/subgraph-version.entity';

@@ -35,12 +35,29 @@ export function createRegistryMetrics() {
     labelNames: ['status'] as const,
     registers: [registry],
   });
+  const usageReports = new Counter({
+    name: 'registry_usage_reports_total',
+    help: 'POST /usage by outcome (accepted, invalid, too_large, unauthenticated, forbidden, unknown_variant, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const usageRows = new Counter({
+    name: 'registry_usage_rows_total',
+    help: 'Count rows (client, version, operation, minute) of accepted usage reports',
+    registers: [registry],
+  });
+  const usageDeleted = new Counter({
+    name: 'registry_usage_deleted_total',
+    help: 'Rows deleted past REGISTRY_USAGE_RETENTION, by table (hour, operation)',
+    labelNames: ['table'] as const,
+    registers: [registry],
+  });
   const observer: RegistryObserver = {
     outcome: (kind, outcome) => changes.inc({ kind: kind.toLowerCase(), outcome }),
     composed: (seconds) => composition.observe(seconds),
     current: (variant, id) => current.set({ variant }, Number(id)),
   };
-  return { registry, changes, composition, current, requests, supergraphRequests, observer };
+  return { registry, changes, composition, current, requests, supergraphRequests, usageReports, usageRows, usageDeleted, observer };
 }
 
 export type RegistryMetrics = ReturnType<typeof createRegistryMetrics>;

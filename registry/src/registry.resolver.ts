@@ -4,6 +4,7 @@ import { requireAdmin, requirePublisher, requireReader, requireSignedIn } from '
 import type { CompositionEntity } from './entities/composition.entity';
 import type { VariantEntity } from './entities/variant.entity';
 import type { CheckInput, PublishInput, RegistryService } from './registry.service';
+import type { UsageRulesInput } from './usage';
 import { requireSubgraphName } from './validation';
 
 export interface RegistryContext {
@@ -49,6 +50,11 @@ export function registryResolvers(service: RegistryService, { allowAnonymousRead
       history: reader<{ variant: string; subgraph?: string | null; first?: number | null }>(({ variant, subgraph, first }) =>
         service.history(variant, subgraph, first ?? undefined),
       ),
+      fieldUsage: reader<{ variant: string; coordinate: string; since?: string | null }>(({ variant, coordinate, since }) =>
+        service.fieldUsage(variant, coordinate, since ?? undefined),
+      ),
+      deprecations: reader<{ variant: string; since?: string | null }>(({ variant, since }) => service.deprecations(variant, since ?? undefined)),
+      usageRules: reader<{ variant: string }>(({ variant }) => service.usageRules(variant)),
     },
     Mutation: {
       publish: (_: unknown, { input }: { input: PublishInput }, { identity }: RegistryContext) =>
@@ -61,6 +67,8 @@ export function registryResolvers(service: RegistryService, { allowAnonymousRead
         service.deleteSubgraph(variant, subgraph, publisher(identity, subgraph).sub),
       rollback: (_: unknown, { variant, to }: { variant: string; to: string }, { identity }: RegistryContext) =>
         service.rollback(variant, to, requireAdmin(identity, 'A rollback').sub),
+      setUsageRules: (_: unknown, { variant, rules }: { variant: string; rules: UsageRulesInput }, { identity }: RegistryContext) =>
+        service.setUsageRules(variant, rules, requireAdmin(identity, 'Setting the usage rules').sub),
     },
     Variant: {
       current: (variant: VariantEntity) => service.compositionOf(variant),

@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
-import type { GraphQLSchema } from 'graphql';
+import { type GraphQLSchema, isEnumType, isInputObjectType, isInterfaceType, isObjectType, parse } from 'graphql';
 import type { DataSource, EntityManager } from 'typeorm';
 import { apiSchema, checkOperations, contractBreaks, type RegisteredOperation, type SchemaChange, schemaChanges, subgraphChanges } from './checks';
 import { type Composed, composeSdl, CompositionError } from './composition';
+import { operationCoordinates } from './coordinates';
 import { LOCK_NAMESPACE } from './database';
 import { type ChangeKind, CompositionEntity, CompositionSubgraphEntity, type CompositionStatus } from './entities/composition.entity';
 import { SubgraphVersionEntity } from './entities/subgraph-version.entity';
 import { VariantEntity } from './entities/variant.entity';
 import { RegistryErrorCode, registryError } from './errors';
+import { type CoordinateUsage, requireCoordinate, type UsageBreak, type UsageRules, type UsageRulesInput, type UsageStore, windowSeconds } from './usage';
 import { optionalLabel, requireRoutingUrl, requireSdl, requireSubgraphName, requireText, requireVariantName } from './validation';
 
 export interface PublishInput {
@@ -40,6 +42,36 @@ export interface CheckResult {
   changes: SchemaChange[];
   brokenOperations: OperationProblem[];
   operationsChecked: number;
+  /** Breaking changes to coordinates clients used in the window: they refuse a publish (USAGE_BROKEN). */
+  usageBreaks: UsageBreak[];
+  /** Breaking changes nobody used in the window: they pass, as a warning. */
+  unusedBreakingChanges: SchemaChange[];
+  /** Active app versions' operations that would stop validating: they refuse a publish (APP_BROKEN). */
+  appBreaks: AppBreak[];
+}
+
+/** AppBreak of registry.graphql. */
+export interface AppBreak {
+  app: string;
+  version: string;
+  operationId: string;
+  operationName: string | null;
+  message: string;
+}
+
+/**
+ * How the active app versions (app manifests) of a variant stand against a proposed API: the
+ * operations that would stop validating, and every coordinate their operations use (which always
+ * counts as used, as registered operations do). The apps' part of the judgement, given to the
+ * service by whoever keeps the manifests; without one, no app is judged.
+ */
+export type AppJudge = (input: { variant: string; current: GraphQLSchema | null; proposed: GraphQLSchema }) => Promise<{ breaks: AppBreak[]; usedCoordinates: Iterable<string> }>;
+
+/** A deprecated coordinate of an API schema, with its usage (Deprecation of registry.graphql). */
+export interface Deprecation {
+  coordinate: string;
+  reason: string | null;
+  usage: CoordinateUsage;
 }
 
 export interface PublishResult {
@@ -76,6 +108,10 @@ export interface RegistryServiceOptions {
   operations: RegisteredOperation[];
   maxSdlBytes: number;
   observer?: RegistryObserver;
+  /** Usage reported by gateways: breaking changes clients used refuse a publish. Without it, none is judged by usage. */
+  usage?: UsageStore;
+  /** The apps' judgement (see AppJudge). */
+  apps?: AppJudge;
 }
 
 /** The placeholder routing URL a check of a subgraph not published yet is composed with. */
@@ -121,13 +157,15 @@ export class RegistryService {
   private contract?: GraphQLSchema;
   /** API schemas by composition id: an API is built once, not on every check. */
   private readonly apis = new Map<string, GraphQLSchema>();
+  /** The coordinates the registered operations use, by composition id (of its API). */
+  private readonly registeredCoordinates = new Map<string, Set<string>>();
 
   constructor(
     private readonly db: DataSource,
     private readonly options: RegistryServiceOptions,
   ) {}
 
-  /** Composes the variant with this version of the subgraph; refused (recorded, nothing served changes) with COMPOSITION_FAILED, CONTRACT_BROKEN or OPERATION_BROKEN. */
+  /** Composes the variant with this version of the subgraph; refused (recorded, nothing served changes) with COMPOSITION_FAILED, CONTRACT_BROKEN, OPERATION_BROKEN, USAGE_BROKEN or APP_BROKEN. */
   async publish(input: PublishInput, publisher: string): Promise<PublishResult> {
     const variant = this.requireVariant(input.variant);
     const subgraph = requireSubgraphName(input.subgraph);
@@ -299,11 +337,74 @@ export class RegistryService {
     return subgraphChanges(a!.sdl, b!.sdl);
   }
 
+  /** Who used a coordinate of the variant since now minus `since` (`30d`, `12h`): every client, no rule applied. */
+  async fieldUsage(variantName: string, coordinate: string, since = '30d'): Promise<CoordinateUsage> {
+    const variant = this.requireVariant(variantName);
+    return this.usageStore().coordinateUsage(variant, requireCoordinate(coordinate), this.sinceSeconds(since));
+  }
+
+  /** Every deprecated coordinate of the variant's current API schema, with its use since now minus `since`. */
+  async deprecations(variantName: string, since = '400d'): Promise<Deprecation[]> {
+    const variant = this.requireVariant(variantName);
+    const seconds = this.sinceSeconds(since);
+    const state = await this.state(this.db.manager, variant);
+    if (!state.composition) return [];
+    const deprecations: Deprecation[] = [];
+    for (const { coordinate, reason } of deprecatedCoordinates(this.api(state.composition))) {
+      deprecations.push({ coordinate, reason, usage: await this.usageStore().coordinateUsage(variant, coordinate, seconds) });
+    }
+    return deprecations;
+  }
+
+  async usageRules(variantName: string): Promise<UsageRules> {
+    return this.usageStore().rules(this.requireVariant(variantName));
+  }
+
+  /** Replaces the variant's usage rules (the resolver asks for registry:admin); omitted fields keep their value. */
+  async setUsageRules(variantName: string, rules: UsageRulesInput, by: string): Promise<UsageRules> {
+    const variant = this.requireVariant(variantName);
+    requireText(by, 'publisher');
+    return this.usageStore().setRules(variant, rules ?? {}, by);
+  }
+
   /** Reports each variant's current composition (metrics at start). */
   async reportCurrent(): Promise<void> {
     for (const variant of await this.variants()) {
       if (variant.currentCompositionId) this.options.observer?.current?.(variant.name, variant.currentCompositionId);
     }
+  }
+
+  private usageStore(): UsageStore {
+    if (!this.options.usage) throw new Error('This registry service was made without a usage store.');
+    return this.options.usage;
+  }
+
+  /** A `since` argument as seconds: a usage duration no longer than the usage kept. */
+  private sinceSeconds(since: string | null | undefined): number {
+    const text = since ?? '30d';
+    requireText(text, 'since');
+    const seconds = windowSeconds(text);
+    if (seconds === null) throw registryError(RegistryErrorCode.INVALID_INPUT, `since: "${text.slice(0, 40)}" is not a duration: whole hours or days, e.g. 12h, 30d, 400d.`, { field: 'since' });
+    // Asking further back than usage is kept is allowed: the answer is what is kept.
+    return seconds;
+  }
+
+  /** What the registered operations use of the current API: it always counts as used. */
+  private coordinatesOfRegistered(compositionId: string, current: GraphQLSchema): Set<string> {
+    let used = this.registeredCoordinates.get(compositionId);
+    if (!used) {
+      used = new Set<string>();
+      for (const operation of this.options.operations) {
+        try {
+          for (const coordinate of operationCoordinates(current, parse(operation.text))) used.add(coordinate);
+        } catch {
+          // An operation that does not parse uses nothing; checkOperations reports it.
+        }
+      }
+      if (this.registeredCoordinates.size > 50) this.registeredCoordinates.clear();
+      this.registeredCoordinates.set(compositionId, used);
+    }
+    return used;
   }
 
   private requireVariant(name: string): string {
@@ -340,11 +441,15 @@ export class RegistryService {
     return { variant, composition, members };
   }
 
-  /** Composes the proposed set and judges it against the variant's current API, the contract and the registered operations. */
+  /**
+   * Composes the proposed set and judges it against the variant's current API: the contract and
+   * the registered operations (contract variants), what clients used in the window under the
+   * variant's usage rules, and the active apps' operations (every variant).
+   */
   private async evaluate(variant: string, state: VariantState, members: Member[]): Promise<Evaluation> {
     const started = performance.now();
     const contractVariant = this.options.contractVariants.includes(variant);
-    const check: CheckResult = { ok: false, unchanged: false, compositionErrors: [], contractBreaks: [], changes: [], brokenOperations: [], operationsChecked: 0 };
+    const check: CheckResult = { ...unchangedCheck(), ok: false, unchanged: false };
     // Sorted by name, so the supergraph (and its hash) depends on the set, not on publish order.
     const sorted = [...members].sort((a, b) => a.subgraph.localeCompare(b.subgraph, 'en'));
     let composed: Evaluation['composed'];
@@ -374,22 +479,52 @@ export class RegistryService {
     const operations = checkOperations(this.options.operations, current, proposed);
     check.operationsChecked = operations.checked;
     check.brokenOperations = operations.broken.map(({ name, message }) => ({ name, message }));
-    const blocking = contractVariant ? [...check.contractBreaks.map((change) => `Contract: ${change.type}: ${change.message}`), ...operations.broken.map((o) => `Operation: ${o.message}`)] : [];
+    const apps = (await this.options.apps?.({ variant, current, proposed })) ?? { breaks: [], usedCoordinates: [] };
+    check.appBreaks = apps.breaks;
+    if (this.options.usage) {
+      const alsoUsed = new Set([...(state.composition && current ? this.coordinatesOfRegistered(state.composition.id, current) : []), ...apps.usedCoordinates]);
+      const judgement = await this.options.usage.judge(variant, check.changes, alsoUsed);
+      check.usageBreaks = judgement.usageBreaks;
+      check.unusedBreakingChanges = judgement.unusedBreakingChanges;
+    }
+    // The contract and the registered operations bind contract variants; usage and apps bind every variant.
+    const blocking = [
+      ...(contractVariant ? check.contractBreaks.map((change) => `Contract: ${change.type}: ${change.message}`) : []),
+      ...(contractVariant ? operations.broken.map((o) => `Operation: ${o.message}`) : []),
+      ...check.usageBreaks.map((usageBreak) => `Usage: ${usageBreak.change.message} ${describeUse(usageBreak)}`),
+      ...check.appBreaks.map((appBreak) => `App: ${appBreak.app} ${appBreak.version}: ${appBreak.message}`),
+    ];
     check.ok = blocking.length === 0;
     if (check.ok) return { composed, check, errors: [] };
-    const code = check.contractBreaks.length ? RegistryErrorCode.CONTRACT_BROKEN : RegistryErrorCode.OPERATION_BROKEN;
+    const contractRefused = contractVariant && (check.contractBreaks.length > 0 || check.brokenOperations.length > 0);
+    const code = !contractRefused
+      ? check.usageBreaks.length
+        ? RegistryErrorCode.USAGE_BROKEN
+        : RegistryErrorCode.APP_BROKEN
+      : check.contractBreaks.length
+        ? RegistryErrorCode.CONTRACT_BROKEN
+        : RegistryErrorCode.OPERATION_BROKEN;
+    const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
     const what = [
-      check.contractBreaks.length ? `${check.contractBreaks.length} break${check.contractBreaks.length === 1 ? '' : 's'} of the contract` : '',
-      check.brokenOperations.length ? `${check.brokenOperations.length} registered operation${check.brokenOperations.length === 1 ? '' : 's'} broken` : '',
+      contractVariant && check.contractBreaks.length ? `${plural(check.contractBreaks.length, 'break')} of the contract` : '',
+      contractVariant && check.brokenOperations.length ? `${plural(check.brokenOperations.length, 'registered operation')} broken` : '',
+      check.usageBreaks.length ? `${plural(check.usageBreaks.length, 'breaking change')} to what clients used in the window` : '',
+      check.appBreaks.length ? `${plural(check.appBreaks.length, 'operation')} of active app versions broken` : '',
     ].filter(Boolean);
+    const keeps = contractVariant ? 'the contract, the registered operations, what clients use and the active apps' : 'what clients use and the active apps';
     return {
       composed,
       check,
       errors: blocking,
       refusal: {
         code,
-        message: `${variant} keeps the contract and the registered operations, and this change would not: ${what.join(' and ')}. Nothing served changed.`,
-        extensions: { changes: check.contractBreaks, operations: check.brokenOperations },
+        message: `${variant} keeps ${keeps}, and this change would not: ${what.join(' and ')}. Nothing served changed.`,
+        extensions: {
+          changes: contractVariant ? check.contractBreaks : [],
+          operations: contractVariant ? check.brokenOperations : [],
+          usage: check.usageBreaks,
+          apps: check.appBreaks,
+        },
       },
     };
   }
@@ -448,7 +583,52 @@ function asMember(version: SubgraphVersionEntity): Member {
 }
 
 function unchangedCheck(): CheckResult {
-  return { ok: true, unchanged: true, compositionErrors: [], contractBreaks: [], changes: [], brokenOperations: [], operationsChecked: 0 };
+  return {
+    ok: true,
+    unchanged: true,
+    compositionErrors: [],
+    contractBreaks: [],
+    changes: [],
+    brokenOperations: [],
+    operationsChecked: 0,
+    usageBreaks: [],
+    unusedBreakingChanges: [],
+    appBreaks: [],
+  };
+}
+
+/** Who a usage break breaks, as people read it: the busiest operations, with client, version, count and last use. */
+function describeUse({ operations }: UsageBreak): string {
+  const shown = operations.slice(0, 3).map(
+    (o) => `${o.operationName ?? o.operationHash.slice(0, 12)} by ${o.client}${o.clientVersion ? ` ${o.clientVersion}` : ''} (${o.count} request${o.count === 1 ? '' : 's'}, last ${o.lastSeen.toISOString()})`,
+  );
+  const more = operations.length > shown.length ? `, and ${operations.length - shown.length} more` : '';
+  return `Used by ${shown.join(', ')}${more}.`;
+}
+
+/** Every deprecated field, argument, input field and enum value of an API schema, by coordinate. */
+function deprecatedCoordinates(schema: GraphQLSchema): { coordinate: string; reason: string | null }[] {
+  const found: { coordinate: string; reason: string | null }[] = [];
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (type.name.startsWith('__')) continue;
+    if (isObjectType(type) || isInterfaceType(type)) {
+      for (const field of Object.values(type.getFields())) {
+        if (field.deprecationReason != null) found.push({ coordinate: `${type.name}.${field.name}`, reason: field.deprecationReason });
+        for (const arg of field.args) {
+          if (arg.deprecationReason != null) found.push({ coordinate: `${type.name}.${field.name}.${arg.name}`, reason: arg.deprecationReason });
+        }
+      }
+    } else if (isInputObjectType(type)) {
+      for (const field of Object.values(type.getFields())) {
+        if (field.deprecationReason != null) found.push({ coordinate: `${type.name}.${field.name}`, reason: field.deprecationReason });
+      }
+    } else if (isEnumType(type)) {
+      for (const value of type.getValues()) {
+        if (value.deprecationReason != null) found.push({ coordinate: `${type.name}.${value.name}`, reason: value.deprecationReason });
+      }
+    }
+  }
+  return found.sort((a, b) => (a.coordinate < b.coordinate ? -1 : a.coordinate > b.coordinate ? 1 : 0));
 }
 
 function pageSize(first: number | null | undefined): number {

@@ -9,6 +9,11 @@ import { createRegistryMetrics } from './metrics';
 import { type RegistryContext, registryResolvers } from './registry.resolver';
 import { RegistryService } from './registry.service';
 import { supergraphRoute } from './supergraph.route';
+import { UsageStore } from './usage';
+import { usageRoute } from './usage.route';
+
+/** How often usage past its retention is deleted (and once at start). */
+const USAGE_SWEEP_MS = 3_600_000;
 
 /** The API contract, served as written: the file beside this module (the build copies it into dist). */
 export const REGISTRY_SCHEMA_PATH = join(__dirname, 'registry.graphql');
@@ -19,6 +24,7 @@ export interface RunningRegistry {
   port: number;
   metricsUrl: string;
   service: RegistryService;
+  usage: UsageStore;
   db: DataSource;
   stop(): Promise<void>;
 }
@@ -34,7 +40,8 @@ export interface RegistryOptions {
 /**
  * The registry process: its database (migrated at start in local mode; in production by
  * `migrateRegistry`, before the replicas start), the configured variants ensured, the GraphQL API
- * at /graphql, GET /supergraph for gateways, /health, /ready and /metrics.
+ * at /graphql, GET /supergraph and POST /usage for gateways, /health, /ready and /metrics; usage
+ * past REGISTRY_USAGE_RETENTION is deleted at start and every hour.
  */
 export async function startRegistry(config: RegistryConfig, options: RegistryOptions = {}): Promise<RunningRegistry> {
   const { pages = {} } = options;
@@ -67,6 +74,7 @@ export async function startRegistry(config: RegistryConfig, options: RegistryOpt
     throw error;
   }
 
+  const usage = new UsageStore(db, { retentionSeconds: config.usageRetentionSeconds });
   const service = new RegistryService(db, {
     variants: config.variants,
     contractVariants: config.contractVariants,
@@ -74,8 +82,22 @@ export async function startRegistry(config: RegistryConfig, options: RegistryOpt
     operations,
     maxSdlBytes: config.maxSdlBytes,
     observer: metrics.observer,
+    usage,
   });
   await service.reportCurrent();
+  const sweepUsage = () =>
+    usage.sweep().then(
+      (deleted) => {
+        if (!deleted) return;
+        metrics.usageDeleted.inc({ table: 'hour' }, deleted.hours);
+        metrics.usageDeleted.inc({ table: 'operation' }, deleted.operations);
+        if (deleted.hours || deleted.operations) logger.info(deleted, 'usage past its retention deleted');
+      },
+      (error) => logger.error({ err: error }, 'deleting usage past its retention failed'),
+    );
+  let sweeping: Promise<void> | undefined = sweepUsage();
+  const sweeper = setInterval(() => void (sweeping = sweepUsage()), USAGE_SWEEP_MS);
+  sweeper.unref();
 
   const apollo = createApollo<RegistryContext>({
     typeDefs,
@@ -112,6 +134,19 @@ export async function startRegistry(config: RegistryConfig, options: RegistryOpt
           authenticate,
           onAnswer: (status) => metrics.supergraphRequests.inc({ status: String(status) }),
         }),
+        '/usage': usageRoute({
+          usage,
+          variants: config.variants,
+          keys: config.supergraphKeys,
+          open: config.mode === 'local' && config.supergraphKeys.length === 0,
+          authenticate,
+          maxBytes: config.maxUsageBytes,
+          onReport: (outcome, rows) => {
+            metrics.usageReports.inc({ outcome });
+            if (rows) metrics.usageRows.inc(rows);
+          },
+          onError: (error) => logger.error({ err: error }, 'usage report failed'),
+        }),
         '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'registry' }),
         '/ready': async (_req, res) => {
           const database = await databaseReady(db);
@@ -125,6 +160,8 @@ export async function startRegistry(config: RegistryConfig, options: RegistryOpt
   );
 
   const stopAll = async () => {
+    clearInterval(sweeper);
+    await sweeping;
     await apollo.stop();
     await release();
   };
@@ -146,7 +183,7 @@ export async function startRegistry(config: RegistryConfig, options: RegistryOpt
   const url = `http://${local}:${port}/graphql`;
   logger.info({ url, mode: config.mode, variants: config.variants }, 'registry ready');
   let stopping: Promise<void> | undefined;
-  return { url, port, metricsUrl, service, db, stop: () => (stopping ??= stopAll()) };
+  return { url, port, metricsUrl, service, usage, db, stop: () => (stopping ??= stopAll()) };
 }
 
 function readStartFile(path: string, variable: string): string {
