@@ -111,6 +111,9 @@ describe('a check, printed', () => {
       ],
       brokenOperations: [],
       operationsChecked: 12,
+      usageBreaks: [],
+      unusedBreakingChanges: [],
+      appBreaks: [],
     });
     expect(text).toBe(
       [

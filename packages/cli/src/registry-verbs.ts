@@ -2,6 +2,9 @@ import { signRequest } from '@zigong/kit';
 import { readFile } from 'node:fs/promises';
 import { toTextTable } from './query.format';
 import { type RegistryClient, RegistryError, type RegistryProblem } from './registry-client';
+import { type AppBreak, appBreakLines, isAppBreak, isUsageBreak, OPERATION_USAGE_FIELDS, type UsageBreak, usageBreakLines } from './usage-verbs';
+
+export type { AppBreak, UsageBreak };
 
 /**
  * What the registry verbs do, apart from their command line (registry.cli.ts): each asks the
@@ -14,7 +17,7 @@ import { type RegistryClient, RegistryError, type RegistryProblem } from './regi
 export const EXIT = {
   /** Done: published, unchanged, the check would be accepted, listed… */
   OK: 0,
-  /** The registry refused the schema (or the check says publish would): composition, contract, operations, SDL. */
+  /** The registry refused the schema (or the check says publish would): composition, contract, operations, usage, apps, SDL. */
   REFUSED: 1,
   /** A wrong invocation, found before or by the registry: arguments, input file, unknown variant/subgraph/composition. */
   USAGE: 2,
@@ -22,11 +25,9 @@ export const EXIT = {
   UNAVAILABLE: 3,
 } as const;
 
-const REFUSED_CODES = new Set(['COMPOSITION_FAILED', 'CONTRACT_BROKEN', 'OPERATION_BROKEN', 'INVALID_SDL', 'INVALID_ENCODING', 'SDL_TOO_LARGE', 'NO_COMPOSITION']);
-const USAGE_CODES = new Set(['USAGE', 'UNKNOWN_VARIANT', 'UNKNOWN_SUBGRAPH', 'UNKNOWN_COMPOSITION', 'INVALID_NAME', 'INVALID_URL', 'BAD_USER_INPUT']);
-// App manifests (#28): a manifest or a move the registry will not take is a refusal; an unknown version a wrong invocation.
-for (const code of ['APP_BROKEN', 'INVALID_MANIFEST', 'INVALID_TRANSITION']) REFUSED_CODES.add(code);
-USAGE_CODES.add('UNKNOWN_APP');
+// A refusal (exit 1), or a wrong invocation (exit 2), by the registry's code.
+const REFUSED_CODES = new Set(['COMPOSITION_FAILED', 'CONTRACT_BROKEN', 'OPERATION_BROKEN', 'USAGE_BROKEN', 'APP_BROKEN', 'INVALID_MANIFEST', 'INVALID_TRANSITION', 'INVALID_SDL', 'INVALID_ENCODING', 'SDL_TOO_LARGE', 'NO_COMPOSITION']);
+const USAGE_CODES = new Set(['USAGE', 'UNKNOWN_VARIANT', 'UNKNOWN_SUBGRAPH', 'UNKNOWN_COMPOSITION', 'UNKNOWN_APP', 'INVALID_NAME', 'INVALID_URL', 'INVALID_INPUT', 'BAD_USER_INPUT']);
 
 /** The exit code for a failure; anything unforeseen counts as the registry failing (3), never as success. */
 export function exitCodeFor(error: RegistryError): number {
@@ -81,6 +82,9 @@ export interface CheckResult {
   changes: SchemaChange[];
   brokenOperations: Array<{ name: string; message: string }>;
   operationsChecked: number;
+  usageBreaks: UsageBreak[];
+  unusedBreakingChanges: SchemaChange[];
+  appBreaks: AppBreak[];
 }
 
 export interface PublishResult {
@@ -97,11 +101,15 @@ fragment CompositionFields on Composition {
   id variant status kind subgraph restoredFrom hash errors publisher createdAt current
   changes { ...ChangeFields }
 }
+fragment OperationUsageFields on OperationUsage { ${OPERATION_USAGE_FIELDS} }
 fragment CheckFields on CheckResult {
   ok unchanged compositionErrors operationsChecked
   contractBreaks { ...ChangeFields }
   changes { ...ChangeFields }
   brokenOperations { name message }
+  usageBreaks { change { ...ChangeFields } operations { ...OperationUsageFields } }
+  unusedBreakingChanges { ...ChangeFields }
+  appBreaks { app version operationId operationName message }
 }`;
 
 /** Only the fragments a document spreads: GraphQL refuses a document with an unused fragment. */
@@ -118,6 +126,12 @@ function documentWith(operation: string): string {
   }
   return [operation, ...[...used].map((name) => definitions.get(name)!)].join('\n');
 }
+
+/** What publish and check send: every field of the check, usage and app breaks included (the unit test validates them against the contract). */
+export const PUBLISH_DOCUMENT = documentWith(
+  'mutation Publish($input: PublishInput!) { publish(input: $input) { outcome version { ...VersionFields } composition { ...CompositionFields } check { ...CheckFields } } }',
+);
+export const CHECK_DOCUMENT = documentWith('mutation Check($input: CheckInput!) { check(input: $input) { ...CheckFields } }');
 
 // ---- Where an SDL comes from ----
 
@@ -214,16 +228,14 @@ export async function publishSubgraph(client: RegistryClient, request: PublishRe
     if (!routingUrl) throw usage(`${request.subgraph} is new to ${request.variant}: give its --routing-url (or publish --from its running server).`);
   }
   const data = await client.request<{ publish: PublishResult }>(
-    documentWith(
-      'mutation Publish($input: PublishInput!) { publish(input: $input) { outcome version { ...VersionFields } composition { ...CompositionFields } check { ...CheckFields } } }',
-    ),
+    PUBLISH_DOCUMENT,
     { input: { variant: request.variant, subgraph: request.subgraph, sdl: request.sdl, routingUrl, commit: request.commit ?? null, branch: request.branch ?? null } },
   );
   return data.publish;
 }
 
 export async function checkSubgraph(client: RegistryClient, input: { variant: string; subgraph: string; sdl: string; routingUrl?: string }): Promise<CheckResult> {
-  const data = await client.request<{ check: CheckResult }>(documentWith('mutation Check($input: CheckInput!) { check(input: $input) { ...CheckFields } }'), {
+  const data = await client.request<{ check: CheckResult }>(CHECK_DOCUMENT, {
     input: { ...input, routingUrl: input.routingUrl ?? null },
   });
   return data.check;
@@ -284,8 +296,21 @@ export function formatPublish(subgraph: string, variant: string, result: Publish
     `Published ${subgraph} to ${variant}: version ${result.version?.id ?? '?'}, composition ${result.composition.id} (${short(result.composition.hash)}), served now.`,
     `API changes: ${countChanges(result.composition.changes)}.`,
     ...changesBySeverity(result.composition.changes),
+    ...unusedBreakingLines(result.check.unusedBreakingChanges),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** What of a check or publish refuses because clients use it: usage breaks and app breaks. */
+function usageLines(check: Pick<CheckResult, 'usageBreaks' | 'appBreaks'>): string[] {
+  // Counted by break: a usage break takes several lines (its operations' table).
+  const usage = check.usageBreaks.length ? [`Usage breaks: breaking changes to what clients used in the window; publish refuses them (${check.usageBreaks.length}):`, ...usageBreakLines(check.usageBreaks)] : [];
+  return [...usage, ...section('App breaks: operations of active app versions that would stop validating; publish refuses them', appBreakLines(check.appBreaks))];
+}
+
+/** Breaking changes no client used in the window: they pass, and say so, so nobody is surprised later. */
+function unusedBreakingLines(changes: readonly SchemaChange[]): string[] {
+  return section('Warning: breaking changes no client used in the window (nor a registered operation or an active app); publish accepts them', changes.map(changeLine));
 }
 
 export function formatCheck(subgraph: string, variant: string, check: CheckResult): string {
@@ -301,6 +326,8 @@ export function formatCheck(subgraph: string, variant: string, check: CheckResul
     ...changesBySeverity(check.changes),
     `Registered operations: ${check.operationsChecked} checked, ${check.brokenOperations.length} would stop validating.`,
     ...check.brokenOperations.map((operation) => `  - ${operation.name}: ${operation.message}`),
+    ...usageLines(check),
+    ...unusedBreakingLines(check.unusedBreakingChanges),
   ];
   if (!check.changes.length && !check.compositionErrors.length && !check.contractBreaks.length) lines.splice(1, 0, 'No change to the API schema.');
   return `${lines.join('\n')}\n`;
@@ -336,7 +363,7 @@ export function formatComposition(what: string, composition: Composition): strin
   return `${what}: composition ${composition.id} (${short(composition.hash)}) is served to ${composition.variant} now; API changes: ${countChanges(composition.changes)}.\n${changesBySeverity(composition.changes).join('\n')}${composition.changes.length ? '\n' : ''}`;
 }
 
-/** Every error of a refusal, with each list its extensions carry (composition errors, contract breaks, operations). */
+/** Every error of a refusal, with each list its extensions carry (composition errors, contract breaks, operations, usage and app breaks). */
 export function formatFailure(error: RegistryError): string {
   const lines: string[] = [];
   for (const problem of error.problems) {
@@ -348,10 +375,14 @@ export function formatFailure(error: RegistryError): string {
 
 function detailLines(problem: RegistryProblem): string[] {
   const lines: string[] = [];
-  for (const key of ['errors', 'changes', 'operations', 'apps'] as const) {
+  for (const key of ['errors', 'changes', 'operations', 'usage', 'apps'] as const) {
     const list = problem.extensions[key];
     if (!Array.isArray(list)) continue;
-    for (const item of list) lines.push(`  - ${describeItem(item)}`);
+    for (const item of list) {
+      if (isUsageBreak(item)) lines.push(...usageBreakLines([item]));
+      else if (isAppBreak(item)) lines.push(...appBreakLines([item]));
+      else lines.push(`  - ${describeItem(item)}`);
+    }
   }
   if (typeof problem.extensions.requiredScope === 'string') lines.push(`  needs the scope "${problem.extensions.requiredScope}"`);
   return lines;

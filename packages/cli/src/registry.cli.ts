@@ -32,7 +32,7 @@ import {
 export const EXIT_CODES_HELP = `
 Exit codes:
   0  done (published, unchanged, the check passes, …)
-  1  refused: composition errors, contract breaks, broken registered operations, an SDL the registry will not take
+  1  refused: composition errors, contract breaks, broken registered operations, usage or app breaks, an SDL the registry will not take
   2  a wrong invocation: arguments, the schema file, an unknown variant, subgraph or composition
   3  the registry (or the --from subgraph) unreachable, the token missing or refused, or the registry failed`;
 
@@ -57,7 +57,7 @@ export interface CommonOptions {
   json?: boolean;
 }
 
-function httpUrl(value: string): string {
+export function httpUrl(value: string): string {
   let url: URL;
   try {
     url = new URL(value);
@@ -73,7 +73,7 @@ function subgraphName(name: string): string {
   return name;
 }
 
-function variantName(name: string): string {
+export function variantName(name: string): string {
   if (!/^[a-z][a-z0-9_-]{0,30}$/.test(name)) throw new InvalidArgumentError(`"${name}" is not a variant name (e.g. production, staging).`);
   return name;
 }
@@ -158,7 +158,7 @@ export function addRegistryVerbs(program: Command, subgraph: Command, hooks: Reg
   withRegistryOptions(
     subgraph
       .command('publish')
-      .description("Publish a subgraph's SDL to a registry variant: composed with the others and, when accepted, served to the gateways. Refused with every composition error, contract break and broken registered operation; nothing served changes then.")
+      .description("Publish a subgraph's SDL to a registry variant: composed with the others and, when accepted, served to the gateways. Refused with every composition error, contract break, broken registered operation, breaking change to what clients used in the window (usage break) and broken active app operation; nothing served changes then. Breaking changes no client used pass, with a warning.")
       .argument('<name>', 'the subgraph (department) name', subgraphName)
       .option('--schema <file>', 'the SDL, from a UTF-8 file')
       .option('--from <url>', "the SDL of a running subgraph ({ _service { sdl } }); also its default routing URL", httpUrl)
@@ -194,7 +194,7 @@ export function addRegistryVerbs(program: Command, subgraph: Command, hooks: Reg
     subgraph
       .command('check')
       .description(
-        "Check a subgraph's SDL against a registry variant without publishing it: composition errors, breaking, dangerous and safe API changes, contract breaks, registered operations that would stop validating. Exit 1 when publish would refuse it. With --offline: the check against the committed schema/ files, no registry needed (what `npm run schema:check` runs).",
+        "Check a subgraph's SDL against a registry variant without publishing it: composition errors, breaking, dangerous and safe API changes, contract breaks, registered operations that would stop validating, usage breaks (operations, clients, versions, counts, last seen), app breaks, and the unused breaking changes as warnings. Exit 1 when publish would refuse it. With --offline: the check against the committed schema/ files, no registry needed (what `npm run schema:check` runs).",
       )
       .argument('<name>', 'the subgraph (department) name', subgraphName)
       .option('--schema <file>', 'the SDL, from a UTF-8 file')

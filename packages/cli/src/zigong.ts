@@ -9,6 +9,7 @@ import { parseQueryArguments, UsageError } from './query.cli';
 import { readRegistry } from './registry';
 import { addRegistryVerbs, EXIT_CODES_HELP } from './registry.cli';
 import { addAppVerbs } from './app.cli';
+import { addUsageVerbs } from './usage.cli';
 
 /**
  * `zigong`: the platform's one command line, in verb groups as rover's (`dev`, `subgraph check`,
@@ -144,6 +145,7 @@ export function zigongProgram(): Command {
       run(cli('schema-check-cli.js'), [name]);
     },
   });
+  addUsageVerbs(program);
 
   addAppVerbs(program);
 

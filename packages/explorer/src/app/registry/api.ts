@@ -197,3 +197,111 @@ export async function loadSdl(client: RegistryClient, id: string): Promise<strin
 export async function loadComposition(client: RegistryClient, id: string): Promise<Composition | null> {
   return (await client.request<{ composition: Composition | null }>(COMPOSITION_QUERY, { id })).composition;
 }
+
+// ---- usage (registry.graphql's usage section) ----
+
+export interface OperationUsage {
+  client: string;
+  clientVersion: string;
+  operationHash: string;
+  operationName: string | null;
+  signature: string;
+  count: number;
+  errors: number;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+export interface ClientUsage {
+  client: string;
+  clientVersion: string;
+  count: number;
+  lastSeen: string;
+}
+
+export interface CoordinateUsage {
+  coordinate: string;
+  since: string;
+  total: number;
+  lastSeen: string | null;
+  clients: ClientUsage[];
+  operations: OperationUsage[];
+}
+
+export interface Deprecation {
+  coordinate: string;
+  reason: string | null;
+  usage: CoordinateUsage;
+}
+
+export interface UsageRules {
+  variant: string;
+  window: string;
+  clientWindows: Array<{ client: string; window: string }>;
+  excludedClients: string[];
+  minCount: number;
+}
+
+const OPERATION_USAGE = 'client clientVersion operationHash operationName signature count errors firstSeen lastSeen';
+const COORDINATE_USAGE = `coordinate since total lastSeen clients { client clientVersion count lastSeen } operations { ${OPERATION_USAGE} }`;
+const RULES = 'variant window clientWindows { client window } excludedClients minCount';
+
+export const FIELD_USAGE_QUERY = `query RegistryFieldUsage($variant: String!, $coordinate: String!, $since: String!) {
+  variant(name: $variant) { name }
+  fieldUsage(variant: $variant, coordinate: $coordinate, since: $since) { ${COORDINATE_USAGE} }
+}`;
+
+export const DEPRECATIONS_QUERY = `query RegistryDeprecations($variant: String!, $since: String!) {
+  variant(name: $variant) { name }
+  deprecations(variant: $variant, since: $since) { coordinate reason usage { ${COORDINATE_USAGE} } }
+}`;
+
+export const USAGE_RULES_QUERY = `query RegistryUsageRules($variant: String!) {
+  usageRules(variant: $variant) { ${RULES} }
+}`;
+
+/**
+ * The use of several coordinates over several windows in one request: `u<i>_<j>` is coordinate
+ * `$c<i>` over window `$w<j>`. What a refused publish's breaking changes are judged by, per client
+ * window (see judgeUsage in format.ts).
+ */
+export function breakUsageQuery(coordinates: number, windows: number): string {
+  const variables = ['$variant: String!', ...range(coordinates).map((i) => `$c${i}: String!`), ...range(windows).map((j) => `$w${j}: String!`)];
+  const fields = range(coordinates).flatMap((i) => range(windows).map((j) => `  u${i}_${j}: fieldUsage(variant: $variant, coordinate: $c${i}, since: $w${j}) { ${COORDINATE_USAGE} }`));
+  return `query RegistryBreakUsage(${variables.join(', ')}) {\n${fields.join('\n')}\n}`;
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** The registry answers an unknown variant's usage with data, or not at all: say it as the other views do. */
+function requireVariant(data: { variant: { name: string } | null }, variant: string): void {
+  if (!data.variant) throw new RegistryError(`The registry has no variant named ${variant}.`, 'UNKNOWN_VARIANT');
+}
+
+export async function loadFieldUsage(client: RegistryClient, variant: string, coordinate: string, since: string): Promise<CoordinateUsage> {
+  const data = await client.request<{ variant: { name: string } | null; fieldUsage: CoordinateUsage }>(FIELD_USAGE_QUERY, { variant, coordinate, since });
+  requireVariant(data, variant);
+  return data.fieldUsage;
+}
+
+export async function loadDeprecations(client: RegistryClient, variant: string, since: string): Promise<Deprecation[]> {
+  const data = await client.request<{ variant: { name: string } | null; deprecations: Deprecation[] }>(DEPRECATIONS_QUERY, { variant, since });
+  requireVariant(data, variant);
+  return data.deprecations;
+}
+
+export async function loadUsageRules(client: RegistryClient, variant: string): Promise<UsageRules> {
+  return (await client.request<{ usageRules: UsageRules }>(USAGE_RULES_QUERY, { variant })).usageRules;
+}
+
+/** For each coordinate, its use over each window: `usage.get(coordinate).get(window)`. */
+export async function loadBreakUsage(client: RegistryClient, variant: string, coordinates: readonly string[], windows: readonly string[]): Promise<Map<string, Map<string, CoordinateUsage>>> {
+  const result = new Map<string, Map<string, CoordinateUsage>>();
+  if (!coordinates.length || !windows.length) return result;
+  const variables: Record<string, unknown> = { variant };
+  coordinates.forEach((coordinate, i) => (variables[`c${i}`] = coordinate));
+  windows.forEach((window, j) => (variables[`w${j}`] = window));
+  const data = await client.request<Record<string, CoordinateUsage>>(breakUsageQuery(coordinates.length, windows.length), variables);
+  coordinates.forEach((coordinate, i) => result.set(coordinate, new Map(windows.map((window, j) => [window, data[`u${i}_${j}`]]))));
+  return result;
+}

@@ -1,4 +1,4 @@
-import type { CompositionSummary, SchemaChange, Severity, SubgraphVersion } from './api';
+import type { CompositionSummary, CoordinateUsage, OperationUsage, SchemaChange, Severity, SubgraphVersion, UsageRules } from './api';
 
 /** Where the pages are, in the URL's hash, so a link to a subgraph or a changelog can be shared. */
 export type Route =
@@ -6,7 +6,15 @@ export type Route =
   | { page: 'subgraph'; variant: string; subgraph: string }
   | { page: 'changelog'; variant: string }
   | { page: 'composition'; id: string }
+  | { page: 'usage'; variant: string; coordinate: string | null; since: string }
+  | { page: 'deprecations'; variant: string; since: string }
   | { page: 'not-found'; hash: string };
+
+/** The windows the usage views offer first; a link may carry any other duration the registry reads. */
+export const USAGE_SINCE = ['1d', '7d', '30d', '90d', '400d'] as const;
+/** The contract's defaults: fieldUsage looks back 30 days, deprecations 400. */
+export const DEFAULT_USAGE_SINCE = '30d';
+export const DEFAULT_DEPRECATIONS_SINCE = '400d';
 
 const decode = (part: string): string | undefined => {
   try {
@@ -17,11 +25,20 @@ const decode = (part: string): string | undefined => {
 };
 
 export function parseRoute(hash: string): Route {
-  const path = hash.replace(/^#/, '').replace(/^\/+|\/+$/g, '');
+  const [rawPath, rawQuery = ''] = hash.replace(/^#/, '').split(/\?(.*)/s, 2);
+  const path = rawPath.replace(/^\/+|\/+$/g, '');
   if (path === '') return { page: 'overview' };
   const parts = path.split('/').map(decode);
   if (parts.some((part) => part === undefined || part === '')) return { page: 'not-found', hash };
   const [first, second, third, fourth] = parts as string[];
+  // Only the usage views take a query (what is asked): URLSearchParams decodes it, never throws.
+  const query = new URLSearchParams(rawQuery);
+  const since = (fallback: string) => query.get('since')?.trim() || fallback;
+  if (first === 'variants' && parts.length === 3 && third === 'usage') {
+    return { page: 'usage', variant: second, coordinate: query.get('coordinate')?.trim() || null, since: since(DEFAULT_USAGE_SINCE) };
+  }
+  if (first === 'variants' && parts.length === 3 && third === 'deprecations') return { page: 'deprecations', variant: second, since: since(DEFAULT_DEPRECATIONS_SINCE) };
+  if (rawQuery) return { page: 'not-found', hash };
   if (first === 'variants' && parts.length === 4 && third === 'subgraphs') return { page: 'subgraph', variant: second, subgraph: fourth };
   if (first === 'variants' && parts.length === 3 && third === 'changelog') return { page: 'changelog', variant: second };
   if (first === 'compositions' && parts.length === 2) return { page: 'composition', id: second };
@@ -40,6 +57,14 @@ export function routeHref(route: Route): string {
       return `#/variants/${e(route.variant)}/changelog`;
     case 'composition':
       return `#/compositions/${e(route.id)}`;
+    case 'usage': {
+      const query = new URLSearchParams();
+      if (route.coordinate) query.set('coordinate', route.coordinate);
+      query.set('since', route.since);
+      return `#/variants/${e(route.variant)}/usage?${query.toString()}`;
+    }
+    case 'deprecations':
+      return `#/variants/${e(route.variant)}/deprecations${route.since === DEFAULT_DEPRECATIONS_SINCE ? '' : `?since=${e(route.since)}`}`;
   }
 }
 
@@ -153,4 +178,71 @@ export function describeFailure(error: { message: string; code?: string; status?
   }
   if (error.code === 'UNREACHABLE') return `${error.message} Is the registry running? The pages show what they loaded last.`;
   return `The registry refused the request${error.code ? ` (${error.code})` : ''}: ${error.message}`;
+}
+
+// ---- usage ----
+
+const COORDINATE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$/;
+
+/**
+ * What a breaking change breaks the users of, as the registry judges it: the coordinate it names,
+ * but for a required argument or input field added, the field or input type it was added to (the
+ * new one was never used; every use of its parent now fails). null when it names no coordinate.
+ */
+export function usageTarget(change: Pick<SchemaChange, 'type' | 'coordinate'>): string | null {
+  const coordinate = change.coordinate;
+  if (!coordinate || !COORDINATE.test(coordinate)) return null;
+  if (change.type === 'REQUIRED_ARG_ADDED' || change.type === 'REQUIRED_INPUT_FIELD_ADDED') return coordinate.slice(0, coordinate.lastIndexOf('.'));
+  return coordinate;
+}
+
+/** The windows a judgement needs: the variant's, then each client's own, once each. */
+export function ruleWindows(rules: Pick<UsageRules, 'window' | 'clientWindows'>): string[] {
+  return [...new Set([rules.window, ...rules.clientWindows.map((entry) => entry.window)])];
+}
+
+export interface UsageBreakView {
+  change: SchemaChange;
+  target: string;
+  total: number;
+  clients: string[];
+  operations: OperationUsage[];
+}
+
+/**
+ * A variant's breaking changes judged by its usage rules, as the registry judges a publish: each
+ * client's use within its own window (else the variant's), excluded clients left out, and at
+ * least minCount requests in all for a break; the rest are unused. `usage` holds each target's use
+ * over each of ruleWindows(rules), as loadBreakUsage answers it.
+ */
+export function judgeUsage(
+  changes: readonly SchemaChange[],
+  rules: UsageRules,
+  usage: ReadonlyMap<string, ReadonlyMap<string, CoordinateUsage | undefined>>,
+): { breaks: UsageBreakView[]; unused: SchemaChange[] } {
+  const own = new Map(rules.clientWindows.map((entry) => [entry.client, entry.window]));
+  const excluded = new Set(rules.excludedClients);
+  const breaks: UsageBreakView[] = [];
+  const unused: SchemaChange[] = [];
+  for (const change of changes) {
+    if (change.severity !== 'BREAKING') continue;
+    const target = usageTarget(change);
+    const byWindow = target ? usage.get(target) : undefined;
+    const operations = !byWindow
+      ? []
+      : ruleWindows(rules).flatMap((window) =>
+          (byWindow.get(window)?.operations ?? []).filter((o) => !excluded.has(o.client) && (own.get(o.client) ?? rules.window) === window),
+        );
+    const total = operations.reduce((sum, o) => sum + o.count, 0);
+    if (target && total > 0 && total >= rules.minCount) {
+      operations.sort((a, b) => b.count - a.count || a.client.localeCompare(b.client));
+      breaks.push({ change, target, total, clients: [...new Set(operations.map((o) => o.client))], operations });
+    } else unused.push(change);
+  }
+  return { breaks, unused };
+}
+
+/** `1,234` for a count (the registry's counts are Floats): people read a thousands separator faster. */
+export function formatCount(n: number): string {
+  return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toFixed(1);
 }

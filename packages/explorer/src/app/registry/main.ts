@@ -1,36 +1,53 @@
 import {
+  type ClientUsage,
   type Composition,
   type CompositionSummary,
+  type CoordinateUsage,
+  type Deprecation,
+  loadBreakUsage,
   loadComposition,
+  loadDeprecations,
+  loadFieldUsage,
+  loadUsageRules,
   loadDiff,
   loadHistory,
   loadSdl,
   loadSubgraph,
   loadVariantNames,
   loadVariants,
+  type OperationUsage,
   RegistryError,
   registryClient,
   type SchemaChange,
   type SubgraphVersion,
+  type UsageRules,
   type Variant,
 } from './api';
 import { type Child, h, link } from './dom';
 import {
   bySeverity,
   compositionOfVersion,
+  DEFAULT_DEPRECATIONS_SINCE,
+  DEFAULT_USAGE_SINCE,
   describeChange,
   describeFailure,
   diffBases,
+  formatCount,
   formatTime,
+  judgeUsage,
   lastRefusal,
   opensByDefault,
   parseRoute,
   provenance,
   type Route,
   routeHref,
+  ruleWindows,
   shortHash,
   shortId,
   summarizeChanges,
+  USAGE_SINCE,
+  type UsageBreakView,
+  usageTarget,
 } from './format';
 import './registry.css';
 
@@ -107,8 +124,22 @@ function compositionLink(id: string): HTMLAnchorElement {
 
 const SEVERITY_LABEL = { BREAKING: 'Breaking', DANGEROUS: 'Dangerous', SAFE: 'Safe' } as const;
 
-/** Changes listed breaking first, each with its severity as a word and a colour, never a colour alone. */
-function changeList(changes: readonly SchemaChange[], empty: string): HTMLElement {
+/** A coordinate, linked to who uses it in the variant when a change to it breaks (API changes only). */
+function coordinateOf(change: SchemaChange, usageVariant: string | undefined): Child {
+  if (!change.coordinate) return null;
+  const target = usageVariant && change.severity === 'BREAKING' ? usageTarget(change) : null;
+  if (!target) return h('code', { class: 'reg-coordinate' }, change.coordinate);
+  return link(routeHref({ page: 'usage', variant: usageVariant!, coordinate: target, since: DEFAULT_USAGE_SINCE }), change.coordinate, {
+    class: 'reg-coordinate reg-usage-link',
+    title: `Who uses ${target} in ${usageVariant}`,
+  });
+}
+
+/**
+ * Changes listed breaking first, each with its severity as a word and a colour, never a colour
+ * alone. With `usageVariant` (a list of API changes), a breaking change's coordinate links to its usage.
+ */
+function changeList(changes: readonly SchemaChange[], empty: string, usageVariant?: string): HTMLElement {
   if (changes.length === 0) return h('p', { class: 'reg-note reg-no-changes' }, empty);
   return h(
     'ul',
@@ -118,7 +149,7 @@ function changeList(changes: readonly SchemaChange[], empty: string): HTMLElemen
         'li',
         { class: `reg-change reg-change-${change.severity.toLowerCase()}`, 'data-severity': change.severity },
         h('span', { class: 'reg-severity' }, SEVERITY_LABEL[change.severity]),
-        change.coordinate ? h('code', { class: 'reg-coordinate' }, change.coordinate) : null,
+        coordinateOf(change, usageVariant),
         h('span', { class: 'reg-message' }, change.message),
         h('span', { class: 'reg-change-type' }, change.type),
       ),
@@ -127,12 +158,12 @@ function changeList(changes: readonly SchemaChange[], empty: string): HTMLElemen
 }
 
 /** A list of changes under a summary line that says how many of each severity; folded when long and all safe. */
-function changeBlock(heading: string, changes: readonly SchemaChange[], empty: string, className: string): HTMLElement {
+function changeBlock(heading: string, changes: readonly SchemaChange[], empty: string, className: string, usageVariant?: string): HTMLElement {
   return h(
     'details',
     { class: `reg-change-block ${className}`, ...(opensByDefault(changes) ? { open: '' } : {}) },
     h('summary', {}, `${heading}: ${summarizeChanges(changes)}`),
-    changeList(changes, empty),
+    changeList(changes, empty, usageVariant),
   );
 }
 
@@ -202,7 +233,15 @@ function variantCard(variant: Variant, history: CompositionSummary[]): HTMLEleme
       {},
       variant.name,
       variant.contract ? badge('contract', 'contract') : null,
-      link(routeHref({ page: 'changelog', variant: variant.name }), 'changelog →', { class: 'reg-aside' }),
+      h(
+        'span',
+        { class: 'reg-aside reg-variant-links' },
+        link(routeHref({ page: 'changelog', variant: variant.name }), 'changelog →', { class: 'reg-changelog-link' }),
+        ' ',
+        link(routeHref({ page: 'usage', variant: variant.name, coordinate: null, since: DEFAULT_USAGE_SINCE }), 'usage →', { class: 'reg-usage-page-link' }),
+        ' ',
+        link(routeHref({ page: 'deprecations', variant: variant.name, since: DEFAULT_DEPRECATIONS_SINCE }), 'deprecations →', { class: 'reg-deprecations-link' }),
+      ),
     ),
     current
       ? h(
@@ -284,7 +323,7 @@ function versionItem(version: SubgraphVersion, served: boolean, base: string | n
         : h('p', { class: 'reg-note' }, 'First version: nothing to diff against.'),
     ),
     composition && composition.status === 'ACCEPTED'
-      ? h('section', { class: 'reg-api-changes' }, changeBlock('What its publish did to the API schema', composition.changes, 'The API schema did not change.', 'reg-api-change-list'))
+      ? h('section', { class: 'reg-api-changes' }, changeBlock('What its publish did to the API schema', composition.changes, 'The API schema did not change.', 'reg-api-change-list', version.variant))
       : null,
     sdl,
   );
@@ -292,15 +331,18 @@ function versionItem(version: SubgraphVersion, served: boolean, base: string | n
 
 async function changelog(variant: string): Promise<Child[]> {
   const history = await loadHistory(client, variant);
+  const usage = await refusedUsage(variant, history.filter((composition) => composition.status === 'REFUSED'));
   return [
     h('p', { class: 'reg-crumbs' }, link('#/', 'Variants'), ' / ', variant),
-    h('h2', { class: 'reg-title' }, `Changelog of ${variant}`),
+    h('h2', { class: 'reg-title' }, `Changelog of ${variant}`, variantLinks(variant, 'changelog')),
     h('p', { class: 'reg-note' }, 'Newest first: publishes, deletes and rollbacks, refused attempts included. A refused attempt changed nothing gateways are served.'),
-    history.length === 0 ? h('p', { class: 'reg-note' }, 'Nothing has been published to this variant yet.') : h('ol', { class: 'reg-changelog' }, history.map(changelogEntry)),
+    history.length === 0
+      ? h('p', { class: 'reg-note' }, 'Nothing has been published to this variant yet.')
+      : h('ol', { class: 'reg-changelog' }, history.map((composition) => changelogEntry(composition, usage))),
   ];
 }
 
-function changelogEntry(composition: CompositionSummary): HTMLElement {
+function changelogEntry(composition: CompositionSummary, usage: RefusedUsage): HTMLElement {
   const refused = composition.status === 'REFUSED';
   return h(
     'li',
@@ -315,8 +357,8 @@ function changelogEntry(composition: CompositionSummary): HTMLElement {
       h('span', { class: 'reg-aside' }, 'by ', composition.publisher, ' · ', compositionLink(composition.id), ' · ', hashText(composition.hash)),
     ),
     refused
-      ? errorList(composition.errors, 'Why it was refused')
-      : changeBlock('API schema', composition.changes, 'The API schema did not change.', 'reg-entry-changes'),
+      ? [errorList(composition.errors, 'Why it was refused'), usageBreaksBox(composition, usage)]
+      : changeBlock('API schema', composition.changes, 'The API schema did not change.', 'reg-entry-changes', composition.variant),
   );
 }
 
@@ -324,6 +366,7 @@ async function compositionView(id: string): Promise<Child[]> {
   const composition: Composition | null = await loadComposition(client, id);
   if (!composition) return [h('h2', { class: 'reg-title' }, 'No such composition'), h('p', { class: 'reg-note' }, `The registry has no composition ${id}.`)];
   const refused = composition.status === 'REFUSED';
+  const usage = refused ? await refusedUsage(composition.variant, [composition]) : null;
   return [
     h('p', { class: 'reg-crumbs' }, link('#/', 'Variants'), ' / ', link(routeHref({ page: 'changelog', variant: composition.variant }), composition.variant), ' / composition'),
     h('h2', { class: 'reg-title' }, `Composition ${shortId(composition.id)}`, statusBadge(composition)),
@@ -338,8 +381,9 @@ async function compositionView(id: string): Promise<Child[]> {
       field('By', composition.publisher),
     ),
     composition.errors.length ? h('section', { class: 'reg-refusal' }, errorList(composition.errors, refused ? 'Why it was refused' : 'Errors')) : null,
+    usage ? usageBreaksBox(composition, usage) : null,
     // A refused composition was never served, so it changed nothing to read here.
-    refused ? null : h('section', { class: 'reg-card' }, changeBlock('API schema changes', composition.changes, 'The API schema did not change.', 'reg-composition-changes')),
+    refused ? null : h('section', { class: 'reg-card' }, changeBlock('API schema changes', composition.changes, 'The API schema did not change.', 'reg-composition-changes', composition.variant)),
     h(
       'section',
       { class: 'reg-card' },
@@ -347,6 +391,229 @@ async function compositionView(id: string): Promise<Child[]> {
       versionsTable(composition.variant, composition.subgraphs, `${refused ? 'Proposed for' : 'Composed in'} ${composition.variant}`),
     ),
   ];
+}
+
+// ---- usage ----
+
+/** The variant's other pages, beside a view's title. */
+function variantLinks(variant: string, here: 'changelog' | 'usage' | 'deprecations'): HTMLElement {
+  const pages: Array<[typeof here, string, string]> = [
+    ['changelog', routeHref({ page: 'changelog', variant }), 'changelog'],
+    ['usage', routeHref({ page: 'usage', variant, coordinate: null, since: DEFAULT_USAGE_SINCE }), 'usage'],
+    ['deprecations', routeHref({ page: 'deprecations', variant, since: DEFAULT_DEPRECATIONS_SINCE }), 'deprecations'],
+  ];
+  const others = pages.filter(([page]) => page !== here);
+  return h('span', { class: 'reg-aside reg-variant-links' }, others.flatMap(([, href, text], i) => [i ? ' ' : '', link(href, `${text} →`)]));
+}
+
+const versionText = (version: string) => version || '—';
+
+function clientsTable(clients: readonly ClientUsage[], caption: string): HTMLElement {
+  return table(
+    caption,
+    ['Client', 'Version', 'Requests', 'Last seen'],
+    clients.map((c) => [h('span', { class: 'reg-client' }, c.client), versionText(c.clientVersion), h('span', { class: 'reg-count' }, formatCount(c.count)), time(c.lastSeen)]),
+    { class: 'reg-table reg-usage-clients' },
+  );
+}
+
+function operationsTable(operations: readonly OperationUsage[], caption: string): HTMLElement {
+  return table(
+    caption,
+    ['Operation', 'Hash', 'Client', 'Version', 'Requests', 'Errors', 'First seen', 'Last seen'],
+    operations.map((o) => [
+      h('span', { class: 'reg-operation', title: o.signature }, o.operationName ?? '(anonymous)'),
+      hashText(o.operationHash),
+      h('span', { class: 'reg-client' }, o.client),
+      versionText(o.clientVersion),
+      h('span', { class: 'reg-count' }, formatCount(o.count)),
+      h('span', { class: 'reg-count' }, formatCount(o.errors)),
+      time(o.firstSeen),
+      time(o.lastSeen),
+    ]),
+    { class: 'reg-table reg-usage-operations' },
+  );
+}
+
+/** The most coordinates a changelog judges at once: one request, bounded whatever the history holds. */
+const MAX_JUDGED = 20;
+
+interface RefusedUsage {
+  rules: UsageRules | null;
+  breaks: Map<string, UsageBreakView[]>;
+  /** Why it could not be asked; the refusal's own errors still say what the registry said then. */
+  failed?: string;
+  /** Breaking coordinates left unjudged, beyond MAX_JUDGED. */
+  skipped: number;
+}
+
+/**
+ * Who uses what refused publishes would have broken, judged as the registry judges a publish (the
+ * variant's usage rules: each client's window, exclusions, the minimum count) against the use the
+ * registry holds now. Two requests for a whole changelog: the rules, then every coordinate's use.
+ */
+async function refusedUsage(variant: string, refused: readonly CompositionSummary[]): Promise<RefusedUsage> {
+  const result: RefusedUsage = { rules: null, breaks: new Map(), skipped: 0 };
+  const targets = [...new Set(refused.flatMap((composition) => composition.changes.filter((change) => change.severity === 'BREAKING').map(usageTarget)).filter((t): t is string => Boolean(t)))];
+  if (!targets.length) return result;
+  const judged = targets.slice(0, MAX_JUDGED);
+  result.skipped = targets.length - judged.length;
+  try {
+    const rules = await loadUsageRules(client, variant);
+    const usage = await loadBreakUsage(client, variant, judged, ruleWindows(rules));
+    result.rules = rules;
+    for (const composition of refused) result.breaks.set(composition.id, judgeUsage(composition.changes, rules, usage).breaks);
+  } catch (error) {
+    result.failed = failureText(error);
+  }
+  return result;
+}
+
+function rulesText(rules: UsageRules): string {
+  const own = rules.clientWindows.map((entry) => `${entry.client} ${entry.window}`);
+  const excluded = rules.excludedClients.length ? `; excluded: ${rules.excludedClients.join(', ')}` : '';
+  const minimum = rules.minCount > 1 ? `; at least ${formatCount(rules.minCount)} requests` : '';
+  return `window ${rules.window}${own.length ? ` (${own.join(', ')})` : ''}${excluded}${minimum}`;
+}
+
+/** A refused publish's usage breaks: each breaking change clients use, with the clients and operations named. */
+function usageBreaksBox(composition: CompositionSummary, usage: RefusedUsage): HTMLElement | null {
+  if (usage.failed) return h('p', { class: 'reg-error-inline reg-usage-breaks-failed' }, `Who uses what it would break could not be asked: ${usage.failed}`);
+  const breaks = usage.breaks.get(composition.id) ?? [];
+  if (!breaks.length || !usage.rules) return null;
+  return h(
+    'section',
+    { class: 'reg-usage-breaks', role: 'group', 'aria-label': 'Usage breaks' },
+    h('h4', {}, `Clients that use what it would break (${breaks.length} breaking change${breaks.length === 1 ? '' : 's'})`),
+    h('p', { class: 'reg-note' }, `Their use under ${composition.variant}'s usage rules (${rulesText(usage.rules)}), as the registry holds it now.`),
+    breaks.map((b) =>
+      h(
+        'div',
+        { class: 'reg-usage-break', 'data-coordinate': b.target },
+        h(
+          'p',
+          {},
+          link(routeHref({ page: 'usage', variant: composition.variant, coordinate: b.target, since: usage.rules!.window }), b.target, { class: 'reg-coordinate reg-usage-link' }),
+          ' ',
+          h('span', { class: 'reg-message' }, b.change.message),
+          ' ',
+          h('strong', { class: 'reg-usage-clients-named' }, `used ${formatCount(b.total)} time${b.total === 1 ? '' : 's'} by ${b.clients.join(', ')}`),
+        ),
+        operationsTable(b.operations, `Operations ${b.change.type} ${b.target} would break`),
+      ),
+    ),
+    usage.skipped ? h('p', { class: 'reg-note' }, `${usage.skipped} more breaking coordinates of this changelog were not judged here: open their usage pages.`) : null,
+  );
+}
+
+/** The since selector: the usual windows, and the one in the link when it is another. */
+function sinceSelect(id: string, since: string): HTMLSelectElement {
+  const choices: string[] = USAGE_SINCE.includes(since as (typeof USAGE_SINCE)[number]) ? [...USAGE_SINCE] : [...USAGE_SINCE, since];
+  const select = h('select', { id, name: 'since' }, choices.map((choice) => h('option', { value: choice, ...(choice === since ? { selected: '' } : {}) }, `last ${choice}`)));
+  select.value = since;
+  return select;
+}
+
+function usageSummary(usage: CoordinateUsage, variant: string, since: string): HTMLElement {
+  if (!usage.total) {
+    return h('p', { class: 'reg-usage-summary reg-usage-unused', 'data-total': '0' }, h('code', {}, usage.coordinate), ` is unused in ${variant} since `, time(usage.since), ` (${since}): no client request touched it.`);
+  }
+  return h(
+    'p',
+    { class: 'reg-usage-summary', 'data-total': String(usage.total) },
+    h('code', {}, usage.coordinate),
+    ': ',
+    h('strong', { class: 'reg-usage-total' }, `${formatCount(usage.total)} request${usage.total === 1 ? '' : 's'}`),
+    ` in ${variant} since `,
+    time(usage.since),
+    ` (${since}), last seen `,
+    usage.lastSeen ? time(usage.lastSeen) : '—',
+    '.',
+  );
+}
+
+async function usageView(variant: string, coordinate: string | null, since: string): Promise<Child[]> {
+  const input = h('input', {
+    id: 'reg-usage-coordinate',
+    name: 'coordinate',
+    type: 'text',
+    required: '',
+    spellcheck: 'false',
+    autocomplete: 'off',
+    pattern: '[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*){0,2}',
+    title: 'A schema coordinate: Type, Type.field, Type.field.argument, Input.field or Enum.VALUE',
+    placeholder: 'Village.name',
+  });
+  input.value = coordinate ?? '';
+  const select = sinceSelect('reg-usage-since', since);
+  const form = h(
+    'form',
+    { class: 'reg-usage-form reg-card', id: 'reg-usage-form' },
+    h('label', { for: 'reg-usage-coordinate' }, 'Coordinate'),
+    input,
+    h('label', { for: 'reg-usage-since' }, 'Since'),
+    select,
+    h('button', { type: 'submit', id: 'reg-usage-show' }, 'Show'),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const next = routeHref({ page: 'usage', variant, coordinate: input.value.trim(), since: select.value });
+    // The same question again asks the registry again (the hash, unchanged, fires no hashchange).
+    if (location.hash === next) void show();
+    else location.hash = next;
+  });
+  const head = [
+    h('p', { class: 'reg-crumbs' }, link('#/', 'Variants'), ' / ', variant, ' / usage'),
+    h('h2', { class: 'reg-title' }, `Usage in ${variant}`, variantLinks(variant, 'usage')),
+    form,
+  ];
+  if (!coordinate) {
+    return [...head, h('p', { class: 'reg-note' }, 'Who used a type, field, argument, input field or enum value, as the gateways report it: each client version and each operation. Type a coordinate, e.g. Village.name.')];
+  }
+  const usage = await loadFieldUsage(client, variant, coordinate, since);
+  return [
+    ...head,
+    h(
+      'section',
+      { class: 'reg-card reg-usage', 'data-coordinate': usage.coordinate },
+      usageSummary(usage, variant, since),
+      usage.total ? [clientsTable(usage.clients, `Client versions that used ${usage.coordinate}`), operationsTable(usage.operations, `Operations that used ${usage.coordinate}`)] : null,
+    ),
+  ];
+}
+
+async function deprecationsView(variant: string, since: string): Promise<Child[]> {
+  const select = sinceSelect('reg-deprecations-since', since);
+  select.addEventListener('change', () => (location.hash = routeHref({ page: 'deprecations', variant, since: select.value })));
+  const list: Deprecation[] = await loadDeprecations(client, variant, since);
+  const used = list.filter((deprecation) => deprecation.usage.total > 0).length;
+  return [
+    h('p', { class: 'reg-crumbs' }, link('#/', 'Variants'), ' / ', variant, ' / deprecations'),
+    h('h2', { class: 'reg-title' }, `Deprecations in ${variant}`, variantLinks(variant, 'deprecations')),
+    h('form', { class: 'reg-usage-form reg-card', id: 'reg-deprecations-form' }, h('label', { for: 'reg-deprecations-since' }, 'Use since'), select),
+    list.length === 0
+      ? h('p', { class: 'reg-note reg-no-deprecations' }, `Nothing is deprecated in ${variant}'s API schema.`)
+      : h('p', { class: 'reg-note reg-deprecations-summary' }, `${list.length} deprecated coordinate${list.length === 1 ? '' : 's'}; ${used} still used in the last ${since}. A deprecated coordinate nobody uses can be removed without breaking a client.`),
+    list.length ? h('ol', { class: 'reg-deprecations' }, list.map((deprecation) => deprecationItem(variant, since, deprecation))) : null,
+  ];
+}
+
+function deprecationItem(variant: string, since: string, deprecation: Deprecation): HTMLElement {
+  const { usage } = deprecation;
+  return h(
+    'li',
+    { class: 'reg-card reg-deprecation', 'data-coordinate': deprecation.coordinate, 'data-total': String(usage.total) },
+    h(
+      'h3',
+      {},
+      link(routeHref({ page: 'usage', variant, coordinate: deprecation.coordinate, since }), deprecation.coordinate, { class: 'reg-coordinate reg-usage-link' }),
+      usage.total ? badge(`${formatCount(usage.total)} request${usage.total === 1 ? '' : 's'}`, 'used') : badge('unused', 'unused'),
+    ),
+    h('p', { class: 'reg-deprecation-reason' }, deprecation.reason ? `Reason: ${deprecation.reason}` : 'No reason given.'),
+    usage.total
+      ? [h('p', { class: 'reg-note' }, 'Last seen ', usage.lastSeen ? time(usage.lastSeen) : '—', '. Still used by:'), clientsTable(usage.clients, `Client versions still using ${deprecation.coordinate}`)]
+      : h('p', { class: 'reg-note' }, `No client used it in the last ${since}.`),
+  );
 }
 
 // ---- routing and state ----
@@ -366,6 +633,10 @@ function render(route: Route): Promise<Child[]> {
       return changelog(route.variant);
     case 'composition':
       return compositionView(route.id);
+    case 'usage':
+      return usageView(route.variant, route.coordinate, route.since);
+    case 'deprecations':
+      return deprecationsView(route.variant, route.since);
     case 'not-found':
       return Promise.resolve([h('h2', { class: 'reg-title' }, 'No such page'), h('p', {}, `Nothing is at ${route.hash}. `, link('#/', 'Back to the variants.'))]);
   }
@@ -376,8 +647,25 @@ const TITLES: Record<Route['page'], string> = {
   subgraph: 'subgraph',
   changelog: 'changelog',
   composition: 'composition',
+  usage: 'usage',
+  deprecations: 'deprecations',
   'not-found': 'not found',
 };
+
+function pageTitle(route: Route): string {
+  switch (route.page) {
+    case 'subgraph':
+      return route.subgraph;
+    case 'changelog':
+      return `${route.variant} changelog`;
+    case 'usage':
+      return route.coordinate ? `usage of ${route.coordinate}` : `${route.variant} usage`;
+    case 'deprecations':
+      return `${route.variant} deprecations`;
+    default:
+      return TITLES[route.page];
+  }
+}
 
 let shown = 0;
 
@@ -385,7 +673,7 @@ let shown = 0;
 async function show(): Promise<void> {
   const request = ++shown;
   const route = parseRoute(location.hash);
-  document.title = `Schema registry: ${route.page === 'subgraph' ? route.subgraph : route.page === 'changelog' ? `${route.variant} changelog` : TITLES[route.page]}`;
+  document.title = `Schema registry: ${pageTitle(route)}`;
   document.body.dataset.state = 'loading';
   status.classList.remove('reg-error');
   status.textContent = 'Loading…';

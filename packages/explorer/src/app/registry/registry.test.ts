@@ -4,16 +4,23 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { buildSchema, parse, validate } from 'graphql';
 import {
+  breakUsageQuery,
   COMPOSITION_QUERY,
   type CompositionSummary,
+  type CoordinateUsage,
+  DEPRECATIONS_QUERY,
   DIFF_QUERY,
+  FIELD_USAGE_QUERY,
   HISTORY_QUERY,
+  type OperationUsage,
   RegistryError,
   registryClient,
   type SchemaChange,
   SDL_QUERY,
   SUBGRAPH_QUERY,
   type SubgraphVersion,
+  USAGE_RULES_QUERY,
+  type UsageRules,
   VARIANT_NAMES_QUERY,
   VARIANTS_QUERY,
 } from './api';
@@ -23,16 +30,20 @@ import {
   describeChange,
   describeFailure,
   diffBases,
+  formatCount,
   formatTime,
+  judgeUsage,
   lastRefusal,
   opensByDefault,
   parseRoute,
   provenance,
   type Route,
   routeHref,
+  ruleWindows,
   shortHash,
   shortId,
   summarizeChanges,
+  usageTarget,
 } from './format';
 
 /** The registry's API contract, binding for these pages: every query must validate against it. */
@@ -47,6 +58,11 @@ describe('the registry pages’ queries', () => {
     ['sdl', SDL_QUERY],
     ['history', HISTORY_QUERY],
     ['composition', COMPOSITION_QUERY],
+    ['field usage', FIELD_USAGE_QUERY],
+    ['deprecations', DEPRECATIONS_QUERY],
+    ['usage rules', USAGE_RULES_QUERY],
+    ['break usage (one coordinate, one window)', breakUsageQuery(1, 1)],
+    ['break usage (three coordinates, two windows)', breakUsageQuery(3, 2)],
   ])('the %s query uses only fields of registry/src/registry.graphql', (_, query) => {
     expect(validate(CONTRACT, parse(query)).map((error) => error.message)).toEqual([]);
   });
@@ -59,6 +75,11 @@ describe('routes in the hash', () => {
     ['#/variants/production/subgraphs/agriculture', { page: 'subgraph', variant: 'production', subgraph: 'agriculture' }],
     ['#/variants/staging/changelog', { page: 'changelog', variant: 'staging' }],
     ['#/compositions/0b6f1a52-5f0e-4c36-9a57-5a1f0a7e9d10', { page: 'composition', id: '0b6f1a52-5f0e-4c36-9a57-5a1f0a7e9d10' }],
+    ['#/variants/production/usage?coordinate=Village.name&since=30d', { page: 'usage', variant: 'production', coordinate: 'Village.name', since: '30d' }],
+    ['#/variants/production/usage', { page: 'usage', variant: 'production', coordinate: null, since: '30d' }],
+    ['#/variants/staging/usage?since=400d', { page: 'usage', variant: 'staging', coordinate: null, since: '400d' }],
+    ['#/variants/production/deprecations', { page: 'deprecations', variant: 'production', since: '400d' }],
+    ['#/variants/production/deprecations?since=7d', { page: 'deprecations', variant: 'production', since: '7d' }],
   ])('reads %j', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
   });
@@ -68,12 +89,21 @@ describe('routes in the hash', () => {
       { page: 'subgraph', variant: 'pre prod', subgraph: 'a/b' },
       { page: 'changelog', variant: 'staging' },
       { page: 'composition', id: '42' },
+      { page: 'usage', variant: 'production', coordinate: 'Query.villages.townId', since: '90d' },
+      { page: 'usage', variant: 'pre prod', coordinate: null, since: '30d' },
+      { page: 'deprecations', variant: 'production', since: '400d' },
+      { page: 'deprecations', variant: 'staging', since: '30d' },
     ];
     for (const route of routes) expect(parseRoute(routeHref(route))).toEqual(route);
     expect(routeHref(routes[0])).toBe('#/variants/pre%20prod/subgraphs/a%2Fb');
   });
 
-  it.each(['#/variants/production', '#/variants//changelog', '#/compositions/%E0%A4%A', '#/nowhere'])('sends %j to the not-found page', (hash) => {
+  it('writes a usage link as the issue names it, and the deprecations link without the default window', () => {
+    expect(routeHref({ page: 'usage', variant: 'production', coordinate: 'Village.name', since: '30d' })).toBe('#/variants/production/usage?coordinate=Village.name&since=30d');
+    expect(routeHref({ page: 'deprecations', variant: 'production', since: '400d' })).toBe('#/variants/production/deprecations');
+  });
+
+  it.each(['#/variants/production', '#/variants//changelog', '#/compositions/%E0%A4%A', '#/nowhere', '#/variants/production/changelog?since=30d'])('sends %j to the not-found page', (hash) => {
     expect(parseRoute(hash)).toEqual({ page: 'not-found', hash });
   });
 });
@@ -226,5 +256,74 @@ describe('registryClient, against a real HTTP server', () => {
     await new Promise((resolve) => closed.close(resolve));
     const client = registryClient(() => '', `http://127.0.0.1:${port}/graphql`);
     await expect(client.request(VARIANTS_QUERY)).rejects.toMatchObject({ code: 'UNREACHABLE', message: expect.stringMatching(/^The registry cannot be reached \(.+\)\.$/) });
+  });
+});
+
+describe('usage breaks, judged as the registry judges a publish', () => {
+  const operation = (client: string, clientVersion: string, count: number, name = 'VillagePage'): OperationUsage => ({
+    client,
+    clientVersion,
+    operationHash: 'a'.repeat(64),
+    operationName: name,
+    signature: 'query VillagePage{village{generated}}',
+    count,
+    errors: 0,
+    firstSeen: '2026-12-01T00:00:00Z',
+    lastSeen: '2026-12-07T04:00:00Z',
+  });
+  const usage = (coordinate: string, operations: OperationUsage[]): CoordinateUsage => ({
+    coordinate,
+    since: '2026-11-07T00:00:00Z',
+    total: operations.reduce((sum, o) => sum + o.count, 0),
+    lastSeen: operations.length ? '2026-12-07T04:00:00Z' : null,
+    clients: [],
+    operations,
+  });
+  const rules = (change: Partial<UsageRules> = {}): UsageRules => ({ variant: 'production', window: '30d', clientWindows: [], excludedClients: [], minCount: 1, ...change });
+  const removed: SchemaChange = { severity: 'BREAKING', type: 'FIELD_REMOVED', coordinate: 'Village.generated', message: 'Field generated was removed.' };
+  const added: SchemaChange = { severity: 'SAFE', type: 'FIELD_ADDED', coordinate: 'Village.area', message: 'Field area was added.' };
+
+  it('finds the target of a change: its coordinate, or for a required argument added, the field it was added to', () => {
+    expect(usageTarget(removed)).toBe('Village.generated');
+    expect(usageTarget({ type: 'REQUIRED_ARG_ADDED', coordinate: 'Query.villages.townId' })).toBe('Query.villages');
+    expect(usageTarget({ type: 'REQUIRED_INPUT_FIELD_ADDED', coordinate: 'VillageFilter.town' })).toBe('VillageFilter');
+    expect(usageTarget({ type: 'DIRECTIVE_REMOVED', coordinate: '@cacheControl' })).toBeNull();
+    expect(usageTarget({ type: 'X', coordinate: null })).toBeNull();
+  });
+
+  it('asks each window once: the variant’s and each client’s own', () => {
+    expect(ruleWindows(rules({ clientWindows: [{ client: 'annual-report', window: '400d' }, { client: 'audit', window: '30d' }] }))).toEqual(['30d', '400d']);
+  });
+
+  it('names the clients and operations of a used breaking change, with exact counts; safe changes are not judged', () => {
+    const judged = judgeUsage([removed, added], rules(), new Map([['Village.generated', new Map([['30d', usage('Village.generated', [operation('dashboard', '3.2.0', 5), operation('annual-report', '2026.1', 12)])]])]]));
+    expect(judged.unused).toEqual([]);
+    expect(judged.breaks).toHaveLength(1);
+    expect(judged.breaks[0]).toMatchObject({ target: 'Village.generated', total: 17, clients: ['annual-report', 'dashboard'] });
+    expect(judged.breaks[0].operations.map((o) => [o.client, o.count])).toEqual([['annual-report', 12], ['dashboard', 5]]);
+  });
+
+  it('counts a client with its own window over that window only, leaves excluded clients out, and calls too few requests unused', () => {
+    const byWindow = new Map([
+      ['30d', usage('Village.generated', [operation('dashboard', '3.2.0', 2), operation('load-test', '1', 900)])],
+      ['400d', usage('Village.generated', [operation('dashboard', '3.1.0', 40), operation('annual-report', '2025.1', 3)])],
+    ]);
+    const all = new Map([['Village.generated', byWindow]]);
+    const withOwn = rules({ clientWindows: [{ client: 'annual-report', window: '400d' }], excludedClients: ['load-test'] });
+    const judged = judgeUsage([removed], withOwn, all);
+    // dashboard from the 30-day answer only (its 400-day use is older than its window), annual-report from the 400-day one.
+    expect(judged.breaks[0].operations.map((o) => [o.client, o.clientVersion, o.count])).toEqual([['annual-report', '2025.1', 3], ['dashboard', '3.2.0', 2]]);
+    expect(judged.breaks[0].total).toBe(5);
+    expect(judgeUsage([removed], { ...withOwn, minCount: 6 }, all)).toEqual({ breaks: [], unused: [removed] });
+    expect(judgeUsage([removed], rules({ excludedClients: ['dashboard', 'load-test'] }), all)).toEqual({ breaks: [], unused: [removed] });
+  });
+
+  it('calls a breaking change without use (or not asked about) unused', () => {
+    expect(judgeUsage([removed], rules(), new Map([['Village.generated', new Map([['30d', usage('Village.generated', [])]])]]))).toEqual({ breaks: [], unused: [removed] });
+    expect(judgeUsage([removed], rules(), new Map())).toEqual({ breaks: [], unused: [removed] });
+  });
+
+  it('writes counts with a thousands separator', () => {
+    expect([formatCount(1234567), formatCount(0), formatCount(2.5)]).toEqual(['1,234,567', '0', '2.5']);
   });
 });
