@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestDatabase } from '@zigong/kit/testing';
+import { REGISTRY_MIGRATIONS } from '@zigong/registry';
 
 const ROOT = join(__dirname, '../..');
 const ZIGONG = join(ROOT, 'packages/cli/dist/zigong.js');
@@ -95,7 +96,9 @@ describe('zigong', () => {
       const run = () => spawnSync(process.execPath, [ZIGONG, 'migrate', 'registry'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env });
       const first = run();
       expect(first.stderr).toBe('');
-      expect(first.stdout).toMatch(/^registry: 1 migration applied \(RegistryInitial\d+\)/);
+      // Applied in timestamp order, the order REGISTRY_MIGRATIONS lists them in.
+      const names = REGISTRY_MIGRATIONS.map((migration) => migration.name);
+      expect(first.stdout).toBe(`registry: ${names.length} migration${names.length === 1 ? '' : 's'} applied (${names.join(', ')})\n`);
       expect(run().stdout).toBe('registry: no migration pending\n');
     } finally {
       await database.drop();
