@@ -3,7 +3,7 @@
  * (DATABASE_URL, instead of the embedded Postgres), it migrates and seeds, starts the subgraphs
  * and the registry, publishes each department to the registry's production variant, starts the
  * gateway on the registry's supergraph, prints the banner, answers, and stops on SIGINT.
- * The subgraphs listen on supergraph.yaml's ports (4001-4004), as they do for `npm start`.
+ * Every port is a free one (SUBGRAPH_<NAME>_URL moves a department), so it runs beside an `npm start`.
  */
 import { freePort, ROOT } from '@zigong/cli';
 import { createTestDatabase, type TestDatabase } from '@zigong/kit/testing';
@@ -28,6 +28,8 @@ beforeAll(async () => {
   database = await createTestDatabase();
   dir = mkdtempSync(join(tmpdir(), 'zigong-dev-'));
   [gatewayPort, registryPort] = [await freePort(), await freePort()];
+  const subgraphUrls: Record<string, string> = {};
+  for (const name of DEPARTMENTS) subgraphUrls[`SUBGRAPH_${name.toUpperCase()}_URL`] = `http://127.0.0.1:${await freePort()}/graphql`;
   dev = spawn(process.execPath, [join(ROOT, 'packages/cli/dist/zigong.js'), 'dev'], {
     cwd: ROOT,
     env: {
@@ -35,6 +37,7 @@ beforeAll(async () => {
       DATABASE_URL: database.url,
       GATEWAY_PORT: String(gatewayPort),
       REGISTRY_PORT: String(registryPort),
+      ...subgraphUrls,
       SUPERGRAPH_CACHE_PATH: join(dir, 'supergraph-cache.json'),
       LOG_LEVEL: 'warn',
     },

@@ -15,6 +15,11 @@ export interface LocalConfig {
   registryPort: number;
   /** Where the local gateway keeps the last supergraph it loaded from the registry. */
   supergraphCachePath: string;
+  /**
+   * SUBGRAPH_<NAME>_URL: where a department listens instead of its supergraph.yaml routing_url,
+   * as the gateway reads them; so a second `zigong dev` (or the tests) can run beside a first.
+   */
+  subgraphUrls: Record<string, string>;
   /** What the local registry verifies tokens with (JWT_SECRET, else the development secret), so `zigong dev` can publish. */
   jwtSecret: string;
   logLevel: LogLevel;
@@ -32,6 +37,12 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     registryPort: read.port('REGISTRY_PORT', 4010),
     // One a database: `PG_DATABASE=zigong_x10 zigong dev` has a registry (and supergraph) of its own.
     supergraphCachePath: read.string('SUPERGRAPH_CACHE_PATH', join(ROOT, '.data', `supergraph-cache-${databaseName}.json`)),
+    subgraphUrls: Object.fromEntries(
+      Object.keys(env)
+        .map((key) => [key, /^SUBGRAPH_([A-Z][A-Z0-9_]*)_URL$/.exec(key)?.[1]] as const)
+        .filter((match): match is readonly [string, string] => match[1] !== undefined)
+        .map(([key, name]) => [name.toLowerCase(), read.url(key, ['http:'])]),
+    ),
     jwtSecret: read.secret('JWT_SECRET') ?? LOCAL_JWT_SECRET,
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
   };

@@ -15,7 +15,7 @@ import { readRegistry } from './registry';
 runMain(async () => {
   const started = Date.now();
   const config = loadLocalConfig();
-  const registry = readRegistry();
+  const registry = readRegistry().map((entry) => ({ ...entry, routingUrl: config.subgraphUrls[entry.name] ?? entry.routingUrl }));
   const database = await openLocalDatabase(config);
   let services: Service[] = [];
 
