@@ -1,4 +1,4 @@
-import type { Identity, Logger, Shortcut } from '@zigong/platform';
+import type { Identity, Logger, ReportedCount, Shortcut, UsageReport } from '@zigong/platform';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { IncomingHttpHeaders } from 'node:http';
 import { promisify } from 'node:util';
@@ -75,23 +75,6 @@ export interface UsageRecord {
   at?: number;
 }
 
-/** A row of the report's `counts`, as the registry reads it. */
-export interface UsageCount {
-  minute: string;
-  client: string;
-  clientVersion: string;
-  hash: string;
-  count: number;
-  errors: number;
-  durationMsSum: number;
-}
-
-/** The JSON body of POST /usage (gzip-compressed on the wire). */
-export interface UsageReport {
-  variant: string;
-  operations: Array<{ hash: string; name: string | null; signature: string; coordinates: string[] }>;
-  counts: UsageCount[];
-}
 
 interface Row {
   minute: number;
@@ -193,7 +176,7 @@ export function usageReporter({ config, metrics, logger, parseQuery, cacheSize =
     const reports: Array<{ report: UsageReport; requests: number }> = [];
     let current: { report: UsageReport; requests: number; bytes: number; hashes: Set<string> } | undefined;
     for (const row of held) {
-      const count: UsageCount = {
+      const count: ReportedCount = {
         minute: new Date(row.minute).toISOString(),
         client: row.client,
         clientVersion: row.clientVersion,

@@ -1,3 +1,4 @@
+import type { ReportedCount, ReportedOperation, UsageReport } from '@zigong/platform';
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { SchemaChange } from './checks';
@@ -11,34 +12,7 @@ import { requireText } from './validation';
  * what counts as use; and which breaking changes break someone in the window.
  */
 
-/** The body of POST /usage, once gunzipped: what one gateway saw in some minutes. */
-export interface UsageReport {
-  variant: string;
-  /** Every operation the counts name (or one the registry already knows), with its coordinates. */
-  operations: ReportedOperation[];
-  counts: ReportedCount[];
-}
-
-export interface ReportedOperation {
-  /** sha256 hex of `signature`. */
-  hash: string;
-  name: string | null;
-  /** The operation normalised by @apollo/utils.usagereporting (literals stripped, fields sorted). */
-  signature: string;
-  /** `Type`, `Type.field`, `Type.field.arg`, `Input.field`, `Enum.VALUE`. */
-  coordinates: string[];
-}
-
-export interface ReportedCount {
-  /** The minute's start, ISO 8601. */
-  minute: string;
-  client: string;
-  clientVersion: string;
-  hash: string;
-  count: number;
-  errors: number;
-  durationMsSum: number;
-}
+export type { ReportedCount, ReportedOperation, UsageReport } from '@zigong/platform';
 
 /** OperationUsage of registry.graphql. */
 export interface OperationUsage {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import type { UsageReport } from '@zigong/gateway';
+import type { UsageReport } from '@zigong/platform';
 
 export interface UsageServer {
   /** `http://127.0.0.1:<port>/usage`, what a gateway's USAGE_REPORTING_URL says. */

@@ -16,3 +16,4 @@ export * from './replay';
 export * from './redis-ready';
 export * from './auth';
 export * from './database-ready';
+export * from './usage-report';
