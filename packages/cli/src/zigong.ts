@@ -78,8 +78,8 @@ export function zigongProgram(): Command {
 
   program
     .command('dev')
-    .summary('run everything locally: Postgres, each subgraph, the gateway (npm start)')
-    .description('Start an embedded Postgres, migrate and seed every department, start each subgraph and then the gateway; Ctrl-C stops everything. What `npm start` runs (after a build).')
+    .summary('run everything locally: Postgres, the registry, each subgraph, the gateway (npm start)')
+    .description("Start an embedded Postgres, migrate and seed every department and the schema registry, start the registry and each subgraph, publish each department to the registry, then start the gateway on the registry's supergraph; Ctrl-C stops everything. What `npm start` runs (after a build). SUBGRAPH_<NAME>_URL, GATEWAY_PORT, REGISTRY_PORT and PG_PORT move it.")
     .addHelpText('after', examples(['zigong dev', 'the gateway on http://127.0.0.1:4000/graphql'], ['DATABASE_URL=postgres://… zigong dev', 'on a Postgres of your own instead'], ['PG_DATABASE=zigong_x10 zigong dev', 'serve data made by `zigong data generate --scale 10`']))
     .action(() => run(cli('start.js'), []));
 
