@@ -43,17 +43,19 @@ import {
   OURS_NO_DEDUPE,
   OURS_TRACED,
   OURS_TRACED_SHARE,
+  OURS_USAGE,
   type ScenarioInfo,
   STOCK,
+  type UsageReceived,
   writeReport,
 } from './report';
 import { type BenchData, benchData, fixedDashboardVariables, SCENARIOS, type Scenario, type Variables } from './scenarios';
-import { seedOf, shuffle } from './traffic';
+import { describeClients, seedOf, shuffle } from './traffic';
 
 const CONTENDERS_DIR = resolve(ROOT, 'bench', 'contenders');
 const HIVE_BIN = resolve(CONTENDERS_DIR, 'node_modules', '@graphql-hive', 'gateway', 'dist', 'bin.js');
 const ROUTER_RUNTIME = resolve(CONTENDERS_DIR, 'node_modules', '@graphql-hive', 'router-runtime', 'package.json');
-const PORTS = { ours: 4000, noDedupe: 4200, cached: 4300, traced: 4400, stock: 4100, hive: 4500, hiveNoDedupe: 4501, hiveRust: 4502 };
+const PORTS = { ours: 4000, noDedupe: 4200, cached: 4300, traced: 4400, usage: 4600, stock: 4100, hive: 4500, hiveNoDedupe: 4501, hiveRust: 4502 };
 /** Variable sets whose full answers are compared between every contender before timing. */
 const CHECK_SAMPLES = 100;
 
@@ -93,6 +95,8 @@ runMain(async () => {
       'no-hive': { type: 'boolean', default: false },
       // The traced contender samples this share of requests instead of every one.
       'trace-ratio': { type: 'string' },
+      // How often the usage contender flushes its counts to the registry (default: see usageFlushMs).
+      'usage-flush-ms': { type: 'string' },
       note: { type: 'string' },
     },
   });
@@ -102,6 +106,7 @@ runMain(async () => {
   const warmup = Number(values.warmup ?? (quick ? 1 : 2));
   const connections = Number(values.connections);
   const largeScale = Number(values['large-scale']);
+  const flushMs = usageFlushMs(values['usage-flush-ms'], duration);
   // The command as typed, less --note (the report shows the note on its own).
   const args = process.argv.slice(2).filter((arg, i, all) => arg !== '--note' && all[i - 1] !== '--note' && !arg.startsWith('--note='));
   const command = ['npm run bench', ...(args.length ? ['--', ...args.map((a) => (/[\s'"]/.test(a) ? `'${a.replace(/'/g, `'\\''`)}'` : a))] : [])].join(' ');
@@ -194,8 +199,17 @@ runMain(async () => {
     const traced = ourGateway(tracedName, PORTS.traced, { ...tracing.env, ...tracing.subgraphUrls });
     const tracedInfo = contenderInfo.find((c) => c.name === tracedName)!;
     tracedInfo.note = `with subgraphs of its own, traced the same way (${Object.entries(tracing.env).filter(([k]) => k.startsWith('OTEL_TRACES')).map(([k, v]) => `${k}=${v}`).join(' ')}), exporting OTLP protobuf to a sink process that stands in for a collector elsewhere (its CPU is not charged)`;
-    services = [launched.gateway, noDedupe, cached, traced, stock, ...hives.map((h) => h.service), ...launched.subgraphs, ...tracing.services];
-    for (const service of [noDedupe, cached, traced, stock, ...hives.map((h) => h.service)]) await waitForGraphQL(service.url, service);
+    const reporting = await startUsageRegistry(pg.url, capture);
+    const usageGateway = ourGateway(OURS_USAGE, PORTS.usage, {
+      USAGE_REPORTING: 'true',
+      USAGE_REPORTING_URL: reporting.usageUrl,
+      USAGE_VARIANT: USAGE_VARIANT,
+      USAGE_FLUSH_MS: String(flushMs),
+    });
+    const usageInfo = contenderInfo.find((c) => c.name === OURS_USAGE)!;
+    usageInfo.note = `reporting to a real schema registry (registry/dist/main.js, REGISTRY_MODE=local, on a database of its own, bench_registry, in the bench's Postgres) that stands in for the registry elsewhere: its CPU is not charged, nor its Postgres work to the SQL count (that counts the platform's database only); the Postgres CPU of storing a report lands in whichever contender's run it happens in (a few statements per flush). Flushing every ${flushMs} ms (${flushMs < 60_000 ? 'more often than the default 60 s, so that ' : ''}several flushes land in every timed run of ${duration} s)`;
+    services = [launched.gateway, noDedupe, cached, traced, usageGateway, stock, ...hives.map((h) => h.service), ...launched.subgraphs, ...tracing.services, reporting.service];
+    for (const service of [noDedupe, cached, traced, usageGateway, stock, ...hives.map((h) => h.service)]) await waitForGraphQL(service.url, service);
     const subgraphPids = Object.fromEntries(launched.subgraphs.map((s) => [s.name, s.child.pid!]));
     const bearer = { authorization: `Bearer ${await mintToken(LOCAL_JWT_SECRET, { sub: WRITER.sub, scope: WRITER.scopes.join(' '), expiresIn: '6h' })}` };
     const identity = { [IDENTITY_HEADER]: encodeIdentity(WRITER) };
@@ -204,6 +218,7 @@ runMain(async () => {
       ours,
       { name: OURS_NO_DEDUPE, url: noDedupe.url, pids: () => [noDedupe.child.pid!], writer: bearer },
       { name: tracedName, url: traced.url, pids: () => [traced.child.pid!], writer: bearer, subgraphPids: tracing.pids },
+      { name: OURS_USAGE, url: usageGateway.url, pids: () => [usageGateway.child.pid!], writer: bearer },
       { name: STOCK, url: stock.url, pids: () => [stock.child.pid!], writer: identity },
       ...hives.map((hive) => ({ name: hive.name, url: hive.service.url, pids: () => processTree(hive.service.child.pid!), writer: identity })),
       { name: CACHED, url: cached.url, pids: () => [cached.child.pid!], writer: bearer },
@@ -285,6 +300,16 @@ runMain(async () => {
     const exported = await tracing.exported();
     tracedInfo.note += `; the sink received ${exported.exports} exports, ${(exported.bytes / 1e6).toFixed(1)} MB`;
     if (!exported.exports) oddities.push(`${tracedName}: the sink received no spans, so tracing was not on`);
+    // The last counts are sent within a flush interval: wait for it before asking what arrived.
+    await new Promise((done) => setTimeout(done, flushMs + 1_000));
+    const usage = await reporting.received(usageGateway.url, flushMs);
+    usage.sentByBench = measurements.filter((m) => m.contender === OURS_USAGE).reduce((sum, m) => sum + m.requests, 0) + CHECK_SAMPLES * checks.length;
+    usageInfo.note += `; the registry accepted ${usage.reports.accepted ?? 0} reports, ${usage.rows} count rows, ${usage.requests} requests`;
+    if (!usage.reports.accepted || !usage.requests) oddities.push(`${OURS_USAGE}: the registry accepted no usage report (${JSON.stringify(usage.reports)}), so usage reporting was not on`);
+    const refused = Object.entries(usage.reports).filter(([outcome, n]) => outcome !== 'accepted' && n > 0);
+    if (refused.length || usage.gateway.dropped) {
+      oddities.push(`${OURS_USAGE}: reports refused (${refused.map(([o, n]) => `${o} ${n}`).join(', ') || 'none'}), requests dropped by the gateway: ${usage.gateway.dropped}`);
+    }
     await stopServices(services);
     services = [];
 
@@ -313,6 +338,8 @@ runMain(async () => {
       large,
       startup,
       dashboardStatements,
+      clients: describeClients(),
+      usage,
       oddities: [...oddities, ...checks.flatMap((c) => c.contenders.filter((x) => x.differing || x.errors).map((x) => `${c.scenario}: ${x.name} ${x.differing ? `differs from ${c.reference} on ${x.differing} of ${c.sets} variable sets` : ''}${x.errors ? ` answered errors on ${x.errors}` : ''}${x.example ? `: ${x.example}` : ''}`))],
       wallSeconds: (performance.now() - began) / 1000,
     });
@@ -362,6 +389,89 @@ async function startTraced(
   await Promise.all(services.slice(1).map((service) => waitUntilUp(service)));
   const exported = async () => (await (await fetch(`http://127.0.0.1:${sinkPort}/stats`)).json()) as { exports: number; bytes: number };
   return { env, subgraphUrls, pids, services, exported };
+}
+
+/** The registry variant the usage contender reports to (one of REGISTRY_VARIANTS' defaults). */
+const USAGE_VARIANT = 'production';
+
+/**
+ * The usage contender's flush interval: --usage-flush-ms, else 10 s, or a third of a timed run
+ * where runs are shorter than 30 s, so that several flushes (JSON, gzip, POST) happen inside every
+ * timed run and their CPU is charged to it, not to the idle time between runs. Shorter than the
+ * default 60 s: the flush's share of the cost is over-counted, never missed.
+ */
+function usageFlushMs(given: string | undefined, durationSeconds: number): number {
+  if (given !== undefined) {
+    const ms = Number(given);
+    if (!Number.isInteger(ms) || ms < 50) throw new Error(`--usage-flush-ms must be a whole number of milliseconds, at least 50, got "${given}"`);
+    return ms;
+  }
+  return Math.min(10_000, Math.max(250, Math.floor((durationSeconds * 1000) / 3)));
+}
+
+/**
+ * The schema registry the usage contender reports to: the real one (registry/dist/main.js, local
+ * mode, open to reports without a key) on a database of its own in the bench's Postgres, its
+ * migrations applied as `zigong migrate registry` does. `received` reads what arrived: the
+ * registry's report counters, the requests its usage_hourly counted, and the gateway's own counters.
+ */
+async function startUsageRegistry(serverUrl: string, capture: (name: string) => (line: string) => void) {
+  const databaseUrl = await ensureDatabase(serverUrl, 'bench_registry');
+  const migrated = spawnSync(process.execPath, [resolve(ROOT, 'registry', 'dist', 'migrate.js')], { env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: 'utf8' });
+  if (migrated.status !== 0) throw new Error(`the registry's migrations failed: ${migrated.stderr || migrated.stdout}`);
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const service = spawnService('registry (usage)', resolve(ROOT, 'registry', 'dist', 'main.js'), `${origin}/graphql`, `${origin}/ready`, {
+    ...process.env,
+    REGISTRY_MODE: 'local',
+    REGISTRY_PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+  }, capture('registry (usage)'));
+  await waitUntilUp(service);
+  const received = async (gatewayUrl: string, flushMs: number): Promise<UsageReceived> => {
+    const registryMetrics = await (await fetch(`${origin}/metrics`)).text();
+    const gatewayMetrics = await (await fetch(new URL('/metrics', gatewayUrl))).text();
+    const reports: Record<string, number> = {};
+    for (const [labels, value] of samples(registryMetrics, 'registry_usage_reports_total')) reports[/outcome="([^"]*)"/.exec(labels)?.[1] ?? '?'] = value;
+    const client = new Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query(`SELECT client, sum(count)::bigint AS n, count(DISTINCT hash)::int AS operations FROM registry.usage_hourly WHERE variant = $1 GROUP BY client`, [USAGE_VARIANT]);
+      const { rows: ops } = await client.query(`SELECT count(DISTINCT hash)::int AS n FROM registry.usage_hourly WHERE variant = $1`, [USAGE_VARIANT]);
+      const clients = Object.fromEntries(rows.map((r: { client: string; n: string }) => [r.client, Number(r.n)]));
+      const sum = (text: string, name: string) => samples(text, name).reduce((total, [, value]) => total + value, 0);
+      return {
+        flushMs,
+        reports,
+        rows: sum(registryMetrics, 'registry_usage_rows_total'),
+        requests: Object.values(clients).reduce((total, n) => total + n, 0),
+        clients,
+        operations: ops[0].n,
+        gateway: {
+          sent: sum(gatewayMetrics, 'gateway_usage_reports_sent_total'),
+          reported: sum(gatewayMetrics, 'gateway_usage_operations_total'),
+          dropped: sum(gatewayMetrics, 'gateway_usage_reports_dropped_total'),
+        },
+        sentByBench: 0,
+      };
+    } finally {
+      await client.end();
+    }
+  };
+  return { service, usageUrl: `${origin}/usage`, received };
+}
+
+/** The samples of one Prometheus metric in a text exposition: [labels, value]. */
+function samples(text: string, name: string): Array<[string, number]> {
+  const found: Array<[string, number]> = [];
+  for (const line of text.split('\n')) {
+    const match = new RegExp(`^${name}(\\{[^}]*\\})?\\s+(\\S+)`).exec(line);
+    if (match) found.push([match[1] ?? '', Number(match[2])]);
+  }
+  return found;
 }
 
 /**

@@ -4,7 +4,7 @@ import { signRequest } from '@zigong/platform/dist/signing';
 import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
 import { type BenchData, citySummaryVariables, SCENARIOS, type Variables } from './scenarios';
-import { zipfSampler } from './traffic';
+import { clientSampler, zipfSampler } from './traffic';
 
 /** What one load run sends and to whom: argv[2] of this process, as JSON. */
 export interface LoadOptions {
@@ -50,7 +50,8 @@ export interface LoadResult {
 /**
  * One load run, in its own process so the load generator's CPU is not the gateway's: autocannon
  * over keep-alive connections for a fixed duration; each request's variables are the next draw
- * of the scenario's seeded Zipf sequence, each answer is parsed and its errors counted by code.
+ * of the scenario's seeded Zipf sequence and its client headers the next of CLIENTS' (traffic.ts),
+ * each answer is parsed and its errors counted by code.
  */
 async function main() {
   const options: LoadOptions = JSON.parse(process.argv[2]);
@@ -58,6 +59,8 @@ async function main() {
   const data: BenchData = JSON.parse(readFileSync(options.dataFile, 'utf8'));
   const universe: Variables[] = options.citySummaryOnly ? [0, 1].map(citySummaryVariables) : scenario.universe(data);
   const draw = options.citySummaryOnly ? (() => { let i = 0; return () => i++ % 2; })() : zipfSampler(universe.length, options.seed);
+  // Which app (name and release) each request comes from: apollographql-client-* headers, as real traffic has.
+  const client = clientSampler(options.seed);
   const bodies = new Map<number, string>();
   const bodyOf = (index: number) => {
     let body = bodies.get(index);
@@ -92,7 +95,7 @@ async function main() {
           context.index = index;
           const body = bodyOf(index);
           const signature: Record<string, string> = options.signingSecret ? signRequest(options.signingSecret, { ...signed, body }) : {};
-          return { ...request, body, headers: { ...request.headers, ...signature } };
+          return { ...request, body, headers: { ...request.headers, ...client(), ...signature } };
         },
         onResponse: (status, body, context) => {
           answered.add(context.index as number);

@@ -11,6 +11,8 @@ export const OURS_NO_DEDUPE = 'zigong, DEDUPE=false';
 export const OURS_TRACED = 'zigong, traced (every request, OTLP)';
 /** The same with `--trace-ratio`: a share of the requests sampled, the rest still carrying the context. */
 export const OURS_TRACED_SHARE = 'zigong, traced (a share sampled, OTLP)';
+/** Ours reporting usage to a schema registry (issue #28), with the client headers the traffic carries. */
+export const OURS_USAGE = 'zigong, usage reporting on';
 export const CACHED = 'zigong + response cache (not judged)';
 export const STOCK = 'stock @apollo/gateway';
 export const HIVE = 'Hive Gateway';
@@ -18,7 +20,10 @@ export const HIVE_NO_DEDUPE = 'Hive Gateway, no dedupe';
 export const HIVE_RUST = 'Hive Gateway, Rust planner';
 export const DIRECT = 'subgraph direct';
 /** Every row that is our gateway: its errors fail "no errors", its memory counts against the RSS target. */
-const OUR_ROWS = [OURS, OURS_AA, OURS_NO_DEDUPE, OURS_TRACED, OURS_TRACED_SHARE, CACHED];
+const OUR_ROWS = [OURS, OURS_AA, OURS_NO_DEDUPE, OURS_TRACED, OURS_TRACED_SHARE, OURS_USAGE, CACHED];
+/** Issue #28's cost criterion for usage reporting: at most this share of req/s, and this much more gateway memory. */
+export const USAGE_MAX_RPS_COST = 0.05;
+export const USAGE_MAX_MEMORY_MB = 16;
 
 /** One load run of one contender on one scenario (round 0: the warm-up, counted only for errors). */
 export interface Measurement extends LoadResult {
@@ -103,7 +108,7 @@ export interface Summary {
 }
 
 /** The order rows are reported in: ours and its variants, then the rivals. */
-const ROW_ORDER = [OURS, OURS_AA, OURS_NO_DEDUPE, OURS_TRACED, OURS_TRACED_SHARE, STOCK, HIVE, HIVE_NO_DEDUPE, HIVE_RUST, CACHED, DIRECT];
+const ROW_ORDER = [OURS, OURS_AA, OURS_NO_DEDUPE, OURS_TRACED, OURS_TRACED_SHARE, OURS_USAGE, STOCK, HIVE, HIVE_NO_DEDUPE, HIVE_RUST, CACHED, DIRECT];
 
 export function summarize(measurements: Measurement[]): Summary[] {
   const scenarios = [...new Set(measurements.map((m) => m.scenario))];
@@ -154,6 +159,20 @@ function perRound(measurements: Measurement[], scenario: string, contender: stri
     if (m.scenario === scenario && m.contender === contender && m.round > 0) values.set(m.round, derive(m)[metric]);
   }
   return values;
+}
+
+/** The gateway's peak RSS (MB) in a contender's run of each round. */
+function gatewayRss(measurements: Measurement[], scenario: string, contender: string): Map<number, number> {
+  const values = new Map<number, number>();
+  for (const m of measurements) {
+    if (m.scenario === scenario && m.contender === contender && m.round > 0) values.set(m.round, m.peakRssMb.gateway ?? 0);
+  }
+  return values;
+}
+
+/** a − b round by round (the rounds both ran). */
+function differences(a: Map<number, number>, b: Map<number, number>): number[] {
+  return [...a.keys()].filter((round) => b.has(round)).sort((x, y) => x - y).map((round) => a.get(round)! - b.get(round)!);
 }
 
 /** a ÷ b round by round (the rounds both ran). */
@@ -264,6 +283,28 @@ export function evaluateTargets(measurements: Measurement[], large: LargeScale, 
     if (has(HIVE_RUST)) {
       targets.push(judge(`${scenario}: requests/s ≥ 1.3× Hive Gateway with the Rust planner`, versus(HIVE_RUST, 'rps'), { op: '>=', value: 1.3 }, band.rps));
     }
+    if (has(OURS_USAGE)) {
+      // Usage on ÷ ours, round by round, judged as every ratio here: against the A/A band.
+      targets.push(
+        judge(
+          `${scenario}: usage reporting costs ≤ ${USAGE_MAX_RPS_COST * 100}% req/s (usage on ÷ ours ≥ ${1 - USAGE_MAX_RPS_COST})`,
+          versus(OURS, 'rps', OURS_USAGE),
+          { op: '>=', value: 1 - USAGE_MAX_RPS_COST },
+          band.rps,
+        ),
+      );
+      // Memory has no A/A band (the A/A repeat is the same process): every round must be within it.
+      targets.push(
+        judge(
+          `${scenario}: usage reporting costs ≤ ${USAGE_MAX_MEMORY_MB} MB gateway memory (peak RSS, usage on − ours)`,
+          differences(gatewayRss(measurements, scenario, OURS_USAGE), gatewayRss(measurements, scenario, OURS)),
+          { op: '<=', value: USAGE_MAX_MEMORY_MB },
+          0,
+          ' MB',
+          1,
+        ),
+      );
+    }
   }
   if (summaries.some((s) => s.scenario === 'dashboard' && s.contender === OURS)) {
     targets.push(
@@ -315,6 +356,7 @@ export function levers(measurements: Measurement[]): Lever[] {
     ['in-flight dedupe of identical subgraph reads (ours vs DEDUPE=false)', OURS, OURS_NO_DEDUPE],
     ['the cost of tracing every request: gateway, subgraphs and SQL spans (traced vs ours)', OURS_TRACED, OURS],
     ['the cost of tracing a share of the requests (--trace-ratio; traced vs ours)', OURS_TRACED_SHARE, OURS],
+    ['the cost of usage reporting to the registry (usage on vs ours)', OURS_USAGE, OURS],
     ['response cache, 2 s (opt-in; not judged)', CACHED, OURS],
     ['for comparison: Hive Gateway’s Rust planner vs its default runtime', HIVE_RUST, HIVE],
   ];
@@ -337,6 +379,56 @@ export function levers(measurements: Measurement[]): Lever[] {
     }
   }
   return result;
+}
+
+/** What usage reporting cost in a scenario: req/s round by round, CPU, and the gateway's memory. */
+export interface UsageCost {
+  scenario: string;
+  /** usage on ÷ ours, req/s, per round. */
+  rps: Spread;
+  /** The A/A band on req/s in this scenario. */
+  band: number;
+  gatewayCpu: { with: number; without: number };
+  /** The gateway's peak RSS in each round's run, MB: with, without, and with − without round by round. */
+  rss: { with: Spread; without: Spread; delta: Spread };
+}
+
+export function usageCosts(measurements: Measurement[]): UsageCost[] {
+  const summaries = summarize(measurements);
+  const result: UsageCost[] = [];
+  for (const scenario of [...new Set(measurements.map((m) => m.scenario))]) {
+    const a = summaries.find((s) => s.scenario === scenario && s.contender === OURS_USAGE);
+    const b = summaries.find((s) => s.scenario === scenario && s.contender === OURS);
+    const r = ratios(perRound(measurements, scenario, OURS_USAGE, 'rps'), perRound(measurements, scenario, OURS, 'rps'));
+    if (!a || !b || !r.length) continue;
+    const withIt = gatewayRss(measurements, scenario, OURS_USAGE);
+    const without = gatewayRss(measurements, scenario, OURS);
+    result.push({
+      scenario,
+      rps: spread(r),
+      band: noiseBand(measurements, scenario, 'rps'),
+      gatewayCpu: { with: a.cpu.gateway, without: b.cpu.gateway },
+      rss: { with: spread([...withIt.values()]), without: spread([...without.values()]), delta: spread(differences(withIt, without)) },
+    });
+  }
+  return result;
+}
+
+/** What the usage contender's registry received over the whole bench: the proof that reporting was on. */
+export interface UsageReceived {
+  flushMs: number;
+  /** POST /usage by the registry's outcome (registry_usage_reports_total). */
+  reports: Record<string, number>;
+  /** Count rows the registry stored (registry_usage_rows_total). */
+  rows: number;
+  /** Requests counted in the registry's usage_hourly, by client name. */
+  requests: number;
+  clients: Record<string, number>;
+  operations: number;
+  /** The gateway's own counters: reports sent, requests reported, requests dropped (gateway_usage_*). */
+  gateway: { sent: number; reported: number; dropped: number };
+  /** Requests the bench sent that contender (timed, warm-up and the answers check). */
+  sentByBench: number;
 }
 
 export interface ContenderInfo {
@@ -388,6 +480,10 @@ export interface Report {
   large: LargeScale;
   startup: number;
   dashboardStatements: number;
+  /** How the traffic's client headers are drawn (absent from results written before it had them). */
+  clients?: string;
+  /** What the usage contender's registry received (absent where it did not run). */
+  usage?: UsageReceived;
   oddities: string[];
   wallSeconds: number;
 }
@@ -396,6 +492,7 @@ export interface Results extends Report {
   summaries: Summary[];
   targets: Target[];
   levers: Lever[];
+  usageCosts: UsageCost[];
   bands: Array<{ scenario: string; rps: number; gatewayCpu: number; p99: number }>;
 }
 
@@ -416,6 +513,7 @@ export function complete(report: Report): Results {
     summaries: summarize(report.measurements),
     targets,
     levers: levers(report.measurements),
+    usageCosts: usageCosts(report.measurements),
     bands: scenarios.map((scenario) => ({
       scenario,
       rps: noiseBand(report.measurements, scenario, 'rps'),
@@ -449,7 +547,7 @@ export function markdown(r: Results): string {
     '',
     '## Traffic',
     '',
-    'Each scenario draws its variables from a universe of distinct variable sets ranked by popularity, with a Zipf skew (s = 1) from a seeded generator: the same sequence for every contender in a round, a new one each round. "Distinct" is the share of the answered requests that were distinct variable sets (ours, median of the rounds; the range is over every contender and round).',
+    `Each scenario draws its variables from a universe of distinct variable sets ranked by popularity, with a Zipf skew (s = 1) from a seeded generator: the same sequence for every contender in a round, a new one each round.${r.clients ? ` Every request names its client (apollographql-client-name and -version headers, to every contender alike), drawn the same way from ${r.clients}.` : ''} "Distinct" is the share of the answered requests that were distinct variable sets (ours, median of the rounds; the range is over every contender and round).`,
     '',
     '| scenario | what | universe | axes | distinct, ours | distinct, all |',
     '|---|---|--:|---|--:|---|',
@@ -524,10 +622,38 @@ export function markdown(r: Results): string {
         `| ${l.lever} | ${l.scenario} | ${range(l.rps, (x) => `${x.toFixed(2)}×`)} | ${n2(l.gatewayCpu.with)} / ${n2(l.gatewayCpu.without)} | ${l.nodeCpu ? `${n2(l.nodeCpu.with)} / ${n2(l.nodeCpu.without)}` : 'n/a'} | ${n2(l.sql.with)} / ${n2(l.sql.without)} |`,
     ),
     '',
+    ...usageSection(r),
     `targets: ${met} of ${r.targets.length} met`,
     '',
   ];
   return lines.join('\n');
+}
+
+/** Usage reporting's cost per scenario (issue #28: ≤ 5% req/s, ≤ 16 MB) and what the registry received. */
+function usageSection(r: Results): string[] {
+  const costs = r.usageCosts ?? [];
+  if (!costs.length && !r.usage) return [];
+  const u = r.usage;
+  const outcomes = u ? Object.entries(u.reports).map(([outcome, n]) => `${outcome} ${n}`).join(', ') || 'none' : '';
+  return [
+    '## Usage reporting',
+    '',
+    `${OURS_USAGE} against ${OURS}, round by round (both in every round, in the same rotating order as the rest). req/s ratio: usage on ÷ ours, median (min–max); the target is ≥ ${1 - USAGE_MAX_RPS_COST} with no round below it by more than the A/A band. Memory: the gateway's peak RSS in each round's run (sampled every 100 ms; the bench does not sample the V8 heap), median (min–max) over the rounds; the target is usage on − ours ≤ ${USAGE_MAX_MEMORY_MB} MB in every round.`,
+    '',
+    '| scenario | req/s usage on ÷ ours | A/A band | gateway CPU ms/req on / off | peak RSS MB, usage on | peak RSS MB, ours | RSS on − ours, MB |',
+    '|---|---|--:|---|---|---|---|',
+    ...costs.map(
+      (c) =>
+        `| ${c.scenario} | ${range(c.rps, (x) => `${x.toFixed(3)}×`)} | ±${pct(c.band)} | ${n2(c.gatewayCpu.with)} / ${n2(c.gatewayCpu.without)} | ${range(c.rss.with, n0)} | ${range(c.rss.without, n0)} | ${range(c.rss.delta, (x) => x.toFixed(1))} |`,
+    ),
+    '',
+    ...(u
+      ? [
+          `The registry received (flushes every ${u.flushMs} ms): POST /usage ${outcomes}; ${n0(u.rows)} count rows stored; ${n0(u.requests)} requests counted over ${u.operations} operation(s) and ${Object.keys(u.clients).length} client name(s) (${Object.entries(u.clients).sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n0(n)}`).join(', ')}), of ${n0(u.sentByBench)} requests the bench sent that gateway. The gateway counted ${u.gateway.sent} report(s) sent, ${n0(u.gateway.reported)} requests reported, ${n0(u.gateway.dropped)} dropped.`,
+          '',
+        ]
+      : []),
+  ];
 }
 
 /** Writes bench/results/<date>.json and .md (and latest.md), prints the report. */

@@ -75,3 +75,40 @@ export function seedOf(...parts: Array<string | number>): number {
   }
   return hash >>> 0;
 }
+
+/**
+ * The clients the traffic comes from, as real traffic has several: apps and their releases,
+ * ranked by popularity (most requests from the newest dashboard, a few from scripts that send no
+ * version). Every request carries one pair as apollographql-client-name and -version, drawn with
+ * the same Zipf skew from its own seeded sequence: the same for every contender in a round.
+ */
+export const CLIENTS: ReadonlyArray<{ name: string; version: string }> = [
+  { name: 'dashboard-web', version: '3.2.0' },
+  { name: 'village-app-android', version: '2.4.1' },
+  { name: 'village-app-ios', version: '2.4.1' },
+  { name: 'dashboard-web', version: '3.1.4' },
+  { name: 'district-portal', version: '5.0.2' },
+  { name: 'finance-reports', version: '1.12.0' },
+  { name: 'village-app-android', version: '2.3.9' },
+  { name: 'city-open-data', version: '0.9.1' },
+  { name: 'district-portal', version: '4.9.0' },
+  { name: 'ops-scripts', version: '' },
+  { name: 'partner-ngo-sync', version: '1.0.0' },
+  { name: 'dashboard-web', version: '3.0.0' },
+];
+
+/** The client headers of each next request, drawn from CLIENTS (Zipf, s = 1) by a sequence of its own for `seed`. */
+export function clientSampler(seed: number): () => Record<string, string> {
+  const headers = CLIENTS.map(({ name, version }) => ({
+    'apollographql-client-name': name,
+    ...(version ? { 'apollographql-client-version': version } : {}),
+  }));
+  const draw = zipfSampler(CLIENTS.length, seedOf(seed, 'clients'));
+  return () => headers[draw()];
+}
+
+/** CLIENTS in words, for the report. */
+export function describeClients(): string {
+  const names = new Set(CLIENTS.map((c) => c.name));
+  return `${names.size} client names in ${CLIENTS.length} name × version pairs (${CLIENTS.slice(0, 3).map((c) => `${c.name} ${c.version}`).join(', ')}, …)`;
+}
