@@ -135,6 +135,32 @@ describe('usage decides what may break', () => {
     expect((await check()).ok).toBe(false);
   });
 
+  it('lists Village.generated among the deprecations once organization deprecates it, with every client and the exact count of a known load', async () => {
+    const village = ORGANIZATION.indexOf('\ntype Village ');
+    const field = ORGANIZATION.indexOf('  generated: Boolean!', village);
+    const deprecated = `${ORGANIZATION.slice(0, field)}  generated: Boolean! @deprecated(reason: "Ask the reference data set instead.")${ORGANIZATION.slice(field + '  generated: Boolean!'.length)}`;
+    const { data, errors } = await platform.publish('organization', deprecated);
+    expect(errors).toBeUndefined();
+    expect(data.publish.outcome).toBe('PUBLISHED');
+
+    const DASHBOARD = { 'apollographql-client-name': 'dashboard', 'apollographql-client-version': '3.2.0' };
+    const load: Array<[Record<string, string>, number]> = [[DASHBOARD, 5], [ANNUAL_REPORT, 3]];
+    for (const [headers, times] of load) {
+      for (let i = 0; i < times; i++) expect((await post(gateway.url, { query: GENERATED, variables: { id: GANTANG } }, headers)).errors).toBeUndefined();
+    }
+    // annual-report's earlier use (QUERIES + 1 requests) is within the report's 400 days too.
+    const expected = [
+      { client: 'annual-report', clientVersion: '2026.1', count: QUERIES + 1 + 3 },
+      { client: 'dashboard', clientVersion: '3.2.0', count: 5 },
+    ];
+    const DEPRECATIONS = '{ deprecations(variant: "production") { coordinate reason usage { total clients { client clientVersion count } } } }';
+    const generated = async () => (await platform.registry(DEPRECATIONS, {}, 'registry:read')).data?.deprecations.find((d: { coordinate: string }) => d.coordinate === 'Village.generated');
+    expect(await until(async () => (await generated())?.usage.total === QUERIES + 1 + 3 + 5, 15_000)).toBe(true);
+    const report = await generated();
+    expect(report.reason).toBe('Ask the reference data set instead.');
+    expect([...report.usage.clients].sort((a: { client: string }, b: { client: string }) => a.client.localeCompare(b.client))).toEqual(expected);
+  });
+
   it('with the registry killed, the gateway’s clients see no error, and the reports it cannot send are counted as dropped', async () => {
     const before = sample(await metricsOf(), 'gateway_usage_reports_dropped_total{reason="registry_unreachable"}');
     await platform.killRegistry();
