@@ -232,6 +232,21 @@ describe('GET /apps, for gateways', () => {
     expect(await staging.json()).toEqual({ apps: [] });
   });
 
+  it('counts its answers by status in registry_apps_requests_total', async () => {
+    const count = async (status: number) => {
+      const text = await (await fetch(registry.registry.metricsUrl)).text();
+      return Number(new RegExp(`^registry_apps_requests_total\\{status="${status}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    };
+    const before = { ok: await count(200), unchanged: await count(304), unknown: await count(404) };
+    const first = await appsEndpoint();
+    expect(first.status).toBe(200);
+    expect((await appsEndpoint({ 'if-none-match': first.headers.get('etag')! })).status).toBe(304);
+    expect((await appsEndpoint({}, 'nosuch')).status).toBe(404);
+    const text = await (await fetch(registry.registry.metricsUrl)).text();
+    expect(text).toContain('# TYPE registry_apps_requests_total counter');
+    expect({ ok: await count(200), unchanged: await count(304), unknown: await count(404) }).toEqual({ ok: before.ok + 1, unchanged: before.unchanged + 1, unknown: before.unknown + 1 });
+  });
+
   it('is read as /supergraph is: an access key or a registry token, once the registry has keys', async () => {
     const key = 'apps-route-test-key-of-enough-length-0123456789';
     const keyed = await startTestRegistry({ SUPERGRAPH_KEYS: key });

@@ -35,6 +35,12 @@ export function createRegistryMetrics() {
     labelNames: ['status'] as const,
     registers: [registry],
   });
+  const appsRequests = new Counter({
+    name: 'registry_apps_requests_total',
+    help: 'GET /apps by HTTP status (200 a new set of active app versions, 304 unchanged, 401, 404)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
   const usageReports = new Counter({
     name: 'registry_usage_reports_total',
     help: 'POST /usage by outcome (accepted, invalid, too_large, unauthenticated, forbidden, unknown_variant, failed)',
@@ -57,7 +63,7 @@ export function createRegistryMetrics() {
     composed: (seconds) => composition.observe(seconds),
     current: (variant, id) => current.set({ variant }, Number(id)),
   };
-  return { registry, changes, composition, current, requests, supergraphRequests, usageReports, usageRows, usageDeleted, observer };
+  return { registry, changes, composition, current, requests, supergraphRequests, appsRequests, usageReports, usageRows, usageDeleted, observer };
 }
 
 export type RegistryMetrics = ReturnType<typeof createRegistryMetrics>;

@@ -153,7 +153,13 @@ export async function startRegistry(config: RegistryConfig, options: RegistryOpt
           },
           onError: (error) => logger.error({ err: error }, 'usage report failed'),
         }),
-        '/apps': appsRoute({ apps, keys: config.supergraphKeys, open: config.mode === 'local' && config.supergraphKeys.length === 0, authenticate }),
+        '/apps': appsRoute({
+          apps,
+          keys: config.supergraphKeys,
+          open: config.mode === 'local' && config.supergraphKeys.length === 0,
+          authenticate,
+          onAnswer: (status) => metrics.appsRequests.inc({ status: String(status) }),
+        }),
         '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: 'registry' }),
         '/ready': async (_req, res) => {
           const database = await databaseReady(db);
