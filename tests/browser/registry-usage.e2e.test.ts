@@ -17,7 +17,9 @@ import { DEPARTMENTS, departmentSdl, registryToken, routingUrl } from '../suppor
  * them, with known counts, and a publish refused because clients use what it removes. The usage
  * and deprecations views must show the exact counts; the refused publish must name its clients in
  * the changelog and on its composition's page; an accepted breaking change links to its usage.
- * Screenshots land in tests/browser/output/registry-usage-*.png.
+ * An app manifest published and activated must be listed ACTIVE in the apps view, its operation's
+ * body shown when opened. Screenshots land in tests/browser/output/registry-usage-*.png and
+ * registry-apps*.png.
  */
 const OUTPUT = join(__dirname, 'output');
 
@@ -237,6 +239,60 @@ describe('a publish refused for its usage', () => {
     expect(await page.locator('.reg-usage-summary').getAttribute('data-total')).toBe('17');
     await page.screenshot({ path: join(OUTPUT, 'registry-usage-link.png'), fullPage: true });
     expect(watched!.asked.filter((request) => new URL(request.url).pathname === '/graphql').every((request) => request.method === 'POST' && request.url === `${origin}/graphql`)).toBe(true);
+    expect(watched!.problems).toEqual([]);
+  }, 90_000);
+});
+
+describe('the apps view', () => {
+  const VILLAGE_NAME = 'query VillageName($id: ID!) { village(id: $id) { name } }';
+  const VILLAGE_NAME_ID = createHash('sha256').update(VILLAGE_NAME).digest('hex');
+
+  it('is linked from each variant; lists an activated app version as ACTIVE with its operation, whose body opens', async () => {
+    const manifest = JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: VILLAGE_NAME_ID, name: 'VillageName', type: 'query', body: VILLAGE_NAME }] });
+    const published = await graphql(
+      'mutation($input: AppPublishInput!) { publishApp(input: $input) { app version status } }',
+      { input: { variant: 'production', app: 'dashboard', version: '3.2.0', manifest } },
+      'apps:publish',
+    );
+    expect(published).toEqual({ data: { publishApp: { app: 'dashboard', version: '3.2.0', status: 'PENDING' } } });
+    const activated = await graphql('mutation { activateApp(variant: "production", app: "dashboard", version: "3.2.0") { status } }', {}, 'apps:publish');
+    expect(activated).toEqual({ data: { activateApp: { status: 'ACTIVE' } } });
+
+    await page.goto(`${origin}/`);
+    await ready();
+    await page.locator('section.reg-variant[data-variant="production"] a.reg-apps-link').click();
+    await page.waitForURL(/#\/variants\/production\/apps$/);
+    await ready();
+    expect(await page.title()).toBe('Schema registry: production apps');
+    const rows = await cells('table.reg-apps');
+    expect(rows).toEqual([['dashboard', '3.2.0', 'active', 'ci-apps@zigong.test', expect.stringMatching(/UTC$/), expect.stringMatching(/UTC$/), '—', '1']]);
+    expect(await page.locator('table.reg-apps .reg-app-status').getAttribute('data-status')).toBe('ACTIVE');
+    await page.screenshot({ path: join(OUTPUT, 'registry-apps.png'), fullPage: true });
+
+    // Filtered by status through apps(variant, status): nothing is pending.
+    await page.locator('#reg-apps-status').selectOption('PENDING');
+    await page.waitForURL(/#\/variants\/production\/apps\?status=PENDING$/);
+    await ready();
+    expect(await page.locator('.reg-no-apps').innerText()).toBe('No app version of production is pending.');
+    await page.locator('#reg-apps-status').selectOption('ACTIVE');
+    await page.waitForURL(/status=ACTIVE$/);
+    await ready();
+    expect((await cells('table.reg-apps')).map((row) => row[0])).toEqual(['dashboard']);
+
+    await page.locator('table.reg-apps a.reg-app-version-link', { hasText: '3.2.0' }).click();
+    await page.waitForURL(/#\/variants\/production\/apps\/dashboard\/3\.2\.0$/);
+    await ready();
+    const operation = page.locator(`li.reg-app-operation[data-operation="${VILLAGE_NAME_ID}"]`);
+    expect([await operation.locator('h3 .reg-hash').innerText(), await operation.locator('h3 .reg-hash').getAttribute('title'), await operation.locator('h3 .reg-operation').innerText()]).toEqual([
+      VILLAGE_NAME_ID.slice(0, 12),
+      VILLAGE_NAME_ID,
+      'VillageName',
+    ]);
+    const body = operation.locator('details.reg-app-body');
+    expect(await body.locator('pre').isVisible()).toBe(false);
+    await body.locator('summary').click();
+    expect(await body.locator('pre').innerText()).toBe(VILLAGE_NAME);
+    await page.screenshot({ path: join(OUTPUT, 'registry-apps-version.png'), fullPage: true });
     expect(watched!.problems).toEqual([]);
   }, 90_000);
 });

@@ -305,3 +305,53 @@ export async function loadBreakUsage(client: RegistryClient, variant: string, co
   coordinates.forEach((coordinate, i) => result.set(coordinate, new Map(windows.map((window, j) => [window, data[`u${i}_${j}`]]))));
   return result;
 }
+
+// ---- app manifests (registry.graphql's app manifests section) ----
+
+export type AppVersionStatus = 'PENDING' | 'ACTIVE' | 'RETIRED';
+
+export interface AppOperation {
+  /** The sha256 hex of the body: what a client sends as its persisted-query hash. */
+  id: string;
+  name: string | null;
+  body: string;
+}
+
+export interface AppVersion<O = AppOperation> {
+  app: string;
+  version: string;
+  variant: string;
+  status: AppVersionStatus;
+  operations: O[];
+  publisher: string;
+  createdAt: string;
+  activatedAt: string | null;
+  retiredAt: string | null;
+}
+
+const APP_VERSION = 'app version variant status publisher createdAt activatedAt retiredAt';
+
+/** The list counts operations only: their bodies are read when a version is opened. */
+export const APPS_QUERY = `query RegistryApps($variant: String!, $status: AppVersionStatus) {
+  variant(name: $variant) { name }
+  apps(variant: $variant, status: $status) { ${APP_VERSION} operations { id } }
+}`;
+
+export const APP_VERSION_QUERY = `query RegistryAppVersion($variant: String!, $app: String!, $version: String!) {
+  variant(name: $variant) { name }
+  appVersion(variant: $variant, app: $app, version: $version) { ${APP_VERSION} operations { id name body } }
+}`;
+
+/** The variant's app versions, newest first (as the registry answers); with `status`, only those. */
+export async function loadApps(client: RegistryClient, variant: string, status: AppVersionStatus | null = null): Promise<Array<AppVersion<{ id: string }>>> {
+  const data = await client.request<{ variant: { name: string } | null; apps: Array<AppVersion<{ id: string }>> }>(APPS_QUERY, { variant, status });
+  requireVariant(data, variant);
+  return data.apps;
+}
+
+/** One app version with its operations' bodies; null when the variant has no such version. */
+export async function loadAppVersion(client: RegistryClient, variant: string, app: string, version: string): Promise<AppVersion | null> {
+  const data = await client.request<{ variant: { name: string } | null; appVersion: AppVersion | null }>(APP_VERSION_QUERY, { variant, app, version });
+  requireVariant(data, variant);
+  return data.appVersion;
+}

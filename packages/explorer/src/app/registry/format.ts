@@ -1,4 +1,4 @@
-import type { CompositionSummary, CoordinateUsage, OperationUsage, SchemaChange, Severity, SubgraphVersion, UsageRules } from './api';
+import type { AppVersionStatus, CompositionSummary, CoordinateUsage, OperationUsage, SchemaChange, Severity, SubgraphVersion, UsageRules } from './api';
 
 /** Where the pages are, in the URL's hash, so a link to a subgraph or a changelog can be shared. */
 export type Route =
@@ -8,7 +8,12 @@ export type Route =
   | { page: 'composition'; id: string }
   | { page: 'usage'; variant: string; coordinate: string | null; since: string }
   | { page: 'deprecations'; variant: string; since: string }
+  | { page: 'apps'; variant: string; status: AppVersionStatus | null }
+  | { page: 'app-version'; variant: string; app: string; version: string }
   | { page: 'not-found'; hash: string };
+
+/** An app version's statuses, in the order it moves through them: PENDING, then ACTIVE, then RETIRED. */
+export const APP_STATUSES: readonly AppVersionStatus[] = ['PENDING', 'ACTIVE', 'RETIRED'];
 
 /** The windows the usage views offer first; a link may carry any other duration the registry reads. */
 export const USAGE_SINCE = ['1d', '7d', '30d', '90d', '400d'] as const;
@@ -38,9 +43,15 @@ export function parseRoute(hash: string): Route {
     return { page: 'usage', variant: second, coordinate: query.get('coordinate')?.trim() || null, since: since(DEFAULT_USAGE_SINCE) };
   }
   if (first === 'variants' && parts.length === 3 && third === 'deprecations') return { page: 'deprecations', variant: second, since: since(DEFAULT_DEPRECATIONS_SINCE) };
+  if (first === 'variants' && parts.length === 3 && third === 'apps') {
+    const status = query.get('status')?.trim().toUpperCase() || null;
+    if (status !== null && !APP_STATUSES.includes(status as AppVersionStatus)) return { page: 'not-found', hash };
+    return { page: 'apps', variant: second, status: status as AppVersionStatus | null };
+  }
   if (rawQuery) return { page: 'not-found', hash };
   if (first === 'variants' && parts.length === 4 && third === 'subgraphs') return { page: 'subgraph', variant: second, subgraph: fourth };
   if (first === 'variants' && parts.length === 3 && third === 'changelog') return { page: 'changelog', variant: second };
+  if (first === 'variants' && parts.length === 5 && third === 'apps') return { page: 'app-version', variant: second, app: fourth, version: parts[4] as string };
   if (first === 'compositions' && parts.length === 2) return { page: 'composition', id: second };
   return { page: 'not-found', hash };
 }
@@ -65,6 +76,10 @@ export function routeHref(route: Route): string {
     }
     case 'deprecations':
       return `#/variants/${e(route.variant)}/deprecations${route.since === DEFAULT_DEPRECATIONS_SINCE ? '' : `?since=${e(route.since)}`}`;
+    case 'apps':
+      return `#/variants/${e(route.variant)}/apps${route.status ? `?status=${route.status}` : ''}`;
+    case 'app-version':
+      return `#/variants/${e(route.variant)}/apps/${e(route.app)}/${e(route.version)}`;
   }
 }
 

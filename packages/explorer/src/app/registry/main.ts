@@ -1,9 +1,13 @@
 import {
+  type AppVersion,
+  type AppVersionStatus,
   type ClientUsage,
   type Composition,
   type CompositionSummary,
   type CoordinateUsage,
   type Deprecation,
+  loadApps,
+  loadAppVersion,
   loadBreakUsage,
   loadComposition,
   loadDeprecations,
@@ -25,6 +29,7 @@ import {
 } from './api';
 import { type Child, h, link } from './dom';
 import {
+  APP_STATUSES,
   bySeverity,
   compositionOfVersion,
   DEFAULT_DEPRECATIONS_SINCE,
@@ -241,6 +246,8 @@ function variantCard(variant: Variant, history: CompositionSummary[]): HTMLEleme
         link(routeHref({ page: 'usage', variant: variant.name, coordinate: null, since: DEFAULT_USAGE_SINCE }), 'usage →', { class: 'reg-usage-page-link' }),
         ' ',
         link(routeHref({ page: 'deprecations', variant: variant.name, since: DEFAULT_DEPRECATIONS_SINCE }), 'deprecations →', { class: 'reg-deprecations-link' }),
+        ' ',
+        link(routeHref({ page: 'apps', variant: variant.name, status: null }), 'apps →', { class: 'reg-apps-link' }),
       ),
     ),
     current
@@ -396,11 +403,12 @@ async function compositionView(id: string): Promise<Child[]> {
 // ---- usage ----
 
 /** The variant's other pages, beside a view's title. */
-function variantLinks(variant: string, here: 'changelog' | 'usage' | 'deprecations'): HTMLElement {
+function variantLinks(variant: string, here: 'changelog' | 'usage' | 'deprecations' | 'apps' | null): HTMLElement {
   const pages: Array<[typeof here, string, string]> = [
     ['changelog', routeHref({ page: 'changelog', variant }), 'changelog'],
     ['usage', routeHref({ page: 'usage', variant, coordinate: null, since: DEFAULT_USAGE_SINCE }), 'usage'],
     ['deprecations', routeHref({ page: 'deprecations', variant, since: DEFAULT_DEPRECATIONS_SINCE }), 'deprecations'],
+    ['apps', routeHref({ page: 'apps', variant, status: null }), 'apps'],
   ];
   const others = pages.filter(([page]) => page !== here);
   return h('span', { class: 'reg-aside reg-variant-links' }, others.flatMap(([, href, text], i) => [i ? ' ' : '', link(href, `${text} →`)]));
@@ -616,6 +624,97 @@ function deprecationItem(variant: string, since: string, deprecation: Deprecatio
   );
 }
 
+// ---- app manifests ----
+
+const APP_STATUS_LABEL: Record<AppVersionStatus, string> = { PENDING: 'pending', ACTIVE: 'active', RETIRED: 'retired' };
+
+/** An app version's status as a word and a colour, never a colour alone. */
+function appStatusBadge(status: AppVersionStatus): HTMLElement {
+  return h('span', { class: `reg-badge reg-app-status reg-app-status-${status.toLowerCase()}`, 'data-status': status }, APP_STATUS_LABEL[status]);
+}
+
+const maybeTime = (iso: string | null): Child => (iso ? time(iso) : '—');
+
+async function appsView(variant: string, status: AppVersionStatus | null): Promise<Child[]> {
+  const select = h(
+    'select',
+    { id: 'reg-apps-status', name: 'status' },
+    h('option', { value: '', ...(status ? {} : { selected: '' }) }, 'every status'),
+    APP_STATUSES.map((choice) => h('option', { value: choice, ...(choice === status ? { selected: '' } : {}) }, APP_STATUS_LABEL[choice])),
+  );
+  select.value = status ?? '';
+  select.addEventListener('change', () => (location.hash = routeHref({ page: 'apps', variant, status: (select.value || null) as AppVersionStatus | null })));
+  const apps = await loadApps(client, variant, status);
+  return [
+    h('p', { class: 'reg-crumbs' }, link('#/', 'Variants'), ' / ', variant, ' / apps'),
+    h('h2', { class: 'reg-title' }, `Apps in ${variant}`, variantLinks(variant, 'apps')),
+    h('form', { class: 'reg-usage-form reg-card', id: 'reg-apps-form' }, h('label', { for: 'reg-apps-status' }, 'Status'), select),
+    h(
+      'p',
+      { class: 'reg-note' },
+      'The persisted operations of each release of a front-end, newest first. Gateways that enforce trusted documents accept the operations of active versions only; a pending version waits to be activated, a retired one is never active again.',
+    ),
+    apps.length === 0
+      ? h('p', { class: 'reg-note reg-no-apps' }, status ? `No app version of ${variant} is ${APP_STATUS_LABEL[status]}.` : `No app manifest has been published to ${variant} yet.`)
+      : table(
+          status ? `${APP_STATUS_LABEL[status][0].toUpperCase()}${APP_STATUS_LABEL[status].slice(1)} app versions of ${variant}` : `App versions of ${variant}`,
+          ['App', 'Version', 'Status', 'Publisher', 'Published', 'Activated', 'Retired', 'Operations'],
+          apps.map((app) => [
+            h('span', { class: 'reg-app' }, app.app),
+            link(routeHref({ page: 'app-version', variant, app: app.app, version: app.version }), app.version, { class: 'reg-app-version-link', title: `The operations of ${app.app} ${app.version}` }),
+            appStatusBadge(app.status),
+            app.publisher,
+            time(app.createdAt),
+            maybeTime(app.activatedAt),
+            maybeTime(app.retiredAt),
+            h('span', { class: 'reg-count' }, formatCount(app.operations.length)),
+          ]),
+          { class: 'reg-table reg-apps', 'data-variant': variant },
+        ),
+  ];
+}
+
+async function appVersionView(variant: string, app: string, version: string): Promise<Child[]> {
+  const found: AppVersion | null = await loadAppVersion(client, variant, app, version);
+  const head = [
+    h('p', { class: 'reg-crumbs' }, link('#/', 'Variants'), ' / ', variant, ' / ', link(routeHref({ page: 'apps', variant, status: null }), 'apps'), ' / ', app),
+    h('h2', { class: 'reg-title' }, `${app} ${version} in ${variant}`, found ? appStatusBadge(found.status) : null, variantLinks(variant, null)),
+  ];
+  if (!found) return [...head, h('p', { class: 'reg-note reg-no-apps' }, `${variant} has no version ${version} of ${app}.`)];
+  const count = found.operations.length;
+  return [
+    ...head,
+    h(
+      'section',
+      { class: 'reg-card reg-app-version', 'data-app': found.app, 'data-version': found.version, 'data-status': found.status },
+      h(
+        'dl',
+        { class: 'reg-facts' },
+        field('Status', appStatusBadge(found.status)),
+        field('Publisher', found.publisher),
+        field('Published', time(found.createdAt)),
+        field('Activated', maybeTime(found.activatedAt)),
+        field('Retired', maybeTime(found.retiredAt)),
+        field('Operations', formatCount(count)),
+      ),
+    ),
+    count === 0
+      ? h('p', { class: 'reg-note' }, 'This version has no operations.')
+      : h(
+          'ol',
+          { class: 'reg-app-operations' },
+          found.operations.map((operation) =>
+            h(
+              'li',
+              { class: 'reg-card reg-app-operation', 'data-operation': operation.id },
+              h('h3', {}, h('code', { class: 'reg-hash', title: operation.id }, shortHash(operation.id)), ' ', h('span', { class: 'reg-operation' }, operation.name ?? '(anonymous)')),
+              h('details', { class: 'reg-app-body' }, h('summary', {}, 'Body'), h('pre', { class: 'reg-code' }, operation.body)),
+            ),
+          ),
+        ),
+  ];
+}
+
 // ---- routing and state ----
 
 function failureText(error: unknown): string {
@@ -637,6 +736,10 @@ function render(route: Route): Promise<Child[]> {
       return usageView(route.variant, route.coordinate, route.since);
     case 'deprecations':
       return deprecationsView(route.variant, route.since);
+    case 'apps':
+      return appsView(route.variant, route.status);
+    case 'app-version':
+      return appVersionView(route.variant, route.app, route.version);
     case 'not-found':
       return Promise.resolve([h('h2', { class: 'reg-title' }, 'No such page'), h('p', {}, `Nothing is at ${route.hash}. `, link('#/', 'Back to the variants.'))]);
   }
@@ -649,6 +752,8 @@ const TITLES: Record<Route['page'], string> = {
   composition: 'composition',
   usage: 'usage',
   deprecations: 'deprecations',
+  apps: 'apps',
+  'app-version': 'app version',
   'not-found': 'not found',
 };
 
@@ -662,6 +767,10 @@ function pageTitle(route: Route): string {
       return route.coordinate ? `usage of ${route.coordinate}` : `${route.variant} usage`;
     case 'deprecations':
       return `${route.variant} deprecations`;
+    case 'apps':
+      return `${route.variant} apps`;
+    case 'app-version':
+      return `${route.app} ${route.version}`;
     default:
       return TITLES[route.page];
   }

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { buildSchema, parse, validate } from 'graphql';
 import {
+  APP_VERSION_QUERY,
+  APPS_QUERY,
   breakUsageQuery,
   COMPOSITION_QUERY,
   type CompositionSummary,
@@ -61,6 +63,8 @@ describe('the registry pages’ queries', () => {
     ['field usage', FIELD_USAGE_QUERY],
     ['deprecations', DEPRECATIONS_QUERY],
     ['usage rules', USAGE_RULES_QUERY],
+    ['apps', APPS_QUERY],
+    ['app version', APP_VERSION_QUERY],
     ['break usage (one coordinate, one window)', breakUsageQuery(1, 1)],
     ['break usage (three coordinates, two windows)', breakUsageQuery(3, 2)],
   ])('the %s query uses only fields of registry/src/registry.graphql', (_, query) => {
@@ -80,6 +84,9 @@ describe('routes in the hash', () => {
     ['#/variants/staging/usage?since=400d', { page: 'usage', variant: 'staging', coordinate: null, since: '400d' }],
     ['#/variants/production/deprecations', { page: 'deprecations', variant: 'production', since: '400d' }],
     ['#/variants/production/deprecations?since=7d', { page: 'deprecations', variant: 'production', since: '7d' }],
+    ['#/variants/production/apps', { page: 'apps', variant: 'production', status: null }],
+    ['#/variants/production/apps?status=active', { page: 'apps', variant: 'production', status: 'ACTIVE' }],
+    ['#/variants/production/apps/dashboard/3.2.0', { page: 'app-version', variant: 'production', app: 'dashboard', version: '3.2.0' }],
   ])('reads %j', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
   });
@@ -93,6 +100,9 @@ describe('routes in the hash', () => {
       { page: 'usage', variant: 'pre prod', coordinate: null, since: '30d' },
       { page: 'deprecations', variant: 'production', since: '400d' },
       { page: 'deprecations', variant: 'staging', since: '30d' },
+      { page: 'apps', variant: 'production', status: null },
+      { page: 'apps', variant: 'pre prod', status: 'RETIRED' },
+      { page: 'app-version', variant: 'production', app: 'annual-report', version: '2026.1.0+build.7' },
     ];
     for (const route of routes) expect(parseRoute(routeHref(route))).toEqual(route);
     expect(routeHref(routes[0])).toBe('#/variants/pre%20prod/subgraphs/a%2Fb');
@@ -101,9 +111,11 @@ describe('routes in the hash', () => {
   it('writes a usage link as the issue names it, and the deprecations link without the default window', () => {
     expect(routeHref({ page: 'usage', variant: 'production', coordinate: 'Village.name', since: '30d' })).toBe('#/variants/production/usage?coordinate=Village.name&since=30d');
     expect(routeHref({ page: 'deprecations', variant: 'production', since: '400d' })).toBe('#/variants/production/deprecations');
+    expect(routeHref({ page: 'apps', variant: 'production', status: null })).toBe('#/variants/production/apps');
+    expect(routeHref({ page: 'app-version', variant: 'production', app: 'annual-report', version: '2026.1.0+build.7' })).toBe('#/variants/production/apps/annual-report/2026.1.0%2Bbuild.7');
   });
 
-  it.each(['#/variants/production', '#/variants//changelog', '#/compositions/%E0%A4%A', '#/nowhere', '#/variants/production/changelog?since=30d'])('sends %j to the not-found page', (hash) => {
+  it.each(['#/variants/production', '#/variants//changelog', '#/compositions/%E0%A4%A', '#/nowhere', '#/variants/production/changelog?since=30d', '#/variants/production/apps?status=LIVE', '#/variants/production/apps/dashboard'])('sends %j to the not-found page', (hash) => {
     expect(parseRoute(hash)).toEqual({ page: 'not-found', hash });
   });
 });
