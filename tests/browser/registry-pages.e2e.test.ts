@@ -106,7 +106,8 @@ afterEach(() => closeWatched(watched));
 
 /** Waits until the view has loaded; a view that failed fails the test with what the page said. */
 async function ready(): Promise<void> {
-  await page.locator('body[data-state="ready"], body[data-state="error"]').waitFor({ timeout: 30_000 });
+  // The state of the address now shown, not of the one before a navigation that has not drawn yet.
+  await page.waitForFunction(() => document.body.dataset.shown === location.hash && ['ready', 'error'].includes(document.body.dataset.state ?? ''), undefined, { timeout: 30_000 });
   if ((await page.locator('body').getAttribute('data-state')) === 'error') {
     throw new Error(`the page shows an error: ${await page.locator('#reg-status').innerText()} ${problems.join('; ')}`);
   }

@@ -781,7 +781,8 @@ let shown = 0;
 /** Draws the route in the hash; a later navigation wins over a slower earlier one. */
 async function show(): Promise<void> {
   const request = ++shown;
-  const route = parseRoute(location.hash);
+  const hash = location.hash;
+  const route = parseRoute(hash);
   document.title = `Schema registry: ${pageTitle(route)}`;
   document.body.dataset.state = 'loading';
   status.classList.remove('reg-error');
@@ -790,10 +791,13 @@ async function show(): Promise<void> {
     const content = await render(route);
     if (request !== shown) return;
     view.replaceChildren(...content.filter((child): child is Node | string => Boolean(child)));
+    // Which address the state speaks of: a reader (or a test) that just navigated waits for its own.
+    document.body.dataset.shown = hash;
     document.body.dataset.state = 'ready';
     status.textContent = `Updated ${formatTime(new Date().toISOString())}`;
   } catch (error) {
     if (request !== shown) return;
+    document.body.dataset.shown = hash;
     document.body.dataset.state = 'error';
     status.classList.add('reg-error');
     status.textContent = failureText(error);
