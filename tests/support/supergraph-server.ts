@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { restartable } from './restartable';
 
 export interface SupergraphServer {
   /** `http://127.0.0.1:<port>/supergraph?variant=production`, what a gateway's SUPERGRAPH_URL says. */
@@ -59,30 +59,16 @@ export async function supergraphServer({ key }: { key?: string } = {}): Promise<
     if (req.headers['if-none-match'] === etag) return answer(304, headers);
     answer(200, { ...headers, 'content-type': 'text/plain; charset=utf-8' }, current.sdl);
   });
-  let port = 0;
-  const start = () =>
-    new Promise<void>((done, fail) => {
-      server.once('error', fail);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', fail);
-        port = (server.address() as AddressInfo).port;
-        done();
-      });
-    });
-  const down = () =>
-    new Promise<void>((done) => {
-      server.close(() => done());
-      server.closeAllConnections();
-    });
+  const { start, down, port, close } = restartable(server);
   await start();
   return {
-    url: `http://127.0.0.1:${port}/supergraph?variant=production`,
+    url: `http://127.0.0.1:${port()}/supergraph?variant=production`,
     serve: (sdl, compositionId = 'unnamed') => (current = sdl === undefined ? undefined : { sdl, compositionId }),
     down,
     start,
     slow: (ms) => (delayMs = ms),
     maxInFlight: () => maxInFlight,
     requests,
-    close: () => (server.listening ? down() : Promise.resolve()),
+    close,
   };
 }

@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { restartable } from './restartable';
 import { gunzipSync } from 'node:zlib';
 import type { UsageReport } from '@zigong/platform';
 
@@ -54,31 +54,17 @@ export async function usageServer(): Promise<UsageServer> {
       answer(202, { accepted: report.counts.length });
     });
   });
-  let port = 0;
-  const start = () =>
-    new Promise<void>((done, fail) => {
-      server.once('error', fail);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', fail);
-        port = (server.address() as AddressInfo).port;
-        done();
-      });
-    });
-  const down = () =>
-    new Promise<void>((done) => {
-      server.close(() => done());
-      server.closeAllConnections();
-    });
+  const { start, down, port, close } = restartable(server);
   await start();
   return {
-    url: `http://127.0.0.1:${port}/usage`,
+    url: `http://127.0.0.1:${port()}/usage`,
     reports,
     requests,
     answerWith: (code) => (status = code),
     slow: (ms) => (delayMs = ms),
     down,
     start,
-    close: () => (server.listening ? down() : Promise.resolve()),
+    close,
   };
 }
 
