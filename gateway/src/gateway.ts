@@ -21,6 +21,7 @@ import { createAuthenticator } from '@zigong/platform';
 import type { GatewayConfig } from './config';
 import { DepartmentDataSource, type GatewayContext } from './datasource';
 import { costModelOf, demandControlPlugin, EMPTY_COST_MODEL, shapeGuard } from './demand-control';
+import { deferRoute, type GatewaySchemas } from './defer-route';
 import { directRoute } from './direct-route';
 import { queryParser } from './documents';
 import { responseCache } from './response-cache';
@@ -144,6 +145,16 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
     rule: hooks.directRouteRule,
   });
 
+  // Operations with @defer, which Apollo's route cannot run: planned with defer on, streamed in parts.
+  const deferred = deferRoute({
+    parseQuery,
+    limits: config.limits,
+    dataSources: () => Object.fromEntries(bySubgraph),
+    identity: identityOf,
+    allowAnonymousReads: config.auth.allowAnonymousReads,
+    logger,
+  });
+
   const trusted = trustedDocuments(savedOperations);
   // The active app manifests (#28), polled from the registry; their operations are served by hash.
   const apps = config.appsUrl
@@ -180,6 +191,8 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
     installKitScalars(apiSchema);
     costModel = costModelOf(coreSupergraphSdl);
     direct.update(apiSchema, coreSupergraphSdl, costModel);
+    const internals = gateway as unknown as Pick<GatewaySchemas, 'apiSchema' | 'supergraphSchema'>;
+    deferred.update({ schema: apiSchema, apiSchema: internals.apiSchema, supergraphSchema: internals.supergraphSchema }, coreSupergraphSdl, costModel);
     limiter?.update(apiSchema, costModel);
     usage?.update(apiSchema);
     // The schema Apollo's executeQueryPlan hands computeResponse: ours shapes this gateway's operations only.
@@ -300,6 +313,8 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
           if (shortcut?.ran) shortcutsRan.set(req, shortcut.ran);
           return shortcut;
         };
+        const streamed = await deferred.respond(req, body, requestId);
+        if (streamed) return ran(streamed);
         const cached = await cache?.respond(req, body, url);
         if (cached?.answer !== undefined || !config.directRoute) return ran(cached);
         const answered = await direct.respond(req, body, requestId);

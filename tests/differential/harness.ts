@@ -140,7 +140,7 @@ let token: Promise<string> | undefined;
  * when that fetch completes, so two fetches running in parallel report in whichever order their
  * subgraphs answered, with or without our shortcuts.
  */
-function normalizeErrors(errors: unknown): string[] {
+export function normalizeErrors(errors: unknown): string[] {
   if (!Array.isArray(errors)) return [];
   return errors.map((e) => JSON.stringify({ ...subgraphHttpFailure(e), path: e?.path })).sort();
 }

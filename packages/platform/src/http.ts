@@ -44,6 +44,8 @@ export interface Refusal {
 
 export interface Shortcut {
   answer?: string;
+  /** An answer sent in parts as they are ready (a deferred operation's multipart/mixed), instead of `answer`. */
+  stream?: AsyncIterable<string>;
   /** The name of the operation answered, where the body did not say it. */
   operationName?: string;
   /** The answer's media type; JSON unless said. */
@@ -185,6 +187,12 @@ export function graphqlHttpHandler<C extends BaseContext>(options: GraphQLHttpOp
       // Past its checks: a shortcut's answer, or Apollo's.
       await inSpan('graphql.execute', {}, async () => {
         const shortcut = await options.respond?.(req, body, url, requestId);
+        if (shortcut?.stream) {
+          operationName ??= shortcut.operationName;
+          res.writeHead(shortcut.status ?? 200, { ...shortcut.headers, 'content-type': shortcut.contentType!, 'cache-control': 'no-store' });
+          for await (const part of shortcut.stream) res.write(part);
+          return void res.end();
+        }
         if (shortcut?.answer !== undefined) {
           operationName ??= shortcut.operationName;
           if (shortcut.errorCodes) recordErrorCodes(shortcut.errorCodes);

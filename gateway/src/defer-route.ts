@@ -1,0 +1,566 @@
+import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
+import { operationFromDocument, type Schema, Supergraph } from '@apollo/federation-internals';
+import { type PlanNode, QueryPlanner } from '@apollo/query-planner';
+import {
+  answerType,
+  type Identity,
+  inSpan,
+  inSpanSync,
+  isJsonBody,
+  type Logger,
+  plainGraphQLBody,
+  platformErrorFormatter,
+} from '@zigong/platform';
+import {
+  type DirectiveNode,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  getOperationAST,
+  getVariableValues,
+  GraphQLError,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  specifiedRules,
+  validate,
+  visit,
+} from 'graphql';
+import { LRUCache } from 'lru-cache';
+import type { IncomingMessage } from 'node:http';
+import type { GatewayContext } from './datasource';
+import { costExtension, type CostModel, type DemandLimits, EMPTY_COST_MODEL, estimateCost } from './demand-control';
+import type { ParsedQuery } from './documents';
+import type { RanShortcut } from './usage';
+
+/** What Apollo Client 3.7+ and 4 (Defer20220824Handler) read, as Apollo Server writes it. */
+export const DEFER_CONTENT_TYPE = 'multipart/mixed; boundary="-"; deferSpec=20220824';
+const PART_HEAD = 'content-type: application/json; charset=utf-8\r\n\r\n';
+/** Labels the route gives unlabelled fragments, so each plan block maps to its fragment; never sent. */
+const OWN_LABEL = 'zigong:defer:';
+
+export interface DeferRouteOptions {
+  parseQuery: (query: string) => ParsedQuery | null;
+  limits: DemandLimits;
+  /** The gateway's data sources by subgraph name: the same signing, identity headers and dedupe as Apollo's route. */
+  dataSources: () => ServiceMap;
+  identity: (req: IncomingMessage) => Promise<Identity | null>;
+  allowAnonymousReads: boolean;
+  logger: Logger;
+  capacity?: number;
+}
+
+/** The schemas @apollo/gateway itself executes with, so its result shaping (ours, where on) applies alike. */
+export interface GatewaySchemas {
+  /** The API schema as graphql-js sees it (Apollo's `gateway.schema`). */
+  schema: GraphQLSchema;
+  /** federation-internals' API schema (`gateway.apiSchema`). */
+  apiSchema: Schema;
+  /** The supergraph as graphql-js sees it (`gateway.supergraphSchema`). */
+  supergraphSchema: GraphQLSchema;
+}
+
+/** One deferred fragment of the plan, and the plan that completes it (its parents' included). */
+interface Block {
+  label: string;
+  parent?: Block;
+  plan?: PlanNode;
+}
+
+/** What is worked out once per (query, operation name, which @defer are on). */
+interface Prepared {
+  operation: OperationDefinitionNode;
+  /** The operation with every @defer on labelled and every @defer off removed. */
+  document: DocumentNode;
+  primary?: PlanNode;
+  /** Every fragment of the operation deferred, with @defer removed: what a non-streaming client is answered. */
+  whole?: PlanNode;
+  blocks: Block[];
+  /** Per label: the response-key paths where its fragment sits, and the response keys it selects. */
+  fragments: Map<string, { positions: string[][]; keys: Set<string> }>;
+  /** Per block label, the document that releases it (and its parents) and leaves out every other deferred fragment. */
+  documents: Map<string, DocumentNode>;
+  primaryDocument: DocumentNode;
+  wholeDocument: DocumentNode;
+}
+
+const isDefer = (d: DirectiveNode) => d.name.value === 'defer';
+
+/** True when the document uses @defer anywhere (cheap: the text is checked first). */
+export function usesDefer(query: string, document: DocumentNode | undefined): boolean {
+  if (!/@\s*defer\b/.test(query) || !document) return false;
+  let found = false;
+  visit(document, {
+    Directive(node) {
+      if (isDefer(node)) found = true;
+    },
+  });
+  return found;
+}
+
+class Refused extends GraphQLError {
+  constructor(message: string, code: string, readonly status = 400) {
+    super(message, { extensions: { code } });
+  }
+}
+
+/** The `if` of a @defer, with the request's variables: off only where it is false. */
+function deferOn(directive: DirectiveNode, variables: Record<string, unknown>): boolean {
+  const condition = directive.arguments?.find((a) => a.name.value === 'if')?.value;
+  if (!condition) return true;
+  if (condition.kind === Kind.BOOLEAN) return condition.value;
+  if (condition.kind === Kind.VARIABLE) return variables[condition.name.value] !== false;
+  return true;
+}
+
+/**
+ * Every @defer that is on gets a label (the client's, else one of ours) and loses its `if`; one
+ * that is off is removed, its fragment answered with the rest.
+ */
+function labelled(document: DocumentNode, variables: Record<string, unknown>): { document: DocumentNode; off: string } {
+  let counter = 0;
+  const off: number[] = [];
+  const seen = new Set<string>();
+  const result = visit(document, {
+    Directive(node) {
+      if (!isDefer(node)) return undefined;
+      const index = counter++;
+      if (!deferOn(node, variables)) {
+        off.push(index);
+        return null;
+      }
+      const given = node.arguments?.find((a) => a.name.value === 'label')?.value;
+      if (given && given.kind !== Kind.STRING) throw new Refused('A @defer label must be a string literal.', 'GRAPHQL_VALIDATION_FAILED');
+      const label = given?.value ?? `${OWN_LABEL}${index}`;
+      if (seen.has(label)) throw new Refused(`The @defer label "${label}" is used twice; labels must be unique.`, 'GRAPHQL_VALIDATION_FAILED');
+      seen.add(label);
+      return { ...node, arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'label' }, value: { kind: Kind.STRING, value: label } }] };
+    },
+  });
+  return { document: result, off: off.join(',') };
+}
+
+const labelOf = (directives: readonly DirectiveNode[] | undefined): string | undefined => {
+  const directive = directives?.find(isDefer);
+  const value = directive?.arguments?.find((a) => a.name.value === 'label')?.value;
+  return value?.kind === Kind.STRING ? value.value : undefined;
+};
+
+/**
+ * The document with the deferred fragments of `released` answered in place (@defer removed) and
+ * every other deferred fragment left out; 'all' releases every one.
+ */
+function releasing(document: DocumentNode, released: Set<string> | 'all'): DocumentNode {
+  const keep = (node: { directives?: readonly DirectiveNode[] }) => {
+    const label = labelOf(node.directives);
+    if (label === undefined) return undefined;
+    if (released !== 'all' && !released.has(label)) return null;
+    return { ...node, directives: node.directives!.filter((d) => !isDefer(d)) };
+  };
+  return visit(document, { InlineFragment: keep, FragmentSpread: keep });
+}
+
+/**
+ * Where each deferred fragment sits (response-key paths from the root, through named fragments)
+ * and which response keys it selects itself (a nested deferred fragment's are its own).
+ */
+function fragmentsOf(document: DocumentNode, operation: OperationDefinitionNode): Prepared['fragments'] {
+  const named = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) named.set(d.name.value, d);
+  const found: Prepared['fragments'] = new Map();
+  const keysOf = (set: SelectionSetNode, keys: Set<string>) => {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) keys.add(selection.alias?.value ?? selection.name.value);
+      else if (labelOf(selection.directives) !== undefined) continue;
+      else if (selection.kind === Kind.INLINE_FRAGMENT) keysOf(selection.selectionSet, keys);
+      else {
+        const fragment = named.get(selection.name.value);
+        if (fragment) keysOf(fragment.selectionSet, keys);
+      }
+    }
+    return keys;
+  };
+  const walk = (set: SelectionSetNode, path: string[]) => {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (selection.selectionSet) walk(selection.selectionSet, [...path, selection.alias?.value ?? selection.name.value]);
+        continue;
+      }
+      const inner = selection.kind === Kind.INLINE_FRAGMENT ? selection.selectionSet : named.get(selection.name.value)?.selectionSet;
+      if (!inner) continue;
+      const label = labelOf(selection.directives);
+      if (label !== undefined) {
+        const entry = found.get(label) ?? { positions: [], keys: keysOf(inner, new Set()) };
+        entry.positions.push(path);
+        found.set(label, entry);
+      }
+      walk(inner, path);
+    }
+  };
+  walk(operation.selectionSet, []);
+  return found;
+}
+
+/** The plan without its deferred parts: each Defer node becomes its primary part. */
+function primaryOf(node: PlanNode | undefined): PlanNode | undefined {
+  if (!node) return undefined;
+  switch (node.kind) {
+    case 'Defer':
+      return primaryOf(node.primary.node);
+    case 'Sequence':
+    case 'Parallel': {
+      const nodes = node.nodes.map(primaryOf).filter((n): n is PlanNode => n !== undefined);
+      return nodes.length ? { ...node, nodes } : undefined;
+    }
+    case 'Flatten': {
+      const inner = primaryOf(node.node);
+      return inner && { ...node, node: inner };
+    }
+    case 'Condition':
+      return { ...node, ifClause: primaryOf(node.ifClause), elseClause: primaryOf(node.elseClause) };
+    default:
+      return node;
+  }
+}
+
+/** The plan with every deferred part run in place: the whole answer at once. */
+function wholeOf(node: PlanNode | undefined): PlanNode | undefined {
+  if (!node) return undefined;
+  switch (node.kind) {
+    case 'Defer': {
+      const deferred = node.deferred.map((d) => wholeOf(d.node)).filter((n): n is PlanNode => n !== undefined);
+      const primary = wholeOf(node.primary.node);
+      return sequence(primary, deferred.length ? { kind: 'Parallel', nodes: deferred } : undefined);
+    }
+    case 'Sequence':
+    case 'Parallel': {
+      const nodes = node.nodes.map(wholeOf).filter((n): n is PlanNode => n !== undefined);
+      return nodes.length ? { ...node, nodes } : undefined;
+    }
+    case 'Flatten': {
+      const inner = wholeOf(node.node);
+      return inner && { ...node, node: inner };
+    }
+    case 'Condition':
+      return { ...node, ifClause: wholeOf(node.ifClause), elseClause: wholeOf(node.elseClause) };
+    default:
+      return node;
+  }
+}
+
+function sequence(first: PlanNode | undefined, then: PlanNode | undefined, kind: 'Sequence' | 'Parallel' = 'Sequence'): PlanNode | undefined {
+  if (!first) return then;
+  if (!then) return first;
+  return { kind, nodes: [first, then] };
+}
+
+/**
+ * The deferred blocks of a plan. Each is completed by a plan of its own: what must run before it
+ * (the primary part, or its parent block's plan), then its own fetches (at once beside them where
+ * the planner says it depends on none). Run on one request's memoised data sources, the fetches
+ * they share are sent once.
+ */
+function blocksOf(node: PlanNode | undefined, before: PlanNode | undefined, parent: Block | undefined, into: Block[]): Block[] {
+  if (!node) return into;
+  switch (node.kind) {
+    case 'Defer':
+      blocksOf(node.primary.node, before, parent, into);
+      for (const deferred of node.deferred) {
+        if (deferred.label === undefined) throw new Refused('A deferred fragment of the plan has no label.', 'DEFER_UNSUPPORTED');
+        const own = primaryOf(deferred.node);
+        const block: Block = { label: deferred.label, parent, plan: sequence(before, own, deferred.depends.length ? 'Sequence' : 'Parallel') };
+        into.push(block);
+        blocksOf(deferred.node, block.plan, block, into);
+      }
+      return into;
+    case 'Sequence':
+    case 'Parallel':
+      for (const inner of node.nodes) blocksOf(inner, before, parent, into);
+      return into;
+    case 'Condition':
+      blocksOf(node.ifClause, before, parent, into);
+      blocksOf(node.elseClause, before, parent, into);
+      return into;
+    case 'Flatten':
+      if (JSON.stringify(node).includes('"kind":"Defer"')) throw new Refused('This use of @defer is not supported by the gateway.', 'DEFER_UNSUPPORTED');
+      return into;
+    default:
+      return into;
+  }
+}
+
+/**
+ * Data sources that send each distinct subgraph request of one client request once: the primary
+ * part and each deferred block run the plan's shared fetches again, and get the first answer (a
+ * copy: Apollo's executor writes into what it is given).
+ */
+function memoised(sources: ServiceMap): ServiceMap {
+  const answers = new Map<string, ReturnType<GraphQLDataSource['process']>>();
+  const map: ServiceMap = Object.create(null);
+  for (const [name, source] of Object.entries(sources)) {
+    map[name] = {
+      process(options) {
+        const { query, variables, operationName } = options.request;
+        const key = `${name}\n${operationName ?? ''}\n${query}\n${JSON.stringify(variables ?? null)}`;
+        let answer = answers.get(key);
+        if (!answer) answers.set(key, (answer = source.process(options)));
+        return answer.then((response) => structuredClone(response));
+      },
+    };
+  }
+  return map;
+}
+
+/** The objects a path of response keys reaches in the data, with their concrete paths (list indexes included). */
+function reach(data: unknown, keys: string[], at: Array<string | number> = [], out: Array<{ path: Array<string | number>; value: Record<string, unknown> }> = []) {
+  if (Array.isArray(data)) {
+    data.forEach((item, i) => reach(item, keys, [...at, i], out));
+    return out;
+  }
+  if (data === null || typeof data !== 'object') return out;
+  if (!keys.length) {
+    out.push({ path: at, value: data as Record<string, unknown> });
+    return out;
+  }
+  const [key, ...rest] = keys;
+  return reach((data as Record<string, unknown>)[key], rest, [...at, key], out);
+}
+
+interface Incremental {
+  data: Record<string, unknown>;
+  path: Array<string | number>;
+  label?: string;
+  errors?: GraphQLFormattedError[];
+}
+
+/**
+ * Operations with @defer, which @apollo/gateway refuses (its schema has no @defer, its executor
+ * stops at the planner's Defer nodes, and Apollo Server streams only with graphql 17). Planned by
+ * a second QueryPlanner with defer on (once per text), executed with Apollo's own executeQueryPlan
+ * over the gateway's data sources, in parts: the plan's primary part first, answered as soon as
+ * it is done; then each deferred fragment, by a plan that runs its prerequisites and its own
+ * fetches on the same memoised data sources, so a subgraph is asked once whatever the parts
+ * share. Each part's data is shaped by Apollo's (or our) result shaping against a document that
+ * holds exactly the fragments released so far, so the parts merged are the answer the query
+ * gets without @defer.
+ *
+ * A client that accepts `multipart/mixed` (deferSpec=20220824, or no spec) gets the parts as they
+ * are ready; any other gets the whole answer as one JSON. Cost is estimated and refused for the
+ * whole operation before anything runs (the rate limiter has charged it before this route).
+ */
+export function deferRoute(options: DeferRouteOptions) {
+  let schemas: GatewaySchemas | undefined;
+  let api: GraphQLSchema | undefined;
+  let planner: QueryPlanner | undefined;
+  let plannerApi: Schema | undefined;
+  let costModel: CostModel = EMPTY_COST_MODEL;
+  let prepared = new LRUCache<string, { value?: Prepared; error?: Refused }>({ max: options.capacity ?? 500 });
+  const format = platformErrorFormatter(options.logger, 'gateway');
+  const formatErrors = (errors: readonly unknown[]): GraphQLFormattedError[] =>
+    errors.map((error) => {
+      const graphql = error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error));
+      const formatted = graphql.toJSON();
+      return format({ ...formatted, extensions: { ...formatted.extensions, code: formatted.extensions?.code ?? 'INTERNAL_SERVER_ERROR' } }, error);
+    });
+
+  const prepare = (query: string, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): Prepared => {
+    const { document: labelledDocument, off } = labelled(document, variables);
+    const key = `${operationName ?? ''}\n${off}\n${query}`;
+    const known = prepared.get(key);
+    if (known?.error) throw known.error;
+    if (known?.value) return known.value;
+    try {
+      const value = inSpanSync('gateway.defer.plan', {}, () => plan(labelledDocument, operationName));
+      prepared.set(key, { value });
+      return value;
+    } catch (error) {
+      const refused = error instanceof Refused ? error : new Refused(`This use of @defer cannot be planned: ${(error as Error).message}`, 'DEFER_UNSUPPORTED');
+      prepared.set(key, { error: refused });
+      throw refused;
+    }
+  };
+
+  const plan = (document: DocumentNode, operationName: string | undefined): Prepared => {
+    const operation = getOperationAST(document, operationName)!;
+    const planned = planner!.buildQueryPlan(operationFromDocument(plannerApi!, document, { operationName })).node;
+    if (planned?.kind === 'Subscription') throw new Refused('@defer is served on queries only.', 'DEFER_UNSUPPORTED');
+    const root = planned;
+    const primary = primaryOf(root);
+    const blocks = blocksOf(root, primary, undefined, []);
+    const fragments = fragmentsOf(document, operation);
+    const documents = new Map<string, DocumentNode>();
+    for (const block of blocks) {
+      const released = new Set<string>();
+      for (let b: Block | undefined = block; b; b = b.parent) released.add(b.label);
+      documents.set(block.label, releasing(document, released));
+    }
+    return {
+      operation,
+      document,
+      primary,
+      whole: wholeOf(root),
+      blocks,
+      fragments,
+      documents,
+      primaryDocument: releasing(document, new Set()),
+      wholeDocument: releasing(document, 'all'),
+    };
+  };
+
+  const respond = async (req: IncomingMessage, body: unknown, requestId: string): Promise<RanShortcut | undefined> => {
+    if (req.method !== 'POST' || !api || !schemas || !isJsonBody(req)) return undefined;
+    const request = plainGraphQLBody(body);
+    const parsed = request && options.parseQuery(request.query);
+    if (!request || !parsed || !usesDefer(request.query, parsed.document)) return undefined;
+    const { query, variables: given, operationName } = request;
+    const accept = req.headers.accept;
+    const stream = acceptsDeferSpec(accept);
+    const contentType = answerType(accept);
+    const refuse = (status: number, code: string, message: string): RanShortcut => ({
+      status,
+      answer: `${JSON.stringify({ errors: [{ message, extensions: { code } }] })}\n`,
+      contentType: contentType ?? 'application/json; charset=utf-8',
+      errorCodes: [code],
+    });
+    if (!stream && !contentType) return refuse(406, 'NOT_ACCEPTABLE', 'Accept multipart/mixed (deferSpec=20220824) or application/json to be answered.');
+
+    const errors = validate(api, parsed.document, specifiedRules);
+    if (errors.length) {
+      return { ...refuse(400, 'GRAPHQL_VALIDATION_FAILED', ''), answer: `${JSON.stringify({ errors: errors.map((e) => ({ message: e.message, locations: e.locations, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })) })}\n` };
+    }
+    const operation = getOperationAST(parsed.document, operationName);
+    if (!operation) return refuse(400, 'OPERATION_RESOLUTION_FAILURE', operationName ? `The document has no operation named "${operationName}".` : 'The document has several operations: say which one to run with operationName.');
+    if (operation.operation !== 'query') return refuse(400, 'DEFER_UNSUPPORTED', '@defer is served on queries only.');
+    const coerced = getVariableValues(api, operation.variableDefinitions ?? [], given);
+    if (coerced.errors) return refuse(400, 'BAD_USER_INPUT', coerced.errors[0].message);
+    const cost = estimateCost(api, parsed.document, operation, given, options.limits, costModel);
+    if (cost > options.limits.maxCost) {
+      return refuse(400, 'QUERY_TOO_COSTLY', `The query’s estimated cost is ${cost}; at most ${options.limits.maxCost} is allowed. Ask for smaller pages or fewer fields.`);
+    }
+    let identity: Identity | null;
+    try {
+      identity = await options.identity(req);
+    } catch (error) {
+      const code = error instanceof GraphQLError ? String(error.extensions.code ?? 'UNAUTHENTICATED') : 'UNAUTHENTICATED';
+      return refuse(401, code, error instanceof Error ? error.message : 'The bearer token is not valid.');
+    }
+    if (!identity && !options.allowAnonymousReads) return refuse(401, 'UNAUTHENTICATED', 'Sign in: this gateway needs a bearer token for every request.');
+
+    let ready: Prepared;
+    try {
+      ready = prepare(query, parsed.document, operationName, coerced.coerced);
+    } catch (error) {
+      if (error instanceof Refused) return refuse(error.status, String(error.extensions.code), error.message);
+      throw error;
+    }
+    const context: GatewayContext = { identity, requestId, operation: {} };
+    const sources = memoised(options.dataSources());
+    const current = schemas;
+    const run = (node: PlanNode | undefined, document: DocumentNode) => {
+      const requestContext = { request: { query, variables: coerced.coerced, operationName }, context, logger: options.logger, metrics: {}, cache: undefined } as unknown as Parameters<typeof executeQueryPlan>[2];
+      const operationContext = buildOperationContext({ schema: current.schema, operationDocument: document, operationName });
+      return executeQueryPlan({ kind: 'QueryPlan', node }, sources, requestContext, operationContext, current.supergraphSchema, current.apiSchema);
+    };
+    const costed = costExtension(cost, options.limits);
+    const ran = { text: query, operationName, document: parsed.document, errors: false };
+    const name = operation.name?.value;
+
+    if (!stream) {
+      const result = await inSpan('gateway.defer', { attributes: { 'gateway.defer.streamed': false } }, () => run(ready.whole, ready.wholeDocument));
+      const formatted = result.errors?.length ? formatErrors(result.errors) : undefined;
+      ran.errors = !!formatted;
+      const answer = JSON.stringify({ errors: formatted, data: result.data, extensions: { ...result.extensions, ...costed } });
+      return { answer: `${answer}\n`, operationName: name, contentType, ran, errorCodes: formatted?.map((e) => String(e.extensions?.code)) };
+    }
+
+    // Every block starts at once; each waits in the plan only for what it depends on.
+    const primary = run(ready.primary, ready.primaryDocument);
+    const done = new Map<Block, Promise<Incremental[]>>();
+    const sent = new Set<string>();
+    const newErrors = (errors: readonly unknown[] | undefined) => {
+      const fresh: GraphQLFormattedError[] = [];
+      for (const error of formatErrors(errors ?? [])) {
+        const key = JSON.stringify(error);
+        if (!sent.has(key)) fresh.push(error);
+        sent.add(key);
+      }
+      return fresh;
+    };
+    const blockDone = (block: Block): Promise<Incremental[]> => {
+      let promise = done.get(block);
+      if (promise) return promise;
+      promise = (async () => {
+        const result = await run(block.plan, ready.documents.get(block.label)!);
+        // A parent's part is sent before its children's, and the primary before any.
+        await (block.parent ? blockDone(block.parent) : primary);
+        const fragment = ready.fragments.get(block.label);
+        const items: Incremental[] = [];
+        const label = block.label.startsWith(OWN_LABEL) ? undefined : block.label;
+        for (const position of fragment?.positions ?? []) {
+          for (const { path, value } of reach(result.data, position)) {
+            const data: Record<string, unknown> = {};
+            for (const key of Object.keys(value)) if (fragment!.keys.has(key)) data[key] = value[key];
+            if (Object.keys(data).length) items.push(label === undefined ? { data, path } : { data, path, label });
+          }
+        }
+        const errors = newErrors(result.errors);
+        if (errors.length) {
+          if (items.length) items[0].errors = errors;
+          else items.push({ data: null as unknown as Record<string, unknown>, path: fragment?.positions[0] ?? [], ...(label === undefined ? {} : { label }), errors });
+        }
+        return items;
+      })();
+      done.set(block, promise);
+      return promise;
+    };
+    for (const block of ready.blocks) void blockDone(block).catch(() => undefined);
+
+    async function* parts(): AsyncGenerator<string> {
+      const first = await inSpan('gateway.defer', { attributes: { 'gateway.defer.streamed': true, 'gateway.defer.blocks': ready.blocks.length } }, () => primary);
+      const firstErrors = newErrors(first.errors);
+      if (firstErrors.length) ran.errors = true;
+      const hasNext = ready.blocks.length > 0;
+      const initial = { errors: firstErrors.length ? firstErrors : undefined, data: first.data, hasNext, extensions: { ...first.extensions, ...costed } };
+      yield `\r\n---\r\n${PART_HEAD}${JSON.stringify(initial)}\r\n---${hasNext ? '' : '--'}\r\n`;
+      // In the order they complete.
+      const pending = new Map(ready.blocks.map((block) => [block, blockDone(block).then((items) => ({ block, items }))]));
+      while (pending.size) {
+        const { block, items } = await Promise.race(pending.values());
+        pending.delete(block);
+        if (items.some((item) => item.errors)) ran.errors = true;
+        const next = pending.size > 0;
+        if (!items.length && next) continue;
+        const part = items.length ? { hasNext: next, incremental: items } : { hasNext: next };
+        yield `${PART_HEAD}${JSON.stringify(part)}\r\n---${next ? '' : '--'}\r\n`;
+      }
+    }
+    return { stream: parts(), contentType: DEFER_CONTENT_TYPE, operationName: name, ran };
+  };
+
+  return {
+    respond,
+    /** A new supergraph: a planner with defer on over it, the gateway's schemas, nothing prepared for the old one. */
+    update(current: GatewaySchemas, supergraphSdl: string, model: CostModel) {
+      prepared = new LRUCache({ max: options.capacity ?? 500 });
+      costModel = model;
+      const supergraph = Supergraph.build(supergraphSdl);
+      planner = new QueryPlanner(supergraph, { incrementalDelivery: { enableDefer: true } });
+      plannerApi = supergraph.apiSchema();
+      api = plannerApi.toGraphQLJSSchema({ includeDefer: true });
+      schemas = current;
+    },
+  };
+}
+
+/** True where the Accept header takes multipart/mixed in the 2022-08-24 defer format (or names no format). */
+export function acceptsDeferSpec(accept: string | undefined): boolean {
+  for (const range of (accept ?? '').split(',')) {
+    const [type, ...params] = range.split(';').map((p) => p.trim().toLowerCase());
+    if (type !== 'multipart/mixed') continue;
+    const named = Object.fromEntries(params.map((p) => p.split('=').map((s) => s.trim().replace(/^"|"$/g, ''))));
+    if (named.q === '0') continue;
+    if (named.deferspec === '20220824' || (named.deferspec === undefined && named.incrementalspec === undefined)) return true;
+  }
+  return false;
+}
