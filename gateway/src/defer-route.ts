@@ -64,7 +64,8 @@ export interface GatewaySchemas {
 /** One deferred fragment of the plan, and the plan that completes it (its parents' included). */
 interface Block {
   label: string;
-  parent?: Block;
+  /** The labels of the blocks sent before it. */
+  requires: string[];
   plan?: PlanNode;
 }
 
@@ -77,8 +78,8 @@ interface Prepared {
   /** Every fragment of the operation deferred, with @defer removed: what a non-streaming client is answered. */
   whole?: PlanNode;
   blocks: Block[];
-  /** Per label: the response-key paths where its fragment sits, and the response keys it selects. */
-  fragments: Map<string, { positions: string[][]; keys: Set<string> }>;
+  /** Per label: the response-key paths where its fragment sits, the response keys it selects, the deferred fragments it sits in. */
+  fragments: Map<string, { positions: string[][]; keys: Set<string>; enclosing: Set<string> }>;
   /** Per block label, the document that releases it (and its parents) and leaves out every other deferred fragment. */
   documents: Map<string, DocumentNode>;
   primaryDocument: DocumentNode;
@@ -147,15 +148,22 @@ const labelOf = (directives: readonly DirectiveNode[] | undefined): string | und
   return value?.kind === Kind.STRING ? value.value : undefined;
 };
 
+const SKIPPED: DirectiveNode = {
+  kind: Kind.DIRECTIVE,
+  name: { kind: Kind.NAME, value: 'skip' },
+  arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'if' }, value: { kind: Kind.BOOLEAN, value: true } }],
+};
+
 /**
  * The document with the deferred fragments of `released` answered in place (@defer removed) and
- * every other deferred fragment left out; 'all' releases every one.
+ * every other one skipped (`@skip(if: true)`, not removed: a selection set left empty is not an
+ * operation Apollo's executor takes); 'all' releases every one.
  */
 function releasing(document: DocumentNode, released: Set<string> | 'all'): DocumentNode {
   const keep = (node: { directives?: readonly DirectiveNode[] }) => {
     const label = labelOf(node.directives);
     if (label === undefined) return undefined;
-    if (released !== 'all' && !released.has(label)) return null;
+    if (released !== 'all' && !released.has(label)) return { ...node, directives: [SKIPPED] };
     return { ...node, directives: node.directives!.filter((d) => !isDefer(d)) };
   };
   return visit(document, { InlineFragment: keep, FragmentSpread: keep });
@@ -181,24 +189,25 @@ function fragmentsOf(document: DocumentNode, operation: OperationDefinitionNode)
     }
     return keys;
   };
-  const walk = (set: SelectionSetNode, path: string[]) => {
+  const walk = (set: SelectionSetNode, path: string[], enclosing: string[]) => {
     for (const selection of set.selections) {
       if (selection.kind === Kind.FIELD) {
-        if (selection.selectionSet) walk(selection.selectionSet, [...path, selection.alias?.value ?? selection.name.value]);
+        if (selection.selectionSet) walk(selection.selectionSet, [...path, selection.alias?.value ?? selection.name.value], enclosing);
         continue;
       }
       const inner = selection.kind === Kind.INLINE_FRAGMENT ? selection.selectionSet : named.get(selection.name.value)?.selectionSet;
       if (!inner) continue;
       const label = labelOf(selection.directives);
       if (label !== undefined) {
-        const entry = found.get(label) ?? { positions: [], keys: keysOf(inner, new Set()) };
+        const entry = found.get(label) ?? { positions: [], keys: keysOf(inner, new Set()), enclosing: new Set<string>() };
         entry.positions.push(path);
+        for (const outer of enclosing) entry.enclosing.add(outer);
         found.set(label, entry);
       }
-      walk(inner, path);
+      walk(inner, path, label === undefined ? enclosing : [...enclosing, label]);
     }
   };
-  walk(operation.selectionSet, []);
+  walk(operation.selectionSet, [], []);
   return found;
 }
 
@@ -224,63 +233,42 @@ function primaryOf(node: PlanNode | undefined): PlanNode | undefined {
   }
 }
 
-/** The plan with every deferred part run in place: the whole answer at once. */
-function wholeOf(node: PlanNode | undefined): PlanNode | undefined {
-  if (!node) return undefined;
-  switch (node.kind) {
-    case 'Defer': {
-      const deferred = node.deferred.map((d) => wholeOf(d.node)).filter((n): n is PlanNode => n !== undefined);
-      const primary = wholeOf(node.primary.node);
-      return sequence(primary, deferred.length ? { kind: 'Parallel', nodes: deferred } : undefined);
-    }
-    case 'Sequence':
-    case 'Parallel': {
-      const nodes = node.nodes.map(wholeOf).filter((n): n is PlanNode => n !== undefined);
-      return nodes.length ? { ...node, nodes } : undefined;
-    }
-    case 'Flatten': {
-      const inner = wholeOf(node.node);
-      return inner && { ...node, node: inner };
-    }
-    case 'Condition':
-      return { ...node, ifClause: wholeOf(node.ifClause), elseClause: wholeOf(node.elseClause) };
-    default:
-      return node;
-  }
-}
-
 function sequence(first: PlanNode | undefined, then: PlanNode | undefined, kind: 'Sequence' | 'Parallel' = 'Sequence'): PlanNode | undefined {
   if (!first) return then;
   if (!then) return first;
   return { kind, nodes: [first, then] };
 }
 
-/**
- * The deferred blocks of a plan. Each is completed by a plan of its own: what must run before it
- * (the primary part, or its parent block's plan), then its own fetches (at once beside them where
- * the planner says it depends on none). Run on one request's memoised data sources, the fetches
- * they share are sent once.
- */
-function blocksOf(node: PlanNode | undefined, before: PlanNode | undefined, parent: Block | undefined, into: Block[]): Block[] {
+/** A deferred node of the plan, before its plan is put together. */
+interface Found {
+  label: string;
+  own?: PlanNode;
+  /** Blocks that must be complete before this one: the block the planner nested it in, and those whose fetches it depends on. */
+  requires: Set<string>;
+  independent: boolean;
+}
+
+/** Every deferred node of a plan, wherever the planner put it. */
+function deferredOf(node: PlanNode | undefined, parent: string | undefined, into: Map<string, Found>): Map<string, Found> {
   if (!node) return into;
   switch (node.kind) {
     case 'Defer':
-      blocksOf(node.primary.node, before, parent, into);
+      deferredOf(node.primary.node, parent, into);
       for (const deferred of node.deferred) {
         if (deferred.label === undefined) throw new Refused('A deferred fragment of the plan has no label.', 'DEFER_UNSUPPORTED');
-        const own = primaryOf(deferred.node);
-        const block: Block = { label: deferred.label, parent, plan: sequence(before, own, deferred.depends.length ? 'Sequence' : 'Parallel') };
-        into.push(block);
-        blocksOf(deferred.node, block.plan, block, into);
+        const requires = new Set<string>(parent === undefined ? [] : [parent]);
+        for (const { deferLabel } of deferred.depends) if (deferLabel !== undefined) requires.add(deferLabel);
+        into.set(deferred.label, { label: deferred.label, own: primaryOf(deferred.node), requires, independent: parent === undefined && deferred.depends.length === 0 });
+        deferredOf(deferred.node, deferred.label, into);
       }
       return into;
     case 'Sequence':
     case 'Parallel':
-      for (const inner of node.nodes) blocksOf(inner, before, parent, into);
+      for (const inner of node.nodes) deferredOf(inner, parent, into);
       return into;
     case 'Condition':
-      blocksOf(node.ifClause, before, parent, into);
-      blocksOf(node.elseClause, before, parent, into);
+      deferredOf(node.ifClause, parent, into);
+      deferredOf(node.elseClause, parent, into);
       return into;
     case 'Flatten':
       if (JSON.stringify(node).includes('"kind":"Defer"')) throw new Refused('This use of @defer is not supported by the gateway.', 'DEFER_UNSUPPORTED');
@@ -288,6 +276,40 @@ function blocksOf(node: PlanNode | undefined, before: PlanNode | undefined, pare
     default:
       return into;
   }
+}
+
+/**
+ * The deferred blocks of a plan, each with the plan that completes it: the primary part, then
+ * every block it needs (the ones it is nested in, in the plan or in the operation, and the ones
+ * whose fetches it depends on), parents first, then its own fetches (beside the primary part
+ * where it needs nothing). Run on one request's memoised data sources, the fetches the plans
+ * share are sent once.
+ */
+function blocksOf(root: PlanNode | undefined, primary: PlanNode | undefined, enclosing: Map<string, string[]>): Block[] {
+  const found = deferredOf(root, undefined, new Map());
+  const closure = new Map<string, string[]>();
+  const needs = (label: string, visiting = new Set<string>()): string[] => {
+    const known = closure.get(label);
+    if (known) return known;
+    if (visiting.has(label)) throw new Refused('The deferred fragments of this operation depend on each other in a cycle.', 'DEFER_UNSUPPORTED');
+    visiting.add(label);
+    const order: string[] = [];
+    const direct = new Set([...(found.get(label)?.requires ?? []), ...(enclosing.get(label) ?? [])]);
+    for (const required of direct) {
+      if (!found.has(required)) continue;
+      for (const before of [...needs(required, visiting), required]) if (!order.includes(before)) order.push(before);
+    }
+    visiting.delete(label);
+    closure.set(label, order);
+    return order;
+  };
+  return [...found.values()].map((block) => {
+    const required = needs(block.label);
+    let before = primary;
+    for (const label of required) before = sequence(before, found.get(label)!.own);
+    const independent = block.independent && required.length === 0;
+    return { label: block.label, requires: required, plan: sequence(before, block.own, independent ? 'Parallel' : 'Sequence') };
+  });
 }
 
 /**
@@ -383,29 +405,20 @@ export function deferRoute(options: DeferRouteOptions) {
 
   const plan = (document: DocumentNode, operationName: string | undefined): Prepared => {
     const operation = getOperationAST(document, operationName)!;
-    const planned = planner!.buildQueryPlan(operationFromDocument(plannerApi!, document, { operationName })).node;
-    if (planned?.kind === 'Subscription') throw new Refused('@defer is served on queries only.', 'DEFER_UNSUPPORTED');
-    const root = planned;
-    const primary = primaryOf(root);
-    const blocks = blocksOf(root, primary, undefined, []);
-    const fragments = fragmentsOf(document, operation);
-    const documents = new Map<string, DocumentNode>();
-    for (const block of blocks) {
-      const released = new Set<string>();
-      for (let b: Block | undefined = block; b; b = b.parent) released.add(b.label);
-      documents.set(block.label, releasing(document, released));
-    }
-    return {
-      operation,
-      document,
-      primary,
-      whole: wholeOf(root),
-      blocks,
-      fragments,
-      documents,
-      primaryDocument: releasing(document, new Set()),
-      wholeDocument: releasing(document, 'all'),
+    const planOf = (of: DocumentNode) => {
+      const planned = planner!.buildQueryPlan(operationFromDocument(plannerApi!, of, { operationName })).node;
+      if (planned?.kind === 'Subscription') throw new Refused('@defer is served on queries only.', 'DEFER_UNSUPPORTED');
+      return planned;
     };
+    const root = planOf(document);
+    const primary = primaryOf(root);
+    const fragments = fragmentsOf(document, operation);
+    const enclosing = new Map([...fragments].map(([label, fragment]) => [label, [...fragment.enclosing]]));
+    const blocks = blocksOf(root, primary, enclosing);
+    const documents = new Map(blocks.map((block) => [block.label, releasing(document, new Set([block.label, ...block.requires]))]));
+    const wholeDocument = releasing(document, 'all');
+    // Not the deferred plan run in one piece: the plan of the operation without @defer, as Apollo's route makes it.
+    return { operation, document, primary, whole: planOf(wholeDocument), blocks, fragments, documents, primaryDocument: releasing(document, new Set()), wholeDocument };
   };
 
   const respond = async (req: IncomingMessage, body: unknown, requestId: string): Promise<RanShortcut | undefined> => {
@@ -477,6 +490,7 @@ export function deferRoute(options: DeferRouteOptions) {
     // Every block starts at once; each waits in the plan only for what it depends on.
     const primary = run(ready.primary, ready.primaryDocument);
     const done = new Map<Block, Promise<Incremental[]>>();
+    const byLabel = new Map(ready.blocks.map((block) => [block.label, block]));
     const sent = new Set<string>();
     const newErrors = (errors: readonly unknown[] | undefined) => {
       const fresh: GraphQLFormattedError[] = [];
@@ -492,8 +506,9 @@ export function deferRoute(options: DeferRouteOptions) {
       if (promise) return promise;
       promise = (async () => {
         const result = await run(block.plan, ready.documents.get(block.label)!);
-        // A parent's part is sent before its children's, and the primary before any.
-        await (block.parent ? blockDone(block.parent) : primary);
+        // The blocks it needs are sent before it, and the primary part before any.
+        await primary;
+        await Promise.all(block.requires.map((label) => blockDone(byLabel.get(label)!)));
         const fragment = ready.fragments.get(block.label);
         const items: Incremental[] = [];
         const label = block.label.startsWith(OWN_LABEL) ? undefined : block.label;

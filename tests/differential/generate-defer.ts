@@ -56,14 +56,12 @@ export function deferSome(query: GeneratedQuery, schema: GraphQLSchema, random: 
         let selections: SelectionNode[] = node.selections.map((selection) =>
           selection.kind !== Kind.FIELD && random.chance(0.25) ? { ...selection, directives: [...(selection.directives ?? []), directive()] } : selection,
         );
-        if (random.chance(0.3)) {
-          const wrapped = selections.filter(() => random.chance(0.5));
-          if (wrapped.length) {
-            const at = selections.indexOf(wrapped[0]);
-            const rest = selections.filter((s) => !wrapped.includes(s));
-            const fragment: SelectionNode = { kind: Kind.INLINE_FRAGMENT, directives: [directive()], selectionSet: { kind: Kind.SELECTION_SET, selections: wrapped } };
-            selections = [...rest.slice(0, at), fragment, ...rest.slice(at)];
-          }
+        if (random.chance(0.3) && selections.length) {
+          // A run of neighbouring selections, so the operation without @defer orders its fields as the original does.
+          const from = random.int(selections.length);
+          const to = from + 1 + random.int(selections.length - from);
+          const fragment: SelectionNode = { kind: Kind.INLINE_FRAGMENT, directives: [directive()], selectionSet: { kind: Kind.SELECTION_SET, selections: selections.slice(from, to) } };
+          selections = [...selections.slice(0, from), fragment, ...selections.slice(to)];
         }
         return { ...node, selections };
       },

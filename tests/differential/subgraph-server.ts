@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { type DocumentNode, execute, type GraphQLError, getOperationAST, parse, validate } from 'graphql';
 import type { LocatedFixture } from './fixtures';
-import { buildWorld, type WorldSubgraph } from './world';
+import { buildWorld, type WorldOptions, type WorldSubgraph } from './world';
 
 /** Every fixture's subgraphs, served from this process on one loopback port, one path each. */
 export interface SubgraphServers {
@@ -35,10 +35,10 @@ function send(res: ServerResponse, status: number, body: unknown) {
  * operation, bad variables) are answered 400 with errors only, as the platform's own subgraphs
  * (Apollo Server) answer them; anything that executed is 200 with data.
  */
-export async function startSubgraphServers(fixtures: LocatedFixture[], delayMs = 1): Promise<SubgraphServers> {
+export async function startSubgraphServers(fixtures: LocatedFixture[], delayMs = 1, world: WorldOptions = {}): Promise<SubgraphServers> {
   const subgraphs = new Map<string, WorldSubgraph & { prepared: Map<string, Prepared> }>();
   for (const fixture of fixtures) {
-    for (const subgraph of buildWorld(fixture)) subgraphs.set(`/${fixture.name}/${subgraph.name}`, { ...subgraph, prepared: new Map() });
+    for (const subgraph of buildWorld(fixture, world)) subgraphs.set(`/${fixture.name}/${subgraph.name}`, { ...subgraph, prepared: new Map() });
   }
   const state = { delayMs };
 

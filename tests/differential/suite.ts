@@ -17,6 +17,7 @@ import {
   VARIANTS,
 } from './harness';
 import { startSubgraphServers, type SubgraphServers } from './subgraph-server';
+import type { WorldOptions } from './world';
 
 /**
  * DIFF_SEED picks other queries; every failure prints the seed it ran with. The default is one
@@ -38,7 +39,7 @@ export interface DifferentialEnvironment {
  * supergraphs composed (failing loudly where one does not compose), and stock @apollo/gateway
  * for each in its own process. Everything is stopped afterwards, child process included.
  */
-export function useDifferentialEnvironment(fixtures: LocatedFixture[]): DifferentialEnvironment {
+export function useDifferentialEnvironment(fixtures: LocatedFixture[], world: WorldOptions = {}): DifferentialEnvironment {
   const prepared = new Map<string, PreparedFixture>();
   const environment = {
     fixture(name: string) {
@@ -48,7 +49,7 @@ export function useDifferentialEnvironment(fixtures: LocatedFixture[]): Differen
     },
   } as DifferentialEnvironment;
   beforeAll(async () => {
-    environment.servers = await startSubgraphServers(fixtures);
+    environment.servers = await startSubgraphServers(fixtures, undefined, world);
     for (const fixture of fixtures) prepared.set(fixture.name, prepareFixture(fixture, environment.servers.urlOf));
     environment.stock = await startStockGateways([...prepared.values()]);
   }, 90_000);
