@@ -211,9 +211,25 @@ function fragmentsOf(document: DocumentNode, operation: OperationDefinitionNode)
   return found;
 }
 
+// `{...on Query{...}}`: how the planner fetches a fragment deferred at the root.
+const ROOT_FRAGMENT = /^((?:query\b[^{]*)?)\{\.\.\.on Query\{(.*)\}\}$/s;
+
+/**
+ * A fragment deferred at the root is fetched as `{...on Query{...}}`, which a subgraph whose
+ * query type has another name (`schema { query: RootQuery }`) refuses: inside the root
+ * selection set the type condition says nothing, so it is dropped.
+ */
+function rootFetch(node: PlanNode): PlanNode | undefined {
+  if (node.kind !== 'Flatten' || node.path.length || node.node.kind !== 'Fetch' || node.node.requires?.length) return undefined;
+  const match = ROOT_FRAGMENT.exec(node.node.operation);
+  return match ? { ...node.node, operation: `${match[1]}{${match[2]}}` } : undefined;
+}
+
 /** The plan without its deferred parts: each Defer node becomes its primary part. */
 function primaryOf(node: PlanNode | undefined): PlanNode | undefined {
   if (!node) return undefined;
+  const root = rootFetch(node);
+  if (root) return root;
   switch (node.kind) {
     case 'Defer':
       return primaryOf(node.primary.node);
@@ -410,15 +426,24 @@ export function deferRoute(options: DeferRouteOptions) {
       if (planned?.kind === 'Subscription') throw new Refused('@defer is served on queries only.', 'DEFER_UNSUPPORTED');
       return planned;
     };
-    const root = planOf(document);
-    const primary = primaryOf(root);
-    const fragments = fragmentsOf(document, operation);
-    const enclosing = new Map([...fragments].map(([label, fragment]) => [label, [...fragment.enclosing]]));
-    const blocks = blocksOf(root, primary, enclosing);
-    const documents = new Map(blocks.map((block) => [block.label, releasing(document, new Set([block.label, ...block.requires]))]));
     const wholeDocument = releasing(document, 'all');
     // Not the deferred plan run in one piece: the plan of the operation without @defer, as Apollo's route makes it.
-    return { operation, document, primary, whole: planOf(wholeDocument), blocks, fragments, documents, primaryDocument: releasing(document, new Set()), wholeDocument };
+    const whole = planOf(wholeDocument);
+    const fragments = fragmentsOf(document, operation);
+    try {
+      const root = planOf(document);
+      const primary = primaryOf(root);
+      const enclosing = new Map([...fragments].map(([label, fragment]) => [label, [...fragment.enclosing]]));
+      const blocks = blocksOf(root, primary, enclosing);
+      const documents = new Map(blocks.map((block) => [block.label, releasing(document, new Set([block.label, ...block.requires]))]));
+      return { operation, document, primary, whole, blocks, fragments, documents, primaryDocument: releasing(document, new Set()), wholeDocument };
+    } catch (error) {
+      // The planner's defer support refuses some fragments on abstract types that it plans
+      // without @defer: those operations are answered in one part, every fragment in place (a
+      // server may always deliver deferred data early).
+      options.logger.debug({ err: error }, '@defer could not be planned: answered in one part');
+      return { operation, document, primary: whole, whole, blocks: [], fragments, documents: new Map(), primaryDocument: wholeDocument, wholeDocument };
+    }
   };
 
   const respond = async (req: IncomingMessage, body: unknown, requestId: string): Promise<RanShortcut | undefined> => {

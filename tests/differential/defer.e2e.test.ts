@@ -86,6 +86,7 @@ describe('@defer through our gateway: the parts merged are stock’s answer with
   }, 60_000);
 
   it('found no difference, and streamed parts for every query', () => {
+    if (process.env.DEFER_DUMP) require('node:fs').writeFileSync(process.env.DEFER_DUMP, JSON.stringify(differences, null, 1));
     const shown = differences
       .slice(0, Number(process.env.DEFER_SHOWN ?? 3))
       .map((d) => `--- fixture ${d.fixture}\nquery:\n${d.query}\nstock: ${d.stock}\nours:  ${d.ours}`)

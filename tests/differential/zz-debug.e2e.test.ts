@@ -3,9 +3,9 @@ import { startVariant, VARIANTS, closeClient } from './harness';
 import { useDifferentialEnvironment } from './suite';
 import { LOCAL_JWT_SECRET, mintToken } from '@zigong/gateway';
 
-const environment = useDifferentialEnvironment(FIXTURES.filter((f) => f.name === 'entity-nested-key'));
+const environment = useDifferentialEnvironment(FIXTURES.filter((f) => f.name === (process.env.F ?? 'entity-nested-key')));
 it('debug', async () => {
-  const fixture = environment.fixture('entity-nested-key');
+  const fixture = environment.fixture(process.env.F ?? 'entity-nested-key');
   const gateway = await startVariant(fixture.supergraphSdl, VARIANTS[0], { LOG_LEVEL: 'debug' });
   const token = await mintToken(LOCAL_JWT_SECRET, { sub: 'd', scope: '' });
   for (const query of [process.env.Q!]) {

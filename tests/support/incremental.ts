@@ -25,14 +25,17 @@ export function multipartParts(body: string, contentType: string): IncrementalPa
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function deepMerge(target: Record<string, unknown>, source: Record<string, unknown>): void {
-  for (const [key, value] of Object.entries(source)) {
-    const existing = target[key];
-    if (isObject(existing) && isObject(value)) deepMerge(existing, value);
-    else if (Array.isArray(existing) && Array.isArray(value) && existing.length === value.length) {
-      value.forEach((item, i) => (isObject(existing[i]) && isObject(item) ? deepMerge(existing[i] as Record<string, unknown>, item) : (existing[i] = item)));
-    } else target[key] = value;
+/** Objects merged key by key and lists item by item (as Apollo Client's DeepMerger does); anything else replaced. */
+function mergeValue(existing: unknown, incoming: unknown): unknown {
+  if (isObject(existing) && isObject(incoming)) {
+    for (const [key, value] of Object.entries(incoming)) existing[key] = key in existing ? mergeValue(existing[key], value) : value;
+    return existing;
   }
+  if (Array.isArray(existing) && Array.isArray(incoming) && existing.length === incoming.length) {
+    incoming.forEach((item, i) => (existing[i] = mergeValue(existing[i], item)));
+    return existing;
+  }
+  return incoming;
 }
 
 /**
@@ -51,7 +54,7 @@ export function mergeIncremental(parts: IncrementalPart[]): { data: unknown; err
       let at: unknown = data;
       for (const key of item.path) at = (at as Record<string | number, unknown> | null)?.[key];
       if (!isObject(at)) throw new Error(`The increment at ${JSON.stringify(item.path)} does not reach an object.`);
-      deepMerge(at, item.data);
+      mergeValue(at, item.data);
     }
   }
   return { data, errors, hasNext: parts[parts.length - 1].hasNext };
