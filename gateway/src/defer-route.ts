@@ -211,18 +211,15 @@ function fragmentsOf(document: DocumentNode, operation: OperationDefinitionNode)
   return found;
 }
 
-// `{...on Query{...}}`: how the planner fetches a fragment deferred at the root.
-const ROOT_FRAGMENT = /^((?:query\b[^{]*)?)\{\.\.\.on Query\{(.*)\}\}$/s;
-
 /**
  * A fragment deferred at the root is fetched as `{...on Query{...}}`, which a subgraph whose
- * query type has another name (`schema { query: RootQuery }`) refuses: inside the root
- * selection set the type condition says nothing, so it is dropped.
+ * query type has another name (`schema { query: RootQuery }`) refuses. In a fetch from the root
+ * the condition says nothing (the selection is on the query type already), so it is dropped.
  */
 function rootFetch(node: PlanNode): PlanNode | undefined {
-  if (node.kind !== 'Flatten' || node.path.length || node.node.kind !== 'Fetch' || node.node.requires?.length) return undefined;
-  const match = ROOT_FRAGMENT.exec(node.node.operation);
-  return match ? { ...node.node, operation: `${match[1]}{${match[2]}}` } : undefined;
+  const fetch = node.kind === 'Fetch' ? node : node.kind === 'Flatten' && !node.path.length && node.node.kind === 'Fetch' ? node.node : undefined;
+  if (!fetch || fetch.requires?.length || !fetch.operation.includes('...on Query')) return undefined;
+  return { ...fetch, operation: fetch.operation.replace(/\.\.\.on Query(?=[{@])/g, '...') };
 }
 
 /** The plan without its deferred parts: each Defer node becomes its primary part. */

@@ -75,6 +75,8 @@ interface SubgraphFacts {
   interfaceObjects: Set<string>;
   /** `Type.field` with @requires: their value depends on the representation. */
   requires: Set<string>;
+  /** The `fields` of each @requires, by `Type.field`. */
+  requiredFields: Map<string, string>;
   /** `Type.field` another subgraph took over with @override(from: this one). */
   overridden: Set<string>;
 }
@@ -186,9 +188,15 @@ function subgraphFacts(name: string, documents: Map<string, DocumentNode>): Subg
   const own = documents.get(name)!;
   const interfaceObjects = new Set<string>();
   const requires = new Set<string>();
+  const requiredFields = new Map<string, string>();
   for (const type of typesWithFields(own)) {
     if (directive(type, 'interfaceObject').length) interfaceObjects.add(type.name.value);
-    for (const field of type.fields ?? []) if (directive(field, 'requires').length) requires.add(`${type.name.value}.${field.name.value}`);
+    for (const field of type.fields ?? []) {
+      const [required] = directive(field, 'requires');
+      if (!required) continue;
+      requires.add(`${type.name.value}.${field.name.value}`);
+      requiredFields.set(`${type.name.value}.${field.name.value}`, stringArgument(required, 'fields') ?? '');
+    }
   }
   const overridden = new Set<string>();
   for (const [other, document] of documents) {
@@ -199,7 +207,7 @@ function subgraphFacts(name: string, documents: Map<string, DocumentNode>): Subg
       }
     }
   }
-  return { interfaceObjects, requires, overridden };
+  return { interfaceObjects, requires, requiredFields, overridden };
 }
 
 /** A fixture subgraph, ready to execute: its schema, and the world's resolver for every field. */
@@ -291,13 +299,18 @@ function buildSubgraph(fixtureName: string, name: string, document: DocumentNode
     return undefined;
   };
 
+  // A plan may carry more of the entity in a representation than a field requires (a deferred
+  // fragment's plan does): with consistent references only what the field requires counts.
+  const requiredOf = (id: string, rep: Record<string, unknown>) =>
+    options.consistentReferences ? Object.fromEntries(Object.entries(rep).filter(([key]) => new RegExp(`\\b${key}\\b`).test(own.requiredFields.get(id) ?? ''))) : rep;
+
   const fieldResolver: GraphQLFieldResolver<WorldObject, unknown> = (source, args, _context, info) => {
     const parent = info.parentType.name;
     const field = info.fieldName;
     if (facts.keyFields.get(parent)?.has(field)) return keyValue(source, field, info.returnType);
     const id = `${parent}.${field}`;
     const seed = hash(
-      [source.t, source.n, field, canonical(args), own.requires.has(id) ? canonical(source.rep ?? {}) : '', own.overridden.has(id) ? 'overridden' : ''].join('|'),
+      [source.t, source.n, field, canonical(args), own.requires.has(id) ? canonical(requiredOf(id, source.rep ?? {})) : '', own.overridden.has(id) ? 'overridden' : ''].join('|'),
     );
     if (field.startsWith('failing') && seed % 3 !== 0) {
       throw new GraphQLError(`${field} failed for ${source.t} ${source.n}`, { extensions: { code: 'FIXTURE_FAILURE' } });
