@@ -4,6 +4,8 @@ import { delayProxy, type DelayProxy } from '../support/delay-proxy';
 import { startExtraGateway, type ExtraGateway } from '../support/extra-gateway';
 import { mergeIncremental, multipartParts } from '../support/incremental';
 import { startPlatform, type TestPlatform } from '../support/platform';
+import { until } from '../support/registry-platform';
+import { totals, usageServer } from '../support/usage-server';
 
 /**
  * @defer through the gateway, as a front-end sees it: a real Apollo Client (3.13, which asks for
@@ -173,5 +175,44 @@ describe('@defer through the gateway, with Apollo Client', () => {
     expect(JSON.parse(twice.text).errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
     const write = await post({ query: 'mutation { ... @defer { __typename } }' }, 'multipart/mixed;deferSpec=20220824');
     expect(JSON.parse(write.text).errors[0].extensions.code).toMatch(/^(DEFER_UNSUPPORTED|GRAPHQL_VALIDATION_FAILED)$/);
+  });
+
+  it('charges a deferred operation’s whole cost to the caller’s rate limit before streaming, and reports its usage', async () => {
+    const probe = multipartParts(
+      (await post({ query: DEFERRED, variables: { villageId: CAOTANG } }, 'multipart/mixed;deferSpec=20220824')).text,
+      'multipart/mixed; boundary="-"',
+    );
+    const cost = (probe[0].extensions as { cost: { estimated: number } }).cost.estimated;
+    const usage = await usageServer();
+    // Room for one deferred dashboard a minute, not two.
+    const limited = await startExtraGateway(Object.fromEntries(platform.subgraphs.map((s) => [s.name, s.url])), {
+      RATE_LIMITS: `authenticated: reads=100 cost=${Math.floor(cost * 1.5)}`,
+      USAGE_REPORTING: 'true',
+      USAGE_REPORTING_URL: usage.url,
+      USAGE_FLUSH_MS: '200',
+    });
+    try {
+      const send = async () =>
+        fetch(limited.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'multipart/mixed;deferSpec=20220824', authorization: `Bearer ${await limited.token('')}` },
+          body: JSON.stringify({ query: DEFERRED, variables: { villageId: CAOTANG }, operationName: 'Dashboard' }),
+        });
+      const first = await send();
+      expect(first.status).toBe(200);
+      await first.text();
+      const second = await send();
+      expect(second.status).toBe(429);
+      expect((await second.json()).errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', class: 'cost' });
+      // The one that ran is usage of the dashboard, with the tourism fields its deferred fragment asked for.
+      expect(await until(async () => totals(usage.reports).size > 0, 10_000)).toBe(true);
+      const [[key, total]] = [...totals(usage.reports)];
+      expect(key).toMatch(/ Dashboard$/);
+      expect(total).toMatchObject({ count: 1, errors: 0 });
+      expect(total.coordinates).toEqual(expect.arrayContaining(['Village.tourismAlliances', 'TourismAlliance.theme', 'Village.collectiveIncome']));
+    } finally {
+      await limited.stop();
+      await usage.close();
+    }
   });
 });
