@@ -48,6 +48,8 @@ export interface DeferRouteOptions {
   identity: (req: IncomingMessage) => Promise<Identity | null>;
   allowAnonymousReads: boolean;
   logger: Logger;
+  /** Errors of an answer, as they are sent, for the error metrics Apollo's plugin keeps on its route. */
+  onErrors?: (operationName: string | undefined, errors: GraphQLFormattedError[]) => void;
   capacity?: number;
 }
 
@@ -505,6 +507,7 @@ export function deferRoute(options: DeferRouteOptions) {
       const result = await inSpan('gateway.defer', { attributes: { 'gateway.defer.streamed': false } }, () => run(ready.whole, ready.wholeDocument));
       const formatted = result.errors?.length ? formatErrors(result.errors) : undefined;
       ran.errors = !!formatted;
+      if (formatted) options.onErrors?.(operationName, formatted);
       const answer = JSON.stringify({ errors: formatted, data: result.data, extensions: { ...result.extensions, ...costed } });
       return { answer: `${answer}\n`, operationName: name, contentType, ran, errorCodes: formatted?.map((e) => String(e.extensions?.code)) };
     }
@@ -521,6 +524,7 @@ export function deferRoute(options: DeferRouteOptions) {
         if (!sent.has(key)) fresh.push(error);
         sent.add(key);
       }
+      if (fresh.length) options.onErrors?.(operationName, fresh);
       return fresh;
     };
     const blockDone = (block: Block): Promise<Incremental[]> => {

@@ -153,6 +153,9 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
     identity: identityOf,
     allowAnonymousReads: config.auth.allowAnonymousReads,
     logger,
+    onErrors: (name, errors) => {
+      for (const error of errors) metrics.errors.inc({ operation: labels.known(name), code: String(error.extensions?.code) });
+    },
   });
 
   const trusted = trustedDocuments(savedOperations);
