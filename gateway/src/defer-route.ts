@@ -28,6 +28,7 @@ import {
   visit,
 } from 'graphql';
 import { LRUCache } from 'lru-cache';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
 import type { GatewayContext } from './datasource';
 import { costExtension, type CostModel, type DemandLimits, EMPTY_COST_MODEL, estimateCost } from './demand-control';
@@ -224,6 +225,46 @@ function rootFetch(node: PlanNode): PlanNode | undefined {
   return { ...fetch, operation: fetch.operation.replace(/\.\.\.on Query(?=[{@])/g, '...') };
 }
 
+type Merge = (target: Record<string, unknown>, source: Record<string, unknown> | null | undefined) => Record<string, unknown>;
+
+/** Lists are merged item by item at any depth (lists of lists included); anything else as Apollo does. */
+function mergeDeep(target: Record<string, unknown>, source: Record<string, unknown> | null | undefined): Record<string, unknown> {
+  if (source === undefined || source === null) return target;
+  const item = (into: unknown, from: unknown): unknown => {
+    if (from === undefined) return into;
+    if (isObjectValue(into) && isObjectValue(from)) return mergeDeep(into, from);
+    if (Array.isArray(into) && Array.isArray(from) && into.length === from.length) {
+      from.forEach((value, i) => (into[i] = item(into[i], value)));
+      return into;
+    }
+    return from;
+  };
+  for (const key of Object.keys(source)) {
+    if (source[key] === undefined) continue;
+    target[key] = Object.prototype.hasOwnProperty.call(target, key) ? item(target[key], source[key]) : source[key];
+  }
+  return target;
+}
+const isObjectValue = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const inDeferredPart = new AsyncLocalStorage<true>();
+
+/**
+ * @apollo/gateway merges a fetch's answer into what earlier fetches wrote with a deepMerge that
+ * replaces a list of lists whole. Plans without @defer never fetch one list-of-lists field twice;
+ * a deferred part does (the primary part's copy and its own), and lost the first's items. Inside
+ * this route's runs only, lists are merged item by item at any depth; every other route keeps
+ * Apollo's merge untouched.
+ */
+function mergeListsOfLists(): void {
+  const module = require(require.resolve('@apollo/gateway/dist/utilities/deepMerge.js')) as { deepMerge: Merge & { deferAware?: true } };
+  if (module.deepMerge.deferAware) return;
+  const apollo = module.deepMerge;
+  const merge: Merge & { deferAware?: true } = (target, source) => (inDeferredPart.getStore() ? mergeDeep(target, source) : apollo(target, source));
+  merge.deferAware = true;
+  module.deepMerge = merge;
+}
+
 /** The plan without its deferred parts: each Defer node becomes its primary part. */
 function primaryOf(node: PlanNode | undefined): PlanNode | undefined {
   if (!node) return undefined;
@@ -387,6 +428,7 @@ interface Incremental {
  * whole operation before anything runs (the rate limiter has charged it before this route).
  */
 export function deferRoute(options: DeferRouteOptions) {
+  mergeListsOfLists();
   let schemas: GatewaySchemas | undefined;
   let api: GraphQLSchema | undefined;
   let planner: QueryPlanner | undefined;
@@ -494,17 +536,19 @@ export function deferRoute(options: DeferRouteOptions) {
     const context: GatewayContext = { identity, requestId, operation: {} };
     const sources = memoised(options.dataSources());
     const current = schemas;
-    const run = (node: PlanNode | undefined, document: DocumentNode) => {
+    // The parts run with lists merged item by item (mergeListsOfLists); the whole answer with Apollo's own merge, as stock.
+    const run = (node: PlanNode | undefined, document: DocumentNode, inParts = true) => {
       const requestContext = { request: { query, variables: coerced.coerced, operationName }, context, logger: options.logger, metrics: {}, cache: undefined } as unknown as Parameters<typeof executeQueryPlan>[2];
       const operationContext = buildOperationContext({ schema: current.schema, operationDocument: document, operationName });
-      return executeQueryPlan({ kind: 'QueryPlan', node }, sources, requestContext, operationContext, current.supergraphSchema, current.apiSchema);
+      const execute = () => executeQueryPlan({ kind: 'QueryPlan', node }, sources, requestContext, operationContext, current.supergraphSchema, current.apiSchema);
+      return inParts ? inDeferredPart.run(true, execute) : execute();
     };
     const costed = costExtension(cost, options.limits);
     const ran = { text: query, operationName, document: parsed.document, errors: false };
     const name = operation.name?.value;
 
     if (!stream) {
-      const result = await inSpan('gateway.defer', { attributes: { 'gateway.defer.streamed': false } }, () => run(ready.whole, ready.wholeDocument));
+      const result = await inSpan('gateway.defer', { attributes: { 'gateway.defer.streamed': false } }, () => run(ready.whole, ready.wholeDocument, false));
       const formatted = result.errors?.length ? formatErrors(result.errors) : undefined;
       ran.errors = !!formatted;
       if (formatted) options.onErrors?.(operationName, formatted);
@@ -531,7 +575,11 @@ export function deferRoute(options: DeferRouteOptions) {
       let promise = done.get(block);
       if (promise) return promise;
       promise = (async () => {
-        const result = await run(block.plan, ready.documents.get(block.label)!);
+        // A part that fails outright is its increment's error: the stream still ends with hasNext false.
+        const result = await run(block.plan, ready.documents.get(block.label)!).catch((error: unknown) => {
+          options.logger.error({ err: error, label: block.label }, 'a deferred part failed');
+          return { errors: [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })], data: undefined };
+        });
         // The blocks it needs are sent before it, and the primary part before any.
         await primary;
         await Promise.all(block.requires.map((label) => blockDone(byLabel.get(label)!)));
