@@ -74,11 +74,9 @@ interface Block {
 
 /** What is worked out once per (query, operation name, which @defer are on). */
 interface Prepared {
-  operation: OperationDefinitionNode;
-  /** The operation with every @defer on labelled and every @defer off removed. */
-  document: DocumentNode;
+  /** The plan of the primary part: every Defer node's primary. */
   primary?: PlanNode;
-  /** Every fragment of the operation deferred, with @defer removed: what a non-streaming client is answered. */
+  /** The plan of the operation without @defer: what a client that does not stream is answered. */
   whole?: PlanNode;
   blocks: Block[];
   /** Per label: the response-key paths where its fragment sits, the response keys it selects, the deferred fragments it sits in. */
@@ -454,7 +452,13 @@ export function deferRoute(options: DeferRouteOptions) {
       prepared.set(key, { value });
       return value;
     } catch (error) {
-      const refused = error instanceof Refused ? error : new Refused(`This use of @defer cannot be planned: ${(error as Error).message}`, 'DEFER_UNSUPPORTED');
+      // What Apollo's route answers where the operation without @defer cannot be planned either: HTTP 500 with the planner's error.
+      const refused =
+        error instanceof Refused
+          ? error
+          : error instanceof GraphQLError
+            ? new Refused(error.message, String(error.extensions.code ?? 'INTERNAL_SERVER_ERROR'), 500)
+            : new Refused(`This use of @defer cannot be planned: ${(error as Error).message}`, 'DEFER_UNSUPPORTED');
       prepared.set(key, { error: refused });
       throw refused;
     }
@@ -477,13 +481,13 @@ export function deferRoute(options: DeferRouteOptions) {
       const enclosing = new Map([...fragments].map(([label, fragment]) => [label, [...fragment.enclosing]]));
       const blocks = blocksOf(root, primary, enclosing);
       const documents = new Map(blocks.map((block) => [block.label, releasing(document, new Set([block.label, ...block.requires]))]));
-      return { operation, document, primary, whole, blocks, fragments, documents, primaryDocument: releasing(document, new Set()), wholeDocument };
+      return { primary, whole, blocks, fragments, documents, primaryDocument: releasing(document, new Set()), wholeDocument };
     } catch (error) {
       // The planner's defer support refuses some fragments on abstract types that it plans
       // without @defer: those operations are answered in one part, every fragment in place (a
       // server may always deliver deferred data early).
       options.logger.debug({ err: error }, '@defer could not be planned: answered in one part');
-      return { operation, document, primary: whole, whole, blocks: [], fragments, documents: new Map(), primaryDocument: wholeDocument, wholeDocument };
+      return { primary: whole, whole, blocks: [], fragments, documents: new Map(), primaryDocument: wholeDocument, wholeDocument };
     }
   };
 
@@ -609,9 +613,11 @@ export function deferRoute(options: DeferRouteOptions) {
       const first = await inSpan('gateway.defer', { attributes: { 'gateway.defer.streamed': true, 'gateway.defer.blocks': ready.blocks.length } }, () => primary);
       const firstErrors = newErrors(first.errors);
       if (firstErrors.length) ran.errors = true;
-      const hasNext = ready.blocks.length > 0;
+      // No data at all (a root field failed): nothing to add to, the stream ends here.
+      const hasNext = ready.blocks.length > 0 && first.data !== null && first.data !== undefined;
       const initial = { errors: firstErrors.length ? firstErrors : undefined, data: first.data, hasNext, extensions: { ...first.extensions, ...costed } };
       yield `\r\n---\r\n${PART_HEAD}${JSON.stringify(initial)}\r\n---${hasNext ? '' : '--'}\r\n`;
+      if (!hasNext) return;
       // In the order they complete.
       const pending = new Map(ready.blocks.map((block) => [block, blockDone(block).then((items) => ({ block, items }))]));
       while (pending.size) {
