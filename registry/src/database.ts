@@ -5,6 +5,7 @@ import { SubgraphVersionEntity } from './entities/subgraph-version.entity';
 import { VariantEntity } from './entities/variant.entity';
 import { RegistryInitial1767000000000 } from './migrations/1767000000000-RegistryInitial';
 import { RegistryUsage1767100000000 } from './migrations/1767100000000-RegistryUsage';
+import { CompositionRefusal1767200000000 } from './migrations/1767200000000-CompositionRefusal';
 import { AppManifests1767000200000 } from './migrations/1767000200000-AppManifests';
 
 /** The registry's Postgres schema: its tables and its migrations table live there. */
@@ -13,7 +14,7 @@ export const REGISTRY_SCHEMA = 'registry';
 export const REGISTRY_ROLE = 'registry_rw';
 
 export const REGISTRY_ENTITIES = [VariantEntity, SubgraphVersionEntity, CompositionEntity, CompositionSubgraphEntity];
-export const REGISTRY_MIGRATIONS = [RegistryInitial1767000000000, AppManifests1767000200000, RegistryUsage1767100000000];
+export const REGISTRY_MIGRATIONS = [RegistryInitial1767000000000, AppManifests1767000200000, RegistryUsage1767100000000, CompositionRefusal1767200000000];
 
 /**
  * Advisory-lock keys of the registry, in the two-int form (a key space apart from the kit's
