@@ -147,7 +147,16 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
   const trusted = trustedDocuments(savedOperations);
   // The active app manifests (#28), polled from the registry; their operations are served by hash.
   const apps = config.appsUrl
-    ? trustedApps({ url: config.appsUrl, key: config.supergraphKey, pollMs: config.supergraphPollMs, timeoutMs: config.supergraphPollTimeoutMs, logger, registry: metrics.registry })
+    ? trustedApps({
+        url: config.appsUrl,
+        key: config.supergraphKey,
+        pollMs: config.supergraphPollMs,
+        timeoutMs: config.supergraphPollTimeoutMs,
+        logger,
+        registry: metrics.registry,
+        // Kept beside the supergraph: what one restart while the registry is down needs, the other does.
+        cachePath: config.supergraphCachePath && `${config.supergraphCachePath}.apps`,
+      })
     : undefined;
   const redis = config.redisUrl ? new RedisCache(config.redisUrl, logger) : undefined;
   const persistedQueries = {
