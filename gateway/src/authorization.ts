@@ -31,6 +31,7 @@ import {
   visit,
   visitWithTypeInfo,
 } from 'graphql';
+import type { SupergraphManager } from '@apollo/gateway';
 import { LRUCache } from 'lru-cache';
 
 /** Apollo Router's code for a field or type its authorization directives removed from an operation. */
@@ -508,5 +509,43 @@ export function documentFilter(capacity = 2_000) {
       if (!filtered) cache.set(key, (filtered = filterDocument(model, document, text, caller)));
       return filtered;
     },
+  };
+}
+
+const SECURITY_LINK = /(@link\(url: "https:\/\/specs\.apollo\.dev\/(?:authenticated|requiresScopes|policy)\/v[0-9.]+"), for: SECURITY\)/g;
+
+/**
+ * @apollo/gateway 2.14 refuses a supergraph that links a `for: SECURITY` feature it does not
+ * implement, and it implements none of the authorization directives (Apollo Router does). This
+ * gateway enforces them itself, before Apollo sees an operation, so Apollo is handed the same
+ * supergraph with those three links' purpose left out: it then ignores them, as it ignores any
+ * other linked feature, and its API schema drops them. Anything else (another SECURITY feature)
+ * is still Apollo's to refuse.
+ */
+export function withoutAuthorizationPurpose(sdl: string): string {
+  return sdl.replace(SECURITY_LINK, '$1)');
+}
+
+/**
+ * Hands Apollo supergraphs without the authorization links' purpose, and remembers the original of
+ * the last few, so what the gateway reports as served (/ready, SUPERGRAPH_CACHE_PATH) is the
+ * registry's supergraph byte for byte.
+ */
+export function apolloReadable() {
+  const originals = new LRUCache<string, string>({ max: 4 });
+  const readable = (sdl: string) => {
+    const result = withoutAuthorizationPurpose(sdl);
+    originals.set(result, sdl);
+    return result;
+  };
+  return {
+    sdl: readable,
+    manager: (manager: SupergraphManager): SupergraphManager => ({
+      async initialize(options) {
+        const started = await manager.initialize({ ...options, update: (sdl) => options.update(readable(sdl)) });
+        return { ...started, supergraphSdl: readable(started.supergraphSdl) };
+      },
+    }),
+    original: (sdl: string) => originals.get(sdl) ?? sdl,
   };
 }

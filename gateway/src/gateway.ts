@@ -21,6 +21,7 @@ import { createAuthenticator } from '@zigong/platform';
 import type { GatewayConfig } from './config';
 import { DepartmentDataSource, type GatewayContext } from './datasource';
 import { costModelOf, demandControlPlugin, EMPTY_COST_MODEL, shapeGuard } from './demand-control';
+import { apolloReadable } from './authorization';
 import { authorizationGuard } from './authorization-guard';
 import { directRoute } from './direct-route';
 import { queryParser } from './documents';
@@ -98,8 +99,9 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
   // @apollo/gateway otherwise probes cloud metadata endpoints at start and reports usage to
   // Apollo's servers every hour: nothing of this platform leaves it unless an operator says so.
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+  const readable = apolloReadable();
   const gateway = new ApolloGateway({
-    supergraphSdl: source.manager ?? supergraphSdl!,
+    supergraphSdl: source.manager ? readable.manager(source.manager) : readable.sdl(supergraphSdl!),
     buildService: ({ name, url }) => {
       const dataSource = new DepartmentDataSource({
         name,
@@ -197,7 +199,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
   });
   // A listener of its own: Apollo serves the new supergraph even when another listener throws, so
   // /ready, the metrics and the cache must hear of it regardless.
-  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => source.loaded(coreSupergraphSdl));
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => source.loaded(readable.original(coreSupergraphSdl)));
 
   const shape = shapeGuard(config.limits, parseQuery);
   const trustedOnly =
