@@ -209,7 +209,6 @@ function readPolicies(read: EnvReader): PolicyModule {
     return shippedPolicies;
   }
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const loaded = require(file) as Partial<PolicyModule> & { default?: Partial<PolicyModule> };
     const decide = loaded.decide ?? loaded.default?.decide;
     if (typeof decide === 'function') return { decide };
