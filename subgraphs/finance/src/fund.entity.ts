@@ -28,8 +28,8 @@ export class FundAllocation {
   @TextColumn() purpose: string;
   @DateColumn({ name: 'allocated_on', description: 'The day of the allocation, in Zigong (Asia/Shanghai).' }) allocatedOn: string;
   @GeneratedFlag() generated: boolean;
-  /** An audit detail (who in finance made it), not part of the public contract: finance's readers only. */
-  @RequiresScopes([['finance:read']])
+  /** An audit detail (who in finance made it), not part of the public contract: finance's readers and writers only. */
+  @RequiresScopes([['finance:read'], ['finance:write']])
   @TextColumn({ name: 'created_by', description: 'Who made the allocation: the `sub` of the caller’s token.' })
   allocatedBy: string;
 }
