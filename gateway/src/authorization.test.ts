@@ -139,22 +139,26 @@ describe('restoreRemoved', () => {
     return { data: result.data, errors: errors.map((e) => ({ path: e.path, code: e.extensions.code })) };
   };
 
-  it('answers each removed field null at its path, in the client’s order, with one error per occurrence', () => {
+  it('answers each removed field null, in the client’s order, with one error per removed field at its query path', () => {
     const { data, errors } = complete('{ members { background name } }', { members: [{ name: 'a' }, { name: 'b' }] });
     expect(JSON.stringify(data)).toBe('{"members":[{"background":null,"name":"a"},{"background":null,"name":"b"}]}');
-    expect(errors).toEqual([
-      { path: ['members', 0, 'background'], code: UNAUTHORIZED },
-      { path: ['members', 1, 'background'], code: UNAUTHORIZED },
-    ]);
+    expect(errors).toEqual([{ path: ['members', '@', 'background'], code: UNAUTHORIZED }]);
+    // Whatever the data: an empty list still says what was removed.
+    expect(complete('{ members { background name } }', { members: [] }).errors).toEqual([{ path: ['members', '@', 'background'], code: UNAUTHORIZED }]);
+  });
+
+  it('names a removed field of a named fragment where the operation spreads it', () => {
+    const { errors } = complete('{ force: taskForce(id: "1") { ...f } } fragment f on TaskForce { members { bio: background } }', { force: null });
+    expect(errors).toEqual([{ path: ['force', 'members', '@', 'bio'], code: UNAUTHORIZED }]);
   });
 
   it('nulls the parent of a removed non-null field, as graphql-js bubbles nulls', () => {
     const { data, errors } = complete('{ funds { id allocations { amount allocatedBy } } }', { funds: [{ id: 'f', allocations: [{ amount: '1.00' }] }] });
     // allocatedBy: String! → the allocation → [Allocation!]! → the fund → [Fund!]! → data.
     expect(data).toBeNull();
-    expect(errors).toEqual([{ path: ['funds', 0, 'allocations', 0, 'allocatedBy'], code: UNAUTHORIZED }]);
+    expect(errors).toEqual([{ path: ['funds', '@', 'allocations', '@', 'allocatedBy'], code: UNAUTHORIZED }]);
     const nullable = complete('{ taskForce(id: "1") { members { allocated: background } } }', { taskForce: { members: [] } });
-    expect(nullable).toEqual({ data: { taskForce: { members: [] } }, errors: [] });
+    expect(nullable.data).toEqual({ taskForce: { members: [] } });
   });
 
   it('applies a removed fragment field only to objects of its type, told by the concrete type it asked for', () => {
@@ -166,7 +170,7 @@ describe('restoreRemoved', () => {
       ],
     });
     expect(data).toEqual({ nodes: [{ id: '1' }, { id: '2', secret: null }] });
-    expect(errors).toEqual([{ path: ['nodes', 1, 'secret'], code: UNAUTHORIZED }]);
+    expect(errors).toEqual([{ path: ['nodes', '@', 'secret'], code: UNAUTHORIZED }]);
   });
 
   it('skips what @skip and @include leave out, and keeps a field another selection still asks for', () => {

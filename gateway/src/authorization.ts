@@ -369,9 +369,9 @@ const BUBBLE = Symbol('null bubbles up');
 
 /**
  * Puts the removed fields back into an answer to the filtered operation, as the client's operation
- * would have had them: `null` with an UNAUTHORIZED_FIELD_OR_TYPE error at each path, a removed
- * non-null field nulling its parent as graphql-js's null bubbling would, keys in the client's
- * order. `data` is changed in place; the errors to add are returned.
+ * would have had them: `null` (a removed non-null field nulling its parent as graphql-js's null
+ * bubbling would), keys in the client's order, and an UNAUTHORIZED_FIELD_OR_TYPE error for each
+ * removed field at its path in the query. `data` is changed in place; the errors to add are returned.
  */
 export function restoreRemoved(
   model: AuthorizationModel,
@@ -382,7 +382,7 @@ export function restoreRemoved(
   result: { data?: Record<string, unknown> | null },
 ): PatchError[] {
   const errors: PatchError[] = [];
-  if (!result.data) return errors;
+  if (!('data' in result)) return errors; // refused before execution: nothing ran to be filtered
   const operations = original.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
   if (!operation) return errors;
@@ -452,7 +452,6 @@ export function restoreRemoved(
       const name = nodes[0].name.value;
       const field = name === '__typename' ? undefined : (type as { getFields?: () => Record<string, GraphQLField<unknown, unknown>> }).getFields?.()[name];
       if (removed) {
-        errors.push(unauthorizedError([...path, key]));
         if (field && isNonNullType(field.type)) return BUBBLE;
         shaped[key] = null;
         continue;
@@ -466,6 +465,33 @@ export function restoreRemoved(
     }
     return shaped;
   };
+  // One error per removed field of the operation as it runs (@skip and @include applied), at its
+  // path in the query, `@` standing for a list's items: Apollo Router's form, whatever the data.
+  const seen = new Set<string>();
+  const walk = (type: GraphQLNamedType | undefined, selections: readonly SelectionNode[], prefix: string[], denied: boolean) => {
+    for (const selection of selections) {
+      if (!included(selection)) continue;
+      const isDenied = denied || filtered.removed.has(selection);
+      if (selection.kind === Kind.FIELD) {
+        const key = (selection.alias ?? selection.name).value;
+        if (isDenied) {
+          const path = [...prefix, key];
+          if (!seen.has(path.join('\u0000'))) seen.add(path.join('\u0000')), errors.push(unauthorizedError(path));
+          continue;
+        }
+        const field = type && (isObjectType(type) || isInterfaceType(type)) ? type.getFields()[selection.name.value] : undefined;
+        if (!field || !selection.selectionSet) continue;
+        walk(getNamedType(field.type), selection.selectionSet.selections, [...prefix, key, ...(isListType(getNullableType(field.type)) ? ['@'] : [])], false);
+      } else {
+        const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
+        if (!fragment) continue;
+        const condition = fragment.typeCondition ? model.schema.getType(fragment.typeCondition.name.value) : type;
+        walk(condition ?? undefined, fragment.selectionSet.selections, prefix, isDenied);
+      }
+    }
+  };
+  walk(root, operation.selectionSet.selections, [], false);
+  if (!result.data) return errors;
   const data = completeObject(root, operation.selectionSet.selections, result.data, []);
   result.data = data === BUBBLE ? null : (data as Record<string, unknown>);
   return errors;
