@@ -1,5 +1,5 @@
 import { LOCAL_JWT_SECRET, mintToken, type RunningGateway } from '@zigong/gateway';
-import { type DocumentNode, getOperationAST, Kind, parse, type SelectionNode } from 'graphql';
+import { Kind, parse } from 'graphql';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -13,18 +13,19 @@ import { startSubgraphServers, type SubgraphServers } from './subgraph-server';
 /**
  * Field authorization against Hive Gateway's (its `genericAuth`, @envelop/generic-auth in
  * granular mode, removing rather than refusing): generated queries over a supergraph with
- * @authenticated and @requiresScopes, sent as every combination of the scopes it names and
- * anonymously, to both. `data` and the paths of the UNAUTHORIZED_FIELD_OR_TYPE errors must agree,
- * modulo two differences of form, documented in the README (Field authorization):
- * - we answer a removed field `null` (Apollo Router's form) where Hive leaves it out, and Hive
- *   also leaves out a selection every field of which was removed: such keys are deleted from our
- *   answer before comparing;
- * - paths are compared as the response keys leading to the field: Hive writes `@` before a
- *   nullable list's key and not at all for a non-null list, we write it after every list's key.
+ * @authenticated and @requiresScopes, sent anonymously and with every combination of the scopes
+ * it names, to both. Which fields were removed (the paths of the UNAUTHORIZED_FIELD_OR_TYPE
+ * errors, as the response keys leading to the field: Hive writes `@` before a nullable list's key
+ * and not at all for a non-null one, we write it after every list's key) and every other value of
+ * `data` must agree. The removed fields' own nulls are compared by the other tests: Hive writes
+ * them along the error's path after execution, which misplaces them under a nullable list and
+ * makes objects where a parent is null or lost every field (`withoutInventedParents`).
+ * Left out, because Hive's rule is wrong there (README, Field authorization): documents with
+ * several operations, @skip/@include, fields of abstract types.
  * Hive Gateway is installed on first use into bench/contenders, as the bench installs it.
  */
 const SEED = process.env.DIFF_SEED ?? 'zigong-authorization-1';
-const QUERIES = Number(process.env.AUTHZ_QUERIES ?? 40);
+const QUERIES = Number(process.env.AUTHZ_QUERIES ?? 120);
 const SCOPES = ['admin', 'audit', 'hr:read', 'finance'];
 const CONTENDERS = resolve(__dirname, '../../bench/contenders');
 const HIVE_BIN = join(CONTENDERS, 'node_modules/@graphql-hive/gateway/dist/bin.js');
@@ -123,52 +124,43 @@ function errorsOf(reply: Reply) {
 }
 
 /**
- * The response-key paths Hive leaves out: removed fields, and fields (or fragments) all of whose
- * selections were (after @skip/@include).
+ * Sorted keys (Hive orders the nulls it adds after the rest), without the removed fields' nulls:
+ * which fields were removed is compared through the errors, and Hive writes those nulls wrongly
+ * under a nullable list (at a key "@" beside the list instead of in its items).
  */
-function absentPaths(document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown> | undefined, removed: Set<string>): Set<string> {
-  const absent = new Set<string>();
-  const operation = getOperationAST(document, operationName);
-  if (!operation) return absent;
-  const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
-  const included = (node: SelectionNode) =>
-    (node.directives ?? []).every((directive) => {
-      const value = directive.arguments?.find((a) => a.name.value === 'if')?.value;
-      const truth = value?.kind === Kind.VARIABLE ? Boolean(variables?.[value.name.value]) : value?.kind === Kind.BOOLEAN && value.value;
-      return directive.name.value === 'skip' ? !truth : directive.name.value === 'include' ? truth : true;
-    });
-  // True when everything the selections ask for is absent.
-  const walk = (selections: readonly SelectionNode[], prefix: string): boolean => {
-    let all = true;
-    for (const selection of selections) {
-      if (!included(selection)) continue;
-      if (selection.kind === Kind.FIELD) {
-        const path = prefix ? `${prefix}.${(selection.alias ?? selection.name).value}` : (selection.alias ?? selection.name).value;
-        const gone = removed.has(path) || (selection.selectionSet ? walk(selection.selectionSet.selections, path) : false);
-        if (gone) absent.add(path);
-        else all = false;
-      } else {
-        const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
-        if (fragment && !walk(fragment.selectionSet.selections, prefix)) all = false;
-      }
-    }
-    return all;
-  };
-  walk(operation.selectionSet.selections, '');
-  return absent;
+function canonical(value: unknown, removed: Set<string>, prefix = ''): unknown {
+  if (Array.isArray(value)) return value.map((item) => canonical(item, removed, prefix));
+  if (value === null || typeof value !== 'object') return value;
+  const kept = Object.keys(value)
+    .sort()
+    .filter((key) => key !== '@' && !((value as Record<string, unknown>)[key] === null && removed.has(prefix ? `${prefix}.${key}` : key)));
+  return Object.fromEntries(kept.map((key) => [key, canonical((value as Record<string, unknown>)[key], removed, prefix ? `${prefix}.${key}` : key)]));
 }
 
-/** Our data with what Hive leaves out deleted, and both with sorted keys. */
-function canonical(value: unknown, absent: Set<string> = new Set(), prefix = ''): unknown {
-  if (Array.isArray(value)) return value.map((item) => canonical(item, absent, prefix));
-  if (value === null || typeof value !== 'object') return value;
-  const result: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) {
-    const path = prefix ? `${prefix}.${key}` : key;
-    if (absent.has(path)) continue;
-    result[key] = canonical((value as Record<string, unknown>)[key], absent, path);
-  }
-  return result;
+/**
+ * Hive writes each removed field's null along its path after running what is left, so where a
+ * selection lost every field (Hive then drops the selection too) or the parent is null, it makes an
+ * object of those nulls in place of the parent: an object instead of a list, or of a null. Where
+ * Hive's object holds nothing but removed fields' nulls, and ours (null, an object or a list of
+ * them) nothing else either, ours stands.
+ */
+function withoutInventedParents(hive: unknown, ours: unknown, removed: Set<string>, prefix = ''): unknown {
+  const vacuous = (value: unknown, path: string): boolean =>
+    value === null
+      ? removed.has(path)
+      : Array.isArray(value)
+        ? value.every((item) => vacuous(item, path))
+        : typeof value === 'object' && Object.entries(value as object).every(([k, v]) => vacuous(v, k === '@' ? path : `${path}.${k}`));
+  const keyed = (k: string) => (prefix ? `${prefix}.${k}` : k);
+  if (hive === null || typeof hive !== 'object') return hive;
+  if (Array.isArray(hive)) return Array.isArray(ours) ? hive.map((item, i) => withoutInventedParents(item, ours[i], removed, prefix)) : hive;
+  const entries = Object.entries(hive);
+  const hiveVacuous = entries.every(([k, v]) => vacuous(v, k === '@' ? prefix : keyed(k)));
+  const oursVacuous = ours === null || ours === undefined || (Array.isArray(ours) ? ours.every((item) => item === null || Object.entries(item as object).every(([k, v]) => vacuous(v, keyed(k)))) : false);
+  if (hiveVacuous && oursVacuous) return ours ?? null;
+  if (Array.isArray(ours) || ours === null || typeof ours !== 'object') return hive;
+  const mine = ours as Record<string, unknown>;
+  return Object.fromEntries(entries.map(([k, v]) => [k, withoutInventedParents(v, mine[k], removed, keyed(k))]));
 }
 
 it('finds no difference from Hive Gateway on generated queries, for every combination of scopes', async () => {
@@ -182,19 +174,22 @@ it('finds no difference from Hive Gateway on generated queries, for every combin
   const differences: string[] = [];
   let removedSome = 0;
   let requests = 0;
-  // One operation a document: Hive's rule checks every operation of a document, not just the one run.
-  const single = queries.filter((q) => !q.mutation && parse(q.query).definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION).length === 1);
-  expect(single.length).toBeGreaterThan(QUERIES / 4);
+  // Where Hive's rule is well-defined: one operation a document (it checks every operation of a
+  // document, not just the one run) and no @skip/@include (it ignores those with literal
+  // arguments, reporting and nulling fields the query skips).
+  const single = queries.filter(
+    (q) => !q.mutation && !/@(skip|include)\b/.test(q.query) && parse(q.query).definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION).length === 1,
+  );
+  expect(single.length).toBeGreaterThan(QUERIES / 5);
   for (const query of single) {
     const body = { query: query.query, operationName: query.operationName, variables: query.variables };
-    const document = parse(query.query);
     for (const identity of identities) {
       const [mine, theirs] = await Promise.all([ask(ours.url, body, identity.token), ask(hiveUrl, body, identity.token)]);
       requests++;
       const [myErrors, theirErrors] = [errorsOf(mine), errorsOf(theirs)];
       if (myErrors.unauthorized.length) removedSome++;
-      const [myData, theirData] = [JSON.stringify(canonical(mine.data)), JSON.stringify(canonical(theirs.data))];
-      void document;
+      const removed = new Set(myErrors.unauthorized);
+      const [myData, theirData] = [JSON.stringify(canonical(mine.data, removed)), JSON.stringify(canonical(withoutInventedParents(theirs.data, mine.data, removed), removed))];
       const what = [
         myData !== theirData && `data:\n  ours ${myData}\n  hive ${theirData}`,
         JSON.stringify(myErrors) !== JSON.stringify(theirErrors) && `errors:\n  ours ${JSON.stringify(myErrors)}\n  hive ${JSON.stringify(theirErrors)}`,
@@ -206,4 +201,5 @@ it('finds no difference from Hive Gateway on generated queries, for every combin
   // The run proves something only if callers were refused fields, and not always.
   expect(removedSome).toBeGreaterThan(requests / 10);
   expect(removedSome).toBeLessThan(requests);
+  expect(requests).toBeGreaterThan(400);
 });
