@@ -12,7 +12,6 @@ import {
   type PolicyModule,
   restoreRemoved,
   UNAUTHORIZED,
-  unauthorizedError,
 } from './authorization';
 import type { ParsedQuery } from './documents';
 import { sha256 } from './persisted-queries';
@@ -78,8 +77,10 @@ export function authorizationGuard(options: AuthorizationGuardOptions) {
     const filtered = filter.filter(parsed.document, text, callerOf(model, identity, options.policies));
     if (!filtered?.changed) return undefined;
     if (options.mode === 'reject') {
-      const errors = filtered.paths.map((path) => unauthorizedError(path));
-      return { answer: JSON.stringify({ errors }), status: 403, errorCodes: [UNAUTHORIZED] };
+      // The removed fields of the operation the request runs, @skip and @include applied: one the
+      // query skips refuses nothing (it is still filtered out below).
+      const errors = restoreRemoved(model, filtered, parsed.document, params.operationName, params.variables, { data: null });
+      if (errors.length) return { answer: JSON.stringify({ errors }), status: 403, errorCodes: [UNAUTHORIZED] };
     }
     if (hash && params.query !== undefined && sha256(params.query) === hash) await options.registerPersisted(hash, params.query).catch(() => undefined);
     if (req.method === 'POST') {

@@ -50,6 +50,11 @@ const as = (scope: string, policies: PolicyModule = shipped) => callerOf(model, 
 
 const filter = (query: string, caller = anonymous) => filterDocument(model, parse(query), query, caller);
 const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
+/** The errors reject mode answers with: the removed fields of the operation as it runs. */
+const refusedPaths = (query: string, variables: Record<string, unknown> = {}, caller = anonymous) => {
+  const document = parse(query);
+  return restoreRemoved(model, filterDocument(model, document, query, caller), document, undefined, variables, { data: null }).map((error) => error.path);
+};
 
 describe('the supergraph model', () => {
   it('reads field and type requirements, OR of AND-lists, and who owns a @policy field', () => {
@@ -71,7 +76,7 @@ describe('filterDocument', () => {
   it('removes a field without its scope, and keeps it with one of its AND-lists', () => {
     const query = '{ members { name background } }';
     expect(squash(filter(query).text)).toBe('{ members { name } }');
-    expect(filter(query).paths).toEqual([['members', '@', 'background']]);
+    expect(refusedPaths(query)).toEqual([['members', '@', 'background']]);
     expect(filter(query, as('organization:personnel')).changed).toBe(false);
     expect(filter(query, as('organization:admin audit:read')).changed).toBe(false);
     // Half an AND-list is not enough.
@@ -91,7 +96,9 @@ describe('filterDocument', () => {
       fragment force on TaskForce { name members { ...member } }
       fragment member on Member { ... on Member { __typename } }`),
     );
-    expect(filtered.paths).toEqual([['plain', '@', 'bio'], ['...member', 'background']]);
+    expect(refusedPaths(query, { unused: true })).toEqual([['force', 'members', '@', 'background'], ['plain', '@', 'bio']]);
+    // A field the operation skips is removed, and refuses nothing.
+    expect(refusedPaths(query, { unused: false })).toEqual([['force', 'members', '@', 'background']]);
   });
 
   it('keeps a selection that lost every field valid with __typename', () => {

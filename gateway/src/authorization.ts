@@ -221,8 +221,6 @@ export interface Filtered {
   document: DocumentNode;
   /** Fields, inline fragments and fragment spreads of the client's document that were removed. */
   removed: ReadonlySet<ASTNode>;
-  /** The removed fields and fragments as paths of response keys, `@` for a list's items: what reject mode names. */
-  paths: string[][];
 }
 
 /** The response key under which the gateway learns an object's concrete type where a removal depends on it. */
@@ -235,20 +233,14 @@ export const TYPENAME_KEY = 'zigong__typename';
  */
 export function filterDocument(model: AuthorizationModel, document: DocumentNode, text: string, caller: Caller): Filtered {
   const removed = new Set<ASTNode>();
-  const paths: string[][] = [];
-  if (model.types.size === 0 && model.fields.size === 0) return { changed: false, text, document, removed, paths };
+  if (model.types.size === 0 && model.fields.size === 0) return { changed: false, text, document, removed };
   // An invalid document is Apollo's to refuse, with locations in the client's own text.
-  if (validate(model.schema, document).length) return { changed: false, text, document, removed, paths };
+  if (validate(model.schema, document).length) return { changed: false, text, document, removed };
   const typeInfo = new TypeInfo(model.schema);
-  const keys: string[] = [];
   let changed = false;
   const edited = visit(
     document,
     visitWithTypeInfo(typeInfo, {
-      OperationDefinition: { enter: () => void (keys.length = 0) },
-      FragmentDefinition: {
-        enter: (node) => void (keys.length = 0, keys.push(`...${node.name.value}`)),
-      },
       SelectionSet: {
         // Used only when something was removed: every abstract selection then tells the concrete
         // type, which says whether a removed field's fragment applied to an object.
@@ -264,21 +256,10 @@ export function filterDocument(model: AuthorizationModel, document: DocumentNode
         enter: (node) => {
           const parent = typeInfo.getParentType();
           const field = typeInfo.getFieldDef();
-          keys.push((node.alias ?? node.name).value);
-          if (!parent || !field || fieldAllowed(model, parent, field, caller)) {
-            if (field && isListType(getNullableType(field.type))) keys.push('@');
-            return undefined;
-          }
+          if (!parent || !field || fieldAllowed(model, parent, field, caller)) return undefined;
           changed = true;
           removed.add(node);
-          paths.push([...keys]);
-          keys.pop();
           return null;
-        },
-        leave: () => {
-          const field = typeInfo.getFieldDef();
-          if (field && isListType(getNullableType(field.type))) keys.pop();
-          keys.pop();
         },
       },
       InlineFragment: {
@@ -288,7 +269,6 @@ export function filterDocument(model: AuthorizationModel, document: DocumentNode
           if (!node.typeCondition || !named || typeAllowed(model, named, caller)) return undefined;
           changed = true;
           removed.add(node);
-          paths.push([...keys, `... on ${named.name}`]);
           return null;
         },
       },
@@ -299,15 +279,14 @@ export function filterDocument(model: AuthorizationModel, document: DocumentNode
           if (!named || typeAllowed(model, named, caller)) return undefined;
           changed = true;
           removed.add(node);
-          paths.push([...keys, `...${node.name.value}`]);
           return null;
         },
       },
     }),
   );
-  if (!changed) return { changed, text, document, removed, paths };
+  if (!changed) return { changed, text, document, removed };
   const pruned = pruneUnused(edited);
-  return { changed, text: print(pruned), document: pruned, removed, paths };
+  return { changed, text: print(pruned), document: pruned, removed };
 }
 
 function typenameField(alias?: string): FieldNode {
@@ -359,7 +338,7 @@ interface PatchError {
   extensions: { code: string };
 }
 
-export const unauthorizedError = (path: Array<string | number>): PatchError => ({
+const unauthorizedError = (path: Array<string | number>): PatchError => ({
   message: 'Unauthorized field or type',
   path,
   extensions: { code: UNAUTHORIZED },
