@@ -383,17 +383,24 @@ export function restoreRemoved(
     const conditionType = model.schema.getType(condition);
     return !!conditionType && isAbstractType(conditionType) && isObjectType(type) && model.schema.isSubType(conditionType, type);
   };
-  type Entry = { nodes: FieldNode[]; removed: boolean };
+  /**
+   * A response key of a selection for one concrete type: its field nodes, whether every one of them
+   * was removed, and (worked out once per answer, not per object) what it selects for each type.
+   */
+  type Entry = { nodes: FieldNode[]; removed: boolean; field?: GraphQLField<unknown, unknown>; below?: Map<string, Map<string, Entry>> };
   const collect = (type: GraphQLNamedType, selections: readonly SelectionNode[], denied: boolean, into: Map<string, Entry>) => {
     for (const selection of selections) {
       if (!included(selection)) continue;
       const isDenied = denied || filtered.removed.has(selection);
       if (selection.kind === Kind.FIELD) {
         const key = (selection.alias ?? selection.name).value;
-        const entry = into.get(key) ?? { nodes: [], removed: true };
+        let entry = into.get(key);
+        if (!entry) {
+          const fields = isObjectType(type) || isInterfaceType(type) ? type.getFields() : undefined;
+          into.set(key, (entry = { nodes: [], removed: true, field: fields?.[selection.name.value] }));
+        }
         if (!isDenied) entry.removed = false;
-        entry.nodes.push(selection);
-        into.set(key, entry);
+        if (!isDenied) entry.nodes.push(selection);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         if (applies(selection.typeCondition?.name.value, type)) collect(type, selection.selectionSet.selections, isDenied, into);
       } else {
@@ -403,13 +410,22 @@ export function restoreRemoved(
     }
     return into;
   };
-  const completeValue = (type: GraphQLOutputType, nodes: FieldNode[], value: unknown, path: Array<string | number>): unknown => {
+  const entriesBelow = (holder: Pick<Entry, 'nodes' | 'below'>, type: GraphQLNamedType) => {
+    holder.below ??= new Map();
+    let entries = holder.below.get(type.name);
+    if (!entries) {
+      holder.below.set(type.name, (entries = new Map()));
+      for (const node of holder.nodes) if (node.selectionSet) collect(type, node.selectionSet.selections, false, entries);
+    }
+    return entries;
+  };
+  const completeValue = (type: GraphQLOutputType, entry: Entry, value: unknown): unknown => {
     if (value === null || value === undefined) return value;
     const nullable = getNullableType(type);
     if (isListType(nullable)) {
       const list = value as unknown[];
       for (let i = 0; i < list.length; i++) {
-        const item = completeValue(nullable.ofType, nodes, list[i], [...path, i]);
+        const item = completeValue(nullable.ofType, entry, list[i]);
         if (item === BUBBLE) {
           if (isNonNullType(nullable.ofType)) return BUBBLE;
           list[i] = null;
@@ -421,22 +437,19 @@ export function restoreRemoved(
     const object = value as Record<string, unknown>;
     const typename = (object[TYPENAME_KEY] ?? object.__typename) as string | undefined;
     const concrete = isAbstractType(nullable) ? (typename && model.schema.getType(typename)) || nullable : nullable;
-    const selections = nodes.flatMap((node) => node.selectionSet?.selections ?? []);
-    return completeObject(concrete, selections, object, path);
+    return completeObject(entriesBelow(entry, concrete), object);
   };
-  const completeObject = (type: GraphQLNamedType, selections: readonly SelectionNode[], object: Record<string, unknown>, path: Array<string | number>): unknown => {
-    const entries = collect(type, selections, false, new Map());
+  const completeObject = (entries: Map<string, Entry>, object: Record<string, unknown>): unknown => {
     const shaped: Record<string, unknown> = {};
-    for (const [key, { nodes, removed }] of entries) {
-      const name = nodes[0].name.value;
-      const field = name === '__typename' ? undefined : (type as { getFields?: () => Record<string, GraphQLField<unknown, unknown>> }).getFields?.()[name];
+    for (const [key, entry] of entries) {
+      const { removed, field } = entry;
       if (removed) {
         if (field && isNonNullType(field.type)) return BUBBLE;
         shaped[key] = null;
         continue;
       }
       if (!(key in object)) continue;
-      const value = field ? completeValue(field.type, nodes.filter((node) => !filtered.removed.has(node)), object[key], [...path, key]) : object[key];
+      const value = field ? completeValue(field.type, entry, object[key]) : object[key];
       if (value === BUBBLE) {
         if (field && isNonNullType(field.type)) return BUBBLE;
         shaped[key] = null;
@@ -471,7 +484,7 @@ export function restoreRemoved(
   };
   walk(root, operation.selectionSet.selections, [], false);
   if (!result.data) return errors;
-  const data = completeObject(root, operation.selectionSet.selections, result.data, []);
+  const data = completeObject(collect(root, operation.selectionSet.selections, false, new Map()), result.data);
   result.data = data === BUBBLE ? null : (data as Record<string, unknown>);
   return errors;
 }
