@@ -1,4 +1,5 @@
 import { CITY, taskForceId } from '@zigong/reference-data';
+import { createHash } from 'node:crypto';
 import { startExtraGateway, type ExtraGateway } from '../support/extra-gateway';
 import { startPlatform, type TestPlatform } from '../support/platform';
 import { roundRobinProxy, type RoundRobinProxy } from '../support/round-robin-proxy';
@@ -105,6 +106,30 @@ describe('field authorization (filter mode, the default)', () => {
     const { answer, organization } = await logged(() => post(filtering.url, `{ taskForce(id: "${CITY_FORCE}") { name members { name } } }`));
     expect(answer.body.errors).toBeUndefined();
     expect(organization.some((body) => body.includes('members'))).toBe(true);
+  });
+});
+
+describe('field authorization and persisted queries', () => {
+  it('filters a query registered by hash, and serves it by hash alone afterwards, filtered per caller', async () => {
+    const query = `query Persisted($id: ID!) { taskForce(id: $id) { members { name background } } }`;
+    const extensions = { persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') } };
+    const send = async (body: object, token?: string) => {
+      const response = await fetch(filtering.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ variables: { id: CITY_FORCE }, extensions, ...body }),
+      });
+      return (await response.json()) as { data?: any; errors?: Array<{ extensions?: { code?: string } }> };
+    };
+    const registered = await logged(() => send({ query }));
+    expect(registered.answer.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHORIZED_FIELD_OR_TYPE']);
+    for (const body of registered.organization) expect(body).not.toContain('background');
+    const byHash = await send({});
+    expect(byHash.data.taskForce.members[0]).toEqual({ name: expect.any(String), background: null });
+    expect(byHash.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHORIZED_FIELD_OR_TYPE']);
+    const whole = await send({}, await filtering.token('organization:personnel'));
+    expect(whole.errors).toBeUndefined();
+    expect(typeof whole.data.taskForce.members[0].background).toBe('string');
   });
 });
 
