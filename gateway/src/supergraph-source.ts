@@ -6,6 +6,7 @@ import { existsSync, readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { Logger } from '@zigong/platform';
 import { keepFile, readKeptFile } from './cache-file';
 import type { Metrics } from './metrics';
+import { withoutAuthorizationPurpose } from './authorization';
 
 export const supergraphHash = (sdl: string) => createHash('sha256').update(sdl).digest('hex').slice(0, 16);
 
@@ -51,7 +52,7 @@ export interface SupergraphSourceOptions {
  * half-replace the one being served.
  */
 export function checkSupergraph(sdl: string): void {
-  const supergraph = Supergraph.build(sdl, { validateSupergraph: true });
+  const supergraph = Supergraph.build(withoutAuthorizationPurpose(sdl), { validateSupergraph: true });
   supergraph.apiSchema();
   new QueryPlanner(supergraph);
 }
