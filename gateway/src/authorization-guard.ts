@@ -58,7 +58,14 @@ export function authorizationGuard(options: AuthorizationGuardOptions) {
     if (!params) return undefined;
     const persisted = params.extensions?.persistedQuery as { sha256Hash?: unknown } | undefined;
     const hash = typeof persisted?.sha256Hash === 'string' ? persisted.sha256Hash : undefined;
-    const text = params.query ?? (hash && /^[0-9a-f]{64}$/.test(hash) ? await options.persistedQuery(hash).catch(() => undefined) : undefined);
+    let text = params.query;
+    if (text === undefined && hash !== undefined && /^[0-9a-f]{64}$/.test(hash)) {
+      text = await options.persistedQuery(hash).catch(() => undefined);
+      // A hash this guard cannot read is answered here as Apollo answers a miss (the client sends
+      // the text next), never passed on: Apollo's own lookup a moment later could find it (a Redis
+      // back from an outage) and run a text nobody filtered.
+      if (text === undefined) return PERSISTED_QUERY_MISS;
+    }
     if (text === undefined) return undefined; // Apollo answers what it cannot run
     let parsed: ParsedQuery | null;
     try {
@@ -130,6 +137,13 @@ export function authorizationGuard(options: AuthorizationGuardOptions) {
     },
   };
 }
+
+/** Apollo Server's answer to a persisted-query hash it does not know (PersistedQueryNotFoundError). */
+const PERSISTED_QUERY_MISS: RanShortcut = {
+  answer: JSON.stringify({ errors: [{ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] }),
+  headers: { 'cache-control': 'private, no-cache, must-revalidate' },
+  errorCodes: ['PERSISTED_QUERY_NOT_FOUND'],
+};
 
 function withoutPersistedQuery(extensions: Record<string, unknown>): Record<string, unknown> {
   const { persistedQuery: _dropped, ...rest } = extensions;

@@ -1,6 +1,9 @@
 import { buildSchema, parse, print } from 'graphql';
+import type { IncomingMessage } from 'node:http';
 import { authorizationModelOf, callerOf, filterDocument, type PolicyModule, restoreRemoved, TYPENAME_KEY, UNAUTHORIZED } from './authorization';
+import { authorizationGuard } from './authorization-guard';
 import * as shipped from './policies';
+import { queryParser } from './documents';
 
 /** A supergraph's authorization declarations as composition writes them (the join directives of one field kept, for @policy's owner). */
 const SUPERGRAPH = `
@@ -190,5 +193,40 @@ describe('restoreRemoved', () => {
   it('prints the filtered document as valid GraphQL the gateway can plan', () => {
     const filtered = filter('{ members { background } }');
     expect(print(parse(filtered.text))).toContain('members');
+  });
+});
+
+describe('the request guard', () => {
+  const hashOnly = { variables: {}, extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } };
+  const guardWith = (persistedQuery: (hash: string) => Promise<string | undefined>) => {
+    const guard = authorizationGuard({
+      mode: 'filter',
+      policies: shipped,
+      parseQuery: queryParser(10_000),
+      identity: async () => null,
+      allowAnonymousReads: true,
+      persistedQuery,
+      registerPersisted: async () => undefined,
+    });
+    guard.update(api, SUPERGRAPH);
+    return guard;
+  };
+  const request = { method: 'POST', headers: {} } as IncomingMessage;
+
+  it('answers a persisted-query hash it cannot read as a miss, never passing it on unfiltered (a failed lookup included)', async () => {
+    for (const lookup of [async () => undefined, async () => Promise.reject(new Error('redis down'))]) {
+      const body = structuredClone(hashOnly);
+      const answer = await guardWith(lookup).respond(request, body, new URL('http://gateway/graphql'));
+      expect(answer?.errorCodes).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+      expect(JSON.parse(answer!.answer!)).toEqual({ errors: [{ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] });
+    }
+  });
+
+  it('puts the filtered text in place of a hash it can read', async () => {
+    const body: Record<string, unknown> = structuredClone(hashOnly);
+    const answer = await guardWith(async () => '{ members { name background } }').respond(request, body, new URL('http://gateway/graphql'));
+    expect(answer).toBeUndefined();
+    expect(squash(String(body.query))).toBe('{ members { name } }');
+    expect(body.extensions).toEqual({});
   });
 });
