@@ -6,6 +6,8 @@ import {
   type SpanOptions,
   SpanKind,
   SpanStatusCode,
+  type Context,
+  TraceFlags,
   trace,
   type Tracer,
 } from '@opentelemetry/api';
@@ -16,19 +18,26 @@ import { EnvReader } from './env';
 export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
 export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
 
+export const SAMPLERS = ['parentbased_traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'traceidratio', 'always_on', 'always_off'] as const;
+export type SamplerName = (typeof SAMPLERS)[number];
+
 export interface TracingConfig {
   /** Where spans are sent (OTLP over HTTP); undefined: tracing is off. */
   tracesUrl?: string;
   protocol: OtlpProtocol;
   serviceName: string;
+  /** Which requests are traced: OTEL_TRACES_SAMPLER, and its ratio (OTEL_TRACES_SAMPLER_ARG) for the *traceidratio ones. */
+  sampler: SamplerName;
+  ratio: number;
 }
 
 /**
  * The standard OpenTelemetry variables this platform honours, read once per process:
  * OTEL_EXPORTER_OTLP_ENDPOINT (the collector's base URL; `/v1/traces` is appended) or
  * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (the full URL), OTEL_EXPORTER_OTLP_PROTOCOL,
- * OTEL_SERVICE_NAME and OTEL_SDK_DISABLED. The SDK itself reads OTEL_TRACES_SAMPLER(_ARG),
- * OTEL_BSP_* and OTEL_EXPORTER_OTLP_HEADERS.
+ * OTEL_SERVICE_NAME, OTEL_SDK_DISABLED and OTEL_TRACES_SAMPLER(_ARG), with the specification's
+ * defaults (parentbased_always_on; a ratio of 1). The SDK itself reads OTEL_BSP_* and
+ * OTEL_EXPORTER_OTLP_HEADERS.
  */
 export function loadTracingConfig(service: string, env: NodeJS.ProcessEnv = process.env): TracingConfig {
   const read = new EnvReader(env);
@@ -42,9 +51,13 @@ export function loadTracingConfig(service: string, env: NodeJS.ProcessEnv = proc
   );
   const disabled = read.bool('OTEL_SDK_DISABLED', false);
   const serviceName = read.string('OTEL_SERVICE_NAME', service);
+  const sampler = read.oneOf<SamplerName>('OTEL_TRACES_SAMPLER', SAMPLERS, 'parentbased_always_on');
+  const rawRatio = read.optional('OTEL_TRACES_SAMPLER_ARG');
+  const ratio = rawRatio === undefined || !sampler.endsWith('traceidratio') ? 1 : Number(rawRatio);
+  if (!(ratio >= 0 && ratio <= 1)) read.problem(`OTEL_TRACES_SAMPLER_ARG must be a ratio from 0 to 1 (e.g. 0.1), got "${rawRatio}".`);
   read.done();
   const tracesUrl = disabled ? undefined : (traces ?? (base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined));
-  return { tracesUrl, protocol, serviceName };
+  return { tracesUrl, protocol, serviceName, sampler, ratio };
 }
 
 export interface Tracing {
@@ -65,12 +78,21 @@ export const tracingOn = (): boolean => tracer !== undefined;
  */
 export async function startTracing(config: TracingConfig): Promise<Tracing | undefined> {
   if (!config.tracesUrl) return undefined;
-  const [{ BatchSpanProcessor, NodeTracerProvider }, { resourceFromAttributes }, { OTLPTraceExporter: Exporter }] = await Promise.all([
+  const [sdk, { resourceFromAttributes }, { OTLPTraceExporter: Exporter }] = await Promise.all([
     import('@opentelemetry/sdk-trace-node'),
     import('@opentelemetry/resources'),
     config.protocol === 'http/json' ? import('@opentelemetry/exporter-trace-otlp-http') : import('@opentelemetry/exporter-trace-otlp-proto'),
   ]);
-  const provider = new NodeTracerProvider({
+  const { AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, NodeTracerProvider, ParentBasedSampler, TraceIdRatioBasedSampler } = sdk;
+  const root = config.sampler.endsWith('always_off') ? new AlwaysOffSampler() : config.sampler.endsWith('always_on') ? new AlwaysOnSampler() : new TraceIdRatioBasedSampler(config.ratio);
+  /** Every tracer it hands out (ours, Apollo's) makes no span at all below an unsampled one. */
+  class Provider extends NodeTracerProvider {
+    override getTracer(name: string, version?: string, options?: { schemaUrl?: string }): Tracer {
+      return new SampledOnly(super.getTracer(name, version, options));
+    }
+  }
+  const provider = new Provider({
+    sampler: config.sampler.startsWith('parentbased_') ? new ParentBasedSampler({ root }) : root,
     resource: resourceFromAttributes({
       'service.name': config.serviceName,
       'service.namespace': 'zigong',
@@ -93,7 +115,7 @@ export async function startTracing(config: TracingConfig): Promise<Tracing | und
  * the work's outcome: a thrown error is recorded, with its GraphQL code where it has one.
  */
 export function inSpan<T>(name: string, options: SpanOptions, work: (span: Span | undefined) => Promise<T>): Promise<T> {
-  if (!tracer) return work(undefined);
+  if (!tracer || unsampled(context.active())) return work(undefined);
   return tracer.startActiveSpan(name, options, async (span) => {
     try {
       return await work(span);
@@ -108,7 +130,7 @@ export function inSpan<T>(name: string, options: SpanOptions, work: (span: Span 
 
 /** inSpan for synchronous work (query planning). */
 export function inSpanSync<T>(name: string, options: SpanOptions, work: (span: Span | undefined) => T): T {
-  if (!tracer) return work(undefined);
+  if (!tracer || unsampled(context.active())) return work(undefined);
   return tracer.startActiveSpan(name, options, (span) => {
     try {
       return work(span);
@@ -152,7 +174,50 @@ export function serverSpan<T>(name: string, headers: IncomingHttpHeaders, attrib
   if (!tracer) return run(undefined);
   const parent = propagation.extract(ROOT_CONTEXT, headers);
   const span = tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
-  return context.with(trace.setSpan(parent, span), () => run(span));
+  // An unsampled request still carries its (unsampled) span, so that everything below it skips
+  // tracing at one test, and the subgraphs are told not to trace either.
+  return context.with(trace.setSpan(parent, span), () => run(span.isRecording() ? span : undefined));
+}
+
+/**
+ * A span for a call out of the process (an SQL statement) when the request is sampled: the
+ * caller ends it. Otherwise undefined, at the cost of one test.
+ */
+export function clientSpan(name: string, attributes: Record<string, string | number>): Span | undefined {
+  if (!tracer) return undefined;
+  const parent = trace.getSpan(context.active());
+  if (!parent || !(parent.spanContext().traceFlags & TraceFlags.SAMPLED)) return undefined;
+  return tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes });
+}
+
+/** Inside a request that is not sampled: its span says so (a span without one is a root, for the sampler to decide). */
+function unsampled(active: Context): boolean {
+  const span = trace.getSpan(active);
+  return span !== undefined && !(span.spanContext().traceFlags & TraceFlags.SAMPLED);
+}
+
+/**
+ * A tracer that, below an unsampled span, hands back that span instead of making a child: the
+ * SDK would make a non-recording child, with new ids, a sampler call and a context switch each,
+ * for nothing. Apollo's gateway makes half a dozen spans per request, so this is where an
+ * unsampled request's price went. Sampled requests and roots go to the SDK unchanged.
+ */
+class SampledOnly implements Tracer {
+  constructor(private readonly sdk: Tracer) {}
+
+  startSpan(name: string, options?: SpanOptions, parent?: Context): Span {
+    const active = parent ?? context.active();
+    return unsampled(active) ? trace.getSpan(active)! : this.sdk.startSpan(name, options, active);
+  }
+
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, ...rest: [F] | [SpanOptions, F] | [SpanOptions, Context, F]): ReturnType<F> {
+    const work = rest[rest.length - 1] as F;
+    const options = rest.length > 1 ? (rest[0] as SpanOptions) : {};
+    const parent = rest.length > 2 ? (rest[1] as Context) : undefined;
+    // The active context already holds the unsampled span: nothing to switch to.
+    if (parent === undefined && unsampled(context.active())) return work(trace.getActiveSpan()!) as ReturnType<F>;
+    return this.sdk.startActiveSpan(name, options, parent ?? context.active(), work);
+  }
 }
 
 export { SpanKind, SpanStatusCode, type Span };
