@@ -206,10 +206,15 @@ describe('one request, one trace', () => {
 describe('the default protocol', () => {
   it('exports OTLP protobuf to <endpoint>/v1/traces unless told otherwise, and flushes at shutdown', async () => {
     const script = `
-      const { startTracing, loadTracingConfig, inSpan } = require(${JSON.stringify(join(ROOT, 'packages/platform/dist/index.js'))});
+      const { startTracing, loadTracingConfig, serverSpan, inSpan } = require(${JSON.stringify(join(ROOT, 'packages/platform/dist/index.js'))});
       (async () => {
         const tracing = await startTracing(loadTracingConfig('probe'));
-        const traceId = await inSpan('probe.work', {}, async (span) => span.spanContext().traceId);
+        const traceId = await serverSpan('probe', {}, {}, (request) =>
+          inSpan('probe.work', {}, async (span) => {
+            request.end();
+            return span.spanContext().traceId;
+          }),
+        );
         await tracing.shutdown();
         console.log(traceId);
       })();`;

@@ -1,5 +1,5 @@
 import { ConfigError } from './env';
-import { loadTracingConfig } from './tracing';
+import { loadTracingConfig, requestSampling } from './tracing';
 
 // Exporting is tested on real processes: tests/e2e/tracing.e2e.test.ts.
 describe('tracing configuration', () => {
@@ -50,5 +50,36 @@ describe('tracing configuration', () => {
       if (bad === '') expect(ratio().ratio).toBe(1);
       else expect(ratio).toThrow(/OTEL_TRACES_SAMPLER_ARG must be a ratio from 0 to 1/);
     }
+  });
+});
+
+describe('which requests are traced', () => {
+  const parent = (flags: string) => `00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-${flags}`;
+  const share = (decide: (traceparent?: string) => boolean, traceparent?: string) => {
+    let sampled = 0;
+    for (let i = 0; i < 20_000; i++) if (decide(traceparent)) sampled++;
+    return sampled / 20_000;
+  };
+
+  it('parent-based: a valid traceparent decides; without one, or with a malformed one, the ratio does', () => {
+    const decide = requestSampling({ sampler: 'parentbased_traceidratio', ratio: 0.1 });
+    expect(share(decide, parent('01'))).toBe(1);
+    expect(share(decide, parent('03'))).toBe(1);
+    expect(share(decide, parent('00'))).toBe(0);
+    for (const traceparent of [undefined, 'garbage', parent('0x'), `00-${'0'.repeat(32)}-00f067aa0ba902b7-01`, parent('01').replace(/^00/, 'ff')]) {
+      const seen = share(decide, traceparent);
+      expect(seen).toBeGreaterThan(0.08);
+      expect(seen).toBeLessThan(0.12);
+    }
+  });
+
+  it('a ratio of 0 traces no request that comes without a sampled parent; always_on every one; non-parent-based samplers ignore the parent', () => {
+    expect(share(requestSampling({ sampler: 'parentbased_traceidratio', ratio: 0 }))).toBe(0);
+    expect(share(requestSampling({ sampler: 'parentbased_traceidratio', ratio: 0 }), parent('01'))).toBe(1);
+    expect(share(requestSampling({ sampler: 'parentbased_always_on', ratio: 1 }))).toBe(1);
+    expect(share(requestSampling({ sampler: 'parentbased_always_off', ratio: 1 }), parent('01'))).toBe(1);
+    expect(share(requestSampling({ sampler: 'always_off', ratio: 1 }), parent('01'))).toBe(0);
+    expect(share(requestSampling({ sampler: 'always_on', ratio: 1 }), parent('00'))).toBe(1);
+    expect(share(requestSampling({ sampler: 'traceidratio', ratio: 0 }), parent('01'))).toBe(0);
   });
 });

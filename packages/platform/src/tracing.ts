@@ -7,11 +7,13 @@ import {
   SpanKind,
   SpanStatusCode,
   type Context,
+  INVALID_SPAN_CONTEXT,
   TraceFlags,
   trace,
   type Tracer,
 } from '@opentelemetry/api';
 import type { IncomingHttpHeaders } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { EnvReader } from './env';
 
@@ -66,6 +68,14 @@ export interface Tracing {
 }
 
 let tracer: Tracer | undefined;
+/** Whether a request is traced, decided once at its server span (null: nothing is). */
+let decide: ((traceparent: string | undefined) => boolean) | null = null;
+/**
+ * What an unsampled request tells the processes it calls: "not sampled" (flags 00), so that a
+ * parent-based subgraph follows without a decision of its own. One per process: nobody records
+ * these trace ids, and making none per request is the point.
+ */
+let unsampledParent = '';
 
 /** Whether this process records spans: only once startTracing found an endpoint. */
 export const tracingOn = (): boolean => tracer !== undefined;
@@ -83,16 +93,21 @@ export async function startTracing(config: TracingConfig): Promise<Tracing | und
     import('@opentelemetry/resources'),
     config.protocol === 'http/json' ? import('@opentelemetry/exporter-trace-otlp-http') : import('@opentelemetry/exporter-trace-otlp-proto'),
   ]);
-  const { AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, NodeTracerProvider, ParentBasedSampler, TraceIdRatioBasedSampler } = sdk;
-  const root = config.sampler.endsWith('always_off') ? new AlwaysOffSampler() : config.sampler.endsWith('always_on') ? new AlwaysOnSampler() : new TraceIdRatioBasedSampler(config.ratio);
-  /** Every tracer it hands out (ours, Apollo's) makes no span at all below an unsampled one. */
+  const { AlwaysOnSampler, BatchSpanProcessor, NodeTracerProvider } = sdk;
+  /** Every tracer it hands out (ours, Apollo's) makes spans only inside a sampled request. */
   class Provider extends NodeTracerProvider {
     override getTracer(name: string, version?: string, options?: { schemaUrl?: string }): Tracer {
       return new SampledOnly(super.getTracer(name, version, options));
     }
+
+    /** Ours: our span sites decide themselves (serverSpan starts the sampled requests). */
+    sdkTracer(name: string): Tracer {
+      return super.getTracer(name);
+    }
   }
   const provider = new Provider({
-    sampler: config.sampler.startsWith('parentbased_') ? new ParentBasedSampler({ root }) : root,
+    // The decision is made before the SDK is asked (serverSpan); what reaches it is recorded.
+    sampler: new AlwaysOnSampler(),
     resource: resourceFromAttributes({
       'service.name': config.serviceName,
       'service.namespace': 'zigong',
@@ -101,21 +116,24 @@ export async function startTracing(config: TracingConfig): Promise<Tracing | und
     spanProcessors: [new BatchSpanProcessor(new Exporter({ url: config.tracesUrl }))],
   });
   provider.register();
-  tracer = trace.getTracer('zigong');
+  tracer = provider.sdkTracer('zigong');
+  decide = requestSampling(config);
+  unsampledParent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-00`;
   return {
     shutdown: async () => {
       tracer = undefined;
+      decide = null;
       await provider.shutdown();
     },
   };
 }
 
 /**
- * Runs `work` inside a new span (a child of the active one) when tracing is on, and ends it with
- * the work's outcome: a thrown error is recorded, with its GraphQL code where it has one.
+ * Runs `work` inside a new span (a child of the active one) inside a sampled request, and ends it
+ * with the work's outcome: a thrown error is recorded, with its GraphQL code where it has one.
  */
 export function inSpan<T>(name: string, options: SpanOptions, work: (span: Span | undefined) => Promise<T>): Promise<T> {
-  if (!tracer || unsampled(context.active())) return work(undefined);
+  if (!tracer || !sampledIn(context.active())) return work(undefined);
   return tracer.startActiveSpan(name, options, async (span) => {
     try {
       return await work(span);
@@ -130,7 +148,7 @@ export function inSpan<T>(name: string, options: SpanOptions, work: (span: Span 
 
 /** inSpan for synchronous work (query planning). */
 export function inSpanSync<T>(name: string, options: SpanOptions, work: (span: Span | undefined) => T): T {
-  if (!tracer || unsampled(context.active())) return work(undefined);
+  if (!tracer || !sampledIn(context.active())) return work(undefined);
   return tracer.startActiveSpan(name, options, (span) => {
     try {
       return work(span);
@@ -161,62 +179,80 @@ export function recordErrorCodes(codes: Iterable<string>): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: unique.join(', ') });
 }
 
-/** Adds the active trace's `traceparent` (and `tracestate`) to headers about to be sent. */
+/** Adds the active trace's `traceparent` (and `tracestate`) to headers about to be sent; outside a sampled request, "not sampled". */
 export function injectTraceContext(headers: Record<string, string>): void {
-  if (tracer) propagation.inject(context.active(), headers);
+  if (!tracer) return;
+  const active = context.active();
+  if (sampledIn(active)) propagation.inject(active, headers);
+  else headers.traceparent = unsampledParent;
 }
 
 /**
  * A request's server span, a child of the caller's `traceparent` where it sent one; `run` goes
- * on inside it. The span is ended by the caller (when the response is finished).
+ * on inside it. The span is ended by the caller (when the response is finished). Whether the
+ * request is traced is decided here, once: an unsampled one gets no span, no context and no
+ * attributes, and every span site below it costs one test.
  */
 export function serverSpan<T>(name: string, headers: IncomingHttpHeaders, attributes: Record<string, string>, run: (span: Span | undefined) => T): T {
-  if (!tracer) return run(undefined);
-  const parent = propagation.extract(ROOT_CONTEXT, headers);
+  const traceparent = typeof headers.traceparent === 'string' ? headers.traceparent : undefined;
+  if (!tracer || !decide?.(traceparent)) return run(undefined);
+  const parent = traceparent === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, headers);
   const span = tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
-  // An unsampled request still carries its (unsampled) span, so that everything below it skips
-  // tracing at one test, and the subgraphs are told not to trace either.
-  return context.with(trace.setSpan(parent, span), () => run(span.isRecording() ? span : undefined));
+  return context.with(trace.setSpan(parent, span), () => run(span));
+}
+
+/** W3C trace context, version 00: trace id, parent id, flags. */
+const TRACEPARENT = /^00-(?!0{32})[\da-f]{32}-(?!0{16})[\da-f]{16}-[\da-f]{2}$/;
+
+/**
+ * OTEL_TRACES_SAMPLER's rule, for a request: parent-based samplers follow a valid traceparent's
+ * sampled flag; a request without one (or any request, for the others) is sampled at the ratio.
+ */
+export function requestSampling({ sampler, ratio }: Pick<TracingConfig, 'sampler' | 'ratio'>): (traceparent: string | undefined) => boolean {
+  const root = sampler.endsWith('always_on') ? () => true : sampler.endsWith('always_off') || ratio === 0 ? () => false : () => Math.random() < ratio;
+  if (!sampler.startsWith('parentbased_')) return root;
+  return (traceparent) => (traceparent !== undefined && TRACEPARENT.test(traceparent) ? (parseInt(traceparent.slice(53), 16) & TraceFlags.SAMPLED) !== 0 : root());
 }
 
 /**
- * A span for a call out of the process (an SQL statement) when the request is sampled: the
- * caller ends it. Otherwise undefined, at the cost of one test.
+ * A span for a call out of the process (an SQL statement) when the request is sampled, named and
+ * described by `describe` only then; the caller ends it. Otherwise undefined, at one test.
  */
-export function clientSpan(name: string, attributes: Record<string, string | number>): Span | undefined {
+export function clientSpan(describe: () => { name: string; attributes: Record<string, string | number> }): Span | undefined {
   if (!tracer) return undefined;
-  const parent = trace.getSpan(context.active());
-  if (!parent || !(parent.spanContext().traceFlags & TraceFlags.SAMPLED)) return undefined;
+  if (!sampledIn(context.active())) return undefined;
+  const { name, attributes } = describe();
   return tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes });
 }
 
-/** Inside a request that is not sampled: its span says so (a span without one is a root, for the sampler to decide). */
-function unsampled(active: Context): boolean {
+/** Inside a sampled request: the context holds a span whose trace is sampled. */
+function sampledIn(active: Context): boolean {
   const span = trace.getSpan(active);
-  return span !== undefined && !(span.spanContext().traceFlags & TraceFlags.SAMPLED);
+  return span !== undefined && (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0;
 }
 
+const NOT_RECORDED = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
 /**
- * A tracer that, below an unsampled span, hands back that span instead of making a child: the
- * SDK would make a non-recording child, with new ids, a sampler call and a context switch each,
- * for nothing. Apollo's gateway makes half a dozen spans per request, so this is where an
- * unsampled request's price went. Sampled requests and roots go to the SDK unchanged.
+ * A tracer that makes spans only inside a sampled request; elsewhere it hands back one span that
+ * records nothing, without a context switch. The SDK would make a non-recording span with new
+ * ids, a sampler call and a context switch for each, for nothing: Apollo's gateway asks for half
+ * a dozen per request, and that was most of an unsampled request's price.
  */
 class SampledOnly implements Tracer {
   constructor(private readonly sdk: Tracer) {}
 
   startSpan(name: string, options?: SpanOptions, parent?: Context): Span {
     const active = parent ?? context.active();
-    return unsampled(active) ? trace.getSpan(active)! : this.sdk.startSpan(name, options, active);
+    return sampledIn(active) ? this.sdk.startSpan(name, options, active) : NOT_RECORDED;
   }
 
   startActiveSpan<F extends (span: Span) => unknown>(name: string, ...rest: [F] | [SpanOptions, F] | [SpanOptions, Context, F]): ReturnType<F> {
     const work = rest[rest.length - 1] as F;
     const options = rest.length > 1 ? (rest[0] as SpanOptions) : {};
-    const parent = rest.length > 2 ? (rest[1] as Context) : undefined;
-    // The active context already holds the unsampled span: nothing to switch to.
-    if (parent === undefined && unsampled(context.active())) return work(trace.getActiveSpan()!) as ReturnType<F>;
-    return this.sdk.startActiveSpan(name, options, parent ?? context.active(), work);
+    const parent = rest.length > 2 ? (rest[1] as Context) : context.active();
+    if (!sampledIn(parent)) return work(NOT_RECORDED) as ReturnType<F>;
+    return this.sdk.startActiveSpan(name, options, parent, work);
   }
 }
 

@@ -19,7 +19,7 @@ export function traceSql(): void {
   prototype[traced] = true;
   prototype.query = function tracedQuery(this: Client, ...args: unknown[]) {
     const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: unknown } | null)?.text;
-    const span = typeof text === 'string' ? clientSpan(`pg.query:${operationOf(text)}`, attributesOf(this, text)) : undefined;
+    const span = typeof text === 'string' ? clientSpan(() => ({ name: `pg.query:${operationOf(text)}`, attributes: attributesOf(this, text) })) : undefined;
     if (!span) return query.apply(this, args);
     const last = args.length - 1;
     if (typeof args[last] === 'function') {
