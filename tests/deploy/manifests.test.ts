@@ -683,6 +683,21 @@ withKubectl('every Kubernetes overlay, rendered by kustomize', () => {
     expect(registryConfig.supergraphKeys).toEqual([secrets[SECRETS.registry]['supergraph-keys']]);
     expect(registryConfig.tokens).toMatchObject({ jwksUrl: gateway.auth.jwksUrl, issuer: gateway.auth.issuer, audience: gateway.auth.audience });
   });
+
+  it('every process samples a tenth of untraced requests, parent-based, once the operator\'s `tracing` ConfigMap names a collector; that ConfigMap may sample otherwise', () => {
+    for (const overlay of ['local', 'production']) {
+      const objects = renderOverlay(overlay);
+      const tracing = (data: Record<string, string>) => [...objects, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'tracing' }, data }];
+      const collector = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector.monitoring:4318' };
+      for (const name of ['gateway', REGISTRY.name, ...departments().map((d) => d.name)]) {
+        const [container] = find(objects, 'Deployment', name)!.spec.template.spec.containers;
+        const env = (withTracing: Obj[]) => containerEnv(container, withTracing, operatorSecrets());
+        expect(loadTracingConfig(name, env(objects)).tracesUrl).toBeUndefined();
+        expect(loadTracingConfig(name, env(tracing(collector)))).toMatchObject({ tracesUrl: 'http://collector.monitoring:4318/v1/traces', sampler: 'parentbased_traceidratio', ratio: 0.1 });
+        expect(loadTracingConfig(name, env(tracing({ ...collector, OTEL_TRACES_SAMPLER_ARG: '0.01' })))).toMatchObject({ sampler: 'parentbased_traceidratio', ratio: 0.01 });
+      }
+    }
+  });
 });
 
 describe('the Kubernetes sources', () => {
@@ -910,9 +925,16 @@ describe('docker-compose.yml', () => {
       // Replicas of a department share the replay cache of signed requests: the password-protected Redis.
       expect(config.redisUrl).toBe(`redis://:${shell.REDIS_PASSWORD}@redis:6379`);
     }
-    // Every process traces to the Jaeger service unless told otherwise.
+    // Every process traces to the Jaeger service unless told otherwise: a tenth of the requests, parent-based.
     for (const name of ['gateway', REGISTRY.name, ...departments().map((d) => d.name)]) {
-      expect(loadTracingConfig(name, environment(services[name], shell))).toEqual({ tracesUrl: 'http://jaeger:4318/v1/traces', protocol: 'http/protobuf', serviceName: name });
+      expect(loadTracingConfig(name, environment(services[name], shell))).toEqual({
+        tracesUrl: 'http://jaeger:4318/v1/traces',
+        protocol: 'http/protobuf',
+        serviceName: name,
+        sampler: 'parentbased_traceidratio',
+        ratio: 0.1,
+      });
+      expect(loadTracingConfig(name, environment(services[name], { ...shell, OTEL_TRACES_SAMPLER: 'parentbased_always_on' })).sampler).toBe('parentbased_always_on');
       expect(loadTracingConfig(name, environment(services[name], { ...shell, OTEL_SDK_DISABLED: 'true' })).tracesUrl).toBeUndefined();
     }
     const gateway = loadGatewayConfig(environment(services.gateway, shell));

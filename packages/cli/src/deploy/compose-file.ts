@@ -1,5 +1,5 @@
 import { GATEWAY_NODE_OPTIONS, SUBGRAPH_NODE_OPTIONS } from '../processes';
-import { connectionBudget, type Department, GATEWAY_PORT, IMAGE, METRICS_PORT, REGISTRY, REGISTRY_SUPERGRAPH_URL, SUPERGRAPH_CACHE_DIR, SUPERGRAPH_CACHE_PATH } from './model';
+import { connectionBudget, type Department, GATEWAY_PORT, IMAGE, METRICS_PORT, REGISTRY, REGISTRY_SUPERGRAPH_URL, SUPERGRAPH_CACHE_DIR, SUPERGRAPH_CACHE_PATH, TRACES_SAMPLER } from './model';
 import { type Commented, commented } from './yaml-output';
 
 /**
@@ -74,13 +74,13 @@ function app(command: string[]): Pick<ComposeService, 'image' | 'build' | 'comma
 }
 
 /**
- * Traces from every process to the Jaeger service (its UI on http://127.0.0.1:16686), every
- * request sampled unless OTEL_TRACES_SAMPLER says otherwise; OTEL_SDK_DISABLED=true turns it off.
+ * Traces from every process to the Jaeger service (its UI on http://127.0.0.1:16686), sampled as
+ * deployed (TRACES_SAMPLER) unless OTEL_TRACES_SAMPLER(_ARG) say otherwise; OTEL_SDK_DISABLED=true turns it off.
  */
 const TRACING = {
   OTEL_EXPORTER_OTLP_ENDPOINT: optional('OTEL_EXPORTER_OTLP_ENDPOINT', 'http://jaeger:4318'),
-  OTEL_TRACES_SAMPLER: optional('OTEL_TRACES_SAMPLER', 'parentbased_always_on'),
-  OTEL_TRACES_SAMPLER_ARG: optional('OTEL_TRACES_SAMPLER_ARG', ''),
+  OTEL_TRACES_SAMPLER: optional('OTEL_TRACES_SAMPLER', TRACES_SAMPLER.OTEL_TRACES_SAMPLER),
+  OTEL_TRACES_SAMPLER_ARG: optional('OTEL_TRACES_SAMPLER_ARG', TRACES_SAMPLER.OTEL_TRACES_SAMPLER_ARG),
   OTEL_SDK_DISABLED: optional('OTEL_SDK_DISABLED', 'false'),
 };
 const JAEGER_IMAGE = 'jaegertracing/jaeger:2.21.0';
