@@ -12,14 +12,19 @@ import {
   platformErrorFormatter,
 } from '@zigong/platform';
 import {
+  DirectiveLocation,
   type DirectiveNode,
   type DocumentNode,
   type FragmentDefinitionNode,
   getOperationAST,
   getVariableValues,
+  GraphQLBoolean,
+  GraphQLDirective,
   GraphQLError,
   type GraphQLFormattedError,
-  type GraphQLSchema,
+  GraphQLNonNull,
+  GraphQLSchema,
+  GraphQLString,
   Kind,
   type OperationDefinitionNode,
   type SelectionSetNode,
@@ -88,6 +93,22 @@ interface Prepared {
 }
 
 const isDefer = (d: DirectiveNode) => d.name.value === 'defer';
+
+/** @defer as the incremental delivery spec defines it (graphql 16 has no definition of its own). */
+const DEFER_DIRECTIVE = new GraphQLDirective({
+  name: 'defer',
+  locations: [DirectiveLocation.FRAGMENT_SPREAD, DirectiveLocation.INLINE_FRAGMENT],
+  args: { label: { type: GraphQLString }, if: { type: new GraphQLNonNull(GraphQLBoolean), defaultValue: true } },
+});
+
+/**
+ * The API schema with @defer, for the steps before this route that validate a document (field
+ * authorization): a deferred operation is valid, and must be filtered like any other.
+ */
+export function withDefer(schema: GraphQLSchema): GraphQLSchema {
+  if (schema.getDirective('defer')) return schema;
+  return new GraphQLSchema({ ...schema.toConfig(), directives: [...schema.getDirectives(), DEFER_DIRECTIVE] });
+}
 
 /** True when the document uses @defer anywhere (cheap: the text is checked first). */
 export function usesDefer(query: string, document: DocumentNode | undefined): boolean {

@@ -49,6 +49,8 @@ const K8S = 'infra/k8s';
 const SECRET_EXAMPLE = `${K8S}/secret.example.yaml`;
 /** Environment variables whose value is a credential: never a literal in a manifest. */
 const SECRET_NAME = /SECRET|PASSWORD|(^|_)TOKEN$|_KEYS?$|DATABASE_URL|REDIS_URL/;
+/** Secrets a service runs without (registry-publish signs its own token unless given one). */
+const OPTIONAL_SECRETS = ['ZIGONG_REGISTRY_TOKEN'];
 /** A URL that carries a password. */
 const CREDENTIAL_URL = /[a-z+]+:\/\/[^\s/:@]+:[^\s/@]+@/i;
 
@@ -681,6 +683,21 @@ withKubectl('every Kubernetes overlay, rendered by kustomize', () => {
     expect(registryConfig.supergraphKeys).toEqual([secrets[SECRETS.registry]['supergraph-keys']]);
     expect(registryConfig.tokens).toMatchObject({ jwksUrl: gateway.auth.jwksUrl, issuer: gateway.auth.issuer, audience: gateway.auth.audience });
   });
+
+  it('every process samples a tenth of untraced requests, parent-based, once the operator\'s `tracing` ConfigMap names a collector; that ConfigMap may sample otherwise', () => {
+    for (const overlay of ['local', 'production']) {
+      const objects = renderOverlay(overlay);
+      const tracing = (data: Record<string, string>) => [...objects, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'tracing' }, data }];
+      const collector = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector.monitoring:4318' };
+      for (const name of ['gateway', REGISTRY.name, ...departments().map((d) => d.name)]) {
+        const [container] = find(objects, 'Deployment', name)!.spec.template.spec.containers;
+        const env = (withTracing: Obj[]) => containerEnv(container, withTracing, operatorSecrets());
+        expect(loadTracingConfig(name, env(objects)).tracesUrl).toBeUndefined();
+        expect(loadTracingConfig(name, env(tracing(collector)))).toMatchObject({ tracesUrl: 'http://collector.monitoring:4318/v1/traces', sampler: 'parentbased_traceidratio', ratio: 0.1 });
+        expect(loadTracingConfig(name, env(tracing({ ...collector, OTEL_TRACES_SAMPLER_ARG: '0.01' })))).toMatchObject({ sampler: 'parentbased_traceidratio', ratio: 0.01 });
+      }
+    }
+  });
 });
 
 describe('the Kubernetes sources', () => {
@@ -770,8 +787,12 @@ describe('docker-compose.yml', () => {
           const secretRefs = references.filter((m) => !/^(POSTGRES_USER|POSTGRES_DB)$/.test(m[1]));
           expect([name, variable, secretRefs.length > 0]).toEqual([name, variable, true]);
           for (const m of secretRefs) {
-            expect([name, variable, m[1], m[2]]).toEqual([name, variable, m[1], ':?']);
-            required.add(m[1]);
+            // An optional secret may be left unset, never given a value to fall back to.
+            if (OPTIONAL_SECRETS.includes(m[1])) expect([name, variable, m[2], m[3]]).toEqual([name, variable, ':-', '']);
+            else {
+              expect([name, variable, m[1], m[2]]).toEqual([name, variable, m[1], ':?']);
+              required.add(m[1]);
+            }
           }
           const literal = part.replace(/\$\{[^}]*\}/g, '');
           expect([name, variable, CREDENTIAL_URL.test(literal) || /dev-only/.test(literal)]).toEqual([name, variable, false]);
@@ -857,12 +878,19 @@ describe('docker-compose.yml', () => {
     const env = environment(publish, shell);
     expect(env.ZIGONG_REGISTRY_URL).toBe(`http://${REGISTRY.name}:${environment(services.registry, shell).REGISTRY_PORT}`);
     // The token line, run as the container runs it (the built gateway's token.js), with compose's environment.
-    const tokenLine = lines.find((l) => l.startsWith('export ZIGONG_REGISTRY_TOKEN='))!;
+    const tokenLine = lines.map((l) => l.trim()).find((l) => l.startsWith('export ZIGONG_REGISTRY_TOKEN='))!;
     const argv = /\$\(node (\S+) (.*)\)"$/.exec(tokenLine)!;
     const args = [...argv[2].matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]);
     const token = execFileSync(process.execPath, [path(argv[1]), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } }).trim();
     const identity = await createAuthenticator(loadRegistryConfig(environment(services.registry, shell)).tokens)(`Bearer ${token}`);
     expect([...identity!.scopes].sort()).toEqual(departments().map((d) => `${d.name}:publish`).sort());
+
+    // With JWKS_URL the registry refuses tokens signed here: without a token of the provider's, the
+    // step stops before publishing anything, and says what to set.
+    const refused = spawnSync('sh', ['-c', lines.join('\n')], { cwd: path(), encoding: 'utf8', env: { PATH: process.env.PATH, ...env, JWKS_URL: 'https://idp.example/jwks.json' } });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/^registry-publish: JWKS_URL is set, .* set ZIGONG_REGISTRY_TOKEN to one of its tokens with the scopes organization:publish agriculture:publish finance:publish tourism:publish\n$/);
+    expect(env).toHaveProperty('ZIGONG_REGISTRY_TOKEN', '');
   });
 
   it('gives each department its own login role, made by db-bootstrap before any migration', () => {
@@ -897,9 +925,16 @@ describe('docker-compose.yml', () => {
       // Replicas of a department share the replay cache of signed requests: the password-protected Redis.
       expect(config.redisUrl).toBe(`redis://:${shell.REDIS_PASSWORD}@redis:6379`);
     }
-    // Every process traces to the Jaeger service unless told otherwise.
+    // Every process traces to the Jaeger service unless told otherwise: a tenth of the requests, parent-based.
     for (const name of ['gateway', REGISTRY.name, ...departments().map((d) => d.name)]) {
-      expect(loadTracingConfig(name, environment(services[name], shell))).toEqual({ tracesUrl: 'http://jaeger:4318/v1/traces', protocol: 'http/protobuf', serviceName: name });
+      expect(loadTracingConfig(name, environment(services[name], shell))).toEqual({
+        tracesUrl: 'http://jaeger:4318/v1/traces',
+        protocol: 'http/protobuf',
+        serviceName: name,
+        sampler: 'parentbased_traceidratio',
+        ratio: 0.1,
+      });
+      expect(loadTracingConfig(name, environment(services[name], { ...shell, OTEL_TRACES_SAMPLER: 'parentbased_always_on' })).sampler).toBe('parentbased_always_on');
       expect(loadTracingConfig(name, environment(services[name], { ...shell, OTEL_SDK_DISABLED: 'true' })).tracesUrl).toBeUndefined();
     }
     const gateway = loadGatewayConfig(environment(services.gateway, shell));

@@ -215,4 +215,16 @@ describe('@defer through the gateway, with Apollo Client', () => {
       await usage.close();
     }
   });
+
+  it('defers only what field authorization leaves: a guarded field is never fetched, and the one-JSON answer has its null and error', async () => {
+    const query = '{ taskForces { name ... @defer { members { name background } } } }';
+    const single = JSON.parse((await post({ query }, 'application/json')).text);
+    expect(single.errors).toEqual([expect.objectContaining({ extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } })]);
+    expect(single.data.taskForces[0].members[0]).toMatchObject({ background: null });
+    const answer = await post({ query }, 'multipart/mixed;deferSpec=20220824');
+    const merged = mergeIncremental(multipartParts(answer.text, answer.type));
+    expect(merged.data).toMatchObject({ taskForces: expect.any(Array) });
+    // Streamed, the removed field is absent rather than null with an error (README, @defer, Limits).
+    expect(JSON.stringify(merged.data)).not.toContain('"background":"');
+  });
 });

@@ -58,15 +58,15 @@ afterAll(async () => {
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
-/** Sends a query as a traced client would: its own span's id in a W3C traceparent. */
-async function tracedQuery(query: string, variables: Record<string, unknown> = {}, operationName?: string, token?: string) {
+/** Sends a query as a traced client would: its own span's id in a W3C traceparent (sampled unless told). */
+async function tracedQuery(query: string, variables: Record<string, unknown> = {}, operationName?: string, token?: string, flags = '01') {
   const traceId = hex(16);
   const clientSpanId = hex(8);
   const response = await fetch(gatewayUrl, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      traceparent: `00-${traceId}-${clientSpanId}-01`,
+      traceparent: `00-${traceId}-${clientSpanId}-${flags}`,
       ...(token ? { authorization: `Bearer ${token}` } : {}),
     },
     body: JSON.stringify({ query, variables, operationName }),
@@ -165,6 +165,21 @@ describe('one request, one trace', () => {
     expect(fresh.every((s) => s.traceId === root.traceId)).toBe(true);
   });
 
+  it('follows a client that asks for no trace: no process records a span of it, and the next sampled request is whole', async () => {
+    const query = `query VillageTrace($id: ID!) { village(id: $id) { name partyBranch { officers { name } } collectiveIncome(year: 2024) { amount } } }`;
+    const unsampled = await tracedQuery(query, { id: GANTANG }, 'VillageTrace', undefined, '00');
+    expect(unsampled.status).toBe(200);
+    expect(unsampled.body.data.village.name).toBe('干塘村');
+    // Every process exports within milliseconds of a span ending, in order: once the next
+    // request's tree is in, anything of the unsampled one would be in too.
+    const sampled = await tracedQuery(query, { id: GANTANG }, 'VillageTrace');
+    const spans = await receiver.trace(sampled.traceId, complete);
+    expect(new Set(spans.map((s) => s.service)).size).toBeGreaterThanOrEqual(3);
+    expect(spans.some(isSql)).toBe(true);
+    await new Promise((done) => setTimeout(done, 200));
+    expect(receiver.spans.filter((s) => s.traceId === unsampled.traceId)).toEqual([]);
+  });
+
   it('puts the error codes of a failed, rate-limited or refused request on its spans', async () => {
     const { traceId, body } = await tracedQuery('query Bad { regions(level: CITY) { nameThatDoesNotExist } }', {}, 'Bad');
     expect(body.errors?.[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
@@ -191,10 +206,15 @@ describe('one request, one trace', () => {
 describe('the default protocol', () => {
   it('exports OTLP protobuf to <endpoint>/v1/traces unless told otherwise, and flushes at shutdown', async () => {
     const script = `
-      const { startTracing, loadTracingConfig, inSpan } = require(${JSON.stringify(join(ROOT, 'packages/platform/dist/index.js'))});
+      const { startTracing, loadTracingConfig, serverSpan, inSpan } = require(${JSON.stringify(join(ROOT, 'packages/platform/dist/index.js'))});
       (async () => {
         const tracing = await startTracing(loadTracingConfig('probe'));
-        const traceId = await inSpan('probe.work', {}, async (span) => span.spanContext().traceId);
+        const traceId = await serverSpan('probe', {}, {}, (request) =>
+          inSpan('probe.work', {}, async (span) => {
+            request.end();
+            return span.spanContext().traceId;
+          }),
+        );
         await tracing.shutdown();
         console.log(traceId);
       })();`;

@@ -4,6 +4,7 @@ import type { AnyDepartment } from './department';
 import { loadTracingConfig, onTermination, runMain, startTracing } from '@zigong/platform';
 import { registeredPort } from './registry';
 import { startSubgraph } from './server';
+import { traceSql } from './sql-tracing';
 
 /**
  * The whole of a department's `main.ts`: read config once, serve, stop cleanly on a signal. It
@@ -16,25 +17,11 @@ export function serveDepartment(department: AnyDepartment): void {
     const defaultPort = process.env.PORT?.trim() ? undefined : registeredPort(department.name, from);
     const config = loadSubgraphConfig(process.env, defaultPort);
     const tracing = await startTracing(loadTracingConfig(department.name));
-    // Before the data source loads pg: the instrumentation patches it as it is required.
-    if (tracing) await traceSql();
+    if (tracing) traceSql();
     const running = await startSubgraph(department, config);
     onTermination(async () => {
       await running.stop();
       await tracing?.shutdown();
     });
   });
-}
-
-/**
- * A span per SQL statement (its text, never its parameters), only inside a traced request:
- * readiness probes and pool housekeeping make none. Connects get none either; the pool's waits
- * show as the gap before a statement.
- */
-async function traceSql(): Promise<void> {
-  const [{ registerInstrumentations }, { PgInstrumentation }] = await Promise.all([
-    import('@opentelemetry/instrumentation'),
-    import('@opentelemetry/instrumentation-pg'),
-  ]);
-  registerInstrumentations({ instrumentations: [new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true })] });
 }

@@ -1,5 +1,5 @@
 import { GATEWAY_NODE_OPTIONS, SUBGRAPH_NODE_OPTIONS } from '../processes';
-import { connectionBudget, type Department, GATEWAY_PORT, IMAGE, METRICS_PORT, REGISTRY, REGISTRY_SUPERGRAPH_URL, SUPERGRAPH_CACHE_DIR, SUPERGRAPH_CACHE_PATH } from './model';
+import { connectionBudget, type Department, GATEWAY_PORT, IMAGE, METRICS_PORT, REGISTRY, REGISTRY_SUPERGRAPH_URL, SUPERGRAPH_CACHE_DIR, SUPERGRAPH_CACHE_PATH, TRACES_SAMPLER } from './model';
 import { type Commented, commented } from './yaml-output';
 
 /**
@@ -74,13 +74,13 @@ function app(command: string[]): Pick<ComposeService, 'image' | 'build' | 'comma
 }
 
 /**
- * Traces from every process to the Jaeger service (its UI on http://127.0.0.1:16686), every
- * request sampled unless OTEL_TRACES_SAMPLER says otherwise; OTEL_SDK_DISABLED=true turns it off.
+ * Traces from every process to the Jaeger service (its UI on http://127.0.0.1:16686), sampled as
+ * deployed (TRACES_SAMPLER) unless OTEL_TRACES_SAMPLER(_ARG) say otherwise; OTEL_SDK_DISABLED=true turns it off.
  */
 const TRACING = {
   OTEL_EXPORTER_OTLP_ENDPOINT: optional('OTEL_EXPORTER_OTLP_ENDPOINT', 'http://jaeger:4318'),
-  OTEL_TRACES_SAMPLER: optional('OTEL_TRACES_SAMPLER', 'parentbased_always_on'),
-  OTEL_TRACES_SAMPLER_ARG: optional('OTEL_TRACES_SAMPLER_ARG', ''),
+  OTEL_TRACES_SAMPLER: optional('OTEL_TRACES_SAMPLER', TRACES_SAMPLER.OTEL_TRACES_SAMPLER),
+  OTEL_TRACES_SAMPLER_ARG: optional('OTEL_TRACES_SAMPLER_ARG', TRACES_SAMPLER.OTEL_TRACES_SAMPLER_ARG),
   OTEL_SDK_DISABLED: optional('OTEL_SDK_DISABLED', 'false'),
 };
 const JAEGER_IMAGE = 'jaegertracing/jaeger:2.21.0';
@@ -95,15 +95,23 @@ const GATEWAY_PASS_THROUGH = [
 ];
 
 /**
- * registry-publish's script: a token with each department's publish scope (signed with JWT_SECRET,
- * so not with JWKS_URL: then publish from CI with the identity provider's token), then every
- * department's committed SDL, as each department's CI would publish it. `$$` is compose's `$`.
+ * registry-publish's script: every department's committed SDL, as each department's CI would
+ * publish it, with ZIGONG_REGISTRY_TOKEN when given, else a token with each department's publish
+ * scope signed here with JWT_SECRET. With JWKS_URL the registry refuses a token signed here, so the
+ * step then stops at once, naming the setting, instead of failing every publish with 401.
+ * `$$` is compose's `$`.
  */
 function publishScript(departments: Department[]): string {
   const scopes = departments.map((d) => `${d.name}:publish`).join(' ');
   return [
     'set -e',
-    `export ZIGONG_REGISTRY_TOKEN="$$(node gateway/dist/token.js --sub compose-publish --scope '${scopes}' --expires 10m)"`,
+    'if [ -z "$${ZIGONG_REGISTRY_TOKEN:-}" ]; then',
+    '  if [ -n "$${JWKS_URL:-}" ]; then',
+    `    echo "registry-publish: JWKS_URL is set, so the registry accepts only your identity provider's tokens, not one signed here with JWT_SECRET: set ZIGONG_REGISTRY_TOKEN to one of its tokens with the scopes ${scopes}" >&2`,
+    '    exit 1',
+    '  fi',
+    `  export ZIGONG_REGISTRY_TOKEN="$$(node gateway/dist/token.js --sub compose-publish --scope '${scopes}' --expires 10m)"`,
+    'fi',
     ...departments.map((d) => `node packages/cli/dist/zigong.js subgraph publish ${d.name} --schema schema/${d.name}.graphql --routing-url ${d.serviceUrl}`),
   ].join('\n');
 }
@@ -224,6 +232,9 @@ export function composeFile(departments: Department[]): Commented {
         ...app(['sh', '-c', publishScript(departments)]),
         environment: {
           ZIGONG_REGISTRY_URL: `http://${REGISTRY.name}:${REGISTRY.port}`,
+          // Optional, with nothing to fall back to: unset, a token is signed here with JWT_SECRET.
+          ZIGONG_REGISTRY_TOKEN: optional('ZIGONG_REGISTRY_TOKEN', ''),
+          JWKS_URL: optional('JWKS_URL', ''),
           JWT_SECRET,
           ...TOKEN_CLAIMS,
         },

@@ -43,6 +43,12 @@ export function departmentsOf(registry: RegistryEntry[]): Department[] {
 }
 
 export const IMAGE = 'zigong/platform';
+/**
+ * The sampler every deployment ships with, compose and Kubernetes alike: a tenth of the requests
+ * that come without a trace, and whatever the caller's `traceparent` decided for the rest (so a
+ * subgraph follows the gateway). What it costs: README, *Traces*.
+ */
+export const TRACES_SAMPLER = { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' } as const;
 export const GATEWAY_PORT = 4000;
 /**
  * Where /metrics is to be served, apart from the public port (METRICS_PORT): declared on the

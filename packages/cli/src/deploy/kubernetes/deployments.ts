@@ -13,12 +13,15 @@ import {
   SUPERGRAPH_CACHE_DIR,
   SUPERGRAPH_CACHE_PATH,
 } from '../model';
-import { GATEWAY_ROUTING, GATEWAY_SETTINGS, labels, NAME, SUBGRAPH_SETTINGS, TRACING } from './names';
+import { GATEWAY_ROUTING, GATEWAY_SETTINGS, labels, NAME, SUBGRAPH_SETTINGS, TRACING, TRACING_SAMPLER } from './names';
 import { CONTAINER_SECURITY, configEnv, podBase, probes, run, secretEnv, spread, TMP_MOUNT, TMP_VOLUME, value } from './pod-spec';
 
 /** The Deployments: each department's, the gateway's, the registry's, and the local overlay's Postgres and Redis. */
 
 /** A long-running Deployment's frame: the HPA owns replicas; one extra pod at a time, none taken early. */
+/** The deployed sampler, then the operator's optional tracing settings, which win. */
+const tracingEnv = () => [{ configMapRef: { name: TRACING_SAMPLER } }, { configMapRef: { name: TRACING, optional: true } }];
+
 export function deployment(name: string, component: string, template: PodTemplateSpec): Deployment {
   return {
     apiVersion: 'apps/v1',
@@ -81,7 +84,7 @@ export function departmentDeployment(d: Department): Deployment {
             value('LOG_LEVEL', 'info'),
             value('NODE_OPTIONS', SUBGRAPH_NODE_OPTIONS),
           ],
-          envFrom: [{ configMapRef: { name: TRACING, optional: true } }],
+          envFrom: tracingEnv(),
           ...probes(),
           lifecycle: { preStop: { exec: { command: ['sleep', '5'] } } },
           resources: { requests: { cpu: '100m', memory: '160Mi' }, limits: { cpu: '1', memory: '320Mi' } },
@@ -129,7 +132,7 @@ export function gatewayDeployment(): Deployment {
           envFrom: [
             { configMapRef: { name: GATEWAY_ROUTING } },
             { configMapRef: { name: GATEWAY_SETTINGS, optional: true } },
-            { configMapRef: { name: TRACING, optional: true } },
+            ...tracingEnv(),
           ],
           ...probes(),
           lifecycle: { preStop: { exec: { command: ['sleep', '5'] } } },
@@ -195,7 +198,7 @@ export function registryDeployment(): Deployment {
             value('LOG_LEVEL', 'info'),
             value('NODE_OPTIONS', GATEWAY_NODE_OPTIONS),
           ],
-          envFrom: [{ configMapRef: { name: TRACING, optional: true } }],
+          envFrom: tracingEnv(),
           ...probes(),
           lifecycle: { preStop: { exec: { command: ['sleep', '5'] } } },
           // Composition (@apollo/composition) on every publish and check: the gateway's memory, not a subgraph's.

@@ -51,7 +51,7 @@ export function gatewayFile(): Commented[] {
         ['spec', 'template', 'spec', 'containers', 0, 'env', 3],
         '/metrics on its own port, not the public one (see README, *Deploying*, for the processes that honour it).',
       ],
-      [['spec', 'template', 'spec', 'containers', 0, 'envFrom'], 'SUBGRAPH_<NAME>_URL per department (generated), then the overlay\'s tunables, then the\noptional `tracing` ConfigMap (OTEL_EXPORTER_OTLP_ENDPOINT and friends; README, *Traces*).'],
+      [['spec', 'template', 'spec', 'containers', 0, 'envFrom'], 'SUBGRAPH_<NAME>_URL per department (generated), then the overlay\'s tunables, then the deployed\nsampler, then the optional `tracing` ConfigMap (OTEL_EXPORTER_OTLP_ENDPOINT and friends; README, *Traces*).'],
       [
         ['spec', 'template', 'spec', 'containers', 0, 'env', 5],
         'The key the registry knows this gateway by (one of its SUPERGRAPH_KEYS): /supergraph is not public.',

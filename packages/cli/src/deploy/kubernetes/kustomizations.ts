@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
-import { connectionBudget, type Department, IMAGE, type OverlaySpec, REGISTRY, SUPERGRAPH_DIR } from '../model';
+import { connectionBudget, type Department, IMAGE, type OverlaySpec, REGISTRY, SUPERGRAPH_DIR, TRACES_SAMPLER } from '../model';
 import { type Commented, commented } from '../yaml-output';
-import { COMPONENT, GATEWAY_ROUTING, GATEWAY_SETTINGS, SUBGRAPH_SETTINGS } from './names';
+import { COMPONENT, GATEWAY_ROUTING, GATEWAY_SETTINGS, SUBGRAPH_SETTINGS, TRACING_SAMPLER } from './names';
 
 /** The kustomization files: the base's, the supergraph component's and each overlay's. */
 
@@ -24,11 +24,18 @@ export function baseKustomization(departments: Department[]): Commented {
     kind: 'Kustomization',
     labels: [{ pairs: { 'app.kubernetes.io/part-of': 'zigong' }, includeSelectors: false, includeTemplates: true }],
     resources: ['network-policies.yaml', 'gateway.yaml', `${REGISTRY.name}.yaml`, ...departments.map((d) => `departments/${d.name}.yaml`)],
-    configMapGenerator: [{ name: GATEWAY_ROUTING, literals: departments.map((d) => `${d.urlVariable}=${d.serviceUrl}`) }],
+    configMapGenerator: [
+      { name: GATEWAY_ROUTING, literals: departments.map((d) => `${d.urlVariable}=${d.serviceUrl}`) },
+      { name: TRACING_SAMPLER, literals: Object.entries(TRACES_SAMPLER).map(([name, value]) => `${name}=${value}`) },
+    ],
   };
   return commented(k, [
     [[], 'The platform without a namespace, image tag, replicas or pool size: apply an overlay, never the base.'],
-    [['configMapGenerator'], 'Where the gateway finds each department. Generated with a content hash in its name, so a new\ndepartment rolls the gateway, which reads its environment only at start.'],
+    [['configMapGenerator', 0], 'Where the gateway finds each department. Generated with a content hash in its name, so a new\ndepartment rolls the gateway, which reads its environment only at start.'],
+    [
+      ['configMapGenerator', 1],
+      'Which requests are traced once the optional `tracing` ConfigMap names a collector: a tenth of those\nwithout a trace, and what a caller\'s traceparent decided for the rest. `tracing` may set others.',
+    ],
   ]);
 }
 

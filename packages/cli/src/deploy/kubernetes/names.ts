@@ -18,3 +18,8 @@ export const GATEWAY_ROUTING = 'gateway-routing';
  * every process (README, *Traces*). Without it nothing is traced.
  */
 export const TRACING = 'tracing';
+/**
+ * The sampler as deployed (TRACES_SAMPLER), generated into the base and read before TRACING, so
+ * the operator's `tracing` ConfigMap may set another.
+ */
+export const TRACING_SAMPLER = 'tracing-sampler';
