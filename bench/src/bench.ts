@@ -51,11 +51,11 @@ import {
 } from './report';
 import { type BenchData, benchData, fixedDashboardVariables, SCENARIOS, type Scenario, type Variables } from './scenarios';
 import { describeClients, seedOf, shuffle } from './traffic';
+import { DEFAULT_NODE_MAJOR, nodeBinary, nodeVersionOf } from './node-runtime';
 
 const CONTENDERS_DIR = resolve(ROOT, 'bench', 'contenders');
 const HIVE_BIN = resolve(CONTENDERS_DIR, 'node_modules', '@graphql-hive', 'gateway', 'dist', 'bin.js');
 const ROUTER_RUNTIME = resolve(CONTENDERS_DIR, 'node_modules', '@graphql-hive', 'router-runtime', 'package.json');
-const PORTS = { ours: 4000, noDedupe: 4200, cached: 4300, traced: 4400, usage: 4600, stock: 4100, hive: 4500, hiveNoDedupe: 4501, hiveRust: 4502 };
 /** Variable sets whose full answers are compared between every contender before timing. */
 const CHECK_SAMPLES = 100;
 
@@ -97,9 +97,21 @@ runMain(async () => {
       'trace-ratio': { type: 'string' },
       // How often the usage contender flushes its counts to the registry (default: see usageFlushMs).
       'usage-flush-ms': { type: 'string' },
+      // The Node major every contender runs on: the image's (24) unless told otherwise.
+      node: { type: 'string', default: String(DEFAULT_NODE_MAJOR) },
       note: { type: 'string' },
     },
   });
+  const nodeMajor = Number(values.node);
+  if (!Number.isInteger(nodeMajor) || nodeMajor < 20) throw new Error(`--node must be a Node major version (20, 24, …), got "${values.node}"`);
+  // Every contender is a child of this process (process.execPath): run the whole bench on the
+  // chosen Node, and the gateways, subgraphs, rivals and load generator follow.
+  if (Number(process.versions.node.split('.')[0]) !== nodeMajor) {
+    const node = nodeBinary(nodeMajor, CONTENDERS_DIR);
+    console.log(`running the bench on Node ${nodeMajor} (${node})`);
+    const child = spawnSync(node, [__filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+    process.exit(child.status ?? 1);
+  }
   const quick = values.quick!;
   const rounds = Number(values.rounds ?? (quick ? 3 : 5));
   const duration = Number(values.duration ?? (quick ? 2 : 10));
@@ -156,6 +168,18 @@ runMain(async () => {
       if (lines.length < 500) lines.push(line);
       output.set(name, lines);
     };
+    // Free ports, asked of the system: the machine may run other gateways (the lead's, the tests').
+    const PORTS = {
+      ours: await freePort(),
+      noDedupe: await freePort(),
+      cached: await freePort(),
+      traced: await freePort(),
+      usage: await freePort(),
+      stock: await freePort(),
+      hive: await freePort(),
+      hiveNoDedupe: await freePort(),
+      hiveRust: await freePort(),
+    };
     const launched = await launchServices({
       registry,
       databaseUrl: url1,
@@ -191,7 +215,7 @@ runMain(async () => {
       PORT: String(PORTS.stock),
       SUPERGRAPH_PATH: supergraph,
     }, capture(STOCK));
-    const hives = values['no-hive'] ? [] : startHive(gatewayEnv, supergraph, capture, contenderInfo);
+    const hives = values['no-hive'] ? [] : startHive(gatewayEnv, supergraph, capture, contenderInfo, PORTS);
     const ratio = values['trace-ratio'];
     if (ratio !== undefined && !(Number(ratio) > 0 && Number(ratio) < 1)) throw new Error(`--trace-ratio must be a share between 0 and 1, got "${ratio}"`);
     const tracedName = ratio === undefined ? OURS_TRACED : OURS_TRACED_SHARE;
@@ -226,6 +250,16 @@ runMain(async () => {
         ? [{ name: DIRECT, url: registry.find((r) => r.name === scenario.direct)!.routingUrl, pids: () => [], writer: identity, signingSecret }]
         : []),
     ];
+    // Which Node each contender really runs: its process's binary asked for its version.
+    for (const contender of contenders(scenarios.find((s) => s.direct) ?? scenarios[0])) {
+      const info = contenderInfo.find((c) => c.name === contender.name);
+      const pid = contender.pids()[0] ?? subgraphPids[scenarios.find((s) => s.direct)?.direct ?? ''];
+      if (info && pid) info.node = nodeVersionOf(pid);
+    }
+    if (!contenderInfo.some((c) => c.name === DIRECT)) {
+      const direct = scenarios.find((s) => s.direct)?.direct;
+      if (direct) contenderInfo.push({ name: DIRECT, command: `node subgraphs/${direct}/dist/main.js (the platform's own)`, env: {}, node: nodeVersionOf(subgraphPids[direct]) });
+    }
     const groups = (contender: Contender): Watched[] => [
       { name: 'gateway', pids: contender.pids },
       ...launched.subgraphs.map((s) => ({ name: s.name, pids: () => [(contender.subgraphPids ?? subgraphPids)[s.name]] })),
@@ -485,6 +519,7 @@ function startHive(
   supergraph: string,
   capture: (name: string) => (line: string) => void,
   info: ContenderInfo[],
+  ports: { hive: number; hiveNoDedupe: number; hiveRust: number },
 ): Array<{ name: string; service: Service }> {
   if (!existsSync(HIVE_BIN) || !existsSync(ROUTER_RUNTIME)) {
     console.log('installing Hive Gateway and its router runtime for the comparison into bench/contenders (once; about 500 MB)…');
@@ -492,9 +527,9 @@ function startHive(
     if (installed.status !== 0) throw new Error('npm ci in bench/contenders failed; run the bench with --no-hive to leave Hive Gateway out.');
   }
   const settings: Array<{ name: string; port: number; extra: Record<string, string> }> = [
-    { name: HIVE, port: PORTS.hive, extra: { HIVE_DEDUPE: 'on' } },
-    { name: HIVE_NO_DEDUPE, port: PORTS.hiveNoDedupe, extra: { HIVE_DEDUPE: 'off' } },
-    { name: HIVE_RUST, port: PORTS.hiveRust, extra: { HIVE_DEDUPE: 'on', HIVE_RUNTIME: 'router' } },
+    { name: HIVE, port: ports.hive, extra: { HIVE_DEDUPE: 'on' } },
+    { name: HIVE_NO_DEDUPE, port: ports.hiveNoDedupe, extra: { HIVE_DEDUPE: 'off' } },
+    { name: HIVE_RUST, port: ports.hiveRust, extra: { HIVE_DEDUPE: 'on', HIVE_RUNTIME: 'router' } },
   ];
   return settings.map(({ name, port, extra }) => {
     const args = ['supergraph', supergraph, '--host', '127.0.0.1', '--port', String(port)];
@@ -731,7 +766,7 @@ async function largeScaleChecks(serverUrl: string, registry: ReturnType<typeof r
   const loadSeconds = (performance.now() - started) / 1000;
   const signingSecret = randomBytes(32).toString('hex');
   const env = { LOG_LEVEL: 'warn', NODE_ENV: 'production' };
-  const launched = await launchServices({ registry, databaseUrl: url, gatewayPort: 4000, env, signingSecret, output: () => undefined });
+  const launched = await launchServices({ registry, databaseUrl: url, gatewayPort: await freePort(), env, signingSecret, output: () => undefined });
   try {
     const data = benchData(scale);
     const dataFile = join(workDir, `data-x${scale}.json`);
@@ -756,13 +791,14 @@ async function largeScaleChecks(serverUrl: string, registry: ReturnType<typeof r
 /** `npm start` to first answer with the data already present (the 1× database, embedded Postgres). */
 async function startupTime(pg: { stop(): Promise<void> }, dataDir: string, pgPort: number): Promise<number> {
   await pg.stop();
+  const gatewayPort = await freePort();
   const started = performance.now();
   const child = spawn(process.execPath, [join(ROOT, 'packages/cli/dist/start.js')], {
-    env: { ...process.env, PG_DATA_DIR: dataDir, PG_PORT: String(pgPort), PG_DATABASE: 'bench_x1', LOG_LEVEL: 'warn' },
+    env: { ...process.env, PG_DATA_DIR: dataDir, PG_PORT: String(pgPort), PG_DATABASE: 'bench_x1', LOG_LEVEL: 'warn', GATEWAY_PORT: String(gatewayPort) },
     stdio: 'ignore',
   });
   try {
-    await waitForGraphQL('http://127.0.0.1:4000/graphql');
+    await waitForGraphQL(`http://127.0.0.1:${gatewayPort}/graphql`);
     return (performance.now() - started) / 1000;
   } finally {
     const exited = new Promise((done) => child.once('exit', done));

@@ -437,6 +437,8 @@ export interface ContenderInfo {
   /** What this contender's processes get beyond the environment every contender shares. */
   env: Record<string, string>;
   note?: string;
+  /** The Node version its process ran (`<binary> --version` of /proc/<pid>/exe). */
+  node?: string;
 }
 
 export interface AnswerCheck {
@@ -539,9 +541,9 @@ export function markdown(r: Results): string {
     '',
     `Every contender's processes run with ${Object.entries(r.commonEnv).map(([k, v]) => `\`${k}=${v}\``).join(' ')} on top of the bench's own environment (the same for all); beyond that:`,
     '',
-    '| contender | command | its own environment |',
-    '|---|---|---|',
-    ...r.contenders.map((c) => `| ${c.name} | \`${c.command}\` | ${Object.entries(c.env).map(([k, v]) => `\`${k}=${v}\``).join(' ') || '—'}${c.note ? ` (${c.note})` : ''} |`),
+    '| contender | Node | command | its own environment |',
+    '|---|---|---|---|',
+    ...r.contenders.map((c) => `| ${c.name} | ${c.node ?? '–'} | \`${c.command}\` | ${Object.entries(c.env).map(([k, v]) => `\`${k}=${v}\``).join(' ') || '—'}${c.note ? ` (${c.note})` : ''} |`),
     '',
     `Hive Gateway's Rust planner: ${r.routerRuntime}`,
     '',
