@@ -3,6 +3,8 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '@zigong/cli';
 import type { LoadResult } from './load';
+import { bootstrapMedian, clears, type Interval } from './stats';
+import { seedOf } from './traffic';
 
 /** The contenders, by the names the report and the targets use. */
 export const OURS = 'zigong';
@@ -199,30 +201,27 @@ export interface Target {
   min?: number;
   max?: number;
   rounds?: number;
-  /** The noise band a single round may miss the goal by. */
-  band?: number;
+  /** The 95% bootstrap confidence interval of the median over the rounds (seeded by the target's name). */
+  ci?: Interval;
   detail: string;
 }
 
 /**
- * A target on a per-round measure: met only if the median meets the goal and no round misses it
- * by more than the noise band (for ≥ g: every round ≥ g·(1 − band); for ≤ g: every round ≤ g·(1 + band)).
+ * A target on a per-round measure: met only when the 95% bootstrap confidence interval of its
+ * median over the rounds clears the goal (for ≥ g its lower bound, for ≤ g its upper bound).
  */
-function judge(name: string, values: number[], goal: { op: '>=' | '<='; value: number }, band: number, unit = '×', digits = 2): Target {
+function judge(name: string, values: number[], goal: { op: '>=' | '<='; value: number }, unit = '×', digits = 2): Target {
   if (!values.length) return { name, met: false, detail: 'not measured' };
   const s = spread(values);
-  const met =
-    goal.op === '>='
-      ? s.median >= goal.value && s.min >= goal.value * (1 - band)
-      : s.median <= goal.value && s.max <= goal.value * (1 + band);
+  const ci = bootstrapMedian(values, seedOf('ci', name));
   const f = (x: number) => `${x.toFixed(digits)}${unit}`;
   return {
     name,
-    met,
+    met: clears(ci, goal),
     ...s,
     rounds: values.length,
-    band,
-    detail: `${f(s.median)} (${f(s.min)}–${f(s.max)}); a round may miss by ${(band * 100).toFixed(0)}%`,
+    ci,
+    detail: `${f(s.median)}, 95% CI ${f(ci.low)}–${f(ci.high)} (rounds ${f(s.min)}–${f(s.max)}, n = ${values.length})`,
   };
 }
 
