@@ -1,0 +1,26 @@
+import { buildSchema, parse, validate } from 'graphql';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { generateShapes } from './shapes';
+
+const api = buildSchema(readFileSync(resolve(__dirname, '../../schema/api.graphql'), 'utf8'));
+
+describe('generateShapes', () => {
+  const shapes = generateShapes(api, 320, 42);
+
+  it('gives distinct operation texts, every one valid against the API schema', () => {
+    expect(new Set(shapes.map((s) => s.query)).size).toBe(320);
+    for (const shape of shapes) expect(validate(api, parse(shape.query)).map((e) => `${e.message}\n${shape.query}`)).toEqual([]);
+  });
+
+  it('is the same for the same seed and differs for another', () => {
+    expect(generateShapes(api, 320, 42).map((s) => s.query)).toEqual(shapes.map((s) => s.query));
+    expect(generateShapes(api, 320, 43).map((s) => s.query)).not.toEqual(shapes.map((s) => s.query));
+  });
+
+  it('starts from every root and declares $year exactly where a field asks for it', () => {
+    expect(new Set(shapes.map((s) => s.root.field)).size).toBe(4);
+    for (const shape of shapes) expect(shape.query.includes('$year: Int!')).toBe(shape.query.includes('(year: $year)'));
+    expect(shapes.some((s) => s.year)).toBe(true);
+  });
+});
