@@ -33,7 +33,7 @@ export function latestResults(): string {
     .sort()
     .reverse()
     .map((f) => ({ file: join(RESULTS_DIR, f), ...(JSON.parse(readFileSync(join(RESULTS_DIR, f), 'utf8')) as { version?: number; kind?: string }) }))
-    .filter((r) => r.version === 2);
+    .filter((r) => r.version === 3);
   const chosen = runs.find((r) => r.kind === 'full') ?? runs[0];
   if (!chosen) throw new Error('no results of the current bench in bench/results yet: run `npm run bench` first');
   return chosen.file;
@@ -122,7 +122,7 @@ export function readmeSection(results: Results, file: string): string {
 function main() {
   const file = process.argv[2] ? resolve(process.argv[2]) : latestResults();
   const results = JSON.parse(readFileSync(file, 'utf8')) as Results;
-  if (results.version !== 2) throw new Error(`${file} is from an older bench; run \`npm run bench\``);
+  if (results.version !== 3) throw new Error(`${file} is from an older bench; run \`npm run bench\``);
   const readmePath = join(ROOT, 'README.md');
   const readme = readFileSync(readmePath, 'utf8');
   const start = readme.indexOf(START);
