@@ -43,8 +43,9 @@ describe('runOpenLoop', () => {
     const slow = countAbove(histogram, 100_000);
     expect(slow).toBeGreaterThanOrEqual(40);
     expect(percentilesMs(histogram).p99).toBeGreaterThanOrEqual(150);
-    // Measured from when each went out instead, the same run looks clean: what a closed loop reports.
-    expect(percentilesMs(uncorrected).p99).toBeLessThan(100);
+    // Measured from when each went out instead, only the few already in flight when the stall hit
+    // look slow: what a load generator that waits for its own sends reports.
+    expect(countAbove(uncorrected, 100_000)).toBeLessThan(15);
   });
 
   it('records requests still unanswered at the drain as at least that late', async () => {

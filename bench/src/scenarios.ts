@@ -1,7 +1,5 @@
 import { zigongDivisions } from '@zigong/reference-data';
-import { buildSchema } from 'graphql';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import type { GraphQLSchema } from 'graphql';
 import { generateShapes, type Shape } from './shapes';
 import { natural, rankByPopularity, type Ranked, seedOf, shuffled } from './traffic';
 
@@ -26,6 +24,8 @@ export interface BenchData {
    * (`villages(regionId)` edges), so a page k of size s starts after village k·s − 1.
    */
   cursors: Record<string, string[]>;
+  /** The many-shapes scenario's operations, generated once by the bench (within the gateway's cost limit). */
+  shapes?: Shape[];
 }
 
 /** `funds`: the fund ids the graph lists (`{ funds { id } }`); `cursors`: see BenchData. */
@@ -218,7 +218,8 @@ export const SCENARIOS: Scenario[] = [
     description: `${SHAPES} distinct operations generated from the API schema (seeded): a village, a page of a region’s villages, a region or a region’s parks, each with a random choice of fields up to three levels down`,
     axes: `shape (${SHAPES}, ranked) × its root’s variables (village × year, region × page size × year, region × year, region), the ${SETS_PER_SHAPE} most popular sets of each shape`,
     universe: (data) => {
-      const shapes = generateShapes(apiSchema(), SHAPES, seedOf('many-shapes'));
+      const shapes = data.shapes;
+      if (!shapes?.length) throw new Error('many-shapes: no shapes in the bench data (manyShapes() makes them)');
       const sets: Array<{ value: Sent; weight: number }> = [];
       for (const [rank, shape] of shapes.entries()) {
         const variables = rankByPopularity(rootVariables(shape, data), seedOf('many-shapes', rank)).slice(0, SETS_PER_SHAPE);
@@ -255,10 +256,9 @@ export const SCENARIOS: Scenario[] = [
   },
 ];
 
-let api: ReturnType<typeof buildSchema> | undefined;
-/** The API schema as clients see it (schema/api.graphql), which the shapes are generated from. */
-function apiSchema() {
-  return (api ??= buildSchema(readFileSync(resolve(__dirname, '..', '..', 'schema', 'api.graphql'), 'utf8')));
+/** The many-shapes scenario's operations: SHAPES distinct texts from the API schema, seeded, each within `accept` (the gateway's cost rule). */
+export function manyShapes(api: GraphQLSchema, accept: (query: string) => boolean): Shape[] {
+  return generateShapes(api, SHAPES, seedOf('many-shapes'), accept);
 }
 
 /** The variable sets a shape can be asked with, by its root, weighted by popularity. */

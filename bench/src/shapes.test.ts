@@ -1,6 +1,7 @@
 import { buildSchema, parse, validate } from 'graphql';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { GATEWAY_MAX_COST, withinCost } from './shape-cost';
 import { generateShapes } from './shapes';
 
 const api = buildSchema(readFileSync(resolve(__dirname, '../../schema/api.graphql'), 'utf8'));
@@ -22,5 +23,16 @@ describe('generateShapes', () => {
     expect(new Set(shapes.map((s) => s.root.field)).size).toBe(4);
     for (const shape of shapes) expect(shape.query.includes('$year: Int!')).toBe(shape.query.includes('(year: $year)'));
     expect(shapes.some((s) => s.year)).toBe(true);
+  });
+});
+
+describe('the shapes are what a client of ours may send', () => {
+  it('with the gateway’s cost rule, every shape is within its default limit at the largest page the traffic asks for', () => {
+    const within = withinCost(readFileSync(resolve(__dirname, '../../schema/supergraph.graphql'), 'utf8'), api, GATEWAY_MAX_COST);
+    const shapes = generateShapes(api, 320, 42, within);
+    expect(new Set(shapes.map((s) => s.query)).size).toBe(320);
+    expect(shapes.every((s) => within(s.query))).toBe(true);
+    // Without the rule some shapes would be refused (QUERY_TOO_COSTLY): the rule is doing something.
+    expect(generateShapes(api, 320, 42).some((s) => !within(s.query))).toBe(true);
   });
 });

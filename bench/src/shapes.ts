@@ -4,6 +4,7 @@ import {
   type GraphQLSchema,
   getNamedType,
   isLeafType,
+  isListType,
   isNonNullType,
   isObjectType,
 } from 'graphql';
@@ -29,6 +30,10 @@ export const ROOTS: Root[] = [
 /** How deep below the root a shape may go, and how many fields of a type it takes at most. */
 const MAX_DEPTH = 3;
 const MAX_FIELDS = 5;
+/** Lists along any path, the root's included: a list of lists of lists is past any gateway's cost limit. */
+const MAX_LISTS = 2;
+
+const isList = (field: GraphQLField<unknown, unknown>) => isListType(isNonNullType(field.type) ? field.type.ofType : field.type);
 
 /** A generated operation: its text and which root's variables it needs. */
 export interface Shape {
@@ -42,9 +47,10 @@ export interface Shape {
  * Distinct operation texts generated from the schema with a seeded generator: each starts at one
  * of ROOTS and takes a random subset of each type's fields (leaves and objects, MAX_DEPTH deep);
  * a field whose only required argument is `year` is asked for `$year`, other fields with
- * required arguments are left out. The same schema and seed give the same shapes, in the same order.
+ * required arguments are left out. `accept` keeps only the shapes a client may send (the bench:
+ * within the gateway's cost limit). The same schema, seed and rule give the same shapes, in order.
  */
-export function generateShapes(schema: GraphQLSchema, count: number, seed: number): Shape[] {
+export function generateShapes(schema: GraphQLSchema, count: number, seed: number, accept: (query: string) => boolean = () => true): Shape[] {
   const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
   const query = schema.getQueryType()!;
@@ -53,8 +59,10 @@ export function generateShapes(schema: GraphQLSchema, count: number, seed: numbe
   for (let attempt = 0; shapes.length < count && attempt < count * 50; attempt++) {
     const root = pick(ROOTS);
     let year = false;
-    const select = (type: GraphQLObjectType, depth: number): string => {
-      const usable = Object.values(type.getFields()).filter((f) => askable(f) && (depth < MAX_DEPTH || isLeafType(getNamedType(f.type))));
+    const select = (type: GraphQLObjectType, depth: number, lists: number): string => {
+      const usable = Object.values(type.getFields()).filter(
+        (f) => askable(f) && (isLeafType(getNamedType(f.type)) || (depth < MAX_DEPTH && lists + (isList(f) ? 1 : 0) <= MAX_LISTS)),
+      );
       const chosen = usable.filter(() => random() < 0.45).slice(0, MAX_FIELDS);
       if (!chosen.some((f) => isLeafType(getNamedType(f.type)))) {
         const leaves = usable.filter((f) => isLeafType(getNamedType(f.type)));
@@ -65,7 +73,7 @@ export function generateShapes(schema: GraphQLSchema, count: number, seed: numbe
           const named = getNamedType(field.type);
           const args = field.args.some((a) => a.name === 'year' && isNonNullType(a.type)) ? '(year: $year)' : '';
           if (args) year = true;
-          return isObjectType(named) ? `${field.name}${args} { ${select(named, depth + 1)} }` : `${field.name}${args}`;
+          return isObjectType(named) ? `${field.name}${args} { ${select(named, depth + 1, lists + (isList(field) ? 1 : 0))} }` : `${field.name}${args}`;
         })
         .join(' ');
     };
@@ -75,7 +83,7 @@ export function generateShapes(schema: GraphQLSchema, count: number, seed: numbe
       const edge = getNamedType(type.getFields().edges.type) as GraphQLObjectType;
       type = getNamedType(edge.getFields().node.type) as GraphQLObjectType;
     }
-    const body = select(type, 1);
+    const body = select(type, 1, isList(rootField) || root.connection ? 1 : 0);
     const name = `Shape${shapes.length + 1}`;
     const declarations = { ...root.variables, ...(year ? { year: 'Int!' } : {}) };
     const selection = root.connection ? `edges { node { ${body} } }` : body;
@@ -83,7 +91,8 @@ export function generateShapes(schema: GraphQLSchema, count: number, seed: numbe
     if (seen.has(key)) continue;
     seen.add(key);
     const variables = Object.entries(declarations).map(([v, t]) => `$${v}: ${t}`).join(', ');
-    shapes.push({ query: `query ${name}(${variables}) { ${root.field}${root.args} { ${selection} } }`, root, year });
+    const text = `query ${name}(${variables}) { ${root.field}${root.args} { ${selection} } }`;
+    if (accept(text)) shapes.push({ query: text, root, year });
   }
   if (shapes.length < count) throw new Error(`only ${shapes.length} distinct shapes of ${count} could be generated from the schema`);
   return shapes;
