@@ -787,7 +787,14 @@ function load(options: LoadOptions): Promise<LoadResult> {
 async function post(url: string, body: unknown, headers: Record<string, string> = {}, signingSecret?: string): Promise<{ status: number; json: any; text: string }> {
   const text = JSON.stringify(body);
   const signature: Record<string, string> = signingSecret ? signatureFor(signingSecret, url, { body: text, headers }) : {};
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers, ...signature }, body: text });
+  const send = () => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers, ...signature }, body: text });
+  // A keep-alive connection left idle past the server's timeout may be closed as it is reused
+  // (Hive's, after the bench spent seconds preparing traffic): that request never arrived, so
+  // it is sent once more on a fresh connection. Every other failure stands.
+  const response = await send().catch((error: { cause?: { code?: string } }) => {
+    if (error?.cause?.code !== 'UND_ERR_SOCKET') throw error;
+    return send();
+  });
   const answer = await response.text();
   let json: any;
   try {
