@@ -1,6 +1,6 @@
 import { latencyHistogram, percentilesMs, runOpenLoop } from './open-loop';
 
-const pause = (ms: number) => new Promise((done) => setTimeout(done, ms));
+const pause = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
 describe('runOpenLoop', () => {
   it('sends at the fixed rate whatever the answers do, and records every request', async () => {
@@ -50,7 +50,7 @@ describe('runOpenLoop', () => {
 
   it('records requests still unanswered at the drain as at least that late', async () => {
     const histogram = latencyHistogram();
-    const result = await runOpenLoop({ rate: 50, durationSeconds: 0.2, histogram, drainMs: 100, send: (i) => (i === 0 ? new Promise(() => undefined) : pause(1)) });
+    const result = await runOpenLoop({ rate: 50, durationSeconds: 0.2, histogram, drainMs: 100, send: (i) => (i === 0 ? new Promise<void>(() => undefined) : pause(1)) });
     expect(result.unfinished).toBe(1);
     expect(histogram.totalCount).toBe(result.scheduled);
     expect(histogram.maxValue).toBeGreaterThanOrEqual(250_000);
