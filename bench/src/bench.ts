@@ -414,7 +414,12 @@ runMain(async () => {
       for (const scenario of selected) {
         const list = contenders(scenario).filter((c) => OPEN_LOOP.includes(c.name));
         const capacity = (name: string) => median(measurements.filter((m) => m.scenario === scenario.name && m.contender === name && m.phase === 'closed' && m.round > 0).map((m) => m.requests / m.duration));
-        const slowest = Math.min(...list.map((c) => capacity(c.name)));
+        const capacities = list.map((c) => capacity(c.name)).filter((x) => Number.isFinite(x) && x > 0);
+        if (!capacities.length) {
+          oddities.push(`${scenario.name}: no closed-loop capacity measured, so no open loop`);
+          continue;
+        }
+        const slowest = Math.min(...capacities);
         const rate = Math.max(1, Math.round(OPEN_LOOP_LOAD * slowest));
         openLoopRates[scenario.name] = rate;
         console.log(`open loop ${scenario.name}: ${rate} req/s (${OPEN_LOOP_LOAD * 100}% of the slowest judged gateway's ${slowest.toFixed(0)} req/s)`);
