@@ -1,5 +1,8 @@
 import { ConfigError, LOCAL_JWT_SECRET, PUBLISHED_SECRETS } from '@zigong/platform';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadGatewayConfig } from './config';
 import { DEFAULT_RATE_LIMITS, parseRateLimits } from './rate-limit';
 
@@ -22,6 +25,25 @@ function problemsOf(env: Record<string, string>): string[] {
 }
 
 describe('gateway configuration', () => {
+  it('reads AUTHORIZATION_MODE and loads AUTHORIZATION_POLICIES once, refusing a wrong path or shape at start', () => {
+    const defaults = loadGatewayConfig(LOCAL).authorization;
+    expect(defaults.mode).toBe('filter');
+    expect(defaults.policies.decide({ policy: 'own-department', identity: { sub: 'a', scopes: ['finance:read'] }, type: 'T', subgraphs: ['finance'] })).toBe(true);
+    expect(loadGatewayConfig({ ...LOCAL, AUTHORIZATION_MODE: 'reject' }).authorization.mode).toBe('reject');
+    expect(problemsOf({ ...LOCAL, AUTHORIZATION_MODE: 'deny' }).join()).toMatch(/AUTHORIZATION_MODE/);
+    const dir = mkdtempSync(join(tmpdir(), 'policies-'));
+    try {
+      writeFileSync(join(dir, 'all.js'), 'exports.decide = () => true;');
+      writeFileSync(join(dir, 'none.js'), 'exports.other = 1;');
+      const custom = loadGatewayConfig({ ...LOCAL, AUTHORIZATION_POLICIES: join(dir, 'all.js') }).authorization.policies;
+      expect(custom.decide({ policy: 'anything', identity: null, type: 'T', subgraphs: [] })).toBe(true);
+      expect(problemsOf({ ...LOCAL, AUTHORIZATION_POLICIES: join(dir, 'none.js') }).join()).toMatch(/exports no decide/);
+      expect(problemsOf({ ...LOCAL, AUTHORIZATION_POLICIES: join(dir, 'missing.js') }).join()).toMatch(/no module at/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('uses the public development secret only in local mode, and not beside a JWKS', () => {
     expect(loadGatewayConfig(LOCAL).auth).toMatchObject({ jwtSecret: LOCAL_JWT_SECRET, allowAnonymousReads: true });
     expect(loadGatewayConfig({ ...LOCAL, JWKS_URL: 'http://127.0.0.1:1/jwks.json' }).auth.jwtSecret).toBeUndefined();

@@ -1,5 +1,8 @@
 import { EnvReader, LOCAL_JWT_SECRET, LOG_LEVELS, type LogLevel, passwordIn, productionSecretProblems, readTokenConfig, type TokenConfig } from '@zigong/platform';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { AuthorizationMode, PolicyModule } from './authorization';
+import * as shippedPolicies from './policies';
 import type { DemandLimits } from './demand-control';
 import { DEFAULT_RATE_LIMITS, parseRateLimits, type RateLimitConfig } from './rate-limit';
 import type { UsageConfig } from './usage';
@@ -74,6 +77,8 @@ export interface GatewayConfig {
   /** Subgraph URLs that replace the supergraph's routing URLs, by subgraph name. */
   subgraphUrls: Record<string, string>;
   auth: AuthConfig;
+  /** Field authorization (`@authenticated`, `@requiresScopes`, `@policy` in the supergraph): AUTHORIZATION_MODE and the module AUTHORIZATION_POLICIES names. */
+  authorization: { mode: AuthorizationMode; policies: PolicyModule };
   bodyLimitBytes: number;
   logLevel: LogLevel;
 }
@@ -144,6 +149,10 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       ...tokens,
       allowAnonymousReads: read.bool('ALLOW_ANONYMOUS_READS', !production),
     },
+    authorization: {
+      mode: read.oneOf<AuthorizationMode>('AUTHORIZATION_MODE', ['filter', 'reject'], 'filter'),
+      policies: readPolicies(read),
+    },
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 1_000_000, { min: 1_000 }),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
   };
@@ -185,6 +194,29 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   }
   read.done();
   return config;
+}
+
+/**
+ * AUTHORIZATION_POLICIES: the path of a CommonJS module exporting `decide(request): boolean`, loaded
+ * once here so a wrong path or shape stops the gateway at start; unset, the shipped policies.
+ */
+function readPolicies(read: EnvReader): PolicyModule {
+  const path = read.optional('AUTHORIZATION_POLICIES');
+  if (path === undefined) return shippedPolicies;
+  const file = resolve(path);
+  if (!existsSync(file)) {
+    read.problem(`AUTHORIZATION_POLICIES: no module at ${file}.`);
+    return shippedPolicies;
+  }
+  try {
+    const loaded = require(file) as Partial<PolicyModule> & { default?: Partial<PolicyModule> };
+    const decide = loaded.decide ?? loaded.default?.decide;
+    if (typeof decide === 'function') return { decide };
+    read.problem(`AUTHORIZATION_POLICIES: ${file} exports no decide(request) function.`);
+  } catch (error) {
+    read.problem(`AUTHORIZATION_POLICIES: ${file} could not be loaded: ${(error as Error).message}`);
+  }
+  return shippedPolicies;
 }
 
 /** The registry's variant names (registry/src/validation.ts). */

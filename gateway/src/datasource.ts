@@ -1,3 +1,4 @@
+import type { Authorized } from './authorization-guard';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import {
   encodeIdentity,
@@ -32,6 +33,8 @@ export interface GatewayContext {
   };
   /** Subgraphs the direct route saw fail for this request, with the error they failed with. */
   failed?: Map<string, GraphQLError>;
+  /** What field authorization removed from the request's operation, to complete its answer. */
+  authorized?: Authorized;
 }
 
 export interface SubgraphOptions {

@@ -21,6 +21,8 @@ import { createAuthenticator } from '@zigong/platform';
 import type { GatewayConfig } from './config';
 import { DepartmentDataSource, type GatewayContext } from './datasource';
 import { costModelOf, demandControlPlugin, EMPTY_COST_MODEL, shapeGuard } from './demand-control';
+import { apolloReadable } from './authorization';
+import { authorizationGuard } from './authorization-guard';
 import { directRoute } from './direct-route';
 import { queryParser } from './documents';
 import { responseCache } from './response-cache';
@@ -97,8 +99,9 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
   // @apollo/gateway otherwise probes cloud metadata endpoints at start and reports usage to
   // Apollo's servers every hour: nothing of this platform leaves it unless an operator says so.
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+  const readable = apolloReadable();
   const gateway = new ApolloGateway({
-    supergraphSdl: source.manager ?? supergraphSdl!,
+    supergraphSdl: source.manager ? readable.manager(source.manager) : readable.sdl(supergraphSdl!),
     buildService: ({ name, url }) => {
       const dataSource = new DepartmentDataSource({
         name,
@@ -147,7 +150,16 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
   const trusted = trustedDocuments(savedOperations);
   // The active app manifests (#28), polled from the registry; their operations are served by hash.
   const apps = config.appsUrl
-    ? trustedApps({ url: config.appsUrl, key: config.supergraphKey, pollMs: config.supergraphPollMs, timeoutMs: config.supergraphPollTimeoutMs, logger, registry: metrics.registry })
+    ? trustedApps({
+        url: config.appsUrl,
+        key: config.supergraphKey,
+        pollMs: config.supergraphPollMs,
+        timeoutMs: config.supergraphPollTimeoutMs,
+        logger,
+        registry: metrics.registry,
+        // Kept beside the supergraph: what one restart while the registry is down needs, the other does.
+        cachePath: config.supergraphCachePath && `${config.supergraphCachePath}.apps`,
+      })
     : undefined;
   const redis = config.redisUrl ? new RedisCache(config.redisUrl, logger) : undefined;
   const persistedQueries = {
@@ -155,6 +167,14 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
     ttl: config.persistedQueryTtlSeconds,
   };
   const persistedQuery = (hash: string) => persistedQueries.cache.get(`apq:${hash}`);
+  const authorization = authorizationGuard({
+    ...config.authorization,
+    parseQuery,
+    identity: identityOf,
+    allowAnonymousReads: config.auth.allowAnonymousReads,
+    persistedQuery,
+    registerPersisted: (hash, text) => persistedQueries.cache.set(`apq:${hash}`, text, { ttl: persistedQueries.ttl }),
+  });
   const rateStore =
     config.rateLimits.sets.length === 0
       ? undefined
@@ -179,6 +199,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
     installKitScalars(apiSchema);
     costModel = costModelOf(coreSupergraphSdl);
+    authorization.update(apiSchema, coreSupergraphSdl);
     direct.update(apiSchema, coreSupergraphSdl, costModel);
     limiter?.update(apiSchema, costModel);
     usage?.update(apiSchema);
@@ -187,7 +208,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
   });
   // A listener of its own: Apollo serves the new supergraph even when another listener throws, so
   // /ready, the metrics and the cache must hear of it regardless.
-  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => source.loaded(coreSupergraphSdl));
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => source.loaded(readable.original(coreSupergraphSdl)));
 
   const shape = shapeGuard(config.limits, parseQuery);
   const trustedOnly =
@@ -209,6 +230,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
           logger,
           identity: identityOf,
           allowAnonymousReads: config.auth.allowAnonymousReads,
+          partition: authorization.partition,
         })
       : undefined;
   const apollo = createApollo<GatewayContext>({
@@ -228,6 +250,11 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
               // Validated: from here on the request counts as usage of what its operation names.
               contextValue.operation.text = source;
               contextValue.operation.document = document;
+            },
+            async willSendResponse({ contextValue, response }) {
+              if (contextValue.authorized && response.body.kind === 'single') {
+                authorization.patch(contextValue.authorized, response.body.singleResult as Parameters<typeof authorization.patch>[1]);
+              }
             },
             async didEncounterErrors({ contextValue, errors, operationName }) {
               contextValue.operation.errors = true;
@@ -293,6 +320,11 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
       headers: cors,
       guard: (req, raw, body, url) => trustedOnly?.(req, raw, body, url) ?? shape(req, raw, body, url),
       respond: async (req, body, url, requestId) => {
+        // The cache keys on the client's own text (and the caller); every other step sees the
+        // operation field authorization leaves, which replaces the one in `body`/`url` below.
+        const asSent = { body: typeof body === 'object' && body !== null ? { ...body } : body, url: new URL(url) };
+        const rejected = await authorization.respond(req, body, url);
+        if (rejected) return rejected;
         // Before any answer, cached ones included: every route spends the caller's budget alike.
         const refused = await limiter?.respond(req, body, url);
         if (refused) return refused;
@@ -300,9 +332,10 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
           if (shortcut?.ran) shortcutsRan.set(req, shortcut.ran);
           return shortcut;
         };
-        const cached = await cache?.respond(req, body, url);
+        const cached = await cache?.respond(req, asSent.body, asSent.url);
         if (cached?.answer !== undefined || !config.directRoute) return ran(cached);
         const answered = await direct.respond(req, body, requestId);
+        if (answered?.answer !== undefined) answered.answer = authorization.patchText(req, answered.answer);
         if (answered) cached?.remember?.(answered.status ?? 200, answered.answer!);
         return ran(answered) ?? cached;
       },
@@ -313,7 +346,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
             extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
           });
         }
-        return { identity, requestId, operation: {}, failed: direct.failuresOf(req) };
+        return { identity, requestId, operation: {}, failed: direct.failuresOf(req), authorized: authorization.of(req) };
       },
       onError: (error) => logger.error({ err: error }, 'request failed'),
       onResponse: (record, context, req) => {

@@ -21,6 +21,8 @@ export interface ResponseCacheOptions {
   persistedQuery: (hash: string) => Promise<string | undefined>;
   /** The hash of the supergraph being served: an answer belongs to the schema that computed it. */
   supergraph: () => string;
+  /** What else tells callers' answers apart (field authorization's granted policies); their scopes always do. */
+  partition?: (req: IncomingMessage) => Promise<string>;
   /** With Redis, every replica drops its cache when any replica sees a write. */
   redisUrl?: string;
   logger: Logger;
@@ -172,6 +174,7 @@ export function responseCache(options: ResponseCacheOptions) {
           req.method,
           contentType,
           identity ? [...identity.scopes].sort() : null,
+          (await options.partition?.(req)) ?? '',
           resolved.text,
           params.operationName ?? null,
           params.variables ?? null,

@@ -2,10 +2,11 @@ import { Supergraph } from '@apollo/federation-internals';
 import type { SupergraphManager } from '@apollo/gateway';
 import { QueryPlanner } from '@apollo/query-planner';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, unwatchFile, watchFile, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { Logger } from '@zigong/platform';
+import { keepFile, readKeptFile } from './cache-file';
 import type { Metrics } from './metrics';
+import { withoutAuthorizationPurpose } from './authorization';
 
 export const supergraphHash = (sdl: string) => createHash('sha256').update(sdl).digest('hex').slice(0, 16);
 
@@ -51,7 +52,7 @@ export interface SupergraphSourceOptions {
  * half-replace the one being served.
  */
 export function checkSupergraph(sdl: string): void {
-  const supergraph = Supergraph.build(sdl, { validateSupergraph: true });
+  const supergraph = Supergraph.build(withoutAuthorizationPurpose(sdl), { validateSupergraph: true });
   supergraph.apiSchema();
   new QueryPlanner(supergraph);
 }
@@ -223,9 +224,10 @@ function registrySource(
   };
 
   const readCache = (): SourcedSupergraph | undefined => {
-    if (!cachePath || !existsSync(cachePath)) return undefined;
+    if (!cachePath) return undefined;
     try {
-      const file = JSON.parse(readFileSync(cachePath, 'utf8')) as Partial<CacheFile>;
+      const file = readKeptFile(cachePath) as Partial<CacheFile> | undefined;
+      if (!file) return undefined;
       if (typeof file.sdl !== 'string' || supergraphHash(file.sdl) !== file.hash) throw new Error('its content does not match the hash it was saved with');
       if (file.url !== url) {
         // Another variant's supergraph (the URL names it) must not be served in this one's place.
@@ -239,17 +241,12 @@ function registrySource(
       return undefined;
     }
   };
-  /** Written whole to a temporary file, then renamed over the cache: a crash leaves the old copy or the new, never half of one. */
   const keep = (supergraph: SourcedSupergraph) => {
     if (!cachePath) return;
-    const temporary = `${cachePath}.${process.pid}.tmp`;
     try {
-      mkdirSync(dirname(cachePath), { recursive: true });
       const file: CacheFile = { url, etag: supergraph.etag, compositionId: supergraph.compositionId, hash: supergraph.hash, savedAt: new Date().toISOString(), sdl: supergraph.sdl };
-      writeFileSync(temporary, JSON.stringify(file));
-      renameSync(temporary, cachePath);
+      keepFile(cachePath, file);
     } catch (error) {
-      rmSync(temporary, { force: true });
       logger.warn({ err: error, path: cachePath }, 'could not write SUPERGRAPH_CACHE_PATH; a restart while the registry is down will not find this supergraph');
     }
   };

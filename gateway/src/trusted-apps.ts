@@ -1,6 +1,7 @@
 import type { Logger, Refusal } from '@zigong/platform';
 import type { IncomingMessage } from 'node:http';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { keepFile, readKeptFile } from './cache-file';
 import { persistedQueryHash, queryText } from './documents';
 import { sha256 } from './persisted-queries';
 
@@ -10,7 +11,8 @@ import { sha256 } from './persisted-queries';
  * sha256. With TRUSTED_DOCUMENTS=enforce a client may run only the registered operations and the
  * operations of the app it names (apollographql-client-name); a persisted-query hash of an active
  * operation is served by its body without the client ever sending it. A registry that cannot be
- * reached leaves the last manifests serving; a retired version is gone at the next poll.
+ * reached leaves the last manifests serving (after a restart, the ones kept on disk); a retired
+ * version is gone at the next poll.
  */
 
 /** The header a client names its app in (Apollo Client's `name`), as the usage reports read it. */
@@ -26,6 +28,19 @@ export interface TrustedAppsOptions {
   logger: Logger;
   /** The gateway's metrics registry: gateway_apps_* are registered on it. */
   registry: Registry;
+  /**
+   * Where the last manifests loaded are kept, so that a gateway restarted while the registry is
+   * down accepts its apps' operations at once instead of refusing them all until it is back.
+   */
+  cachePath?: string;
+}
+
+/** The cache file: the answer with the URL it came from (another variant's apps must not be served) and its ETag. */
+interface CacheFile {
+  url: string;
+  etag?: string;
+  savedAt: string;
+  answer: AppsAnswer;
 }
 
 export interface TrustedApps {
@@ -78,7 +93,7 @@ function readAnswer(text: string): AppsAnswer {
 }
 
 export function trustedApps(options: TrustedAppsOptions): TrustedApps {
-  const { url, key, pollMs, timeoutMs, logger } = options;
+  const { url, key, pollMs, timeoutMs, logger, cachePath } = options;
   const info = new Gauge({
     name: 'gateway_apps_info',
     help: "The app versions whose operations this gateway accepts (ACTIVE in the registry's GET /apps), 1 each",
@@ -149,6 +164,7 @@ export function trustedApps(options: TrustedAppsOptions): TrustedApps {
         install(answer);
         etag = response.headers.get('etag') ?? undefined;
         logger.info({ apps: answer.apps.map((entry) => `${entry.app}@${entry.version}`), operations: bodies.size }, 'app manifests loaded');
+        keep(answer);
       }
       loaded = true;
       lastSuccess.set(Date.now() / 1000);
@@ -160,6 +176,35 @@ export function trustedApps(options: TrustedAppsOptions): TrustedApps {
       if (failing) logger.debug({ err: error }, 'APPS_URL still gives no app manifests');
       else logger.warn({ err: error, loaded }, 'APPS_URL gives no app manifests; keeping the last ones loaded');
       failing = true;
+    }
+  };
+
+  const keep = (answer: AppsAnswer) => {
+    if (!cachePath) return;
+    try {
+      keepFile(cachePath, { url, etag, savedAt: new Date().toISOString(), answer } satisfies CacheFile);
+    } catch (error) {
+      logger.warn({ err: error, path: cachePath }, 'could not keep the app manifests on disk; a restart while the registry is down will refuse their operations');
+    }
+  };
+
+  /** At start, when the registry did not answer: the manifests kept by the last process, checked as an answer is. */
+  const restore = () => {
+    if (!cachePath) return;
+    try {
+      const file = readKeptFile(cachePath) as Partial<CacheFile> | undefined;
+      if (!file) return;
+      if (file.url !== url) {
+        logger.warn({ path: cachePath, cached: file.url, url }, 'kept app manifests came from another APPS_URL; ignored');
+        return;
+      }
+      const answer = readAnswer(JSON.stringify(file.answer));
+      install(answer);
+      etag = file.etag;
+      loaded = true;
+      logger.warn({ path: cachePath, savedAt: file.savedAt, apps: answer.apps.map((entry) => `${entry.app}@${entry.version}`) }, 'APPS_URL gives no app manifests; serving the ones kept on disk until it does');
+    } catch (error) {
+      logger.warn({ err: error, path: cachePath }, 'kept app manifests are unusable; ignored');
     }
   };
 
@@ -176,6 +221,7 @@ export function trustedApps(options: TrustedAppsOptions): TrustedApps {
     loaded: () => loaded,
     async start() {
       await poll();
+      if (!loaded) restore();
       schedule();
     },
     stop() {

@@ -5,6 +5,7 @@ import { SubgraphVersionEntity } from './entities/subgraph-version.entity';
 import { VariantEntity } from './entities/variant.entity';
 import { RegistryInitial1767000000000 } from './migrations/1767000000000-RegistryInitial';
 import { RegistryUsage1767100000000 } from './migrations/1767100000000-RegistryUsage';
+import { CompositionRefusal1767200000000 } from './migrations/1767200000000-CompositionRefusal';
 import { AppManifests1767000200000 } from './migrations/1767000200000-AppManifests';
 
 /** The registry's Postgres schema: its tables and its migrations table live there. */
@@ -13,7 +14,7 @@ export const REGISTRY_SCHEMA = 'registry';
 export const REGISTRY_ROLE = 'registry_rw';
 
 export const REGISTRY_ENTITIES = [VariantEntity, SubgraphVersionEntity, CompositionEntity, CompositionSubgraphEntity];
-export const REGISTRY_MIGRATIONS = [RegistryInitial1767000000000, AppManifests1767000200000, RegistryUsage1767100000000];
+export const REGISTRY_MIGRATIONS = [RegistryInitial1767000000000, AppManifests1767000200000, RegistryUsage1767100000000, CompositionRefusal1767200000000];
 
 /**
  * Advisory-lock keys of the registry, in the two-int form (a key space apart from the kit's
@@ -49,11 +50,19 @@ export function createRegistryDataSource(url: string, { poolSize = 10 }: { poolS
  * is the exception: counts add up (UPDATE), rules are replaced, and retention deletes old hours.
  * Returns the names of the migrations applied.
  */
-export async function migrate(db: DataSource): Promise<string[]> {
+export async function migrate(db: DataSource, { lockTimeoutMs = 300_000 }: { lockTimeoutMs?: number } = {}): Promise<string[]> {
   const runner = db.createQueryRunner();
   await runner.connect();
   try {
-    await runner.query('SELECT pg_advisory_lock($1, $2)', [LOCK_NAMESPACE, MIGRATION_LOCK]);
+    // Bounded: a migration stuck elsewhere (a hung init container) must fail this one with a reason, not hang it.
+    await runner.query(`SET lock_timeout = ${Math.round(lockTimeoutMs)}`);
+    try {
+      await runner.query('SELECT pg_advisory_lock($1, $2)', [LOCK_NAMESPACE, MIGRATION_LOCK]);
+    } catch (error) {
+      if ((error as { code?: string }).code !== '55P03') throw error;
+      throw new Error(`registry: another migration of the registry has held its lock for ${Math.round(lockTimeoutMs / 1000)} s (MIGRATE_LOCK_TIMEOUT_SECONDS); giving up.`);
+    }
+    await runner.query('RESET lock_timeout');
     await runner.query(`CREATE SCHEMA IF NOT EXISTS "${REGISTRY_SCHEMA}"`);
     const applied = await db.runMigrations({ transaction: 'each' });
     await grantRegistryRole(db);
@@ -65,11 +74,11 @@ export async function migrate(db: DataSource): Promise<string[]> {
 }
 
 /** `zigong migrate`'s entry for the registry: connects to `url`, migrates, disconnects. */
-export async function migrateRegistry(url: string): Promise<string[]> {
+export async function migrateRegistry(url: string, options: { lockTimeoutMs?: number } = {}): Promise<string[]> {
   const db = createRegistryDataSource(url, { poolSize: 2 });
   await db.initialize();
   try {
-    return await migrate(db);
+    return await migrate(db, options);
   } finally {
     await db.destroy();
   }

@@ -148,6 +148,8 @@ interface Evaluation {
   /** Every composition error, contract break and broken operation, as people read them. */
   errors: string[];
   refusal?: { code: RegistryErrorCode; message: string; extensions: Record<string, unknown> };
+  /** The usage rules the breaking changes were judged under, kept with a refusal. */
+  usageRules?: UsageRules;
 }
 
 /**
@@ -485,12 +487,14 @@ export class RegistryService {
     check.brokenOperations = operations.broken.map(({ name, message }) => ({ name, message }));
     // Usage and apps are read on `manager`, a publish's own connection: see AppJudge.manager.
     const apps = (await this.options.apps?.({ variant, current, proposed, manager })) ?? { breaks: [], usedCoordinates: [] };
+    let usageRules: UsageRules | undefined;
     check.appBreaks = apps.breaks;
     if (this.options.usage) {
       const alsoUsed = new Set([...(state.composition && current ? this.coordinatesOfRegistered(state.composition.id, current) : []), ...apps.usedCoordinates]);
       const judgement = await this.options.usage.judge(variant, check.changes, alsoUsed, manager);
       check.usageBreaks = judgement.usageBreaks;
       check.unusedBreakingChanges = judgement.unusedBreakingChanges;
+      usageRules = judgement.rules;
     }
     // The contract and the registered operations bind contract variants; usage and apps bind every variant.
     const blocking = [
@@ -520,6 +524,7 @@ export class RegistryService {
     return {
       composed,
       check,
+      usageRules,
       errors: blocking,
       refusal: {
         code,
@@ -556,6 +561,9 @@ export class RegistryService {
         apiSdl: evaluation.composed?.apiSdl ?? null,
         errors: evaluation.errors,
         changes: evaluation.check.changes,
+        refusal: evaluation.refusal
+          ? { code: evaluation.refusal.code, usageRules: evaluation.usageRules ?? null, usageBreaks: evaluation.check.usageBreaks, appBreaks: evaluation.check.appBreaks }
+          : null,
         publisher: what.publisher,
       }),
     );

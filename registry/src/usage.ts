@@ -67,6 +67,8 @@ export interface UsageBreak {
 /** How the breaking changes of a proposal stand against the usage in the window. */
 export interface UsageJudgement {
   usageBreaks: UsageBreak[];
+  /** The rules it was judged under; none when no change was breaking (no rule was read). */
+  rules?: UsageRules;
   unusedBreakingChanges: SchemaChange[];
 }
 
@@ -469,6 +471,7 @@ export class UsageStore {
     const breaking = changes.filter((change) => change.severity === 'BREAKING');
     if (!breaking.length) return judgement;
     const rules = await this.rules(variant, manager);
+    judgement.rules = rules;
     const filter: UsageFilter = {
       windowSeconds: windowSeconds(rules.window) ?? windowSeconds(DEFAULT_RULES.window)!,
       clientWindows: new Map(rules.clientWindows.flatMap(({ client, window }) => (windowSeconds(window) ? [[client, windowSeconds(window)!] as const] : []))),

@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestDatabase } from '@zigong/kit/testing';
-import { REGISTRY_MIGRATIONS } from '@zigong/registry';
+import { Client } from 'pg';
+import { LOCK_NAMESPACE, MIGRATION_LOCK, REGISTRY_MIGRATIONS } from '@zigong/registry';
 
 const ROOT = join(__dirname, '../..');
 const ZIGONG = join(ROOT, 'packages/cli/dist/zigong.js');
@@ -99,6 +100,22 @@ describe('zigong', () => {
       // Applied in timestamp order, the order REGISTRY_MIGRATIONS lists them in.
       const names = REGISTRY_MIGRATIONS.map((migration) => migration.name);
       expect(first.stdout).toBe(`registry: ${names.length} migration${names.length === 1 ? '' : 's'} applied (${names.join(', ')})\n`);
+      expect(run().stdout).toBe('registry: no migration pending\n');
+
+      // Another migration holding the lock (a hung init container): the step gives up after
+      // MIGRATE_LOCK_TIMEOUT_SECONDS with a reason, instead of waiting for ever.
+      const holder = new Client({ connectionString: database.url });
+      await holder.connect();
+      try {
+        await holder.query('SELECT pg_advisory_lock($1, $2)', [LOCK_NAMESPACE, MIGRATION_LOCK]);
+        const started = Date.now();
+        const blocked = spawnSync(process.execPath, [ZIGONG, 'migrate', 'registry'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...env, MIGRATE_LOCK_TIMEOUT_SECONDS: '1' } });
+        expect(blocked.stderr).toMatch(/registry: another migration of the registry has held its lock for 1 s \(MIGRATE_LOCK_TIMEOUT_SECONDS\); giving up\./);
+        expect(blocked.status).toBe(1);
+        expect(Date.now() - started).toBeLessThan(30_000);
+      } finally {
+        await holder.end();
+      }
       expect(run().stdout).toBe('registry: no migration pending\n');
     } finally {
       await database.drop();

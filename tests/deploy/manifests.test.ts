@@ -49,6 +49,8 @@ const K8S = 'infra/k8s';
 const SECRET_EXAMPLE = `${K8S}/secret.example.yaml`;
 /** Environment variables whose value is a credential: never a literal in a manifest. */
 const SECRET_NAME = /SECRET|PASSWORD|(^|_)TOKEN$|_KEYS?$|DATABASE_URL|REDIS_URL/;
+/** Secrets a service runs without (registry-publish signs its own token unless given one). */
+const OPTIONAL_SECRETS = ['ZIGONG_REGISTRY_TOKEN'];
 /** A URL that carries a password. */
 const CREDENTIAL_URL = /[a-z+]+:\/\/[^\s/:@]+:[^\s/@]+@/i;
 
@@ -770,8 +772,12 @@ describe('docker-compose.yml', () => {
           const secretRefs = references.filter((m) => !/^(POSTGRES_USER|POSTGRES_DB)$/.test(m[1]));
           expect([name, variable, secretRefs.length > 0]).toEqual([name, variable, true]);
           for (const m of secretRefs) {
-            expect([name, variable, m[1], m[2]]).toEqual([name, variable, m[1], ':?']);
-            required.add(m[1]);
+            // An optional secret may be left unset, never given a value to fall back to.
+            if (OPTIONAL_SECRETS.includes(m[1])) expect([name, variable, m[2], m[3]]).toEqual([name, variable, ':-', '']);
+            else {
+              expect([name, variable, m[1], m[2]]).toEqual([name, variable, m[1], ':?']);
+              required.add(m[1]);
+            }
           }
           const literal = part.replace(/\$\{[^}]*\}/g, '');
           expect([name, variable, CREDENTIAL_URL.test(literal) || /dev-only/.test(literal)]).toEqual([name, variable, false]);
@@ -857,12 +863,19 @@ describe('docker-compose.yml', () => {
     const env = environment(publish, shell);
     expect(env.ZIGONG_REGISTRY_URL).toBe(`http://${REGISTRY.name}:${environment(services.registry, shell).REGISTRY_PORT}`);
     // The token line, run as the container runs it (the built gateway's token.js), with compose's environment.
-    const tokenLine = lines.find((l) => l.startsWith('export ZIGONG_REGISTRY_TOKEN='))!;
+    const tokenLine = lines.map((l) => l.trim()).find((l) => l.startsWith('export ZIGONG_REGISTRY_TOKEN='))!;
     const argv = /\$\(node (\S+) (.*)\)"$/.exec(tokenLine)!;
     const args = [...argv[2].matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]);
     const token = execFileSync(process.execPath, [path(argv[1]), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } }).trim();
     const identity = await createAuthenticator(loadRegistryConfig(environment(services.registry, shell)).tokens)(`Bearer ${token}`);
     expect([...identity!.scopes].sort()).toEqual(departments().map((d) => `${d.name}:publish`).sort());
+
+    // With JWKS_URL the registry refuses tokens signed here: without a token of the provider's, the
+    // step stops before publishing anything, and says what to set.
+    const refused = spawnSync('sh', ['-c', lines.join('\n')], { cwd: path(), encoding: 'utf8', env: { PATH: process.env.PATH, ...env, JWKS_URL: 'https://idp.example/jwks.json' } });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/^registry-publish: JWKS_URL is set, .* set ZIGONG_REGISTRY_TOKEN to one of its tokens with the scopes organization:publish agriculture:publish finance:publish tourism:publish\n$/);
+    expect(env).toHaveProperty('ZIGONG_REGISTRY_TOKEN', '');
   });
 
   it('gives each department its own login role, made by db-bootstrap before any migration', () => {

@@ -1,4 +1,4 @@
-import type { Service } from '@zigong/cli';
+import { type Service, stopServices } from '@zigong/cli';
 import { GANTANG } from '@zigong/reference-data';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -11,7 +11,8 @@ import { type GraphQLAnswer, post, startRegistryPlatform, until, type RegistryPl
  * gateway polling the registry's supergraph and its active app manifests (GET /apps) every
  * 500 ms. A client runs its own app's active operations, by hash or by text, and the registered
  * operations; nothing else, not even another app's operations; a retired version stops working
- * within a poll, and a registry that goes away leaves the last manifests serving.
+ * within a poll, and a registry that goes away leaves the last manifests serving, even to a gateway
+ * restarted meanwhile (they are kept beside its SUPERGRAPH_CACHE_PATH).
  */
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -121,5 +122,19 @@ describe('TRUSTED_DOCUMENTS=enforce', () => {
     expect(answer.errors).toBeUndefined();
     expect(notAllowed(await ask(byHash(VILLAGE_PAGE, { id: GANTANG }), 'dashboard'))).toBe(true);
     expect((await fetch(new URL('/ready', gateway.url))).status).toBe(200);
+  });
+
+  it('restarted while the registry is still down, accepts its apps\' operations at once, from the manifests it kept on disk', async () => {
+    const kept = JSON.parse(readFileSync(join(platform.dir, 'gateway-enforcing.supergraph.json.apps'), 'utf8'));
+    expect(kept.answer.apps.map((entry: { app: string; version: string }) => `${entry.app}@${entry.version}`).sort()).toEqual(['annual-report@1.0.0', 'dashboard@3.3.0']);
+    await stopServices([gateway]);
+    gateway = await platform.startGateway('gateway-enforcing', { TRUSTED_DOCUMENTS: 'enforce' });
+    const answer = await ask(byHash(DASHBOARD_NEXT, { id: GANTANG }), 'dashboard');
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data?.village.town.name).toEqual(expect.any(String));
+    expect((await ask(byHash(REGIONS), 'annual-report')).data).toEqual({ regions: [{ name: '自贡市' }] });
+    // The retired version stays retired: what was kept is the last answer, not every version ever seen.
+    expect(notAllowed(await ask(byHash(VILLAGE_PAGE, { id: GANTANG }), 'dashboard'))).toBe(true);
+    expect(await metrics()).toContain('gateway_apps_info{app="dashboard",version="3.3.0"} 1');
   });
 });

@@ -12,8 +12,9 @@ export interface RoundRobinProxy {
  * A small load balancer, as a Kubernetes Service or an ingress would be: requests go to the
  * backends in turn, and a request whose backend fails (refused, reset) is sent to the next one.
  * GraphQL queries are safe to resend; the tests send mutations only where that is intended.
+ * `onRequest` sees every request body that reaches it: a subgraph's request log.
  */
-export async function roundRobinProxy(backends: string[]): Promise<RoundRobinProxy> {
+export async function roundRobinProxy(backends: string[], { onRequest }: { onRequest?: (body: string) => void } = {}): Promise<RoundRobinProxy> {
   let next = 0;
   const state = { retried: 0 };
   // A backend that failed is passed over for a while, as a load balancer's health check would.
@@ -30,6 +31,7 @@ export async function roundRobinProxy(backends: string[]): Promise<RoundRobinPro
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
+      onRequest?.(body.toString('utf8'));
       const attempt = (tries: number, previous?: number) => {
         const index = pick(previous);
         const target = new URL(req.url ?? '/', backends[index]);

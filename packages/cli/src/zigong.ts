@@ -197,9 +197,9 @@ export function zigongProgram(): Command {
     .summary('a bearer token the local gateway accepts')
     .description("Mint a bearer token the local gateway accepts (signed with its JWT_SECRET); the gateway's own token.js, so a token is what the gateway would check.")
     .requiredOption('--sub <who>', 'the subject')
-    .option('--scope <scopes>', 'space-separated scopes, e.g. "finance:write organization:read"')
+    .option('--scope <scopes>', 'space-separated scopes, any names, e.g. "finance:write organization:personnel" (README, Field authorization, lists those the schema asks for)')
     .option('--expires <duration>', 'lifetime, e.g. 30m, 1h (default 1h)')
-    .addHelpText('after', examples(['zigong token --sub alice --scope "finance:write"', 'after a build'], ['zigong query q.graphql --token "$(zigong token --sub alice)"', 'a query as alice']))
+    .addHelpText('after', examples(['zigong token --sub alice --scope "finance:write"', 'after a build'], ['zigong token --sub hr --scope "organization:personnel finance:read"', "reads members' backgrounds and allocations' authors"], ['zigong query q.graphql --token "$(zigong token --sub alice)"', 'a query as alice']))
     .action((_options: unknown, command: Command) => run(gatewayProgram('token.js'), rawOptions(command)));
 
   const deploy = program.command('deploy').summary('generate: the Kubernetes, compose and Router files, from supergraph.yaml').description('Deployment files: Kubernetes, compose and the Router, from supergraph.yaml.');

@@ -1,8 +1,17 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { AppBreak } from '../apps.service';
 import type { SchemaChange } from '../checks';
+import type { UsageBreak, UsageRules } from '../usage';
 
 export type CompositionStatus = 'ACCEPTED' | 'REFUSED';
 export type ChangeKind = 'PUBLISH' | 'DELETE' | 'ROLLBACK';
+
+export interface CompositionRefusal {
+  code: string;
+  usageRules: UsageRules | null;
+  usageBreaks: UsageBreak[];
+  appBreaks: AppBreak[];
+}
 
 /** One attempt to change a variant (publish, delete, rollback), accepted or refused. */
 @Entity({ name: 'composition' })
@@ -41,6 +50,15 @@ export class CompositionEntity {
 
   @Column('jsonb')
   changes: SchemaChange[];
+
+  /**
+   * Why a refused change was refused, as judged then: the clients' use and the app operations it
+   * would have broken, and the usage rules in force. Kept because usage and rules move on, and a
+   * refusal read a year later must still name who it protected. Null when accepted (and for
+   * refusals recorded before the registry kept it).
+   */
+  @Column('jsonb', { nullable: true })
+  refusal: CompositionRefusal | null;
 
   @Column('text')
   publisher: string;

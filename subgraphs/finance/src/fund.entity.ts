@@ -1,4 +1,4 @@
-import { DateColumn, EntityType, GeneratedFlag, IdColumn, MoneyColumn, TextColumn } from '@zigong/kit';
+import { DateColumn, EntityType, GeneratedFlag, IdColumn, MoneyColumn, RequiresScopes, TextColumn } from '@zigong/kit';
 import { Column } from 'typeorm';
 
 @EntityType('fund', { key: true, description: 'A pot of project money from one department, coordinated by a task force.' })
@@ -28,5 +28,8 @@ export class FundAllocation {
   @TextColumn() purpose: string;
   @DateColumn({ name: 'allocated_on', description: 'The day of the allocation, in Zigong (Asia/Shanghai).' }) allocatedOn: string;
   @GeneratedFlag() generated: boolean;
-  @TextColumn({ name: 'created_by', description: 'Who made the allocation: the `sub` of the caller’s token.' }) allocatedBy: string;
+  /** An audit detail (who in finance made it), not part of the public contract: finance's readers and writers only. */
+  @RequiresScopes([['finance:read'], ['finance:write']])
+  @TextColumn({ name: 'created_by', description: 'Who made the allocation: the `sub` of the caller’s token.' })
+  allocatedBy: string;
 }

@@ -9,11 +9,12 @@ import { scopeChecker } from './auth';
 
 /**
  * Federation 2 directives any department may use in `@Directive(...)`; 2.9 brings demand
- * control's `@cost` and `@listSize` (the kit's `Cost` and `ListSize`).
+ * control's `@cost` and `@listSize` (the kit's `Cost` and `ListSize`), and 2.5 the authorization
+ * directives (the kit's `Authenticated`, `RequiresScopes`, `Policy`), which compose natively.
  */
 const FEDERATION_LINK =
   'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", ' +
-  'import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible", "@tag", "@override", "@cost", "@listSize"])\n\n';
+  'import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible", "@tag", "@override", "@cost", "@listSize", "@authenticated", "@requiresScopes", "@policy"])\n\n';
 
 export interface SubgraphSchema {
   schema: GraphQLSchema;

@@ -3,6 +3,7 @@ import 'reflect-metadata';
 // The platform's plumbing, for departments that import everything from the kit.
 export * from '@zigong/platform';
 export * from './auth';
+export * from './authorization';
 export * from './columns';
 export * from './config';
 export * from './database';

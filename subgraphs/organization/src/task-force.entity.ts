@@ -1,4 +1,4 @@
-import { DateColumn, EntityType, EnumColumn, GeneratedFlag, IdColumn, TextColumn } from '@zigong/kit';
+import { DateColumn, EntityType, EnumColumn, GeneratedFlag, IdColumn, RequiresScopes, TextColumn } from '@zigong/kit';
 import { Field, registerEnumType } from 'type-graphql';
 import { Column } from 'typeorm';
 
@@ -47,7 +47,10 @@ export class TaskForceMember {
   @Column({ name: 'task_force_id', type: 'text' }) taskForceId: string;
   @TextColumn() name: string;
   @TextColumn({ name: 'seconded_from', description: 'The department the member is seconded from, e.g. 市委组织部.' }) secondedFrom: string;
-  @TextColumn({ nullable: true }) background: string | null;
+  /** Personal data: only the organization department's personnel officers read it. */
+  @RequiresScopes([['organization:personnel']])
+  @TextColumn({ nullable: true })
+  background: string | null;
   @GeneratedFlag('person') generated: boolean;
 }
 

@@ -95,15 +95,23 @@ const GATEWAY_PASS_THROUGH = [
 ];
 
 /**
- * registry-publish's script: a token with each department's publish scope (signed with JWT_SECRET,
- * so not with JWKS_URL: then publish from CI with the identity provider's token), then every
- * department's committed SDL, as each department's CI would publish it. `$$` is compose's `$`.
+ * registry-publish's script: every department's committed SDL, as each department's CI would
+ * publish it, with ZIGONG_REGISTRY_TOKEN when given, else a token with each department's publish
+ * scope signed here with JWT_SECRET. With JWKS_URL the registry refuses a token signed here, so the
+ * step then stops at once, naming the setting, instead of failing every publish with 401.
+ * `$$` is compose's `$`.
  */
 function publishScript(departments: Department[]): string {
   const scopes = departments.map((d) => `${d.name}:publish`).join(' ');
   return [
     'set -e',
-    `export ZIGONG_REGISTRY_TOKEN="$$(node gateway/dist/token.js --sub compose-publish --scope '${scopes}' --expires 10m)"`,
+    'if [ -z "$${ZIGONG_REGISTRY_TOKEN:-}" ]; then',
+    '  if [ -n "$${JWKS_URL:-}" ]; then',
+    `    echo "registry-publish: JWKS_URL is set, so the registry accepts only your identity provider's tokens, not one signed here with JWT_SECRET: set ZIGONG_REGISTRY_TOKEN to one of its tokens with the scopes ${scopes}" >&2`,
+    '    exit 1',
+    '  fi',
+    `  export ZIGONG_REGISTRY_TOKEN="$$(node gateway/dist/token.js --sub compose-publish --scope '${scopes}' --expires 10m)"`,
+    'fi',
     ...departments.map((d) => `node packages/cli/dist/zigong.js subgraph publish ${d.name} --schema schema/${d.name}.graphql --routing-url ${d.serviceUrl}`),
   ].join('\n');
 }
@@ -224,6 +232,9 @@ export function composeFile(departments: Department[]): Commented {
         ...app(['sh', '-c', publishScript(departments)]),
         environment: {
           ZIGONG_REGISTRY_URL: `http://${REGISTRY.name}:${REGISTRY.port}`,
+          // Optional, with nothing to fall back to: unset, a token is signed here with JWT_SECRET.
+          ZIGONG_REGISTRY_TOKEN: optional('ZIGONG_REGISTRY_TOKEN', ''),
+          JWKS_URL: optional('JWKS_URL', ''),
           JWT_SECRET,
           ...TOKEN_CLAIMS,
         },

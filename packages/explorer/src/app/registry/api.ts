@@ -36,9 +36,18 @@ export interface CompositionSummary {
   hash: string | null;
   errors: string[];
   changes: SchemaChange[];
+  /** Why it was refused, as judged then; null when accepted or recorded before the registry kept it. */
+  refusal: Refusal | null;
   publisher: string;
   createdAt: string;
   current: boolean;
+}
+
+export interface Refusal {
+  code: string;
+  usageRules: UsageRules | null;
+  usageBreaks: Array<{ change: SchemaChange; operations: OperationUsage[] }>;
+  appBreaks: Array<{ app: string; version: string; operationId: string; operationName: string | null; message: string }>;
 }
 
 export interface Composition extends CompositionSummary {
@@ -118,7 +127,10 @@ export function registryClient(token: () => string, endpoint = ENDPOINT, fetchIm
 
 const CHANGE = 'severity type coordinate message';
 const VERSION = 'id variant subgraph routingUrl publisher commit branch createdAt accepted';
-const COMPOSITION = `id variant status kind subgraph restoredFrom hash errors changes { ${CHANGE} } publisher createdAt current`;
+const OPERATION_USAGE = 'client clientVersion operationHash operationName signature count errors firstSeen lastSeen';
+const RULES = 'variant window clientWindows { client window } excludedClients minCount';
+const REFUSAL = `code usageRules { ${RULES} } usageBreaks { change { ${CHANGE} } operations { ${OPERATION_USAGE} } } appBreaks { app version operationId operationName message }`;
+const COMPOSITION = `id variant status kind subgraph restoredFrom hash errors changes { ${CHANGE} } refusal { ${REFUSAL} } publisher createdAt current`;
 
 export const VARIANTS_QUERY = `query RegistryVariants {
   variants {
@@ -242,9 +254,7 @@ export interface UsageRules {
   minCount: number;
 }
 
-const OPERATION_USAGE = 'client clientVersion operationHash operationName signature count errors firstSeen lastSeen';
 const COORDINATE_USAGE = `coordinate since total lastSeen clients { client clientVersion count lastSeen } operations { ${OPERATION_USAGE} }`;
-const RULES = 'variant window clientWindows { client window } excludedClients minCount';
 
 export const FIELD_USAGE_QUERY = `query RegistryFieldUsage($variant: String!, $coordinate: String!, $since: String!) {
   variant(name: $variant) { name }
@@ -255,23 +265,6 @@ export const DEPRECATIONS_QUERY = `query RegistryDeprecations($variant: String!,
   variant(name: $variant) { name }
   deprecations(variant: $variant, since: $since) { coordinate reason usage { ${COORDINATE_USAGE} } }
 }`;
-
-export const USAGE_RULES_QUERY = `query RegistryUsageRules($variant: String!) {
-  usageRules(variant: $variant) { ${RULES} }
-}`;
-
-/**
- * The use of several coordinates over several windows in one request: `u<i>_<j>` is coordinate
- * `$c<i>` over window `$w<j>`. What a refused publish's breaking changes are judged by, per client
- * window (see judgeUsage in format.ts).
- */
-export function breakUsageQuery(coordinates: number, windows: number): string {
-  const variables = ['$variant: String!', ...range(coordinates).map((i) => `$c${i}: String!`), ...range(windows).map((j) => `$w${j}: String!`)];
-  const fields = range(coordinates).flatMap((i) => range(windows).map((j) => `  u${i}_${j}: fieldUsage(variant: $variant, coordinate: $c${i}, since: $w${j}) { ${COORDINATE_USAGE} }`));
-  return `query RegistryBreakUsage(${variables.join(', ')}) {\n${fields.join('\n')}\n}`;
-}
-
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /** The registry answers an unknown variant's usage with data, or not at all: say it as the other views do. */
 function requireVariant(data: { variant: { name: string } | null }, variant: string): void {
@@ -288,22 +281,6 @@ export async function loadDeprecations(client: RegistryClient, variant: string, 
   const data = await client.request<{ variant: { name: string } | null; deprecations: Deprecation[] }>(DEPRECATIONS_QUERY, { variant, since });
   requireVariant(data, variant);
   return data.deprecations;
-}
-
-export async function loadUsageRules(client: RegistryClient, variant: string): Promise<UsageRules> {
-  return (await client.request<{ usageRules: UsageRules }>(USAGE_RULES_QUERY, { variant })).usageRules;
-}
-
-/** For each coordinate, its use over each window: `usage.get(coordinate).get(window)`. */
-export async function loadBreakUsage(client: RegistryClient, variant: string, coordinates: readonly string[], windows: readonly string[]): Promise<Map<string, Map<string, CoordinateUsage>>> {
-  const result = new Map<string, Map<string, CoordinateUsage>>();
-  if (!coordinates.length || !windows.length) return result;
-  const variables: Record<string, unknown> = { variant };
-  coordinates.forEach((coordinate, i) => (variables[`c${i}`] = coordinate));
-  windows.forEach((window, j) => (variables[`w${j}`] = window));
-  const data = await client.request<Record<string, CoordinateUsage>>(breakUsageQuery(coordinates.length, windows.length), variables);
-  coordinates.forEach((coordinate, i) => result.set(coordinate, new Map(windows.map((window, j) => [window, data[`u${i}_${j}`]]))));
-  return result;
 }
 
 // ---- app manifests (registry.graphql's app manifests section) ----

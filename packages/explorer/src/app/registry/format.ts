@@ -211,11 +211,6 @@ export function usageTarget(change: Pick<SchemaChange, 'type' | 'coordinate'>): 
   return coordinate;
 }
 
-/** The windows a judgement needs: the variant's, then each client's own, once each. */
-export function ruleWindows(rules: Pick<UsageRules, 'window' | 'clientWindows'>): string[] {
-  return [...new Set([rules.window, ...rules.clientWindows.map((entry) => entry.window)])];
-}
-
 export interface UsageBreakView {
   change: SchemaChange;
   target: string;
@@ -224,37 +219,16 @@ export interface UsageBreakView {
   operations: OperationUsage[];
 }
 
-/**
- * A variant's breaking changes judged by its usage rules, as the registry judges a publish: each
- * client's use within its own window (else the variant's), excluded clients left out, and at
- * least minCount requests in all for a break; the rest are unused. `usage` holds each target's use
- * over each of ruleWindows(rules), as loadBreakUsage answers it.
- */
-export function judgeUsage(
-  changes: readonly SchemaChange[],
-  rules: UsageRules,
-  usage: ReadonlyMap<string, ReadonlyMap<string, CoordinateUsage | undefined>>,
-): { breaks: UsageBreakView[]; unused: SchemaChange[] } {
-  const own = new Map(rules.clientWindows.map((entry) => [entry.client, entry.window]));
-  const excluded = new Set(rules.excludedClients);
-  const breaks: UsageBreakView[] = [];
-  const unused: SchemaChange[] = [];
-  for (const change of changes) {
-    if (change.severity !== 'BREAKING') continue;
-    const target = usageTarget(change);
-    const byWindow = target ? usage.get(target) : undefined;
-    const operations = !byWindow
-      ? []
-      : ruleWindows(rules).flatMap((window) =>
-          (byWindow.get(window)?.operations ?? []).filter((o) => !excluded.has(o.client) && (own.get(o.client) ?? rules.window) === window),
-        );
-    const total = operations.reduce((sum, o) => sum + o.count, 0);
-    if (target && total > 0 && total >= rules.minCount) {
-      operations.sort((a, b) => b.count - a.count || a.client.localeCompare(b.client));
-      breaks.push({ change, target, total, clients: [...new Set(operations.map((o) => o.client))], operations });
-    } else unused.push(change);
-  }
-  return { breaks, unused };
+/** A stored usage break as people read it: its busiest operations first, the clients it names, the total. */
+export function usageBreakView(usageBreak: { change: SchemaChange; operations: readonly OperationUsage[] }): UsageBreakView {
+  const operations = [...usageBreak.operations].sort((a, b) => b.count - a.count || a.client.localeCompare(b.client));
+  return {
+    change: usageBreak.change,
+    target: usageTarget(usageBreak.change) ?? usageBreak.change.coordinate ?? '',
+    total: operations.reduce((sum, o) => sum + o.count, 0),
+    clients: [...new Set(operations.map((o) => o.client))],
+    operations,
+  };
 }
 
 /** `1,234` for a count (the registry's counts are Floats): people read a thousands separator faster. */

@@ -8,11 +8,9 @@ import {
   type Deprecation,
   loadApps,
   loadAppVersion,
-  loadBreakUsage,
   loadComposition,
   loadDeprecations,
   loadFieldUsage,
-  loadUsageRules,
   loadDiff,
   loadHistory,
   loadSdl,
@@ -39,19 +37,17 @@ import {
   diffBases,
   formatCount,
   formatTime,
-  judgeUsage,
   lastRefusal,
   opensByDefault,
   parseRoute,
   provenance,
   type Route,
   routeHref,
-  ruleWindows,
   shortHash,
   shortId,
   summarizeChanges,
   USAGE_SINCE,
-  type UsageBreakView,
+  usageBreakView,
   usageTarget,
 } from './format';
 import './registry.css';
@@ -338,18 +334,17 @@ function versionItem(version: SubgraphVersion, served: boolean, base: string | n
 
 async function changelog(variant: string): Promise<Child[]> {
   const history = await loadHistory(client, variant);
-  const usage = await refusedUsage(variant, history.filter((composition) => composition.status === 'REFUSED'));
   return [
     h('p', { class: 'reg-crumbs' }, link('#/', 'Variants'), ' / ', variant),
     h('h2', { class: 'reg-title' }, `Changelog of ${variant}`, variantLinks(variant, 'changelog')),
     h('p', { class: 'reg-note' }, 'Newest first: publishes, deletes and rollbacks, refused attempts included. A refused attempt changed nothing gateways are served.'),
     history.length === 0
       ? h('p', { class: 'reg-note' }, 'Nothing has been published to this variant yet.')
-      : h('ol', { class: 'reg-changelog' }, history.map((composition) => changelogEntry(composition, usage))),
+      : h('ol', { class: 'reg-changelog' }, history.map(changelogEntry)),
   ];
 }
 
-function changelogEntry(composition: CompositionSummary, usage: RefusedUsage): HTMLElement {
+function changelogEntry(composition: CompositionSummary): HTMLElement {
   const refused = composition.status === 'REFUSED';
   return h(
     'li',
@@ -364,7 +359,7 @@ function changelogEntry(composition: CompositionSummary, usage: RefusedUsage): H
       h('span', { class: 'reg-aside' }, 'by ', composition.publisher, ' · ', compositionLink(composition.id), ' · ', hashText(composition.hash)),
     ),
     refused
-      ? [errorList(composition.errors, 'Why it was refused'), usageBreaksBox(composition, usage)]
+      ? [errorList(composition.errors, 'Why it was refused'), usageBreaksBox(composition)]
       : changeBlock('API schema', composition.changes, 'The API schema did not change.', 'reg-entry-changes', composition.variant),
   );
 }
@@ -373,7 +368,6 @@ async function compositionView(id: string): Promise<Child[]> {
   const composition: Composition | null = await loadComposition(client, id);
   if (!composition) return [h('h2', { class: 'reg-title' }, 'No such composition'), h('p', { class: 'reg-note' }, `The registry has no composition ${id}.`)];
   const refused = composition.status === 'REFUSED';
-  const usage = refused ? await refusedUsage(composition.variant, [composition]) : null;
   return [
     h('p', { class: 'reg-crumbs' }, link('#/', 'Variants'), ' / ', link(routeHref({ page: 'changelog', variant: composition.variant }), composition.variant), ' / composition'),
     h('h2', { class: 'reg-title' }, `Composition ${shortId(composition.id)}`, statusBadge(composition)),
@@ -388,7 +382,7 @@ async function compositionView(id: string): Promise<Child[]> {
       field('By', composition.publisher),
     ),
     composition.errors.length ? h('section', { class: 'reg-refusal' }, errorList(composition.errors, refused ? 'Why it was refused' : 'Errors')) : null,
-    usage ? usageBreaksBox(composition, usage) : null,
+    usageBreaksBox(composition),
     // A refused composition was never served, so it changed nothing to read here.
     refused ? null : h('section', { class: 'reg-card' }, changeBlock('API schema changes', composition.changes, 'The API schema did not change.', 'reg-composition-changes', composition.variant)),
     h(
@@ -443,40 +437,6 @@ function operationsTable(operations: readonly OperationUsage[], caption: string)
   );
 }
 
-/** The most coordinates a changelog judges at once: one request, bounded whatever the history holds. */
-const MAX_JUDGED = 20;
-
-interface RefusedUsage {
-  rules: UsageRules | null;
-  breaks: Map<string, UsageBreakView[]>;
-  /** Why it could not be asked; the refusal's own errors still say what the registry said then. */
-  failed?: string;
-  /** Breaking coordinates left unjudged, beyond MAX_JUDGED. */
-  skipped: number;
-}
-
-/**
- * Who uses what refused publishes would have broken, judged as the registry judges a publish (the
- * variant's usage rules: each client's window, exclusions, the minimum count) against the use the
- * registry holds now. Two requests for a whole changelog: the rules, then every coordinate's use.
- */
-async function refusedUsage(variant: string, refused: readonly CompositionSummary[]): Promise<RefusedUsage> {
-  const result: RefusedUsage = { rules: null, breaks: new Map(), skipped: 0 };
-  const targets = [...new Set(refused.flatMap((composition) => composition.changes.filter((change) => change.severity === 'BREAKING').map(usageTarget)).filter((t): t is string => Boolean(t)))];
-  if (!targets.length) return result;
-  const judged = targets.slice(0, MAX_JUDGED);
-  result.skipped = targets.length - judged.length;
-  try {
-    const rules = await loadUsageRules(client, variant);
-    const usage = await loadBreakUsage(client, variant, judged, ruleWindows(rules));
-    result.rules = rules;
-    for (const composition of refused) result.breaks.set(composition.id, judgeUsage(composition.changes, rules, usage).breaks);
-  } catch (error) {
-    result.failed = failureText(error);
-  }
-  return result;
-}
-
 function rulesText(rules: UsageRules): string {
   const own = rules.clientWindows.map((entry) => `${entry.client} ${entry.window}`);
   const excluded = rules.excludedClients.length ? `; excluded: ${rules.excludedClients.join(', ')}` : '';
@@ -484,16 +444,17 @@ function rulesText(rules: UsageRules): string {
   return `window ${rules.window}${own.length ? ` (${own.join(', ')})` : ''}${excluded}${minimum}`;
 }
 
-/** A refused publish's usage breaks: each breaking change clients use, with the clients and operations named. */
-function usageBreaksBox(composition: CompositionSummary, usage: RefusedUsage): HTMLElement | null {
-  if (usage.failed) return h('p', { class: 'reg-error-inline reg-usage-breaks-failed' }, `Who uses what it would break could not be asked: ${usage.failed}`);
-  const breaks = usage.breaks.get(composition.id) ?? [];
-  if (!breaks.length || !usage.rules) return null;
+/** A refused change's usage breaks, as the registry judged them when it refused: the clients and operations named. */
+function usageBreaksBox(composition: CompositionSummary): HTMLElement | null {
+  const refusal = composition.refusal;
+  if (!refusal?.usageBreaks.length || !refusal.usageRules) return null;
+  const rules = refusal.usageRules;
+  const breaks = refusal.usageBreaks.map(usageBreakView);
   return h(
     'section',
     { class: 'reg-usage-breaks', role: 'group', 'aria-label': 'Usage breaks' },
-    h('h4', {}, `Clients that use what it would break (${breaks.length} breaking change${breaks.length === 1 ? '' : 's'})`),
-    h('p', { class: 'reg-note' }, `Their use under ${composition.variant}'s usage rules (${rulesText(usage.rules)}), as the registry holds it now.`),
+    h('h4', {}, `Clients that used what it would break (${breaks.length} breaking change${breaks.length === 1 ? '' : 's'})`),
+    h('p', { class: 'reg-note' }, `As judged when it was refused, ${formatTime(composition.createdAt)}, under ${composition.variant}'s usage rules then (${rulesText(rules)}). Today's use is on each coordinate's page.`),
     breaks.map((b) =>
       h(
         'div',
@@ -501,7 +462,7 @@ function usageBreaksBox(composition: CompositionSummary, usage: RefusedUsage): H
         h(
           'p',
           {},
-          link(routeHref({ page: 'usage', variant: composition.variant, coordinate: b.target, since: usage.rules!.window }), b.target, { class: 'reg-coordinate reg-usage-link' }),
+          link(routeHref({ page: 'usage', variant: composition.variant, coordinate: b.target, since: rules.window }), b.target, { class: 'reg-coordinate reg-usage-link' }),
           ' ',
           h('span', { class: 'reg-message' }, b.change.message),
           ' ',
@@ -510,7 +471,6 @@ function usageBreaksBox(composition: CompositionSummary, usage: RefusedUsage): H
         operationsTable(b.operations, `Operations ${b.change.type} ${b.target} would break`),
       ),
     ),
-    usage.skipped ? h('p', { class: 'reg-note' }, `${usage.skipped} more breaking coordinates of this changelog were not judged here: open their usage pages.`) : null,
   );
 }
 

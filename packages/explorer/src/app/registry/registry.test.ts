@@ -6,10 +6,8 @@ import { buildSchema, parse, validate } from 'graphql';
 import {
   APP_VERSION_QUERY,
   APPS_QUERY,
-  breakUsageQuery,
   COMPOSITION_QUERY,
   type CompositionSummary,
-  type CoordinateUsage,
   DEPRECATIONS_QUERY,
   DIFF_QUERY,
   FIELD_USAGE_QUERY,
@@ -21,8 +19,6 @@ import {
   SDL_QUERY,
   SUBGRAPH_QUERY,
   type SubgraphVersion,
-  USAGE_RULES_QUERY,
-  type UsageRules,
   VARIANT_NAMES_QUERY,
   VARIANTS_QUERY,
 } from './api';
@@ -34,17 +30,16 @@ import {
   diffBases,
   formatCount,
   formatTime,
-  judgeUsage,
   lastRefusal,
   opensByDefault,
   parseRoute,
   provenance,
   type Route,
   routeHref,
-  ruleWindows,
   shortHash,
   shortId,
   summarizeChanges,
+  usageBreakView,
   usageTarget,
 } from './format';
 
@@ -62,11 +57,8 @@ describe('the registry pages’ queries', () => {
     ['composition', COMPOSITION_QUERY],
     ['field usage', FIELD_USAGE_QUERY],
     ['deprecations', DEPRECATIONS_QUERY],
-    ['usage rules', USAGE_RULES_QUERY],
     ['apps', APPS_QUERY],
     ['app version', APP_VERSION_QUERY],
-    ['break usage (one coordinate, one window)', breakUsageQuery(1, 1)],
-    ['break usage (three coordinates, two windows)', breakUsageQuery(3, 2)],
   ])('the %s query uses only fields of registry/src/registry.graphql', (_, query) => {
     expect(validate(CONTRACT, parse(query)).map((error) => error.message)).toEqual([]);
   });
@@ -180,6 +172,7 @@ const composition = (id: string, status: CompositionSummary['status'], versions:
   hash: status === 'ACCEPTED' ? 'f'.repeat(64) : null,
   errors: status === 'REFUSED' ? ['[agriculture] Field "Village.name" ...'] : [],
   changes: [],
+  refusal: null,
   publisher: 'ci',
   createdAt: '2025-03-01T08:00:00Z',
   current: false,
@@ -283,17 +276,7 @@ describe('usage breaks, judged as the registry judges a publish', () => {
     firstSeen: '2026-12-01T00:00:00Z',
     lastSeen: '2026-12-07T04:00:00Z',
   });
-  const usage = (coordinate: string, operations: OperationUsage[]): CoordinateUsage => ({
-    coordinate,
-    since: '2026-11-07T00:00:00Z',
-    total: operations.reduce((sum, o) => sum + o.count, 0),
-    lastSeen: operations.length ? '2026-12-07T04:00:00Z' : null,
-    clients: [],
-    operations,
-  });
-  const rules = (change: Partial<UsageRules> = {}): UsageRules => ({ variant: 'production', window: '30d', clientWindows: [], excludedClients: [], minCount: 1, ...change });
   const removed: SchemaChange = { severity: 'BREAKING', type: 'FIELD_REMOVED', coordinate: 'Village.generated', message: 'Field generated was removed.' };
-  const added: SchemaChange = { severity: 'SAFE', type: 'FIELD_ADDED', coordinate: 'Village.area', message: 'Field area was added.' };
 
   it('finds the target of a change: its coordinate, or for a required argument added, the field it was added to', () => {
     expect(usageTarget(removed)).toBe('Village.generated');
@@ -303,36 +286,11 @@ describe('usage breaks, judged as the registry judges a publish', () => {
     expect(usageTarget({ type: 'X', coordinate: null })).toBeNull();
   });
 
-  it('asks each window once: the variant’s and each client’s own', () => {
-    expect(ruleWindows(rules({ clientWindows: [{ client: 'annual-report', window: '400d' }, { client: 'audit', window: '30d' }] }))).toEqual(['30d', '400d']);
-  });
-
-  it('names the clients and operations of a used breaking change, with exact counts; safe changes are not judged', () => {
-    const judged = judgeUsage([removed, added], rules(), new Map([['Village.generated', new Map([['30d', usage('Village.generated', [operation('dashboard', '3.2.0', 5), operation('annual-report', '2026.1', 12)])]])]]));
-    expect(judged.unused).toEqual([]);
-    expect(judged.breaks).toHaveLength(1);
-    expect(judged.breaks[0]).toMatchObject({ target: 'Village.generated', total: 17, clients: ['annual-report', 'dashboard'] });
-    expect(judged.breaks[0].operations.map((o) => [o.client, o.count])).toEqual([['annual-report', 12], ['dashboard', 5]]);
-  });
-
-  it('counts a client with its own window over that window only, leaves excluded clients out, and calls too few requests unused', () => {
-    const byWindow = new Map([
-      ['30d', usage('Village.generated', [operation('dashboard', '3.2.0', 2), operation('load-test', '1', 900)])],
-      ['400d', usage('Village.generated', [operation('dashboard', '3.1.0', 40), operation('annual-report', '2025.1', 3)])],
-    ]);
-    const all = new Map([['Village.generated', byWindow]]);
-    const withOwn = rules({ clientWindows: [{ client: 'annual-report', window: '400d' }], excludedClients: ['load-test'] });
-    const judged = judgeUsage([removed], withOwn, all);
-    // dashboard from the 30-day answer only (its 400-day use is older than its window), annual-report from the 400-day one.
-    expect(judged.breaks[0].operations.map((o) => [o.client, o.clientVersion, o.count])).toEqual([['annual-report', '2025.1', 3], ['dashboard', '3.2.0', 2]]);
-    expect(judged.breaks[0].total).toBe(5);
-    expect(judgeUsage([removed], { ...withOwn, minCount: 6 }, all)).toEqual({ breaks: [], unused: [removed] });
-    expect(judgeUsage([removed], rules({ excludedClients: ['dashboard', 'load-test'] }), all)).toEqual({ breaks: [], unused: [removed] });
-  });
-
-  it('calls a breaking change without use (or not asked about) unused', () => {
-    expect(judgeUsage([removed], rules(), new Map([['Village.generated', new Map([['30d', usage('Village.generated', [])]])]]))).toEqual({ breaks: [], unused: [removed] });
-    expect(judgeUsage([removed], rules(), new Map())).toEqual({ breaks: [], unused: [removed] });
+  it('reads a stored usage break: busiest operations first, the clients it names, the total', () => {
+    const view = usageBreakView({ change: removed, operations: [operation('dashboard', '3.2.0', 5), operation('annual-report', '2026.1', 12), operation('dashboard', '3.1.0', 2)] });
+    expect(view).toMatchObject({ target: 'Village.generated', total: 19, clients: ['annual-report', 'dashboard'] });
+    expect(view.operations.map((o) => [o.client, o.clientVersion, o.count])).toEqual([['annual-report', '2026.1', 12], ['dashboard', '3.2.0', 5], ['dashboard', '3.1.0', 2]]);
+    expect(usageBreakView({ change: { ...removed, type: 'REQUIRED_ARG_ADDED', coordinate: 'Query.villages.townId' }, operations: [] })).toMatchObject({ target: 'Query.villages', total: 0, clients: [] });
   });
 
   it('writes counts with a thousands separator', () => {
