@@ -52,7 +52,7 @@ import {
   writeReport,
 } from './report';
 import { type BenchData, benchData, fixedDashboardVariables, manyShapes, SCENARIOS, type Scenario } from './scenarios';
-import { GATEWAY_MAX_COST, withinCost } from './shape-cost';
+import { GATEWAY_MAX_COST, withinCost, withoutGuardedFields } from './shape-cost';
 import { describeClients, MIN_UNIVERSE, seedOf, shuffle } from './traffic';
 import { DEFAULT_NODE_MAJOR, nodeBinary, nodeVersionOf } from './node-runtime';
 import { median } from './stats';
@@ -354,7 +354,10 @@ runMain(async () => {
     ];
 
     // The places the traffic draws from, as the graph has them (fund ids, each region's page cursors).
-    const data = { ...(await collectData(launched.gateway.url, 1)), shapes: manyShapes(api, withinCost(readFileSync(supergraph, 'utf8'), api, GATEWAY_MAX_COST)) };
+    const supergraphSdl = readFileSync(supergraph, 'utf8');
+    const affordable = withinCost(supergraphSdl, api, GATEWAY_MAX_COST);
+    const unguarded = withoutGuardedFields(supergraphSdl, api);
+    const data = { ...(await collectData(launched.gateway.url, 1)), shapes: manyShapes(api, (query) => unguarded(query) && affordable(query)) };
     const dataFile = join(workDir, 'data.json');
     writeFileSync(dataFile, JSON.stringify(data));
     const scenarioInfo = scenarios.map((s) => describeTraffic(s, data, api));

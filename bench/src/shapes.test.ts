@@ -1,7 +1,7 @@
 import { buildSchema, parse, validate } from 'graphql';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { GATEWAY_MAX_COST, withinCost } from './shape-cost';
+import { GATEWAY_MAX_COST, withinCost, withoutGuardedFields } from './shape-cost';
 import { generateShapes } from './shapes';
 
 const api = buildSchema(readFileSync(resolve(__dirname, '../../schema/api.graphql'), 'utf8'));
@@ -34,5 +34,20 @@ describe('the shapes are what a client of ours may send', () => {
     expect(shapes.every((s) => within(s.query))).toBe(true);
     // Without the rule some shapes would be refused (QUERY_TOO_COSTLY): the rule is doing something.
     expect(generateShapes(api, 320, 42).some((s) => !within(s.query))).toBe(true);
+  });
+});
+
+describe('withoutGuardedFields', () => {
+  const unguarded = withoutGuardedFields(readFileSync(resolve(__dirname, '../../schema/supergraph.graphql'), 'utf8'), api);
+
+  it('refuses a shape asking for a field the supergraph guards, wherever it sits', () => {
+    expect(unguarded('query A($id: ID!) { village(id: $id) { fundAllocations { amount allocatedBy } } }')).toBe(false);
+    expect(unguarded('query A($id: ID!) { village(id: $id) { fundAllocations { amount purpose } } }')).toBe(true);
+  });
+
+  it('leaves the generated shapes free of guarded fields when used as the rule', () => {
+    const shapes = generateShapes(api, 320, 42, unguarded);
+    expect(shapes.every((s) => !/\ballocatedBy\b/.test(s.query))).toBe(true);
+    expect(generateShapes(api, 320, 42).some((s) => /\ballocatedBy\b/.test(s.query))).toBe(true);
   });
 });
