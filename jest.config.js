@@ -17,7 +17,7 @@ const swc = {
   sourceMaps: 'inline',
 };
 
-const FOLDERS = ['<rootDir>/packages/*/src/**/', '<rootDir>/subgraphs/*/src/**/', '<rootDir>/gateway/src/**/', '<rootDir>/registry/src/**/', '<rootDir>/tests/**/'];
+const FOLDERS = ['<rootDir>/packages/*/src/**/', '<rootDir>/bench/src/**/', '<rootDir>/subgraphs/*/src/**/', '<rootDir>/gateway/src/**/', '<rootDir>/registry/src/**/', '<rootDir>/tests/**/'];
 const matching = (suffix) => FOLDERS.map((folder) => `${folder}*${suffix}`);
 
 const common = {

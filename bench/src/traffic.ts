@@ -1,12 +1,19 @@
 import { seededRandom } from '@zigong/reference-data';
 
 /**
- * Traffic like a city's: each scenario has a universe of at least 1,000 distinct variable sets,
- * ranked by popularity, and a load draws from it with a Zipf-like skew (s = 1: the k-th most
- * popular set is asked 1/k as often as the first) from a seeded generator, so every contender
- * gets exactly the same sequence of requests for the same seed.
+ * Traffic like a city's: each scenario has a universe of at least 10,000 distinct requests,
+ * ranked by popularity, and a load draws from it with a Zipf skew (s = 0.8: the k-th most popular
+ * is asked 1/k^0.8 as often as the first; s = 1 put two thirds of the traffic on 100 keys) from a
+ * seeded generator, so every contender gets exactly the same sequence of requests for the same seed.
  */
-export const ZIPF_S = 1;
+export const ZIPF_S = 0.8;
+/** The fewest distinct requests a scenario's universe may have. */
+export const MIN_UNIVERSE = 10_000;
+
+/** How many distinct values a run drew: what the caches and dedupe really saw, not the universe. */
+export function distinctCount(draws: Iterable<number>): number {
+  return new Set(draws).size;
+}
 
 /** One axis of a universe: its values in order of popularity (the first is the most asked for). */
 export interface Ranked<T> {
@@ -97,13 +104,13 @@ export const CLIENTS: ReadonlyArray<{ name: string; version: string }> = [
   { name: 'dashboard-web', version: '3.0.0' },
 ];
 
-/** The client headers of each next request, drawn from CLIENTS (Zipf, s = 1) by a sequence of its own for `seed`. */
+/** The client headers of each next request, drawn from CLIENTS (Zipf, s = 1: a few apps send most) by a sequence of its own for `seed`. */
 export function clientSampler(seed: number): () => Record<string, string> {
   const headers = CLIENTS.map(({ name, version }) => ({
     'apollographql-client-name': name,
     ...(version ? { 'apollographql-client-version': version } : {}),
   }));
-  const draw = zipfSampler(CLIENTS.length, seedOf(seed, 'clients'));
+  const draw = zipfSampler(CLIENTS.length, seedOf(seed, 'clients'), 1);
   return () => headers[draw()];
 }
 

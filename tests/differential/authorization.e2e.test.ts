@@ -1,8 +1,8 @@
+import { freePort } from '@zigong/cli';
 import { LOCAL_JWT_SECRET, mintToken, type RunningGateway } from '@zigong/gateway';
 import { Kind, parse } from 'graphql';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AUTHORIZATION_FIXTURES } from './fixtures/authorization';
@@ -38,16 +38,6 @@ let ours: RunningGateway;
 let hive: ChildProcess | undefined;
 let hiveUrl: string;
 let dir: string;
-
-const freePort = () =>
-  new Promise<number>((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
 
 beforeAll(async () => {
   if (!existsSync(HIVE_BIN)) {

@@ -168,3 +168,24 @@ describe('Accept headers: whatever Apollo would answer with JSON or graphql-resp
     if (accept !== 'application/json; callbackSpec=1.0') expect(answer.status).toBe(406);
   });
 });
+
+describe('/metrics counts the compiled path’s hits and misses and the requests answered', () => {
+  const sample = (text: string, name: string, label: string) => Number(new RegExp(`^${name}\\{[^}]*${label}[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const metrics = async (subgraph: RunningSubgraph) => (await fetch(new URL('/metrics', subgraph.url))).text();
+
+  it('a new query misses once, then hits; requests are counted on both paths', async () => {
+    const query = `query Metrics($id: ID!) { village(id: $id) { id name } }`;
+    const before = await metrics(compiled);
+    for (let i = 0; i < 4; i++) await send(compiled, { query, variables: { id: GANTANG } });
+    await send(plain, { query, variables: { id: GANTANG } });
+    const after = await metrics(compiled);
+    const delta = (name: string, label: string) => sample(after, name, label) - sample(before, name, label);
+    expect(delta('subgraph_compiled_queries_total', 'outcome="miss"')).toBe(1);
+    expect(delta('subgraph_compiled_queries_total', 'outcome="hit"')).toBe(3);
+    expect(delta('subgraph_graphql_requests_total', 'status="200"')).toBe(4);
+    // Without the compiled path nothing is offered to it: no hit, no miss, yet the request counts.
+    const off = await metrics(plain);
+    expect(sample(off, 'subgraph_compiled_queries_total', 'outcome="hit"')).toBe(0);
+    expect(sample(off, 'subgraph_graphql_requests_total', 'status="200"')).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -3,7 +3,7 @@ import { GraphQLError, GraphQLInt, GraphQLObjectType, GraphQLSchema, GraphQLStri
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApollo, createLogger, graphqlHttpHandler, measureShape, platformErrorFormatter } from '@zigong/platform';
-import { compiledQueryResponder } from './compiled-queries';
+import { type CompiledOutcome, compiledQueryResponder } from './compiled-queries';
 
 /*
  * The compiled path against Apollo Server on a schema of its own, without a database: errors that
@@ -33,7 +33,7 @@ const schema = new GraphQLSchema({
   }),
 });
 
-type Running = { server: Server; url: string; stop(): Promise<void>; answered(): number };
+type Running = { server: Server; url: string; stop(): Promise<void>; answered(): number; outcomes: CompiledOutcome[] };
 
 async function start(compiled: boolean): Promise<Running> {
   const logger = createLogger('test', 'silent');
@@ -42,11 +42,12 @@ async function start(compiled: boolean): Promise<Running> {
   const apollo = createApollo<{ requestId: string }>({ schema, httpServer: server, logger, plugins: [ApolloServerPluginCacheControlDisabled()] });
   await apollo.start();
   const context = async (_req: unknown, requestId: string) => ({ requestId });
-  const responder = compiled ? compiledQueryResponder({ schema, context, formatError: platformErrorFormatter(logger) }) : undefined;
+  const outcomes: CompiledOutcome[] = [];
+  const responder = compiled ? compiledQueryResponder({ schema, context, formatError: platformErrorFormatter(logger), count: (o) => outcomes.push(o) }) : undefined;
   server.on('request', graphqlHttpHandler({ apollo, bodyLimitBytes: 100_000, context, respond: responder?.respond, headers: () => ({ 'cache-control': 'no-store' }) }));
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-  return { server, url, stop: () => apollo.stop(), answered: () => responder?.stats().answered ?? 0 };
+  return { server, url, stop: () => apollo.stop(), answered: () => responder?.stats().answered ?? 0, outcomes };
 }
 
 let compiled: Running;
@@ -108,5 +109,18 @@ describe('documents whose fragments fan out', () => {
     for (const answer of answers) expect(answer).toEqual(answers[2]);
     expect(JSON.parse(answers[2].text)).toEqual({ data: { hello: 'world' } });
     expect(compiled.answered() - before).toBe(0);
+  });
+});
+
+describe('what became of each request is counted (hits and misses on /metrics)', () => {
+  it('a query misses on its first sighting and hits after; introspection is never eligible', async () => {
+    const query = '{ teapotless: hello }';
+    const from = compiled.outcomes.length;
+    for (let i = 0; i < 3; i++) await send(compiled, query);
+    expect(compiled.outcomes.slice(from)).toEqual(['miss', 'hit', 'hit']);
+    const introspection = '{ __schema { queryType { name } } }';
+    const next = compiled.outcomes.length;
+    for (let i = 0; i < 3; i++) await send(compiled, introspection);
+    expect(compiled.outcomes.slice(next)).toEqual(['miss', 'ineligible', 'ineligible']);
   });
 });

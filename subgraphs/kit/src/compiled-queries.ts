@@ -15,7 +15,14 @@ const COMPILE_AFTER = 2;
  */
 const MAX_COMPILED_FIELDS = 5_000;
 
-type Entry = { seen: number } | { compiled: CompiledQuery } | { declined: true };
+type Entry = { seen: number } | { compiled: CompiledQuery } | { declined: true; ineligible?: boolean };
+
+/**
+ * What became of a request the responder was offered: answered compiled (hit), left to Apollo
+ * although it is a query it could compile (miss: first sighting, evicted, invalid, too large), or
+ * never compilable (ineligible: a mutation, or introspection).
+ */
+export type CompiledOutcome = 'hit' | 'miss' | 'ineligible';
 
 export interface CompiledQueries {
   respond: (req: IncomingMessage, body: unknown, url: URL, requestId: string) => Promise<Shortcut | undefined>;
@@ -28,6 +35,8 @@ export interface CompiledQueryOptions<C> {
   context: (req: IncomingMessage, requestId: string) => Promise<C>;
   /** The formatter Apollo would apply, with the error as Apollo would have normalised it. */
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  /** Told the outcome of every request offered (for /metrics). */
+  count?: (outcome: CompiledOutcome) => void;
 }
 
 /**
@@ -43,6 +52,7 @@ export function compiledQueryResponder<C>(options: CompiledQueryOptions<C>): Com
   const documents = new LRUCache<string, Entry>({ max: MAX_DOCUMENTS });
   let answered = 0;
 
+  const count = options.count ?? (() => undefined);
   const lookup = (query: string, operationName: string | undefined): CompiledQuery | undefined => {
     const key = operationName ? `${operationName}\n${query}` : query;
     let entry = documents.get(key);
@@ -51,20 +61,28 @@ export function compiledQueryResponder<C>(options: CompiledQueryOptions<C>): Com
       entry = seen >= COMPILE_AFTER ? compile(options.schema, query, operationName) : { seen };
     }
     documents.set(key, entry);
-    return 'compiled' in entry ? entry.compiled : undefined;
+    if ('compiled' in entry) return entry.compiled;
+    count('ineligible' in entry && entry.ineligible ? 'ineligible' : 'miss');
+    return undefined;
   };
 
   const respond = async (req: IncomingMessage, body: unknown, _url: URL, requestId: string): Promise<Shortcut | undefined> => {
-    if (req.method !== 'POST' || !isJsonBody(req)) return undefined;
-    const contentType = answerType(req.headers.accept);
-    if (!contentType) return undefined;
-    const request = plainGraphQLBody(body);
-    const compiled = request && lookup(request.query, request.operationName);
+    const contentType = req.method === 'POST' && isJsonBody(req) ? answerType(req.headers.accept) : undefined;
+    const request = contentType ? plainGraphQLBody(body) : undefined;
+    if (!request) {
+      count('miss');
+      return undefined;
+    }
+    const compiled = lookup(request.query, request.operationName);
     if (!compiled) return undefined;
 
     const result = await compiled.query(undefined, await options.context(req, requestId), request.variables);
     // Variables that do not fit the operation: nothing ran, and Apollo answers that with a 400.
-    if (!('data' in result)) return undefined;
+    if (!('data' in result)) {
+      count('miss');
+      return undefined;
+    }
+    count('hit');
     const http: HttpFromErrors = { headers: {} };
     const errors = result.errors?.map((error) => format(error, options.formatError, http));
     answered++;
@@ -83,7 +101,8 @@ export function compiledQueryResponder<C>(options: CompiledQueryOptions<C>): Com
 function compile(schema: GraphQLSchema, query: string, operationName: string | undefined): Entry {
   try {
     const document = parse(query);
-    if (validate(schema, document, specifiedRules).length > 0 || !isPlainQuery(document, operationName)) return { declined: true };
+    if (validate(schema, document, specifiedRules).length > 0) return { declined: true };
+    if (!isPlainQuery(document, operationName)) return { declined: true, ineligible: true };
     if (measureShape(document).fields > MAX_COMPILED_FIELDS) return { declined: true };
     const compiled = compileQuery(schema, document, operationName);
     return isCompiledQuery(compiled) ? { compiled } : { declined: true };

@@ -9,6 +9,7 @@ import { buildDepartmentSchema } from './federation';
 import { createServer, databaseReady, graphqlHttpHandler, listen, sendJson } from '@zigong/platform';
 import { createApollo, platformErrorFormatter } from '@zigong/platform';
 import { compiledQueryResponder } from './compiled-queries';
+import { createSubgraphMetrics } from './metrics';
 import { identityFrom } from '@zigong/platform';
 import { MemoryNonceStore, type NonceStore, signatureGuard } from '@zigong/platform';
 import { redisNonceStore, type SharedNonceStore } from './replay-redis';
@@ -61,8 +62,11 @@ export async function startSubgraph(
     identity: config.signingSecret ? identityFrom(req) : null,
     loaders: department.createLoaders(db),
   });
+  const metrics = createSubgraphMetrics(department.name);
   const compiled =
-    config.compiledQueries === false ? undefined : compiledQueryResponder({ schema, context, formatError: platformErrorFormatter(logger, department.name) });
+    config.compiledQueries === false
+      ? undefined
+      : compiledQueryResponder({ schema, context, formatError: platformErrorFormatter(logger, department.name), count: metrics.compiled });
 
   httpServer.on(
     'request',
@@ -74,9 +78,17 @@ export async function startSubgraph(
       respond: compiled?.respond,
       guard: config.signingSecret && nonces ? signatureGuard(config.signingSecret, nonces) : undefined,
       onError: (error) => logger.error({ err: error }, 'request failed'),
-      onResponse: (record) => logger.info(record, 'request'),
+      onResponse: (record) => {
+        metrics.request(record.status);
+        logger.info(record, 'request');
+      },
       routes: {
         '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: department.name }),
+        // Counts only; a subgraph listens where only the gateway (and Prometheus) can reach it.
+        '/metrics': async (_req, res) => {
+          const text = await metrics.text();
+          res.writeHead(200, { 'content-type': metrics.contentType }).end(text);
+        },
         '/ready': async (_req, res) => {
           const state = await databaseReady(db);
           sendJson(res, state.ready ? 200 : 503, { status: state.ready ? 'ready' : 'not ready', reason: state.reason });
