@@ -41,6 +41,13 @@ import type { ParsedQuery } from './documents';
 import type { RanShortcut } from './usage';
 
 /** What Apollo Client 3.7+ and 4 (Defer20220824Handler) read, as Apollo Server writes it. */
+/** An answer in one piece: the JSON of a client that does not stream, or the only part of one whose operation lost fields to authorization. */
+export interface WholeAnswer {
+  errors?: GraphQLFormattedError[];
+  data?: Record<string, unknown> | null;
+  extensions?: Record<string, unknown>;
+}
+
 export const DEFER_CONTENT_TYPE = 'multipart/mixed; boundary="-"; deferSpec=20220824';
 const PART_HEAD = 'content-type: application/json; charset=utf-8\r\n\r\n';
 /** Labels the route gives unlabelled fragments, so each plan block maps to its fragment; never sent. */
@@ -512,7 +519,12 @@ export function deferRoute(options: DeferRouteOptions) {
     }
   };
 
-  const respond = async (req: IncomingMessage, body: unknown, requestId: string): Promise<RanShortcut | undefined> => {
+  /**
+   * `complete`: where field authorization removed fields from the operation, what puts their nulls
+   * and errors into the whole answer. Such a request is answered in one part (in the media type
+   * asked for): the errors' paths and the nulls are the whole operation's, which no increment holds.
+   */
+  const respond = async (req: IncomingMessage, body: unknown, requestId: string, complete?: (result: WholeAnswer) => void): Promise<RanShortcut | undefined> => {
     if (req.method !== 'POST' || !api || !schemas || !isJsonBody(req)) return undefined;
     const request = plainGraphQLBody(body);
     const parsed = request && options.parseQuery(request.query);
@@ -572,13 +584,16 @@ export function deferRoute(options: DeferRouteOptions) {
     const ran = { text: query, operationName, document: parsed.document, errors: false };
     const name = operation.name?.value;
 
-    if (!stream) {
+    if (!stream || complete) {
       const result = await inSpan('gateway.defer', { attributes: { 'gateway.defer.streamed': false } }, () => run(ready.whole, ready.wholeDocument, false));
       const formatted = result.errors?.length ? formatErrors(result.errors) : undefined;
-      ran.errors = !!formatted;
       if (formatted) options.onErrors?.(operationName, formatted);
-      const answer = JSON.stringify({ errors: formatted, data: result.data, extensions: { ...result.extensions, ...costed } });
-      return { answer: `${answer}\n`, operationName: name, contentType, ran, errorCodes: formatted?.map((e) => String(e.extensions?.code)) };
+      const whole: WholeAnswer = { errors: formatted, data: result.data, extensions: { ...result.extensions, ...costed } };
+      complete?.(whole);
+      ran.errors = !!whole.errors?.length;
+      if (!stream) return { answer: `${JSON.stringify(whole)}\n`, operationName: name, contentType, ran, errorCodes: whole.errors?.map((e) => String(e.extensions?.code)) };
+      const only = JSON.stringify({ errors: whole.errors, data: whole.data, hasNext: false, extensions: whole.extensions });
+      return { stream: (async function* () { yield `\r\n---\r\n${PART_HEAD}${only}\r\n-----\r\n`; })(), contentType: DEFER_CONTENT_TYPE, operationName: name, ran };
     }
 
     // Every block starts at once; each waits in the plan only for what it depends on.

@@ -348,9 +348,9 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
           if (shortcut?.ran) shortcutsRan.set(req, shortcut.ran);
           return shortcut;
         };
-        // The operation field authorization left; a whole answer gets its refused fields' nulls and errors.
-        const streamed = await deferred.respond(req, body, requestId);
-        if (streamed?.answer !== undefined && streamed.status === undefined) streamed.answer = authorization.patchText(req, streamed.answer);
+        // The operation field authorization left; its refused fields' nulls and errors are put back.
+        const authorized = authorization.of(req);
+        const streamed = await deferred.respond(req, body, requestId, authorized && ((whole) => authorization.patch(authorized, whole)));
         if (streamed) return ran(streamed);
         const cached = await cache?.respond(req, asSent.body, asSent.url);
         if (cached?.answer !== undefined || !config.directRoute) return ran(cached);

@@ -216,15 +216,25 @@ describe('@defer through the gateway, with Apollo Client', () => {
     }
   });
 
-  it('defers only what field authorization leaves: a guarded field is never fetched, and the one-JSON answer has its null and error', async () => {
+  it('defers only what field authorization leaves: a guarded field is never fetched, and its null and error come in one part', async () => {
     const query = '{ taskForces { name ... @defer { members { name background } } } }';
     const single = JSON.parse((await post({ query }, 'application/json')).text);
-    expect(single.errors).toEqual([expect.objectContaining({ extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } })]);
+    expect(single.errors).toEqual([expect.objectContaining({ path: ['taskForces', '@', 'members', '@', 'background'], extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } })]);
     expect(single.data.taskForces[0].members[0]).toMatchObject({ background: null });
+    // Streamed, the same answer as the only part: the removed field's null and error are the whole operation's.
     const answer = await post({ query }, 'multipart/mixed;deferSpec=20220824');
-    const merged = mergeIncremental(multipartParts(answer.text, answer.type));
-    expect(merged.data).toMatchObject({ taskForces: expect.any(Array) });
-    // Streamed, the removed field is absent rather than null with an error (README, @defer, Limits).
-    expect(JSON.stringify(merged.data)).not.toContain('"background":"');
+    const parts = multipartParts(answer.text, answer.type);
+    expect(parts).toHaveLength(1);
+    expect(parts[0]).toMatchObject({ hasNext: false, errors: single.errors });
+    expect(parts[0].data).toEqual(single.data);
+    // With the scope, nothing is removed: streamed in parts as usual, backgrounds included.
+    const whole = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'multipart/mixed;deferSpec=20220824', authorization: `Bearer ${await gateway.token('organization:personnel')}` },
+      body: JSON.stringify({ query }),
+    });
+    const streamed = multipartParts(await whole.text(), whole.headers.get('content-type') ?? '');
+    expect(streamed.length).toBeGreaterThan(1);
+    expect(JSON.stringify(mergeIncremental(streamed).data)).toContain('"background":"');
   });
 });
