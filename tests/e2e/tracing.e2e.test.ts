@@ -137,6 +137,26 @@ describe('one request, one trace', () => {
     }
   });
 
+  it('follows a streamed @defer query: its parts and their subgraph calls are one tree under the request', async () => {
+    const traceId = hex(16);
+    const clientSpanId = hex(8);
+    const response = await fetch(gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'multipart/mixed;deferSpec=20220824', traceparent: `00-${traceId}-${clientSpanId}-01` },
+      body: JSON.stringify({ query: `query DeferTrace($id: ID!) { village(id: $id) { name ... @defer { industrialParks { name } partyBranch { officers { name } } } } }`, variables: { id: GANTANG } }),
+    });
+    expect(response.headers.get('content-type')).toMatch(/^multipart\/mixed/);
+    expect(await response.text()).toContain('"hasNext":false');
+
+    const spans = await receiver.trace(traceId, complete);
+    const { ancestors } = asTree(spans, clientSpanId);
+    const defer = spans.filter((s) => s.service === 'gateway' && s.name === 'gateway.defer');
+    expect(defer).toHaveLength(1);
+    const calls = spans.filter((s) => s.service === 'gateway' && s.kind === CLIENT);
+    expect(new Set(calls.map((c) => c.attributes.subgraph)).size).toBeGreaterThanOrEqual(2);
+    for (const call of calls) expect(ancestors(call).some((s) => s.name === 'POST /graphql')).toBe(true);
+  });
+
   it('follows a one-department query on the direct route, and starts a trace of its own for a client that sends none', async () => {
     const query = `query Regions { regions(level: CITY) { name } }`;
     const traced = await tracedQuery(query, {}, 'Regions');
