@@ -1,6 +1,7 @@
 import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
+import { withoutAuthorizationPurpose } from '@zigong/gateway/dist/authorization';
 import { IDENTITY_HEADER, signatureFor } from '@zigong/kit';
 import { readFileSync } from 'node:fs';
 
@@ -38,8 +39,9 @@ async function main() {
   const gateway = new ApolloGateway({
     logger: logger(),
     // @apollo/gateway refuses a supergraph linking the authorization specs `for: SECURITY` (it
-    // implements none of them); without the purpose it ignores them, and enforces nothing.
-    supergraphSdl: readFileSync(process.env.SUPERGRAPH_PATH!, 'utf8').replace(/(@link\(url: "https:\/\/specs\.apollo\.dev\/(?:authenticated|requiresScopes|policy)\/v[0-9.]+"), for: SECURITY\)/g, '$1)'),
+    // implements none of them); without the purpose it ignores them, and enforces nothing. Only the
+    // input text changes: Apollo itself runs unpatched.
+    supergraphSdl: withoutAuthorizationPurpose(readFileSync(process.env.SUPERGRAPH_PATH!, 'utf8')),
     buildService: ({ name, url }) => new SignedDataSource(process.env[`SUBGRAPH_${name.toUpperCase()}_URL`] ?? url!, process.env.GATEWAY_SIGNING_SECRET),
   });
   const server = new ApolloServer({ gateway, logger: logger() });

@@ -338,7 +338,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
       respond: async (req, body, url, requestId) => {
         // The cache keys on the client's own text (and the caller); every other step sees the
         // operation field authorization leaves, which replaces the one in `body`/`url` below.
-        const asSent = { body: typeof body === 'object' && body !== null ? { ...body } : body, url: new URL(url) };
+        const asSent = cache && { body: typeof body === 'object' && body !== null ? { ...body } : body, url: new URL(url) };
         const rejected = await authorization.respond(req, body, url);
         if (rejected) return rejected;
         // Before any answer, cached ones included: every route spends the caller's budget alike.
@@ -352,7 +352,7 @@ export async function startGateway(config: GatewayConfig, supergraphSdl?: string
         const authorized = authorization.of(req);
         const streamed = await deferred.respond(req, body, requestId, authorized && ((whole) => authorization.patch(authorized, whole)));
         if (streamed) return ran(streamed);
-        const cached = await cache?.respond(req, asSent.body, asSent.url);
+        const cached = asSent && (await cache?.respond(req, asSent.body, asSent.url));
         if (cached?.answer !== undefined || !config.directRoute) return ran(cached);
         const answered = await direct.respond(req, body, requestId);
         if (answered?.answer !== undefined) answered.answer = authorization.patchText(req, answered.answer);
