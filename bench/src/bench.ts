@@ -64,7 +64,8 @@ const ROUTER_RUNTIME = resolve(CONTENDERS_DIR, 'node_modules', '@graphql-hive', 
 const CHECK_SAMPLES = 100;
 /** Rounds of a full run: with 8, the bootstrap interval of a median is narrow enough to judge by. */
 const FULL_ROUNDS = 8;
-const FULL_DURATION = 10;
+/** 8 × 5 s keeps a full run near 100 minutes here; the intervals come from the rounds. */
+const FULL_DURATION = 5;
 /** The open-loop phase's load: this share of the slowest judged gateway's closed-loop capacity. */
 const OPEN_LOOP_LOAD = 0.7;
 /** The gateways whose latency is judged at equal load (the open loop): ours and the rivals. */
@@ -121,8 +122,8 @@ const USAGE = `npm run bench [-- options]: the platform against its rivals on th
   --note TEXT          a note for the report
 
 A full run (${FULL_ROUNDS} rounds × ${FULL_DURATION} s, every contender, six scenarios, closed then open loop) takes
-about 3 hours on this 2-core machine: 939 runs, 8,854 s of load and about 1.4 s of overhead each
-(measured in a quick run, 25 minutes; see README, Performance). It writes
+about 100 minutes on this 2-core machine: 939 runs, about 4,430 s of load and about 1.4 s of
+overhead each (measured in a quick run, 25 minutes; see README, Performance). It writes
 bench/results/<date>.json and .md; \`npm run bench:readme\` puts a full run's table into README.md.`;
 
 interface Contender {
