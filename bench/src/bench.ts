@@ -188,7 +188,7 @@ runMain(async () => {
   }
   const quick = values.quick!;
   const rounds = Number(values.rounds ?? (quick ? 3 : FULL_ROUNDS));
-  const duration = Number(values.duration ?? (quick ? 2 : 10));
+  const duration = Number(values.duration ?? (quick ? 2 : FULL_DURATION));
   const warmup = Number(values.warmup ?? (quick ? 1 : 2));
   const connections = Number(values.connections);
   const largeScale = Number(values['large-scale']);
