@@ -64,7 +64,7 @@ const ROUTER_RUNTIME = resolve(CONTENDERS_DIR, 'node_modules', '@graphql-hive', 
 const CHECK_SAMPLES = 100;
 /** Rounds of a full run: with 8, the bootstrap interval of a median is narrow enough to judge by. */
 const FULL_ROUNDS = 8;
-/** 8 × 5 s keeps a full run near 100 minutes here; the intervals come from the rounds. */
+/** 8 × 5 s keeps a full run near 90 minutes here; the intervals come from the rounds. */
 const FULL_DURATION = 5;
 /** The open-loop phase's load: this share of the slowest judged gateway's closed-loop capacity. */
 const OPEN_LOOP_LOAD = 0.7;
@@ -122,8 +122,8 @@ const USAGE = `npm run bench [-- options]: the platform against its rivals on th
   --note TEXT          a note for the report
 
 A full run (${FULL_ROUNDS} rounds × ${FULL_DURATION} s, every contender, six scenarios, closed then open loop) takes
-about 100 minutes on this 2-core machine: 939 runs, about 4,430 s of load and about 1.4 s of
-overhead each (measured in a quick run, 25 minutes; see README, Performance). It writes
+about 90 minutes on this 2-core machine: 939 runs of 5 s, 5.4 s each with their overhead (see
+README, Performance). It writes
 bench/results/<date>.json and .md; \`npm run bench:readme\` puts a full run's table into README.md.`;
 
 interface Contender {
@@ -217,7 +217,10 @@ runMain(async () => {
   const pg = await startEmbeddedPostgres({ dataDir, port: pgPort, flags: ['-c', 'shared_preload_libraries=pg_stat_statements'] });
   const postgresPids = () => processTree(pg.pid!);
   let services: Service[] = [];
+  let stopping = () => {};
+  let measurements: Measurement[] = [];
   const cleanup = async () => {
+    stopping();
     await stopServices(services);
     await pg.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -241,10 +244,18 @@ runMain(async () => {
     const common = { ...LOCAL_MODES, NODE_ENV: 'production', LOG_LEVEL: 'warn', NODE_OPTIONS: nodeOptions };
     const gatewayEnv = { ...process.env, ...common, GATEWAY_SIGNING_SECRET: signingSecret };
     const output = new Map<string, string[]>();
+    /** Each service's last lines, whatever their level: what it said before it died, if it does. */
+    const lastLines = new Map<string, string[]>();
     const capture = (name: string) => (line: string) => {
       const lines = output.get(name) ?? [];
       if (lines.length < 500) lines.push(line);
       output.set(name, lines);
+      // Keyed by the service that said it (spawnService prefixes each line with its name).
+      const speaker = /^\[([^\]]+)\]/.exec(line)?.[1] ?? name;
+      const last = lastLines.get(speaker) ?? [];
+      last.push(line);
+      if (last.length > 40) last.shift();
+      lastLines.set(speaker, last);
     };
     // Free ports, asked of the system: the machine may run other gateways (the lead's, the tests').
     const PORTS = {
@@ -321,6 +332,19 @@ runMain(async () => {
     const usageInfo = contenderInfo.find((c) => c.name === OURS_USAGE)!;
     usageInfo.note = `reporting to a real schema registry (registry/dist/main.js, REGISTRY_MODE=local, on a database of its own, bench_registry, in the bench's Postgres) that stands in for the registry elsewhere: its CPU is not charged, nor its Postgres work to the SQL count (that counts the platform's database only); the Postgres CPU of storing a report lands in whichever contender's run it happens in (a few statements per flush). Flushing every ${flushMs} ms (${flushMs < 60_000 ? 'more often than the default 60 s, so that ' : ''}several flushes land in every timed run of ${duration} s)`;
     services = [launched.gateway, noDedupe, cached, ...traced.map((t) => t.service), usageGateway, stock, ...hives.map((h) => h.service), ...launched.subgraphs, ...tracing.services, reporting.service];
+    // A service that exits before the bench stops it ends the bench at once, naming it and with
+    // its last words: otherwise the next run fails on a refused connection that names only a port.
+    let died: string | undefined;
+    const running = new Set(services);
+    for (const service of services) {
+      void service.exited.then((code) => {
+        if (!running.has(service)) return;
+        const lines = lastLines.get(service.name) ?? [];
+        died ??= `${service.name} (pid ${service.child.pid}) exited during the bench, code ${code}, signal ${service.child.signalCode}; its last lines:\n${lines.join('\n') || '(none)'}`;
+        console.error(died);
+      });
+    }
+    stopping = () => running.clear();
     for (const service of [noDedupe, cached, ...traced.map((t) => t.service), usageGateway, stock, ...hives.map((h) => h.service)]) await waitForGraphQL(service.url, service);
     const subgraphPids = Object.fromEntries(launched.subgraphs.map((s) => [s.name, s.child.pid!]));
     const bearer = { authorization: `Bearer ${await mintToken(LOCAL_JWT_SECRET, { sub: WRITER.sub, scope: WRITER.scopes.join(' '), expiresIn: '6h' })}` };
@@ -366,9 +390,10 @@ runMain(async () => {
     console.log(`Hive Gateway's Rust planner: ${routerRuntime}`);
 
     const dashboardStatements = await statementsPerDashboard(launched.gateway.url, url1, data);
-    const measurements: Measurement[] = [];
+    measurements = [];
     const platformSubgraphUrls = Object.fromEntries(registry.map((r) => [r.name, r.routingUrl]));
     const runOnce = async (scenario: Scenario, contender: Contender, name: string, round: number, seed: number, seconds: number, rate?: number) => {
+      if (died) throw new Error(died);
       const statementsBefore = await statementCount(url1);
       const countersBefore = await subgraphCounters(contender.subgraphUrls ?? platformSubgraphUrls);
       const usage = watch(groups(contender));
@@ -463,6 +488,7 @@ runMain(async () => {
     if (refused.length || usage.gateway.dropped) {
       oddities.push(`${OURS_USAGE}: reports refused (${refused.map(([o, n]) => `${o} ${n}`).join(', ') || 'none'}), requests dropped by the gateway: ${usage.gateway.dropped}`);
     }
+    stopping();
     await stopServices(services);
     services = [];
 
@@ -497,6 +523,14 @@ runMain(async () => {
       oddities: [...oddities, ...checks.flatMap((c) => c.contenders.filter((x) => x.differing || x.errors).map((x) => `${c.scenario}: ${x.name} ${x.differing ? `differs from ${c.reference} on ${x.differing} of ${c.sets} variable sets` : ''}${x.errors ? ` answered errors on ${x.errors}` : ''}${x.example ? `: ${x.example}` : ''}`))],
       wallSeconds: (performance.now() - began) / 1000,
     });
+  } catch (error) {
+    // Hours of runs are not thrown away with the failure: what was measured is kept to read.
+    if (measurements.length) {
+      const partial = join(ROOT, 'bench', 'results', `${new Date().toISOString().slice(0, 16).replace('T', '-').replace(':', '-')}-failed.json`);
+      writeFileSync(partial, JSON.stringify({ command, error: String(error instanceof Error ? error.message : error), measurements }, null, 1));
+      console.error(`the bench failed after ${measurements.length} runs; they are in ${partial}`);
+    }
+    throw error;
   } finally {
     await cleanup();
   }

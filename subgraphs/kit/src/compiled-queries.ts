@@ -4,12 +4,8 @@ import { LRUCache } from 'lru-cache';
 import type { IncomingMessage } from 'node:http';
 import { answerType, isJsonBody, measureShape, plainGraphQLBody, type Shortcut } from '@zigong/platform';
 
-/**
- * Documents kept compiled: the gateway sends each subgraph a bounded set of query shapes. 256 was
- * too few for the bench's many-shapes traffic (320 client texts, ~2.8 subgraph documents each):
- * the cache churned and the compiled share swung between 77% and 100% with the run order.
- */
-const MAX_DOCUMENTS = 1024;
+/** Documents kept compiled: the gateway sends each subgraph a bounded set of query shapes. */
+const MAX_DOCUMENTS = 256;
 /** A document is compiled on its second sighting, so a one-off ad-hoc query costs no compile. */
 const COMPILE_AFTER = 2;
 /**
