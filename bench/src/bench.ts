@@ -33,6 +33,8 @@ import {
   CACHED,
   type ContenderInfo,
   DIRECT,
+  FULL_DURATION,
+  FULL_ROUNDS,
   HIVE,
   HIVE_NO_DEDUPE,
   HIVE_RUST,
@@ -62,10 +64,6 @@ const HIVE_BIN = resolve(CONTENDERS_DIR, 'node_modules', '@graphql-hive', 'gatew
 const ROUTER_RUNTIME = resolve(CONTENDERS_DIR, 'node_modules', '@graphql-hive', 'router-runtime', 'package.json');
 /** Variable sets whose full answers are compared between every contender before timing. */
 const CHECK_SAMPLES = 100;
-/** Rounds of a full run: with 8, the bootstrap interval of a median is narrow enough to judge by. */
-const FULL_ROUNDS = 8;
-/** 8 × 5 s keeps a full run near 90 minutes here; the intervals come from the rounds. */
-const FULL_DURATION = 5;
 /** The open-loop phase's load: this share of the slowest judged gateway's closed-loop capacity. */
 const OPEN_LOOP_LOAD = 0.7;
 /** The gateways whose latency is judged at equal load (the open loop): ours and the rivals. */
@@ -217,10 +215,11 @@ runMain(async () => {
   const pg = await startEmbeddedPostgres({ dataDir, port: pgPort, flags: ['-c', 'shared_preload_libraries=pg_stat_statements'] });
   const postgresPids = () => processTree(pg.pid!);
   let services: Service[] = [];
-  let stopping = () => {};
+  /** Set once the bench stops its services itself: from then on an exit is expected. */
+  let stopping = false;
   let measurements: Measurement[] = [];
   const cleanup = async () => {
-    stopping();
+    stopping = true;
     await stopServices(services);
     await pg.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -335,16 +334,14 @@ runMain(async () => {
     // A service that exits before the bench stops it ends the bench at once, naming it and with
     // its last words: otherwise the next run fails on a refused connection that names only a port.
     let died: string | undefined;
-    const running = new Set(services);
     for (const service of services) {
       void service.exited.then((code) => {
-        if (!running.has(service)) return;
+        if (stopping) return;
         const lines = lastLines.get(service.name) ?? [];
         died ??= `${service.name} (pid ${service.child.pid}) exited during the bench, code ${code}, signal ${service.child.signalCode}; its last lines:\n${lines.join('\n') || '(none)'}`;
         console.error(died);
       });
     }
-    stopping = () => running.clear();
     for (const service of [noDedupe, cached, ...traced.map((t) => t.service), usageGateway, stock, ...hives.map((h) => h.service)]) await waitForGraphQL(service.url, service);
     const subgraphPids = Object.fromEntries(launched.subgraphs.map((s) => [s.name, s.child.pid!]));
     const bearer = { authorization: `Bearer ${await mintToken(LOCAL_JWT_SECRET, { sub: WRITER.sub, scope: WRITER.scopes.join(' '), expiresIn: '6h' })}` };
@@ -488,7 +485,7 @@ runMain(async () => {
     if (refused.length || usage.gateway.dropped) {
       oddities.push(`${OURS_USAGE}: reports refused (${refused.map(([o, n]) => `${o} ${n}`).join(', ') || 'none'}), requests dropped by the gateway: ${usage.gateway.dropped}`);
     }
-    stopping();
+    stopping = true;
     await stopServices(services);
     services = [];
 

@@ -4,6 +4,8 @@ import { basename, join, relative, resolve } from 'node:path';
 import {
   CACHED,
   DIRECT,
+  FULL_DURATION,
+  FULL_ROUNDS,
   HIVE,
   HIVE_NO_DEDUPE,
   HIVE_RUST,
@@ -59,7 +61,7 @@ export function readmeSection(results: Results, file: string): string {
   const kind =
     results.kind === 'full'
       ? `a full run (${results.rounds} rounds × ${results.duration} s per scenario and contender, closed loop then open loop)`
-      : `a **${results.kind} run** (${results.rounds} rounds × ${results.duration} s per scenario and contender: shorter than a full run's 8 × 5 s, noisier, and not the judgement)`;
+      : `a **${results.kind} run** (${results.rounds} rounds × ${results.duration} s per scenario and contender: shorter than a full run's ${FULL_ROUNDS} × ${FULL_DURATION} s, noisier, and not the judgement)`;
   const nodes = [...new Set(results.contenders.map((c) => c.node).filter(Boolean))].join(', ');
   const errors = results.summaries.filter((s) => s.errors);
   const differences = results.checks.flatMap((c) => c.contenders.filter((x) => x.differing).map((x) => `${c.scenario}: ${x.name} on ${x.differing} of ${c.sets}`));
