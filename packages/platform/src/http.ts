@@ -91,6 +91,7 @@ export function sendError(res: ServerResponse, status: number, code: string, mes
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
+  if (headers.connection === 'close') lingerOnClose(res);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
@@ -101,7 +102,8 @@ class BodyTooLarge extends Error {}
 const LINGER_MS = 5_000;
 
 /**
- * Closes the connection after this response the way nginx's lingering close does. Node destroys a
+ * Closes the connection after this response the way nginx's lingering close does (every answer sent
+ * with `connection: close`, which is how a refusal leaves a body unread). Node destroys a
  * `Connection: close` socket as soon as the answer is written; if the client is still uploading, the
  * kernel answers the next bytes with a reset, and the reset can discard the 413 before the client
  * reads it (about half of all 10 MB uploads lost their answer that way, measured with the server in
@@ -245,7 +247,6 @@ export function graphqlHttpHandler<C extends BaseContext>(options: GraphQLHttpOp
       });
     } catch (error) {
       if (error instanceof BodyTooLarge) {
-        lingerOnClose(res);
         return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `The request body exceeds ${options.bodyLimitBytes} bytes.`, { connection: 'close' });
       }
       options.onError?.(error);
