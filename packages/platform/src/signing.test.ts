@@ -87,4 +87,15 @@ describe('the in-memory replay cache', () => {
     // Newer signatures are still accepted.
     expect(store.remember('e', old + 2_000)).toBe(true);
   });
+
+  it('forgets nonces once their window has passed, so it holds only the traffic of one window', async () => {
+    const store = new MemoryNonceStore();
+    for (let i = 0; i < 1_000; i++) expect(store.remember(`short-${i}`, Date.now() + 50)).toBe(true);
+    expect(store.remember('long', Date.now() + 60_000)).toBe(true);
+    expect(store.size).toBe(1_001);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(store.remember('next', Date.now() + 60_000)).toBe(true);
+    expect(store.size).toBe(2);
+    expect(store.remember('long', Date.now() + 60_000)).toBe(false);
+  });
 });
