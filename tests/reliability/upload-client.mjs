@@ -7,17 +7,10 @@ import { Readable } from 'node:stream';
 const [url, count, mode] = process.argv.slice(2);
 const SIZE = 10_000_000;
 
-function streamed() {
+/** SIZE bytes in 64 KiB chunks, without a content-length (sent chunked). */
+function* chunks() {
   const chunk = Buffer.alloc(64 * 1024, 'a');
-  let sent = 0;
-  return new Readable({
-    read() {
-      if (sent >= SIZE) return void this.push(null);
-      const next = chunk.subarray(0, Math.min(chunk.length, SIZE - sent));
-      sent += next.length;
-      this.push(next);
-    },
-  });
+  for (let sent = 0; sent < SIZE; sent += chunk.length) yield chunk.subarray(0, Math.min(chunk.length, SIZE - sent));
 }
 
 function upload() {
@@ -35,7 +28,7 @@ function upload() {
     // A write error after the answer arrived is expected (the server hung up); without an answer it is the bug.
     req.on('error', (error) => setTimeout(() => answered || resolve(error.code ?? error.message), 2_000));
     if (declared) req.end(Buffer.alloc(SIZE, 'a'));
-    else streamed().pipe(req);
+    else Readable.from(chunks()).pipe(req);
   });
 }
 
