@@ -120,7 +120,7 @@ const USAGE = `npm run bench [-- options]: the platform against its rivals on th
   --note TEXT          a note for the report
 
 A full run (${FULL_ROUNDS} rounds × ${FULL_DURATION} s, every contender, six scenarios, closed then open loop) takes
-about 90 minutes on this 2-core machine: 939 runs of 5 s, 5.4 s each with their overhead (see
+about 82 minutes on this 2-core machine: 939 runs of 5 s, 5.2 s each with their overhead (see
 README, Performance). It writes
 bench/results/<date>.json and .md; \`npm run bench:readme\` puts a full run's table into README.md.`;
 

@@ -6,11 +6,12 @@ import type { LoadResult } from './load';
 import { bootstrapMedian, clears, type Interval } from './stats';
 import { MIN_UNIVERSE, seedOf, ZIPF_S } from './traffic';
 
-/** The contenders, by the names the report and the targets use. */
 /** Rounds of a full run: with 8, the bootstrap interval of a median is narrow enough to judge by. */
 export const FULL_ROUNDS = 8;
-/** Seconds per run of a full run: 8 × 5 s keeps it near 90 minutes here; the intervals come from the rounds. */
+/** Seconds per run of a full run: 8 × 5 s took 82 minutes here; the intervals come from the rounds. */
 export const FULL_DURATION = 5;
+
+/** The contenders, by the names the report and the targets use. */
 export const OURS = 'zigong';
 export const OURS_AA = 'zigong (A/A repeat)';
 export const OURS_NO_DEDUPE = 'zigong, DEDUPE=false';

@@ -106,8 +106,9 @@ const LINGER_MS = 5_000;
  * with `connection: close`, which is how a refusal leaves a body unread). Node destroys a
  * `Connection: close` socket as soon as the answer is written; if the client is still uploading, the
  * kernel answers the next bytes with a reset, and the reset can discard the 413 before the client
- * reads it (4 of 15 10 MB uploads to the gateway lost their answer that way, and up to two thirds to a
- * bare Node server, the client in another process). Half-closing instead and draining the rest for a bounded time keeps the answer.
+ * reads it (4 of 15 10 MB uploads to the gateway lost their answer that way, and up to two thirds
+ * to a bare Node server, the client in another process). Half-closing instead and draining the
+ * rest for a bounded time keeps the answer.
  */
 function lingerOnClose(res: ServerResponse): void {
   const socket = res.socket;
