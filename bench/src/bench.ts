@@ -22,7 +22,7 @@ import { buildSchema, getVariableValues, type OperationDefinitionNode, parse, va
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants as osConstants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
@@ -126,8 +126,9 @@ const USAGE = `npm run bench [-- options]: the platform against its rivals on th
   --note TEXT          a note for the report
 
 A full run (${FULL_ROUNDS} rounds × ${FULL_DURATION} s, every contender, six scenarios, closed then open loop) takes
-about 82 minutes on this 2-core machine: 939 runs of 5 s, 5.2 s each with their overhead (see
-README, Performance). It writes
+about 82 minutes on this 2-core machine: 939 runs of 5 s, 5.2 s each with their overhead, before
+the untimed runs of contenders whose subgraphs sat idle (about 96 more; see README, Performance).
+It writes
 bench/results/<date>.json and .md; \`npm run bench:readme\` puts a full run's table into README.md.`;
 
 interface Contender {
@@ -189,8 +190,12 @@ runMain(async () => {
   if (Number(process.versions.node.split('.')[0]) !== nodeMajor) {
     const node = nodeBinary(nodeMajor, CONTENDERS_DIR);
     console.log(`running the bench on Node ${nodeMajor} (${node})`);
-    const child = spawnSync(node, [__filename, ...process.argv.slice(2)], { stdio: 'inherit' });
-    process.exit(child.status ?? 1);
+    const child = spawn(node, [__filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+    // Passed on, so that a bench stopped by its process id stops its services too (a terminal's
+    // Ctrl-C reaches both; the child stops once whatever it is sent).
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+    const code = await new Promise<number>((done) => child.on('exit', (status, signal) => done(status ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : 1))));
+    process.exit(code);
   }
   const quick = values.quick!;
   const rounds = Number(values.rounds ?? (quick ? 3 : FULL_ROUNDS));
@@ -237,6 +242,16 @@ runMain(async () => {
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(workDir, { recursive: true, force: true });
   };
+  // Stopped from outside: its services (detached, in their own process groups) and Postgres go too.
+  let terminating = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (terminating) return;
+      terminating = true;
+      console.error(`${signal}: stopping the bench's services`);
+      void cleanup().finally(() => process.exit(128 + osConstants.signals[signal]));
+    });
+  }
   try {
     const started = performance.now();
     const url1 = await prepare(pg.url, 'bench_x1', 1, registry);
@@ -523,7 +538,8 @@ runMain(async () => {
       version: 3,
       date: new Date().toISOString(),
       quick,
-      kind: quick ? 'quick' : rounds >= FULL_ROUNDS && duration >= FULL_DURATION ? 'full' : 'custom',
+      // Full only with every contender and scenario: a part is never taken for the judgement.
+      kind: quick ? 'quick' : rounds >= FULL_ROUNDS && duration >= FULL_DURATION && !only && !chosen && hives.length ? 'full' : 'custom',
       openLoopRates,
       note: values.note,
       command,

@@ -531,7 +531,7 @@ export interface Report {
   version: 3;
   date: string;
   quick: boolean;
-  /** full: at least a full run's 8 rounds of 10 s; quick: --quick; custom: anything shorter. */
+  /** full: every contender and scenario for at least a full run's rounds and seconds; quick: --quick; custom: anything else. */
   kind: 'full' | 'quick' | 'custom';
   note?: string;
   command: string;
