@@ -449,10 +449,10 @@ runMain(async () => {
     const lastLoaded = new Map<Record<string, string>, number>();
     /**
      * A timed run, after an untimed one of the same length where the contender's subgraphs sat
-     * idle (the tracing contenders' own, while the other contenders ran). Measured here: with no
-     * tracing at all, a gateway whose subgraphs had idled 30 s spent 32–50% more subgraph CPU per
-     * village page than one whose subgraphs had just served another gateway, over the first ~10 s;
-     * the platform's subgraphs never idle longer than the gap between two runs.
+     * idle (the tracing contenders' own while the others run; the platform's while the tracing
+     * ones run). Measured here, with no tracing at all: a gateway whose subgraphs had idled 30 s
+     * spent 32% more subgraph CPU per village page than one whose subgraphs had just served
+     * another gateway, most of it in a run's first seconds (README, Performance).
      */
     const timedRun = async (scenario: Scenario, contender: Contender, name: string, round: number, seed: number, rate?: number) => {
       const idle = performance.now() - (lastLoaded.get(contender.subgraphUrls ?? platformSubgraphUrls) ?? 0);
@@ -549,7 +549,7 @@ runMain(async () => {
       connections,
       warmup,
       order:
-        'reads first (dashboard, village page, region summary, single list, many shapes), allocations after; per scenario, closed-loop rounds (every contender once per round, the order rotating from round to round, ours again at the far end of the order: A/A; a contender whose own subgraphs sat idle, the tracing ones, first gets an untimed run of the same length), then open-loop rounds of the judged gateways at 70% of the slowest one\'s capacity, the order rotating the same way.',
+        'reads first (dashboard, village page, region summary, single list, many shapes), allocations after; per scenario, closed-loop rounds (every contender once per round, the order rotating from round to round, ours again at the far end of the order: A/A; a contender whose subgraphs sat idle over 3 s, the tracing contenders\' own or the platform\'s while they ran, first gets an untimed run of the same length), then open-loop rounds of the judged gateways at 70% of the slowest one\'s capacity, the order rotating the same way.',
       commonEnv: { ...common, GATEWAY_SIGNING_SECRET: '<secret>' },
       contenders: contenderInfo,
       routerRuntime,
