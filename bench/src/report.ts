@@ -145,7 +145,8 @@ export interface Summary {
 }
 
 /** The order rows are reported in: ours and its variants, then the rivals. */
-const ROW_ORDER = [OURS, OURS_AA, OURS_NO_DEDUPE, OURS_TRACE_NONE, OURS_TRACE_TENTH, OURS_TRACED, OURS_USAGE, STOCK, HIVE, HIVE_NO_DEDUPE, HIVE_RUST, CACHED, DIRECT];
+/** Every contender's name, in the order the report's rows take. */
+export const ROW_ORDER = [OURS, OURS_AA, OURS_NO_DEDUPE, OURS_TRACE_NONE, OURS_TRACE_TENTH, OURS_TRACED, OURS_USAGE, STOCK, HIVE, HIVE_NO_DEDUPE, HIVE_RUST, CACHED, DIRECT];
 
 export function summarize(measurements: Measurement[]): Summary[] {
   const scenarios = [...new Set(measurements.map((m) => m.scenario))];
